@@ -1,0 +1,416 @@
+package greenapi
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"golang.org/x/time/rate"
+)
+
+// DefaultAPIURL is the API host used when an instance does not name its own.
+const DefaultAPIURL = "https://api.green-api.com"
+
+// MaxMessageLength is the longest message sendMessage accepts, in characters.
+const MaxMessageLength = 20000
+
+// Method names, as they appear in the URL.
+const (
+	MethodGetContactInfo      = "getContactInfo"
+	MethodSendMessage         = "sendMessage"
+	MethodGetStateInstance    = "getStateInstance"
+	MethodGetChatHistory      = "getChatHistory"
+	MethodReceiveNotification = "receiveNotification"
+	MethodDeleteNotification  = "deleteNotification"
+)
+
+// DefaultLimits are Green API's documented per-instance rate limits, in
+// requests per second.
+func DefaultLimits() map[string]rate.Limit {
+	return map[string]rate.Limit{
+		MethodGetContactInfo:      1,
+		MethodSendMessage:         50,
+		MethodGetStateInstance:    10,
+		MethodGetChatHistory:      10,
+		MethodReceiveNotification: 100,
+		MethodDeleteNotification:  100,
+	}
+}
+
+// Config configures a Client.
+type Config struct {
+	// APIURL is the instance's API host, e.g. https://7105.api.greenapi.com.
+	APIURL     string
+	IDInstance string
+	APIToken   string
+	// HTTPClient defaults to a client without a global timeout: each call
+	// gets its own (Timeout).
+	HTTPClient *http.Client
+	// Timeout bounds one attempt of one call; default 30 s.
+	Timeout time.Duration
+	// Limits overrides DefaultLimits per method.
+	Limits map[string]rate.Limit
+	// MaxAttempts bounds the tries of one call; default 5. The caller's
+	// context bounds them too.
+	MaxAttempts int
+	// MinBackoff and MaxBackoff bound the exponential backoff between
+	// tries; defaults 500 ms and 30 s.
+	MinBackoff, MaxBackoff time.Duration
+}
+
+// Client calls one Green API instance. It is safe for concurrent use; its
+// rate limiters are shared by every goroutine that uses it.
+type Client struct {
+	base        string // {apiUrl}/waInstance{idInstance}
+	token       string
+	http        *http.Client
+	timeout     time.Duration
+	limiters    map[string]*rate.Limiter
+	maxAttempts int
+	minBackoff  time.Duration
+	maxBackoff  time.Duration
+}
+
+// NewClient returns a client for the instance cfg names.
+func NewClient(cfg Config) (*Client, error) {
+	if cfg.APIURL == "" {
+		cfg.APIURL = DefaultAPIURL
+	}
+	u, err := url.Parse(cfg.APIURL)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, fmt.Errorf("greenapi: API URL %q is not an http(s) URL", cfg.APIURL)
+	}
+	if cfg.IDInstance == "" || strings.ContainsAny(cfg.IDInstance, "/?#") {
+		return nil, errors.New("greenapi: idInstance is empty or not a plain id")
+	}
+	if cfg.APIToken == "" || strings.ContainsAny(cfg.APIToken, "/?#") {
+		return nil, errors.New("greenapi: apiTokenInstance is empty or not a plain token")
+	}
+	c := &Client{
+		base:        strings.TrimRight(cfg.APIURL, "/") + "/waInstance" + cfg.IDInstance,
+		token:       cfg.APIToken,
+		http:        cfg.HTTPClient,
+		timeout:     orDefault(cfg.Timeout, 30*time.Second),
+		limiters:    make(map[string]*rate.Limiter),
+		maxAttempts: max(cfg.MaxAttempts, 0),
+		minBackoff:  orDefault(cfg.MinBackoff, 500*time.Millisecond),
+		maxBackoff:  orDefault(cfg.MaxBackoff, 30*time.Second),
+	}
+	if c.http == nil {
+		c.http = &http.Client{}
+	}
+	if c.maxAttempts == 0 {
+		c.maxAttempts = 5
+	}
+	for method, limit := range DefaultLimits() {
+		if l, ok := cfg.Limits[method]; ok {
+			limit = l
+		}
+		c.limiters[method] = rate.NewLimiter(limit, 1)
+	}
+	return c, nil
+}
+
+func orDefault(d, def time.Duration) time.Duration {
+	if d > 0 {
+		return d
+	}
+	return def
+}
+
+// call is a request to one method: the single transport every method uses.
+type call struct {
+	method   string
+	httpVerb string
+	suffix   string // path after the token, e.g. "/123" for deleteNotification
+	query    url.Values
+	body     any
+	timeout  time.Duration
+	// retryAmbiguous allows a retry after a failure that may have reached
+	// Green API (a timeout or a 500): false for calls that must not run twice.
+	retryAmbiguous bool
+}
+
+// do performs c with rate limiting and retries, and decodes a 200 answer into out.
+func (cl *Client) do(ctx context.Context, c call, out any) error {
+	var payload []byte
+	if c.body != nil {
+		var err error
+		if payload, err = json.Marshal(c.body); err != nil {
+			return fmt.Errorf("greenapi: %s: %w", c.method, err)
+		}
+	}
+	var lastErr error
+	for attempt := 0; attempt < cl.maxAttempts; attempt++ {
+		if attempt > 0 {
+			if err := sleep(ctx, cl.backoff(attempt, lastErr)); err != nil {
+				return fmt.Errorf("%w (gave up: %v)", lastErr, err)
+			}
+		}
+		if lim := cl.limiters[c.method]; lim != nil {
+			if err := lim.Wait(ctx); err != nil {
+				if lastErr != nil {
+					return fmt.Errorf("%w (gave up: %v)", lastErr, err)
+				}
+				return fmt.Errorf("greenapi: %s: waiting for the rate limit: %w", c.method, err)
+			}
+		}
+		lastErr = cl.attempt(ctx, c, payload, out)
+		if lastErr == nil || !cl.shouldRetry(ctx, c, lastErr) {
+			return lastErr
+		}
+	}
+	return lastErr
+}
+
+func (cl *Client) shouldRetry(ctx context.Context, c call, err error) bool {
+	if ctx.Err() != nil || !Retryable(err) {
+		return false
+	}
+	if c.retryAmbiguous {
+		return true
+	}
+	// The request surely did not run: refused by the rate limit, a gateway
+	// that never reached the service, or a connection that never opened.
+	var apiErr *APIError
+	if errors.As(err, &apiErr) {
+		switch apiErr.Status {
+		case http.StatusTooManyRequests, http.StatusBadGateway, http.StatusServiceUnavailable:
+			return true
+		}
+		return false
+	}
+	var opErr *net.OpError
+	return errors.As(err, &opErr) && opErr.Op == "dial"
+}
+
+// backoff returns the wait before the given attempt: exponential with full
+// jitter, never less than a server's Retry-After.
+func (cl *Client) backoff(attempt int, lastErr error) time.Duration {
+	ceiling := cl.minBackoff << (attempt - 1)
+	if ceiling > cl.maxBackoff || ceiling <= 0 {
+		ceiling = cl.maxBackoff
+	}
+	d := cl.minBackoff/2 + rand.N(ceiling)
+	var apiErr *APIError
+	if errors.As(lastErr, &apiErr) && apiErr.Status == http.StatusTooManyRequests && d < time.Second {
+		d = time.Second
+	}
+	return d
+}
+
+func sleep(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
+
+// attempt sends one HTTP request.
+func (cl *Client) attempt(ctx context.Context, c call, payload []byte, out any) error {
+	ctx, cancel := context.WithTimeout(ctx, orDefault(c.timeout, cl.timeout))
+	defer cancel()
+	u := cl.base + "/" + c.method + "/" + cl.token + c.suffix
+	if len(c.query) > 0 {
+		u += "?" + c.query.Encode()
+	}
+	var body io.Reader
+	if payload != nil {
+		body = bytes.NewReader(payload)
+	}
+	req, err := http.NewRequestWithContext(ctx, c.httpVerb, u, body)
+	if err != nil {
+		return fmt.Errorf("greenapi: %s: %s", c.method, cl.mask(err.Error()))
+	}
+	if payload != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	resp, err := cl.http.Do(req)
+	if err != nil {
+		var urlErr *url.Error
+		if errors.As(err, &urlErr) {
+			urlErr.URL = cl.mask(urlErr.URL)
+		}
+		return fmt.Errorf("greenapi: %s: %w", c.method, err)
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(io.LimitReader(resp.Body, 16<<20))
+	if err != nil {
+		return fmt.Errorf("greenapi: %s: reading the answer: %s", c.method, cl.mask(err.Error()))
+	}
+	if resp.StatusCode != http.StatusOK {
+		return cl.apiError(c.method, resp.StatusCode, data)
+	}
+	if out == nil {
+		return nil
+	}
+	if err := json.Unmarshal(data, out); err != nil {
+		return fmt.Errorf("greenapi: %s: decoding the answer: %w", c.method, err)
+	}
+	return nil
+}
+
+func (cl *Client) apiError(method string, status int, body []byte) error {
+	e := &APIError{Method: method, Status: status}
+	if status == StatusQuotaExceeded {
+		var q QuotaBody
+		if json.Unmarshal(body, &q) == nil {
+			e.Quota = &q
+			e.Message = q.Description()
+		}
+		return e
+	}
+	var msg struct {
+		Message string `json:"message"`
+	}
+	if json.Unmarshal(body, &msg) == nil && msg.Message != "" {
+		e.Message = msg.Message
+	} else if len(body) > 0 && len(body) < 512 && !bytes.ContainsAny(body, "<{") {
+		e.Message = strings.TrimSpace(string(body))
+	}
+	e.Message = cl.mask(e.Message)
+	return e
+}
+
+// mask removes the token from s.
+func (cl *Client) mask(s string) string {
+	return strings.ReplaceAll(s, cl.token, "***")
+}
+
+// ContactInfo is getContactInfo's answer.
+type ContactInfo struct {
+	Avatar      string    `json:"avatar"`
+	Name        string    `json:"name"`
+	ContactName string    `json:"contactName"`
+	Email       string    `json:"email"`
+	Category    string    `json:"category"`
+	Description string    `json:"description"`
+	Products    []Product `json:"products"`
+	ChatID      string    `json:"chatId"`
+	IsBusiness  bool      `json:"isBusiness"`
+}
+
+// Product is one item of a business's catalogue.
+type Product struct {
+	ID           string `json:"id"`
+	Name         string `json:"name"`
+	Description  string `json:"description"`
+	Availability string `json:"availability"`
+	// Price is nil when the business shows no price.
+	Price    *json.Number `json:"price"`
+	Currency string       `json:"currency,omitempty"`
+	IsHidden bool         `json:"isHidden"`
+}
+
+// GetContactInfo returns the profile of chatID. An unknown contact comes back
+// with empty fields, as Green API answers.
+func (cl *Client) GetContactInfo(ctx context.Context, chatID string) (*ContactInfo, error) {
+	var info ContactInfo
+	err := cl.do(ctx, call{
+		method: MethodGetContactInfo, httpVerb: http.MethodPost,
+		body: map[string]string{"chatId": chatID}, retryAmbiguous: true,
+	}, &info)
+	if err != nil {
+		return nil, err
+	}
+	return &info, nil
+}
+
+// SendMessageParams are sendMessage's parameters.
+type SendMessageParams struct {
+	ChatID          string `json:"chatId"`
+	Message         string `json:"message"`
+	QuotedMessageID string `json:"quotedMessageId,omitempty"`
+	LinkPreview     *bool  `json:"linkPreview,omitempty"`
+}
+
+// SendMessage sends a text message and returns its idMessage. It retries
+// only failures that surely did not send the message; after a timeout or a
+// 500 the message may or may not have gone out, and the caller decides
+// (see GetChatHistory).
+func (cl *Client) SendMessage(ctx context.Context, p SendMessageParams) (string, error) {
+	if n := len([]rune(p.Message)); n > MaxMessageLength {
+		return "", fmt.Errorf("greenapi: sendMessage: %w: %d characters, at most %d", ErrMessageTooLong, n, MaxMessageLength)
+	}
+	var out struct {
+		IDMessage string `json:"idMessage"`
+	}
+	if err := cl.do(ctx, call{method: MethodSendMessage, httpVerb: http.MethodPost, body: p}, &out); err != nil {
+		return "", err
+	}
+	return out.IDMessage, nil
+}
+
+// GetStateInstance returns the instance's state: authorized, notAuthorized,
+// blocked, sleepMode, starting or yellowCard.
+func (cl *Client) GetStateInstance(ctx context.Context) (string, error) {
+	var out struct {
+		StateInstance string `json:"stateInstance"`
+	}
+	err := cl.do(ctx, call{method: MethodGetStateInstance, httpVerb: http.MethodGet, retryAmbiguous: true}, &out)
+	return out.StateInstance, err
+}
+
+// HistoryMessage is one message of getChatHistory's answer.
+type HistoryMessage struct {
+	Type        string `json:"type"` // incoming or outgoing
+	IDMessage   string `json:"idMessage"`
+	Timestamp   int64  `json:"timestamp"`
+	TypeMessage string `json:"typeMessage"`
+	ChatID      string `json:"chatId"`
+	TextMessage string `json:"textMessage"`
+	SendByAPI   bool   `json:"sendByApi"`
+}
+
+// GetChatHistory returns the chat's last count messages, newest first.
+func (cl *Client) GetChatHistory(ctx context.Context, chatID string, count int) ([]HistoryMessage, error) {
+	var out []HistoryMessage
+	err := cl.do(ctx, call{
+		method: MethodGetChatHistory, httpVerb: http.MethodPost,
+		body: map[string]any{"chatId": chatID, "count": count}, retryAmbiguous: true,
+	}, &out)
+	return out, err
+}
+
+// ReceivedNotification is one notification taken from the instance's queue.
+type ReceivedNotification struct {
+	ReceiptID int64           `json:"receiptId"`
+	Body      json.RawMessage `json:"body"`
+}
+
+// ReceiveNotification waits up to receiveTimeout seconds (5 to 60) for the
+// next notification in the queue; it returns nil when none came.
+func (cl *Client) ReceiveNotification(ctx context.Context, receiveTimeout int) (*ReceivedNotification, error) {
+	var out *ReceivedNotification
+	err := cl.do(ctx, call{
+		method: MethodReceiveNotification, httpVerb: http.MethodGet,
+		query:          url.Values{"receiveTimeout": {fmt.Sprint(receiveTimeout)}},
+		timeout:        time.Duration(receiveTimeout+10) * time.Second,
+		retryAmbiguous: true,
+	}, &out)
+	return out, err
+}
+
+// DeleteNotification removes a received notification from the queue.
+func (cl *Client) DeleteNotification(ctx context.Context, receiptID int64) error {
+	var out struct {
+		Result bool `json:"result"`
+	}
+	return cl.do(ctx, call{
+		method: MethodDeleteNotification, httpVerb: http.MethodDelete,
+		suffix: fmt.Sprintf("/%d", receiptID), retryAmbiguous: true,
+	}, &out)
+}

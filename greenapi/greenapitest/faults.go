@@ -1,0 +1,146 @@
+package greenapitest
+
+import (
+	"math/rand/v2"
+	"net/http"
+	"sync"
+	"time"
+)
+
+// Quota466Body is the body of a real 466 answer (monthly quota spent).
+const Quota466Body = `{"invokeStatus":{"method":"checkwhatsapp","used":100,"total":100,"status":"QUOTE_EXCEEDED","description":"Monthly quota has been exceeded. Please go to your personal account and change the tariff to business https://console.green-api.com"}}`
+
+// Fault is what the server does instead of answering normally.
+type Fault struct {
+	// Status answers with this HTTP status (429, 500, 502, 466, ...); the
+	// body is Green API's own for 466.
+	Status int
+	// Hang holds the request until the client gives up or the server closes.
+	Hang bool
+	// Drop closes the connection without an answer.
+	Drop bool
+}
+
+type faults struct {
+	latency time.Duration
+	next    []Fault // the next calls, in order
+	ratio   float64 // chance that a call fails with one of random
+	random  []Fault
+}
+
+// SetLatency delays every answer of method by d.
+func (s *Server) SetLatency(method string, d time.Duration) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.faultsLocked(method).latency = d
+}
+
+// FailNext makes the next n calls to method fail with f; further calls to
+// FailNext queue behind.
+func (s *Server) FailNext(method string, n int, f Fault) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	fs := s.faultsLocked(method)
+	for range n {
+		fs.next = append(fs.next, f)
+	}
+}
+
+// FailRandomly makes a share ratio (0 to 1) of the calls to method fail
+// with one of the given faults, chosen at random; ratio 0 stops it.
+func (s *Server) FailRandomly(method string, ratio float64, choices ...Fault) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	fs := s.faultsLocked(method)
+	fs.ratio, fs.random = ratio, choices
+}
+
+func (s *Server) faultsLocked(method string) *faults {
+	fs, ok := s.faults[method]
+	if !ok {
+		fs = new(faults)
+		s.faults[method] = fs
+	}
+	return fs
+}
+
+// injectFault applies the method's fault, if any; it reports whether the
+// request was answered and with which status (0 for a dropped connection).
+func (s *Server) injectFault(w http.ResponseWriter, r *http.Request, method string) (bool, int) {
+	s.mu.Lock()
+	fs := s.faults[method]
+	var (
+		latency time.Duration
+		f       *Fault
+	)
+	if fs != nil {
+		latency = fs.latency
+		switch {
+		case len(fs.next) > 0:
+			f = &fs.next[0]
+			fs.next = fs.next[1:]
+		case fs.ratio > 0 && len(fs.random) > 0 && rand.Float64() < fs.ratio:
+			f = &fs.random[rand.IntN(len(fs.random))]
+		}
+	}
+	s.mu.Unlock()
+	if latency > 0 {
+		select {
+		case <-time.After(latency):
+		case <-r.Context().Done():
+			return true, 0
+		}
+	}
+	switch {
+	case f == nil:
+		return false, 0
+	case f.Hang:
+		<-r.Context().Done()
+		return true, 0
+	case f.Drop:
+		if hj, ok := w.(http.Hijacker); ok {
+			if conn, _, err := hj.Hijack(); err == nil {
+				conn.Close()
+				return true, 0
+			}
+		}
+		panic(http.ErrAbortHandler)
+	case f.Status == 466:
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(466)
+		_, _ = w.Write([]byte(Quota466Body))
+		return true, 466
+	default:
+		http.Error(w, http.StatusText(f.Status), f.Status)
+		return true, f.Status
+	}
+}
+
+// window enforces a rate limit: at most limit requests in any second. A
+// tolerance of 5% of the window absorbs the jitter of loopback networking,
+// as a real server's clock would.
+type window struct {
+	mu     sync.Mutex
+	limit  int
+	length time.Duration
+	recent []time.Time
+}
+
+func newWindow(limit int) *window {
+	return &window{limit: limit, length: 950 * time.Millisecond}
+}
+
+func (w *window) allow(now time.Time) bool {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	cut := 0
+	for cut < len(w.recent) && now.Sub(w.recent[cut]) >= w.length {
+		cut++
+	}
+	w.recent = w.recent[cut:]
+	if len(w.recent) >= w.limit {
+		return false
+	}
+	w.recent = append(w.recent, now)
+	return true
+}

@@ -1,0 +1,255 @@
+package greenapitest
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/frontdesk-bot/frontdesk/greenapi"
+)
+
+// Incoming describes a message someone writes to the account.
+type Incoming struct {
+	ChatID            string
+	Sender            string // defaults to ChatID
+	SenderName        string
+	SenderContactName string
+	Text              string
+	IDMessage         string // generated when empty
+	Time              time.Time
+}
+
+// PushIncoming queues an incomingMessageReceived notification, as the real
+// account does when someone writes, and returns its idMessage.
+func (s *Server) PushIncoming(in Incoming) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if in.IDMessage == "" {
+		in.IDMessage = fmt.Sprintf("3EB0%016X", s.nextID)
+		s.nextID++
+	}
+	if in.Sender == "" {
+		in.Sender = in.ChatID
+	}
+	if in.Time.IsZero() {
+		in.Time = time.Now()
+	}
+	s.history[in.ChatID] = append(s.history[in.ChatID], greenapi.HistoryMessage{
+		Type: "incoming", IDMessage: in.IDMessage, Timestamp: in.Time.Unix(),
+		TypeMessage: "textMessage", ChatID: in.ChatID, TextMessage: in.Text,
+	})
+	s.enqueueLocked(messageNotification(greenapi.TypeIncomingMessageReceived, s.IDInstance, in.Time, in.IDMessage,
+		greenapi.SenderData{ChatID: in.ChatID, ChatName: in.SenderName, Sender: in.Sender,
+			SenderName: in.SenderName, SenderContactName: in.SenderContactName}, in.Text))
+	return in.IDMessage
+}
+
+// PushOutgoing queues an outgoingMessageReceived notification, as when the
+// business writes to chatID from its phone, and returns its idMessage.
+func (s *Server) PushOutgoing(chatID, text string) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	id := fmt.Sprintf("3EB1%016X", s.nextID)
+	s.nextID++
+	now := time.Now()
+	s.history[chatID] = append(s.history[chatID], greenapi.HistoryMessage{
+		Type: "outgoing", IDMessage: id, Timestamp: now.Unix(), TypeMessage: "textMessage", ChatID: chatID, TextMessage: text,
+	})
+	s.enqueueLocked(messageNotification(greenapi.TypeOutgoingMessageReceived, s.IDInstance, now, id,
+		greenapi.SenderData{ChatID: chatID, Sender: AccountWid, SenderName: "Business"}, text))
+	return id
+}
+
+// Push queues a raw notification body.
+func (s *Server) Push(body []byte) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.enqueueLocked(append([]byte(nil), body...))
+}
+
+// QueueLen returns how many notifications wait to be received or delivered.
+func (s *Server) QueueLen() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.queue)
+}
+
+// WaitQueueEmpty waits until every queued notification was deleted or
+// delivered, and reports whether that happened before timeout.
+func (s *Server) WaitQueueEmpty(timeout time.Duration) bool {
+	return s.waitFor(timeout, func() bool { return len(s.queue) == 0 })
+}
+
+func (s *Server) enqueueLocked(body []byte) {
+	s.queue = append(s.queue, queued{receiptID: s.nextID, body: body})
+	s.nextID++
+	s.changed.Broadcast()
+}
+
+func messageNotification(typeWebhook, idInstance string, at time.Time, idMessage string, sender greenapi.SenderData, text string) []byte {
+	return mustJSON(map[string]any{
+		"typeWebhook":  typeWebhook,
+		"instanceData": instanceData(idInstance),
+		"timestamp":    at.Unix(),
+		"idMessage":    idMessage,
+		"senderData":   sender,
+		"messageData": map[string]any{
+			"typeMessage":     "textMessage",
+			"textMessageData": map[string]string{"textMessage": text},
+		},
+	})
+}
+
+// receiveNotification answers the head of the queue, waiting up to
+// receiveTimeout seconds for one; the head stays until deleted.
+func (s *Server) receiveNotification(r *http.Request, _ []byte, _ string) (int, any) {
+	timeout := 5
+	if v := r.URL.Query().Get("receiveTimeout"); v != "" {
+		if n, err := strconv.Atoi(v); err == nil && n >= 0 {
+			timeout = n
+		}
+	}
+	ctx, cancel := context.WithTimeout(r.Context(), time.Duration(timeout)*time.Second)
+	defer cancel()
+	stop := context.AfterFunc(ctx, func() {
+		s.mu.Lock()
+		s.changed.Broadcast()
+		s.mu.Unlock()
+	})
+	defer stop()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for len(s.queue) == 0 && ctx.Err() == nil && !s.closed {
+		s.changed.Wait()
+	}
+	if len(s.queue) == 0 {
+		return http.StatusOK, nil
+	}
+	head := s.queue[0]
+	return http.StatusOK, map[string]any{"receiptId": head.receiptID, "body": json.RawMessage(head.body)}
+}
+
+func (s *Server) deleteNotification(r *http.Request, _ []byte, rest string) (int, any) {
+	if r.Method != http.MethodDelete {
+		return http.StatusMethodNotAllowed, map[string]string{"message": "use DELETE"}
+	}
+	id, err := strconv.ParseInt(rest, 10, 64)
+	if err != nil {
+		return http.StatusBadRequest, map[string]string{"message": "receiptId is required"}
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for i, q := range s.queue {
+		if q.receiptID == id {
+			s.queue = append(s.queue[:i:i], s.queue[i+1:]...)
+			s.changed.Broadcast()
+			return http.StatusOK, map[string]bool{"result": true}
+		}
+	}
+	return http.StatusOK, map[string]bool{"result": false}
+}
+
+// Delivery is one webhook POST the server made.
+type Delivery struct {
+	ReceiptID int64
+	Status    int // 0 when the request failed
+	At        time.Time
+}
+
+type delivery struct {
+	cancel   context.CancelFunc
+	done     chan struct{}
+	mu       sync.Mutex
+	attempts []Delivery
+}
+
+func (d *delivery) stop() {
+	d.cancel()
+	<-d.done
+}
+
+// DeliverWebhooks starts delivering the queue to url as Green API does: one
+// notification at a time and in order, with Authorization: Bearer token; on
+// anything but 200 (or no answer within timeout) it waits retryDelay and
+// sends the same notification again. The real API waits 60 s and 180 s.
+func (s *Server) DeliverWebhooks(url, token string, retryDelay, timeout time.Duration) {
+	ctx, cancel := context.WithCancel(context.Background())
+	d := &delivery{cancel: cancel, done: make(chan struct{})}
+	s.mu.Lock()
+	s.delivery = d
+	s.mu.Unlock()
+	stop := context.AfterFunc(ctx, func() {
+		s.mu.Lock()
+		s.changed.Broadcast()
+		s.mu.Unlock()
+	})
+	client := &http.Client{Timeout: timeout}
+	go func() {
+		defer close(d.done)
+		defer stop()
+		for {
+			s.mu.Lock()
+			for len(s.queue) == 0 && ctx.Err() == nil {
+				s.changed.Wait()
+			}
+			if ctx.Err() != nil {
+				s.mu.Unlock()
+				return
+			}
+			head := s.queue[0]
+			s.mu.Unlock()
+
+			status := post(ctx, client, url, token, head.body)
+			d.mu.Lock()
+			d.attempts = append(d.attempts, Delivery{ReceiptID: head.receiptID, Status: status, At: time.Now()})
+			d.mu.Unlock()
+			if status == http.StatusOK {
+				s.mu.Lock()
+				if len(s.queue) > 0 && s.queue[0].receiptID == head.receiptID {
+					s.queue = s.queue[1:]
+				}
+				s.changed.Broadcast()
+				s.mu.Unlock()
+				continue
+			}
+			select {
+			case <-ctx.Done():
+				return
+			case <-time.After(retryDelay):
+			}
+		}
+	}()
+}
+
+func post(ctx context.Context, client *http.Client, url, token string, body []byte) int {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
+	if err != nil {
+		return 0
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", "Bearer "+token)
+	resp, err := client.Do(req)
+	if err != nil {
+		return 0
+	}
+	resp.Body.Close()
+	return resp.StatusCode
+}
+
+// Deliveries returns every webhook POST made so far.
+func (s *Server) Deliveries() []Delivery {
+	s.mu.Lock()
+	d := s.delivery
+	s.mu.Unlock()
+	if d == nil {
+		return nil
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return append([]Delivery(nil), d.attempts...)
+}

@@ -1,0 +1,281 @@
+package greenapi
+
+import (
+	"encoding/json"
+	"fmt"
+)
+
+// Message is the typed content of a message notification: one of the
+// pointer types below, or *UnknownMessage.
+type Message interface {
+	// TypeMessage returns the message type as Green API spells it.
+	TypeMessage() string
+}
+
+// MessageData is a notification's messageData: its type and its typed content.
+type MessageData struct {
+	Type    string
+	Message Message
+	// Quoted is the message this one replies to, if any.
+	Quoted *Quoted
+}
+
+// Quoted is the message a reply or reaction refers to.
+type Quoted struct {
+	StanzaID    string `json:"stanzaId"`
+	Participant string `json:"participant"`
+	TypeMessage string `json:"typeMessage"`
+	TextMessage string `json:"textMessage"`
+}
+
+// TextMessage is plain text (typeMessage textMessage).
+type TextMessage struct {
+	Text string `json:"textMessage"`
+}
+
+// ExtendedTextMessage is text with a link preview (extendedTextMessage), or
+// the text of a reply (quotedMessage).
+type ExtendedTextMessage struct {
+	Type        string `json:"-"`
+	Text        string `json:"text"`
+	Description string `json:"description"`
+	Title       string `json:"title"`
+	StanzaID    string `json:"stanzaId"`
+	Participant string `json:"participant"`
+}
+
+// ReactionMessage is an emoji reaction to an earlier message.
+type ReactionMessage struct {
+	Emoji string `json:"text"`
+}
+
+// FileMessage is an image, video, audio, document or sticker.
+type FileMessage struct {
+	Type        string `json:"-"`
+	DownloadURL string `json:"downloadUrl"`
+	Caption     string `json:"caption"`
+	FileName    string `json:"fileName"`
+	MimeType    string `json:"mimeType"`
+	IsAnimated  bool   `json:"isAnimated"`
+}
+
+// LocationMessage is a shared location.
+type LocationMessage struct {
+	NameLocation string  `json:"nameLocation"`
+	Address      string  `json:"address"`
+	Latitude     float64 `json:"latitude"`
+	Longitude    float64 `json:"longitude"`
+}
+
+// ContactMessage is a shared contact card.
+type ContactMessage struct {
+	DisplayName string `json:"displayName"`
+	VCard       string `json:"vcard"`
+}
+
+// ContactsArrayMessage is several shared contact cards.
+type ContactsArrayMessage struct {
+	Contacts []ContactMessage `json:"contacts"`
+}
+
+// PollMessage is a poll.
+type PollMessage struct {
+	Name    string `json:"name"`
+	Options []struct {
+		OptionName string `json:"optionName"`
+	} `json:"options"`
+	SelectableOptionsCount int `json:"selectableOptionsCount"`
+}
+
+// ButtonsResponseMessage is the press of a button.
+type ButtonsResponseMessage struct {
+	StanzaID           string `json:"stanzaId"`
+	SelectedButtonID   string `json:"selectedButtonId"`
+	SelectedButtonText string `json:"selectedButtonText"`
+}
+
+// ListResponseMessage is a choice from a list.
+type ListResponseMessage struct {
+	StanzaID          string `json:"stanzaId"`
+	Title             string `json:"title"`
+	ListType          int    `json:"listType"`
+	SingleSelectReply string `json:"singleSelectReply"`
+}
+
+// TemplateButtonsReplyMessage is the press of a template or interactive button.
+type TemplateButtonsReplyMessage struct {
+	StanzaID            string `json:"stanzaId"`
+	SelectedIndex       int    `json:"selectedIndex"`
+	SelectedID          string `json:"selectedId"`
+	SelectedDisplayText string `json:"selectedDisplayText"`
+}
+
+// ButtonsMessage is a message with buttons (buttonsMessage, interactiveButtons
+// or templateMessage).
+type ButtonsMessage struct {
+	Type        string `json:"-"`
+	TitleText   string `json:"titleText"`
+	ContentText string `json:"contentText"`
+	Footer      string `json:"footer"`
+	FooterText  string `json:"footerText"`
+}
+
+// GroupInviteMessage is an invitation to a group.
+type GroupInviteMessage struct {
+	GroupJid   string `json:"groupJid"`
+	InviteCode string `json:"inviteCode"`
+	GroupName  string `json:"groupName"`
+	Caption    string `json:"caption"`
+}
+
+// UnknownMessage is a message whose typeMessage this package does not know.
+// It keeps the raw messageData.
+type UnknownMessage struct {
+	Type string
+	Raw  json.RawMessage
+}
+
+// TypeMessage implements Message.
+func (*TextMessage) TypeMessage() string { return "textMessage" }
+
+// TypeMessage implements Message.
+func (m *ExtendedTextMessage) TypeMessage() string { return m.Type }
+
+// TypeMessage implements Message.
+func (*ReactionMessage) TypeMessage() string { return "reactionMessage" }
+
+// TypeMessage implements Message.
+func (m *FileMessage) TypeMessage() string { return m.Type }
+
+// TypeMessage implements Message.
+func (*LocationMessage) TypeMessage() string { return "locationMessage" }
+
+// TypeMessage implements Message.
+func (*ContactMessage) TypeMessage() string { return "contactMessage" }
+
+// TypeMessage implements Message.
+func (*ContactsArrayMessage) TypeMessage() string { return "contactsArrayMessage" }
+
+// TypeMessage implements Message.
+func (*PollMessage) TypeMessage() string { return "pollMessage" }
+
+// TypeMessage implements Message.
+func (*ButtonsResponseMessage) TypeMessage() string { return "buttonsResponseMessage" }
+
+// TypeMessage implements Message.
+func (*ListResponseMessage) TypeMessage() string { return "listResponseMessage" }
+
+// TypeMessage implements Message.
+func (*TemplateButtonsReplyMessage) TypeMessage() string { return "templateButtonsReplyMessage" }
+
+// TypeMessage implements Message.
+func (m *ButtonsMessage) TypeMessage() string { return m.Type }
+
+// TypeMessage implements Message.
+func (*GroupInviteMessage) TypeMessage() string { return "groupInviteMessage" }
+
+// TypeMessage implements Message.
+func (m *UnknownMessage) TypeMessage() string { return m.Type }
+
+// messageType says where a typeMessage keeps its content and what it parses into.
+type messageType struct {
+	// keys are the messageData keys that may hold the content, first found wins.
+	keys []string
+	new  func(typeMessage string) Message
+}
+
+// messageTypes is the single registry of message types.
+var messageTypes = map[string]messageType{
+	"textMessage":                 {[]string{"textMessageData"}, func(string) Message { return new(TextMessage) }},
+	"extendedTextMessage":         {[]string{"extendedTextMessageData"}, func(t string) Message { return &ExtendedTextMessage{Type: t} }},
+	"quotedMessage":               {[]string{"extendedTextMessageData"}, func(t string) Message { return &ExtendedTextMessage{Type: t} }},
+	"reactionMessage":             {[]string{"extendedTextMessageData"}, func(string) Message { return new(ReactionMessage) }},
+	"imageMessage":                {[]string{"fileMessageData"}, newFileMessage},
+	"videoMessage":                {[]string{"fileMessageData"}, newFileMessage},
+	"audioMessage":                {[]string{"fileMessageData"}, newFileMessage},
+	"documentMessage":             {[]string{"fileMessageData"}, newFileMessage},
+	"stickerMessage":              {[]string{"fileMessageData"}, newFileMessage},
+	"locationMessage":             {[]string{"locationMessageData"}, func(string) Message { return new(LocationMessage) }},
+	"contactMessage":              {[]string{"contactMessageData"}, func(string) Message { return new(ContactMessage) }},
+	"contactsArrayMessage":        {[]string{"messageData", "contactsArrayMessageData"}, func(string) Message { return new(ContactsArrayMessage) }},
+	"pollMessage":                 {[]string{"pollMessageData", "pollCreationMessage"}, func(string) Message { return new(PollMessage) }},
+	"buttonsResponseMessage":      {[]string{"buttonsResponseMessage"}, func(string) Message { return new(ButtonsResponseMessage) }},
+	"listResponseMessage":         {[]string{"listResponseMessage"}, func(string) Message { return new(ListResponseMessage) }},
+	"templateButtonsReplyMessage": {[]string{"templateButtonReplyMessage", "templateButtonsReplyMessage"}, func(string) Message { return new(TemplateButtonsReplyMessage) }},
+	"buttonsMessage":              {[]string{"buttonsMessage"}, newButtonsMessage},
+	"interactiveButtons":          {[]string{"interactiveButtons"}, newButtonsMessage},
+	"interactiveButtonsReply":     {[]string{"interactiveButtonsReply", "interactiveButtons"}, newButtonsMessage},
+	"templateMessage":             {[]string{"templateMessage"}, newButtonsMessage},
+	"groupInviteMessage":          {[]string{"groupInviteMessageData"}, func(string) Message { return new(GroupInviteMessage) }},
+}
+
+func newFileMessage(t string) Message    { return &FileMessage{Type: t} }
+func newButtonsMessage(t string) Message { return &ButtonsMessage{Type: t} }
+
+// MessageTypes lists every typeMessage that the parser knows.
+func MessageTypes() []string {
+	types := make([]string, 0, len(messageTypes))
+	for t := range messageTypes {
+		types = append(types, t)
+	}
+	return types
+}
+
+// UnmarshalJSON parses messageData into its typed content through the
+// registry; an unknown typeMessage becomes *UnknownMessage.
+func (d *MessageData) UnmarshalJSON(b []byte) error {
+	var fields map[string]json.RawMessage
+	if err := json.Unmarshal(b, &fields); err != nil {
+		return err
+	}
+	if raw, ok := fields["typeMessage"]; ok {
+		if err := json.Unmarshal(raw, &d.Type); err != nil {
+			return fmt.Errorf("typeMessage: %w", err)
+		}
+	}
+	if raw, ok := fields["quotedMessage"]; ok && string(raw) != "null" {
+		d.Quoted = new(Quoted)
+		if err := json.Unmarshal(raw, d.Quoted); err != nil {
+			return fmt.Errorf("quotedMessage: %w", err)
+		}
+	}
+	mt, ok := messageTypes[d.Type]
+	if !ok {
+		d.Message = &UnknownMessage{Type: d.Type, Raw: append(json.RawMessage(nil), b...)}
+		return nil
+	}
+	d.Message = mt.new(d.Type)
+	for _, key := range mt.keys {
+		raw, ok := fields[key]
+		if !ok || string(raw) == "null" {
+			continue
+		}
+		if err := json.Unmarshal(raw, d.Message); err != nil {
+			return fmt.Errorf("%s.%s: %w", d.Type, key, err)
+		}
+		break
+	}
+	return nil
+}
+
+// MessageText returns the text a person typed in a message: a text, an
+// extended text, a reply, a media caption, or the label of a pressed button
+// or chosen list item. The boolean is false for a message without text.
+func MessageText(m Message) (string, bool) {
+	var text string
+	switch m := m.(type) {
+	case *TextMessage:
+		text = m.Text
+	case *ExtendedTextMessage:
+		text = m.Text
+	case *FileMessage:
+		text = m.Caption
+	case *ButtonsResponseMessage:
+		text = m.SelectedButtonText
+	case *ListResponseMessage:
+		text = m.Title
+	case *TemplateButtonsReplyMessage:
+		text = m.SelectedDisplayText
+	}
+	return text, text != ""
+}
