@@ -1,0 +1,124 @@
+// Package bot is Frontdesk's domain: who counts as a new sender, what a
+// first contact does (look the sender up, pick a language, match the rules,
+// reply and route), and the interfaces it needs from storage and from
+// Green API. Adapters implement those interfaces; main wires them together.
+package bot
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/frontdesk-bot/frontdesk/greenapi"
+)
+
+// ErrNotFound is returned by a Store for a record that does not exist.
+var ErrNotFound = errors.New("not found")
+
+// GreenAPI is what the bot needs from Green API; *greenapi.Client has it.
+type GreenAPI interface {
+	GetContactInfo(ctx context.Context, chatID string) (*greenapi.ContactInfo, error)
+	SendMessage(ctx context.Context, p greenapi.SendMessageParams) (string, error)
+	GetChatHistory(ctx context.Context, chatID string, count int) ([]greenapi.HistoryMessage, error)
+}
+
+// Notification is a webhook body kept in the durable inbox.
+type Notification struct {
+	ID          int64
+	ChatID      string
+	IDMessage   string
+	TypeWebhook string
+	Body        []byte
+	ReceivedAt  time.Time
+}
+
+// Profile is a contact's getContactInfo answer and when it was fetched.
+type Profile struct {
+	ChatID    string
+	Info      greenapi.ContactInfo
+	FetchedAt time.Time
+}
+
+// Step is how far a first contact has got. Steps are recorded before the
+// side effect they describe, so that a crash can be settled on restart.
+type Step string
+
+// The steps of a first contact, in order.
+const (
+	StepClaimed Step = "claimed" // the sender is new; nothing sent
+	StepDecided Step = "decided" // texts rendered and recorded; sending may start
+	StepReplied Step = "replied" // the reply went out (or there was none)
+	StepDone    Step = "done"    // the operator summary went out (or there was none)
+	StepGaveUp  Step = "gave_up" // Green API refused for good (quota spent)
+)
+
+// FirstContact is the record of one first contact, keyed by the chat and
+// the message that started it.
+type FirstContact struct {
+	ChatID    string
+	IDMessage string
+	Step      Step
+	Rule      string
+	Tag       string
+	Locale    string
+	// Reply is the reply text, sent to ChatID; empty for no reply.
+	Reply string
+	// ReplyAttempted is set before the first sendMessage of the reply: when
+	// it is set and ReplyID is empty, the outcome is unknown and must be
+	// settled by reading the chat history before any resend.
+	ReplyAttempted bool
+	ReplyID        string
+	// Summary is the operator summary, sent to SummaryTo; empty for none.
+	Summary   string
+	SummaryTo string
+	// SummaryAttempted and SummaryID do for the summary what ReplyAttempted
+	// and ReplyID do for the reply.
+	SummaryAttempted bool
+	SummaryID        string
+	// Degraded says why the profile lookup was skipped or failed, if it was.
+	Degraded  string
+	CreatedAt time.Time
+	UpdatedAt time.Time
+}
+
+// Store is the durable state Frontdesk needs. Implementations: store/sqlite.
+// Every method is safe for concurrent use; the claims are atomic.
+type Store interface {
+	// AddNotification stores n durably unless a notification with the same
+	// chat and message id is there already; it reports whether n was added.
+	AddNotification(ctx context.Context, n Notification) (added bool, err error)
+	// AddDeadLetter durably keeps a body that could not be parsed.
+	AddDeadLetter(ctx context.Context, body []byte, reason string, at time.Time) error
+	// PendingNotifications lists the ids and chats of unfinished
+	// notifications, oldest first.
+	PendingNotifications(ctx context.Context) ([]Notification, error)
+	// GetNotification returns one stored notification with its body.
+	GetNotification(ctx context.Context, id int64) (Notification, error)
+	// FinishNotification marks a notification as processed.
+	FinishNotification(ctx context.Context, id int64, at time.Time) error
+	// CountPending returns how many notifications are unfinished.
+	CountPending(ctx context.Context) (int, error)
+
+	// TouchChat records activity in a chat at the given time. For an
+	// incoming message it atomically claims a first contact when the chat
+	// was never seen or was silent for longer than newAfter (0: never seen
+	// only), and reports whether the message idMessage holds the claim
+	// (again true when the same message is handled a second time). For
+	// outgoing activity it only marks the chat as known.
+	TouchChat(ctx context.Context, chatID, idMessage string, at time.Time, incoming bool, newAfter time.Duration) (claimed bool, err error)
+
+	// GetProfile returns the cached profile of a chat, or ErrNotFound.
+	GetProfile(ctx context.Context, chatID string) (Profile, error)
+	// SaveProfile caches a profile.
+	SaveProfile(ctx context.Context, p Profile) error
+
+	// GetFirstContact returns the record of a first contact, or ErrNotFound.
+	GetFirstContact(ctx context.Context, chatID, idMessage string) (FirstContact, error)
+	// SaveFirstContact creates or updates the record of a first contact.
+	SaveFirstContact(ctx context.Context, fc FirstContact) error
+
+	// Ping checks that the store is reachable.
+	Ping(ctx context.Context) error
+	// Close releases the store.
+	Close() error
+}

@@ -1,0 +1,277 @@
+// Package sqlite implements bot.Store on an embedded SQLite database
+// (modernc.org/sqlite, no cgo), in WAL mode with full synchronous commits so
+// that a stored notification survives a crash or a power cut.
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net/url"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/frontdesk-bot/frontdesk/bot"
+	_ "modernc.org/sqlite" // registers the "sqlite" driver
+)
+
+//go:embed migrations/*.sql
+var migrations embed.FS
+
+// DB is a bot.Store on SQLite.
+type DB struct {
+	db *sql.DB
+}
+
+var _ bot.Store = (*DB)(nil)
+
+// Open opens (creating if needed) the database file at path and brings its
+// schema up to date.
+func Open(ctx context.Context, path string) (*DB, error) {
+	if path == "" {
+		return nil, errors.New("sqlite: empty database path")
+	}
+	q := url.Values{}
+	for _, p := range []string{"journal_mode(WAL)", "synchronous(FULL)", "busy_timeout(10000)", "foreign_keys(1)"} {
+		q.Add("_pragma", p)
+	}
+	q.Set("_txlock", "immediate")
+	dsn := "file:" + strings.TrimPrefix(path, "file:") + "?" + q.Encode()
+	db, err := sql.Open("sqlite", dsn)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
+	}
+	// One connection: SQLite has one writer anyway, and a single connection
+	// turns lock contention into an orderly queue.
+	db.SetMaxOpenConns(1)
+	d := &DB{db: db}
+	if err := d.migrate(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("sqlite: %s: %w", path, err)
+	}
+	return d, nil
+}
+
+// migrate applies the embedded migrations newer than PRAGMA user_version, in order.
+func (d *DB) migrate(ctx context.Context) error {
+	names, err := fs.Glob(migrations, "migrations/*.sql")
+	if err != nil {
+		return err
+	}
+	sort.Strings(names)
+	var version int
+	if err := d.db.QueryRowContext(ctx, "PRAGMA user_version").Scan(&version); err != nil {
+		return fmt.Errorf("reading the schema version: %w", err)
+	}
+	for i, name := range names {
+		if i < version {
+			continue
+		}
+		script, err := migrations.ReadFile(name)
+		if err != nil {
+			return err
+		}
+		tx, err := d.db.BeginTx(ctx, nil)
+		if err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, string(script)); err != nil {
+			tx.Rollback()
+			return fmt.Errorf("migration %s: %w", name, err)
+		}
+		if _, err := tx.ExecContext(ctx, fmt.Sprintf("PRAGMA user_version = %d", i+1)); err != nil {
+			tx.Rollback()
+			return err
+		}
+		if err := tx.Commit(); err != nil {
+			return fmt.Errorf("migration %s: %w", name, err)
+		}
+	}
+	return nil
+}
+
+// Close closes the database.
+func (d *DB) Close() error { return d.db.Close() }
+
+// Ping checks that the database answers.
+func (d *DB) Ping(ctx context.Context) error { return d.db.PingContext(ctx) }
+
+// AddNotification implements bot.Store.
+func (d *DB) AddNotification(ctx context.Context, n bot.Notification) (bool, error) {
+	res, err := d.db.ExecContext(ctx, `
+		INSERT INTO notifications (chat_id, id_message, type_webhook, body, received_at)
+		VALUES (?, ?, ?, ?, ?)
+		ON CONFLICT (chat_id, id_message) DO NOTHING`,
+		n.ChatID, n.IDMessage, n.TypeWebhook, n.Body, n.ReceivedAt.UnixMilli())
+	if err != nil {
+		return false, fmt.Errorf("storing notification: %w", err)
+	}
+	added, err := res.RowsAffected()
+	return added == 1, err
+}
+
+// AddDeadLetter implements bot.Store.
+func (d *DB) AddDeadLetter(ctx context.Context, body []byte, reason string, at time.Time) error {
+	_, err := d.db.ExecContext(ctx, `INSERT INTO dead_letters (body, reason, received_at) VALUES (?, ?, ?)`,
+		body, reason, at.UnixMilli())
+	if err != nil {
+		return fmt.Errorf("storing dead letter: %w", err)
+	}
+	return nil
+}
+
+// PendingNotifications implements bot.Store.
+func (d *DB) PendingNotifications(ctx context.Context) ([]bot.Notification, error) {
+	rows, err := d.db.QueryContext(ctx, `
+		SELECT id, chat_id, id_message, type_webhook, received_at
+		FROM notifications WHERE finished_at IS NULL ORDER BY id`)
+	if err != nil {
+		return nil, fmt.Errorf("listing pending notifications: %w", err)
+	}
+	defer rows.Close()
+	var out []bot.Notification
+	for rows.Next() {
+		var (
+			n  bot.Notification
+			ms int64
+		)
+		if err := rows.Scan(&n.ID, &n.ChatID, &n.IDMessage, &n.TypeWebhook, &ms); err != nil {
+			return nil, err
+		}
+		n.ReceivedAt = time.UnixMilli(ms)
+		out = append(out, n)
+	}
+	return out, rows.Err()
+}
+
+// GetNotification implements bot.Store.
+func (d *DB) GetNotification(ctx context.Context, id int64) (bot.Notification, error) {
+	n := bot.Notification{ID: id}
+	var ms int64
+	err := d.db.QueryRowContext(ctx, `
+		SELECT chat_id, id_message, type_webhook, body, received_at FROM notifications WHERE id = ?`, id,
+	).Scan(&n.ChatID, &n.IDMessage, &n.TypeWebhook, &n.Body, &ms)
+	if errors.Is(err, sql.ErrNoRows) {
+		return n, bot.ErrNotFound
+	}
+	n.ReceivedAt = time.UnixMilli(ms)
+	return n, err
+}
+
+// FinishNotification implements bot.Store.
+func (d *DB) FinishNotification(ctx context.Context, id int64, at time.Time) error {
+	_, err := d.db.ExecContext(ctx, `UPDATE notifications SET finished_at = ? WHERE id = ?`, at.UnixMilli(), id)
+	return err
+}
+
+// CountPending implements bot.Store.
+func (d *DB) CountPending(ctx context.Context) (int, error) {
+	var n int
+	err := d.db.QueryRowContext(ctx, `SELECT count(*) FROM notifications WHERE finished_at IS NULL`).Scan(&n)
+	return n, err
+}
+
+// TouchChat implements bot.Store. The claim is one statement: SQLite
+// evaluates every SET expression against the row as it was.
+func (d *DB) TouchChat(ctx context.Context, chatID, idMessage string, at time.Time, incoming bool, newAfter time.Duration) (bool, error) {
+	if !incoming {
+		_, err := d.db.ExecContext(ctx, `
+			INSERT INTO chats (chat_id, last_activity_at) VALUES (?, ?)
+			ON CONFLICT (chat_id) DO UPDATE SET last_activity_at = max(last_activity_at, excluded.last_activity_at)`,
+			chatID, at.UnixMilli())
+		return false, err
+	}
+	var holder string
+	err := d.db.QueryRowContext(ctx, `
+		INSERT INTO chats (chat_id, last_activity_at, first_contact_msg) VALUES (?1, ?2, ?3)
+		ON CONFLICT (chat_id) DO UPDATE SET
+			first_contact_msg = CASE
+				WHEN ?4 > 0 AND chats.last_activity_at < ?2 - ?4 THEN excluded.first_contact_msg
+				ELSE chats.first_contact_msg END,
+			last_activity_at = max(chats.last_activity_at, excluded.last_activity_at)
+		RETURNING first_contact_msg`,
+		chatID, at.UnixMilli(), idMessage, newAfter.Milliseconds(),
+	).Scan(&holder)
+	if err != nil {
+		return false, fmt.Errorf("touching chat: %w", err)
+	}
+	return holder == idMessage, nil
+}
+
+// GetProfile implements bot.Store.
+func (d *DB) GetProfile(ctx context.Context, chatID string) (bot.Profile, error) {
+	p := bot.Profile{ChatID: chatID}
+	var (
+		info string
+		ms   int64
+	)
+	err := d.db.QueryRowContext(ctx, `SELECT info, fetched_at FROM profiles WHERE chat_id = ?`, chatID).Scan(&info, &ms)
+	if errors.Is(err, sql.ErrNoRows) {
+		return p, bot.ErrNotFound
+	}
+	if err != nil {
+		return p, err
+	}
+	p.FetchedAt = time.UnixMilli(ms)
+	return p, json.Unmarshal([]byte(info), &p.Info)
+}
+
+// SaveProfile implements bot.Store.
+func (d *DB) SaveProfile(ctx context.Context, p bot.Profile) error {
+	info, err := json.Marshal(p.Info)
+	if err != nil {
+		return err
+	}
+	_, err = d.db.ExecContext(ctx, `
+		INSERT INTO profiles (chat_id, info, fetched_at) VALUES (?, ?, ?)
+		ON CONFLICT (chat_id) DO UPDATE SET info = excluded.info, fetched_at = excluded.fetched_at`,
+		p.ChatID, string(info), p.FetchedAt.UnixMilli())
+	return err
+}
+
+const firstContactColumns = `chat_id, id_message, step, rule, tag, locale, reply, reply_attempted, reply_id,
+	summary, summary_to, summary_attempted, summary_id, degraded, created_at, updated_at`
+
+// GetFirstContact implements bot.Store.
+func (d *DB) GetFirstContact(ctx context.Context, chatID, idMessage string) (bot.FirstContact, error) {
+	var (
+		fc               bot.FirstContact
+		created, updated int64
+		step             string
+	)
+	err := d.db.QueryRowContext(ctx, `SELECT `+firstContactColumns+` FROM first_contacts WHERE chat_id = ? AND id_message = ?`,
+		chatID, idMessage,
+	).Scan(&fc.ChatID, &fc.IDMessage, &step, &fc.Rule, &fc.Tag, &fc.Locale, &fc.Reply, &fc.ReplyAttempted, &fc.ReplyID,
+		&fc.Summary, &fc.SummaryTo, &fc.SummaryAttempted, &fc.SummaryID, &fc.Degraded, &created, &updated)
+	if errors.Is(err, sql.ErrNoRows) {
+		return fc, bot.ErrNotFound
+	}
+	fc.Step = bot.Step(step)
+	fc.CreatedAt, fc.UpdatedAt = time.UnixMilli(created), time.UnixMilli(updated)
+	return fc, err
+}
+
+// SaveFirstContact implements bot.Store.
+func (d *DB) SaveFirstContact(ctx context.Context, fc bot.FirstContact) error {
+	_, err := d.db.ExecContext(ctx, `
+		INSERT INTO first_contacts (`+firstContactColumns+`)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (chat_id, id_message) DO UPDATE SET
+			step = excluded.step, rule = excluded.rule, tag = excluded.tag, locale = excluded.locale,
+			reply = excluded.reply, reply_attempted = excluded.reply_attempted, reply_id = excluded.reply_id,
+			summary = excluded.summary, summary_to = excluded.summary_to,
+			summary_attempted = excluded.summary_attempted, summary_id = excluded.summary_id,
+			degraded = excluded.degraded, updated_at = excluded.updated_at`,
+		fc.ChatID, fc.IDMessage, string(fc.Step), fc.Rule, fc.Tag, fc.Locale, fc.Reply, fc.ReplyAttempted, fc.ReplyID,
+		fc.Summary, fc.SummaryTo, fc.SummaryAttempted, fc.SummaryID, fc.Degraded,
+		fc.CreatedAt.UnixMilli(), fc.UpdatedAt.UnixMilli())
+	if err != nil {
+		return fmt.Errorf("saving first contact: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,210 @@
+// Package storetest is the test suite every bot.Store implementation must
+// pass: SQLite today, PostgreSQL next.
+package storetest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/frontdesk-bot/frontdesk/bot"
+	"github.com/frontdesk-bot/frontdesk/greenapi"
+)
+
+// Run runs the suite; open returns a new, empty store for each test.
+func Run(t *testing.T, open func(t *testing.T) bot.Store) {
+	tests := map[string]func(*testing.T, bot.Store){
+		"NotificationsDeduplicateOnChatAndMessage": testDedupe,
+		"PendingInOrderUntilFinished":              testPending,
+		"DeadLetters":                              testDeadLetters,
+		"FirstContactClaim":                        testClaim,
+		"ConcurrentClaimHasOneWinner":              testConcurrentClaim,
+		"Profiles":                                 testProfiles,
+		"FirstContactRecords":                      testFirstContacts,
+	}
+	for name, test := range tests {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			test(t, open(t))
+		})
+	}
+}
+
+var t0 = time.Date(2026, 11, 1, 12, 0, 0, 0, time.UTC)
+
+func notification(chat, id string) bot.Notification {
+	return bot.Notification{ChatID: chat, IDMessage: id, TypeWebhook: greenapi.TypeIncomingMessageReceived,
+		Body: []byte(`{"chat":"` + chat + `"}`), ReceivedAt: t0}
+}
+
+func testDedupe(t *testing.T, s bot.Store) {
+	ctx := context.Background()
+	for _, tc := range []struct {
+		chat, id string
+		want     bool
+	}{
+		{"1@c.us", "A", true},
+		{"1@c.us", "A", false}, // Green API resent it
+		{"2@c.us", "A", true},  // idMessage is unique only within a chat
+		{"1@c.us", "B", true},
+	} {
+		added, err := s.AddNotification(ctx, notification(tc.chat, tc.id))
+		if err != nil || added != tc.want {
+			t.Errorf("AddNotification(%s, %s) = %v, %v; want %v", tc.chat, tc.id, added, err, tc.want)
+		}
+	}
+	if n, _ := s.CountPending(ctx); n != 3 {
+		t.Errorf("CountPending = %d, want 3", n)
+	}
+}
+
+func testPending(t *testing.T, s bot.Store) {
+	ctx := context.Background()
+	for i := range 3 {
+		if _, err := s.AddNotification(ctx, notification("1@c.us", fmt.Sprint(i))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	pending, err := s.PendingNotifications(ctx)
+	if err != nil || len(pending) != 3 {
+		t.Fatalf("PendingNotifications = %v, %v", pending, err)
+	}
+	for i, p := range pending {
+		if p.IDMessage != fmt.Sprint(i) {
+			t.Errorf("pending[%d] = %s, want in arrival order", i, p.IDMessage)
+		}
+	}
+	got, err := s.GetNotification(ctx, pending[1].ID)
+	if err != nil || string(got.Body) != `{"chat":"1@c.us"}` || got.TypeWebhook != greenapi.TypeIncomingMessageReceived || !got.ReceivedAt.Equal(t0) {
+		t.Errorf("GetNotification = %+v, %v", got, err)
+	}
+	if err := s.FinishNotification(ctx, pending[1].ID, t0); err != nil {
+		t.Fatal(err)
+	}
+	pending, _ = s.PendingNotifications(ctx)
+	if len(pending) != 2 || pending[0].IDMessage != "0" || pending[1].IDMessage != "2" {
+		t.Errorf("after finishing one: %+v", pending)
+	}
+	if _, err := s.GetNotification(ctx, 9999); !errors.Is(err, bot.ErrNotFound) {
+		t.Errorf("GetNotification(missing) err = %v", err)
+	}
+	// A finished notification still deduplicates.
+	if added, _ := s.AddNotification(ctx, notification("1@c.us", "1")); added {
+		t.Error("a finished notification was added again")
+	}
+}
+
+func testDeadLetters(t *testing.T, s bot.Store) {
+	if err := s.AddDeadLetter(context.Background(), []byte("not json"), "invalid", t0); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func testClaim(t *testing.T, s bot.Store) {
+	ctx := context.Background()
+	const window = 14 * 24 * time.Hour
+	steps := []struct {
+		name     string
+		chat, id string
+		at       time.Time
+		incoming bool
+		after    time.Duration
+		want     bool
+	}{
+		{"first message ever claims", "1@c.us", "m1", t0, true, window, true},
+		{"second message does not", "1@c.us", "m2", t0.Add(time.Minute), true, window, false},
+		{"the first message handled again still holds the claim", "1@c.us", "m1", t0, true, window, true},
+		{"after a long silence a new first contact", "1@c.us", "m3", t0.Add(window + 2*time.Minute), true, window, true},
+		{"with 0, only the first message ever", "1@c.us", "m4", t0.Add(100 * window), true, 0, false},
+		{"business wrote first", "2@c.us", "o1", t0, false, window, false},
+		{"so the reply is not a first contact", "2@c.us", "m5", t0.Add(time.Hour), true, window, false},
+		{"but after silence it is", "2@c.us", "m6", t0.Add(window + 2*time.Hour), true, window, true},
+	}
+	for _, st := range steps {
+		got, err := s.TouchChat(ctx, st.chat, st.id, st.at, st.incoming, st.after)
+		if err != nil || got != st.want {
+			t.Errorf("%s: TouchChat = %v, %v; want %v", st.name, got, err, st.want)
+		}
+	}
+}
+
+func testConcurrentClaim(t *testing.T, s bot.Store) {
+	ctx := context.Background()
+	var (
+		wg     sync.WaitGroup
+		mu     sync.Mutex
+		claims int
+	)
+	for i := range 5 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			claimed, err := s.TouchChat(ctx, "9@c.us", fmt.Sprint("burst", i), t0, true, time.Hour)
+			if err != nil {
+				t.Error(err)
+			}
+			if claimed {
+				mu.Lock()
+				claims++
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	if claims != 1 {
+		t.Errorf("%d of 5 simultaneous messages claimed the first contact, want 1", claims)
+	}
+}
+
+func testProfiles(t *testing.T, s bot.Store) {
+	ctx := context.Background()
+	if _, err := s.GetProfile(ctx, "1@c.us"); !errors.Is(err, bot.ErrNotFound) {
+		t.Errorf("missing profile: err = %v", err)
+	}
+	p := bot.Profile{ChatID: "1@c.us", FetchedAt: t0, Info: greenapi.ContactInfo{Name: "Dealer", Category: "Auto",
+		Products: []greenapi.Product{{Name: "Oil change", IsHidden: true}}}}
+	if err := s.SaveProfile(ctx, p); err != nil {
+		t.Fatal(err)
+	}
+	p.Info.Name = "Dealer 2"
+	p.FetchedAt = t0.Add(time.Hour)
+	if err := s.SaveProfile(ctx, p); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.GetProfile(ctx, "1@c.us")
+	if err != nil || got.Info.Name != "Dealer 2" || !got.FetchedAt.Equal(p.FetchedAt) || len(got.Info.Products) != 1 || !got.Info.Products[0].IsHidden {
+		t.Errorf("GetProfile = %+v, %v", got, err)
+	}
+}
+
+func testFirstContacts(t *testing.T, s bot.Store) {
+	ctx := context.Background()
+	if _, err := s.GetFirstContact(ctx, "1@c.us", "m"); !errors.Is(err, bot.ErrNotFound) {
+		t.Errorf("missing first contact: err = %v", err)
+	}
+	fc := bot.FirstContact{ChatID: "1@c.us", IDMessage: "m", Step: bot.StepClaimed, CreatedAt: t0, UpdatedAt: t0}
+	if err := s.SaveFirstContact(ctx, fc); err != nil {
+		t.Fatal(err)
+	}
+	fc.Step, fc.Rule, fc.Tag, fc.Locale = bot.StepDecided, "catalogue", "lead", "ru"
+	fc.Reply, fc.ReplyAttempted, fc.ReplyID = "Здравствуйте", true, "BAE5"
+	fc.Summary, fc.SummaryTo, fc.SummaryAttempted, fc.SummaryID = "New lead", "ops@g.us", true, "BAE6"
+	fc.Degraded, fc.UpdatedAt = "lookup timed out", t0.Add(time.Second)
+	if err := s.SaveFirstContact(ctx, fc); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.GetFirstContact(ctx, "1@c.us", "m")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !got.CreatedAt.Equal(fc.CreatedAt) || !got.UpdatedAt.Equal(fc.UpdatedAt) {
+		t.Errorf("times = %v %v", got.CreatedAt, got.UpdatedAt)
+	}
+	got.CreatedAt, got.UpdatedAt = fc.CreatedAt, fc.UpdatedAt
+	if got != fc {
+		t.Errorf("GetFirstContact =\n%+v\nwant\n%+v", got, fc)
+	}
+}
