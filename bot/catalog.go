@@ -1,0 +1,258 @@
+package bot
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"text/template"
+
+	"github.com/BurntSushi/toml"
+	"github.com/nicksnyder/go-i18n/v2/i18n"
+	"github.com/nyaruka/phonenumbers"
+	"golang.org/x/text/language"
+)
+
+// TemplateData is what every template may use.
+type TemplateData struct {
+	Name         string
+	Category     string
+	Description  string
+	Email        string
+	Phone        string // international format; empty for @lid chats
+	ProductCount int    // visible products only
+	Products     []ProductData
+	Text         string // the sender's first message
+	Rule         string // the rule that matched (operator summary)
+	Tag          string // the rule's tag (operator summary)
+	Count        int    // products left out (more_products)
+}
+
+// ProductData is one visible product as templates see it.
+type ProductData struct {
+	Name         string
+	Description  string
+	Price        string // empty when the business shows no price
+	Availability string
+}
+
+// Catalog holds every locale's messages, checked at load time.
+type Catalog struct {
+	bundle     *i18n.Bundle
+	defaultTag language.Tag
+	tags       []language.Tag // every locale with a file, default first
+	matcher    language.Matcher
+	localizers map[string]*i18n.Localizer
+	builtin    map[string]*i18n.Message
+	// ids lists the message ids each locale defines.
+	ids map[string]map[string]bool
+	// sources names where each locale's messages came from, for messages.
+	sources map[string][]string
+}
+
+// LoadCatalog loads the locale files of embedded (active.*.toml) and then of
+// dir, if not empty; a file in dir adds a locale or overrides messages of an
+// embedded one. Every template is parsed and tried on sample data, and
+// every problem is reported with its file, line and message id.
+func LoadCatalog(defaultLocale string, embedded fs.FS, dir string) (*Catalog, error) {
+	defTag, err := language.Parse(defaultLocale)
+	if err != nil {
+		return nil, fmt.Errorf("DEFAULT_LOCALE %q is not a language tag: %w", defaultLocale, err)
+	}
+	c := &Catalog{
+		bundle:     i18n.NewBundle(defTag),
+		defaultTag: defTag,
+		localizers: make(map[string]*i18n.Localizer),
+		builtin:    make(map[string]*i18n.Message),
+		ids:        make(map[string]map[string]bool),
+		sources:    make(map[string][]string),
+	}
+	c.bundle.RegisterUnmarshalFunc("toml", toml.Unmarshal)
+	for _, m := range builtinMessages() {
+		c.builtin[m.ID] = m
+	}
+
+	var problems []error
+	load := func(fsys fs.FS, root, display string) {
+		names, err := fs.Glob(fsys, "*.toml")
+		if err != nil {
+			problems = append(problems, err)
+			return
+		}
+		sort.Strings(names)
+		for _, name := range names {
+			data, err := fs.ReadFile(fsys, name)
+			if err != nil {
+				problems = append(problems, err)
+				continue
+			}
+			problems = append(problems, c.addFile(filepath.Join(display, name), data)...)
+		}
+	}
+	load(embedded, ".", "locales")
+	if dir != "" {
+		info, err := os.Stat(dir)
+		if err != nil || !info.IsDir() {
+			return nil, fmt.Errorf("LOCALES_DIR %q is not a readable directory", dir)
+		}
+		load(os.DirFS(dir), dir, dir)
+	}
+	if len(problems) > 0 {
+		return nil, errors.Join(problems...)
+	}
+	if _, ok := c.ids[defTag.String()]; !ok {
+		return nil, fmt.Errorf("DEFAULT_LOCALE %q has no locale file (active.%s.toml)", defaultLocale, defTag)
+	}
+	c.tags = append(c.tags, defTag)
+	for _, t := range c.bundle.LanguageTags() {
+		if t != defTag {
+			c.tags = append(c.tags, t)
+		}
+	}
+	c.matcher = language.NewMatcher(c.tags)
+	for _, t := range c.tags {
+		c.localizers[t.String()] = i18n.NewLocalizer(c.bundle, t.String(), defTag.String())
+	}
+	return c, nil
+}
+
+// addFile parses one locale file and checks each of its templates.
+func (c *Catalog) addFile(path string, data []byte) []error {
+	mf, err := c.bundle.ParseMessageFileBytes(data, filepath.Base(path))
+	if err != nil {
+		return []error{fmt.Errorf("%s: %w", path, err)}
+	}
+	tag := mf.Tag.String()
+	if c.ids[tag] == nil {
+		c.ids[tag] = make(map[string]bool)
+	}
+	c.sources[tag] = append(c.sources[tag], path)
+	var problems []error
+	for _, m := range mf.Messages {
+		c.ids[tag][m.ID] = true
+		for form, src := range map[string]string{"zero": m.Zero, "one": m.One, "two": m.Two, "few": m.Few, "many": m.Many, "other": m.Other} {
+			if src == "" {
+				continue
+			}
+			if err := checkTemplate(src); err != nil {
+				problems = append(problems, fmt.Errorf("%s:%d: message %q (%s): %w", path, lineOf(data, m.ID), m.ID, form, err))
+			}
+		}
+		if m.Other == "" {
+			problems = append(problems, fmt.Errorf("%s:%d: message %q has no \"other\" form", path, lineOf(data, m.ID), m.ID))
+		}
+	}
+	return problems
+}
+
+// checkTemplate parses a template and runs it on sample data, so that a
+// misspelt field fails at start-up rather than on a customer's message.
+func checkTemplate(src string) error {
+	t, err := template.New("").Option("missingkey=error").Parse(src)
+	if err != nil {
+		return err
+	}
+	sample := TemplateData{Name: "N", Category: "C", Description: "D", Email: "E", Phone: "+1", ProductCount: 2,
+		Products: []ProductData{{Name: "P", Description: "D", Price: "1", Availability: "in stock"}},
+		Text:     "T", Rule: "R", Tag: "T", Count: 1}
+	return t.Execute(&bytes.Buffer{}, sample)
+}
+
+// lineOf returns the line of the table [id] in a TOML file, or 0.
+func lineOf(data []byte, id string) int {
+	for i, line := range strings.Split(string(data), "\n") {
+		l := strings.TrimSpace(line)
+		if l == "["+id+"]" || l == `["`+id+`"]` || strings.HasPrefix(l, id+" ") || strings.HasPrefix(l, id+"=") {
+			return i + 1
+		}
+	}
+	return 0
+}
+
+// DefaultLocale returns the default locale's tag.
+func (c *Catalog) DefaultLocale() string { return c.defaultTag.String() }
+
+// Locales returns every locale, the default first.
+func (c *Catalog) Locales() []string {
+	out := make([]string, len(c.tags))
+	for i, t := range c.tags {
+		out[i] = t.String()
+	}
+	return out
+}
+
+// Has reports whether the locale's own files define the message id (the
+// built-in English text does not count).
+func (c *Catalog) Has(locale, id string) bool { return c.ids[locale][id] }
+
+// Missing lists, for every locale but the default, the message ids that the
+// default locale defines and it does not.
+func (c *Catalog) Missing() map[string][]string {
+	out := make(map[string][]string)
+	def := c.defaultTag.String()
+	for _, t := range c.tags[1:] {
+		for id := range c.ids[def] {
+			if !c.ids[t.String()][id] {
+				out[t.String()] = append(out[t.String()], id)
+			}
+		}
+		sort.Strings(out[t.String()])
+	}
+	return out
+}
+
+// Sources returns the files a locale was loaded from.
+func (c *Catalog) Sources(locale string) []string { return c.sources[locale] }
+
+// Supports reports whether locale is one of the catalog's locales.
+func (c *Catalog) Supports(locale string) bool {
+	_, ok := c.localizers[locale]
+	return ok
+}
+
+// LocaleForRegion returns the best locale for a region's likely language
+// (e.g. BR: pt, IL: he, CH: de), or the default locale.
+func (c *Catalog) LocaleForRegion(region string) string {
+	r, err := language.ParseRegion(region)
+	if err != nil {
+		return c.DefaultLocale()
+	}
+	tag, err := language.Compose(language.Und, r)
+	if err != nil {
+		return c.DefaultLocale()
+	}
+	_, idx, conf := c.matcher.Match(tag)
+	if conf == language.No {
+		return c.DefaultLocale()
+	}
+	return c.tags[idx].String()
+}
+
+// Localize renders message id in locale (falling back to the default
+// locale, then to the built-in text), choosing the plural form by count.
+func (c *Catalog) Localize(locale, id string, data TemplateData, count int) (string, error) {
+	l, ok := c.localizers[locale]
+	if !ok {
+		l = c.localizers[c.DefaultLocale()]
+	}
+	return l.Localize(&i18n.LocalizeConfig{
+		MessageID:      id,
+		DefaultMessage: c.builtin[id],
+		TemplateData:   data,
+		PluralCount:    count,
+	})
+}
+
+// RegionOf returns the ISO region of a phone number given as digits with
+// its country code, and its international format; empty when unknown.
+func RegionOf(digits string) (region, international string) {
+	num, err := phonenumbers.Parse("+"+digits, "")
+	if err != nil {
+		return "", ""
+	}
+	return phonenumbers.GetRegionCodeForNumber(num), phonenumbers.Format(num, phonenumbers.INTERNATIONAL)
+}

@@ -1,0 +1,389 @@
+package bot
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/frontdesk-bot/frontdesk/greenapi"
+)
+
+// ErrPermanent marks a failure that retrying will not mend; the notification
+// is set aside instead of retried.
+var ErrPermanent = errors.New("permanent failure")
+
+// Config tunes the bot.
+type Config struct {
+	// NewSenderAfter is how long a chat must be silent for its next
+	// incoming message to be a first contact again; 0: first message ever only.
+	NewSenderAfter time.Duration
+	// ProfileRefresh is how long a fetched profile is reused.
+	ProfileRefresh time.Duration
+	// LookupTimeout bounds the wait for getContactInfo, the wait for its
+	// 1-per-second slot included; past it the greeting goes out without
+	// the profile.
+	LookupTimeout time.Duration
+	// OperatorChatID receives the summaries of rules that forward without
+	// naming a chat.
+	OperatorChatID string
+	// OperatorLocale is the summaries' language; default: the default locale.
+	OperatorLocale string
+}
+
+// Metrics counts what the bot does; the service exports it.
+type Metrics interface {
+	FirstContact(rule, tag, locale string)
+	LookupFailed(reason string)
+	MessageSent(kind string)
+	GaveUp(reason string)
+}
+
+// Bot handles stored notifications: it decides who is new and runs their
+// first contact.
+type Bot struct {
+	store   Store
+	api     GreenAPI
+	catalog *Catalog
+	rules   Rules
+	cfg     Config
+	log     *slog.Logger
+	metrics Metrics
+	// Now is the clock; tests replace it.
+	Now func() time.Time
+}
+
+// New returns a bot. metrics may be nil.
+func New(store Store, api GreenAPI, catalog *Catalog, rules Rules, cfg Config, log *slog.Logger, metrics Metrics) *Bot {
+	if cfg.OperatorLocale == "" || !catalog.Supports(cfg.OperatorLocale) {
+		cfg.OperatorLocale = catalog.DefaultLocale()
+	}
+	if cfg.LookupTimeout <= 0 {
+		cfg.LookupTimeout = 30 * time.Second
+	}
+	if metrics == nil {
+		metrics = nopMetrics{}
+	}
+	return &Bot{store: store, api: api, catalog: catalog, rules: rules, cfg: cfg, log: log, metrics: metrics, Now: time.Now}
+}
+
+type nopMetrics struct{}
+
+func (nopMetrics) FirstContact(string, string, string) {}
+func (nopMetrics) LookupFailed(string)                 {}
+func (nopMetrics) MessageSent(string)                  {}
+func (nopMetrics) GaveUp(string)                       {}
+
+// Handle processes one stored notification. It is safe to call again with
+// the same notification after a failure or a crash: every step is recorded
+// before its side effect and settled on the next call. An error wrapping
+// ErrPermanent will not go away by retrying.
+func (b *Bot) Handle(ctx context.Context, n Notification) error {
+	parsed, err := greenapi.ParseNotification(n.Body)
+	if err != nil {
+		return fmt.Errorf("%w: %v", ErrPermanent, err)
+	}
+	msg, ok := greenapi.MessageOf(parsed)
+	if !ok {
+		return nil
+	}
+	at := time.Unix(msg.Timestamp, 0)
+	if msg.Timestamp == 0 {
+		at = n.ReceivedAt
+	}
+	chatID := msg.SenderData.ChatID
+	switch parsed.(type) {
+	case *greenapi.OutgoingMessageReceived, *greenapi.OutgoingAPIMessageReceived:
+		// The business (or Frontdesk itself) wrote: the chat is known.
+		_, err := b.store.TouchChat(ctx, chatID, msg.IDMessage, at, false, 0)
+		return err
+	case *greenapi.IncomingMessageReceived:
+		if !greenapi.IsPersonalChat(chatID) || (msg.InstanceData.Wid != "" && msg.SenderData.Sender == msg.InstanceData.Wid) {
+			return nil
+		}
+		claimed, err := b.store.TouchChat(ctx, chatID, msg.IDMessage, at, true, b.cfg.NewSenderAfter)
+		if err != nil || !claimed {
+			return err
+		}
+		return b.firstContact(ctx, msg)
+	}
+	return nil
+}
+
+// firstContact runs (or resumes) the first contact that msg started.
+func (b *Bot) firstContact(ctx context.Context, msg *greenapi.MessageNotification) error {
+	chatID := msg.SenderData.ChatID
+	fc, err := b.store.GetFirstContact(ctx, chatID, msg.IDMessage)
+	if errors.Is(err, ErrNotFound) {
+		now := b.Now()
+		fc = FirstContact{ChatID: chatID, IDMessage: msg.IDMessage, Step: StepClaimed, CreatedAt: now, UpdatedAt: now}
+	} else if err != nil {
+		return err
+	}
+	log := b.log.With("chat", chatID, "idMessage", msg.IDMessage)
+	if fc.Step == StepClaimed {
+		if err := b.decide(ctx, &fc, msg, log); err != nil {
+			return err
+		}
+		log.Info("first contact", "rule", fc.Rule, "tag", fc.Tag, "locale", fc.Locale, "degraded", fc.Degraded)
+		b.metrics.FirstContact(fc.Rule, fc.Tag, fc.Locale)
+	}
+	if fc.Step == StepDecided {
+		if fc.Reply != "" {
+			if err := b.deliver(ctx, &fc, chatID, fc.Reply, &fc.ReplyAttempted, &fc.ReplyID, "reply", log); err != nil || fc.Step == StepGaveUp {
+				return err
+			}
+		}
+		fc.Step = StepReplied
+		if err := b.save(ctx, &fc); err != nil {
+			return err
+		}
+	}
+	if fc.Step == StepReplied {
+		if fc.Summary != "" {
+			if err := b.deliver(ctx, &fc, fc.SummaryTo, fc.Summary, &fc.SummaryAttempted, &fc.SummaryID, "summary", log); err != nil || fc.Step == StepGaveUp {
+				return err
+			}
+		}
+		fc.Step = StepDone
+		return b.save(ctx, &fc)
+	}
+	return nil
+}
+
+func (b *Bot) save(ctx context.Context, fc *FirstContact) error {
+	fc.UpdatedAt = b.Now()
+	return b.store.SaveFirstContact(ctx, *fc)
+}
+
+// decide looks the sender up, evaluates the rules, renders the reply and the
+// summary, and records them (StepDecided) before anything is sent.
+func (b *Bot) decide(ctx context.Context, fc *FirstContact, msg *greenapi.MessageNotification, log *slog.Logger) error {
+	chatID := msg.SenderData.ChatID
+	info, degraded := b.profile(ctx, chatID, log)
+	fc.Degraded = degraded
+
+	data := TemplateData{
+		Name:        firstNonEmpty(info.Name, msg.SenderData.SenderContactName, msg.SenderData.SenderName),
+		Category:    info.Category,
+		Description: info.Description,
+		Email:       info.Email,
+	}
+	data.Text, _ = greenapi.MessageText(msg.MessageData.Message)
+	for _, p := range info.Products {
+		if !p.IsHidden {
+			data.Products = append(data.Products, productData(p))
+		}
+	}
+	data.ProductCount = len(data.Products)
+	locale := b.catalog.DefaultLocale()
+	var region string
+	if digits, ok := greenapi.PhoneOf(chatID); ok {
+		region, data.Phone = RegionOf(digits)
+		if region != "" {
+			locale = b.catalog.LocaleForRegion(region)
+		}
+	}
+	rule := b.rules.Match(Facts{Name: data.Name, Category: data.Category, Products: data.Products,
+		Region: region, Locale: locale, Text: data.Text})
+	if rule == nil {
+		fc.Step = StepDone
+		log.Warn("first contact matched no rule: nothing sent")
+		return b.save(ctx, fc)
+	}
+	if rule.SetLocale != "" {
+		locale = rule.SetLocale
+	}
+	fc.Rule, fc.Tag, fc.Locale = rule.ID, rule.Tag, locale
+	data.Rule, data.Tag = rule.ID, rule.Tag
+	if rule.Reply != "" {
+		reply, err := b.catalog.RenderReply(locale, rule.Reply, data)
+		if err != nil {
+			return fmt.Errorf("%w: rendering %q in %s: %v", ErrPermanent, rule.Reply, locale, err)
+		}
+		fc.Reply = reply
+	}
+	if rule.Forward {
+		fc.SummaryTo = firstNonEmpty(rule.ForwardTo, b.cfg.OperatorChatID)
+		if fc.SummaryTo == "" {
+			log.Warn("rule forwards but OPERATOR_CHAT_ID is not set: no summary sent", "rule", rule.ID)
+		} else {
+			summary := data
+			if len(summary.Products) > 5 {
+				summary.Products = summary.Products[:5]
+			}
+			text, err := b.catalog.Localize(b.cfg.OperatorLocale, MsgOperatorSummary, summary, summary.ProductCount)
+			if err != nil {
+				return fmt.Errorf("%w: rendering the operator summary: %v", ErrPermanent, err)
+			}
+			fc.Summary = truncate(text, greenapi.MaxMessageLength)
+		}
+	}
+	fc.Step = StepDecided
+	return b.save(ctx, fc)
+}
+
+// profile returns the sender's profile: cached when fresh, else looked up.
+// When the lookup fails it goes on with what it has and says why.
+func (b *Bot) profile(ctx context.Context, chatID string, log *slog.Logger) (greenapi.ContactInfo, string) {
+	cached, err := b.store.GetProfile(ctx, chatID)
+	haveCached := err == nil
+	if haveCached && b.Now().Sub(cached.FetchedAt) < b.cfg.ProfileRefresh {
+		return cached.Info, ""
+	}
+	lctx, cancel := context.WithTimeout(ctx, b.cfg.LookupTimeout)
+	defer cancel()
+	info, err := b.api.GetContactInfo(lctx, chatID)
+	if err != nil {
+		reason := lookupFailure(err)
+		b.metrics.LookupFailed(reason)
+		log.Warn("getContactInfo failed: greeting without the profile", "reason", reason, "err", err)
+		return cached.Info, reason
+	}
+	if err := b.store.SaveProfile(ctx, Profile{ChatID: chatID, Info: *info, FetchedAt: b.Now()}); err != nil {
+		log.Warn("caching the profile failed", "err", err)
+	}
+	return *info, ""
+}
+
+func lookupFailure(err error) string {
+	switch {
+	case errors.Is(err, greenapi.ErrQuotaExceeded):
+		return "quota_exceeded"
+	case errors.Is(err, context.DeadlineExceeded):
+		return "timeout"
+	case errors.Is(err, greenapi.ErrRateLimited):
+		return "rate_limited"
+	case errors.Is(err, greenapi.ErrServer):
+		return "server_error"
+	}
+	return "error"
+}
+
+// deliver sends text to chatID once. When an earlier attempt's outcome is
+// unknown (attempted but no id), it first looks for the message in the
+// chat's history, so that a crash or an ambiguous error never sends twice.
+func (b *Bot) deliver(ctx context.Context, fc *FirstContact, chatID, text string, attempted *bool, id *string, kind string, log *slog.Logger) error {
+	if *id != "" {
+		return nil
+	}
+	if *attempted {
+		found, err := b.findSent(ctx, chatID, text, fc.CreatedAt)
+		if err != nil {
+			return fmt.Errorf("settling an earlier %s attempt: %w", kind, err)
+		}
+		if found != "" {
+			log.Info("an earlier attempt had been sent; not sending again", "kind", kind, "sent", found)
+			*id = found
+			return b.save(ctx, fc)
+		}
+	}
+	*attempted = true
+	if err := b.save(ctx, fc); err != nil {
+		return err
+	}
+	sent, err := b.api.SendMessage(ctx, greenapi.SendMessageParams{ChatID: chatID, Message: text})
+	if err != nil {
+		if errors.Is(err, greenapi.ErrQuotaExceeded) || errors.Is(err, greenapi.ErrBadRequest) || errors.Is(err, greenapi.ErrMessageTooLong) {
+			fc.Step = StepGaveUp
+			reason := "rejected"
+			if errors.Is(err, greenapi.ErrQuotaExceeded) {
+				reason = "quota_exceeded"
+			}
+			b.metrics.GaveUp(reason)
+			log.Error("Green API refused the "+kind+" for good; giving up on it", "reason", reason, "err", err)
+			return b.save(ctx, fc)
+		}
+		return fmt.Errorf("sending the %s: %w", kind, err)
+	}
+	*id = sent
+	b.metrics.MessageSent(kind)
+	return b.save(ctx, fc)
+}
+
+// findSent returns the id of an outgoing message with exactly text, sent to
+// chatID no earlier than a minute before since, or "".
+func (b *Bot) findSent(ctx context.Context, chatID, text string, since time.Time) (string, error) {
+	history, err := b.api.GetChatHistory(ctx, chatID, 50)
+	if err != nil {
+		return "", err
+	}
+	for _, m := range history {
+		if m.Type == "outgoing" && m.TextMessage == text && m.Timestamp >= since.Add(-time.Minute).Unix() {
+			return m.IDMessage, nil
+		}
+	}
+	return "", nil
+}
+
+// RenderReply renders a reply and keeps it within Green API's limit: when
+// the product list makes it too long, it lists as many products as fit and
+// adds the localized "and N more".
+func (c *Catalog) RenderReply(locale, id string, data TemplateData) (string, error) {
+	text, err := c.Localize(locale, id, data, data.ProductCount)
+	if err != nil || utf8.RuneCountInString(text) <= greenapi.MaxMessageLength {
+		return text, err
+	}
+	all := data.Products
+	render := func(k int) (string, error) {
+		d := data
+		d.Products = all[:k]
+		body, err := c.Localize(locale, id, d, d.ProductCount)
+		if err != nil {
+			return "", err
+		}
+		more, err := c.Localize(locale, MsgMoreProducts, TemplateData{Count: len(all) - k}, len(all)-k)
+		if err != nil {
+			return "", err
+		}
+		return strings.TrimRight(body, "\n") + "\n" + more, nil
+	}
+	// Binary search for the most products that fit.
+	lo, hi := 0, len(all)-1
+	best := ""
+	for lo <= hi {
+		mid := (lo + hi) / 2
+		s, err := render(mid)
+		if err != nil {
+			return "", err
+		}
+		if utf8.RuneCountInString(s) <= greenapi.MaxMessageLength {
+			best, lo = s, mid+1
+		} else {
+			hi = mid - 1
+		}
+	}
+	if best == "" {
+		return truncate(text, greenapi.MaxMessageLength), nil
+	}
+	return best, nil
+}
+
+// truncate cuts s to at most n characters, ending with an ellipsis if cut.
+func truncate(s string, n int) string {
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	r := []rune(s)
+	return string(r[:n-1]) + "…"
+}
+
+func productData(p greenapi.Product) ProductData {
+	d := ProductData{Name: p.Name, Description: p.Description, Availability: p.Availability}
+	if p.Price != nil && p.Price.String() != "" {
+		d.Price = strings.TrimSpace(p.Price.String() + " " + p.Currency)
+	}
+	return d
+}
+
+func firstNonEmpty(s ...string) string {
+	for _, x := range s {
+		if x = strings.TrimSpace(x); x != "" {
+			return x
+		}
+	}
+	return ""
+}

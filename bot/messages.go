@@ -1,0 +1,54 @@
+package bot
+
+import "github.com/nicksnyder/go-i18n/v2/i18n"
+
+// Message ids of the built-in templates. Rules may name any other id that
+// the locale files define.
+const (
+	MsgGreetingCatalogue = "greeting_catalogue"
+	MsgGreetingBusiness  = "greeting_business"
+	MsgGreetingNamed     = "greeting_named"
+	MsgGreetingGeneric   = "greeting_generic"
+	MsgMoreProducts      = "more_products"
+	MsgOperatorSummary   = "operator_summary"
+)
+
+// builtinMessages declares every built-in message once, with its English
+// text and a description for translators, so that `goi18n extract` finds
+// them. The locale files may override every one of them.
+func builtinMessages() []*i18n.Message {
+	return []*i18n.Message{
+		{
+			ID:          MsgGreetingCatalogue,
+			Description: "Reply to a new sender that is a business with a product catalogue. .ProductCount is the number of visible products (plural), .Products the products listed, .Name the business name (may be empty).",
+			One:         "Hello{{if .Name}}, {{.Name}}{{end}}! Thank you for writing to us. We see {{.ProductCount}} product in your catalogue:\n{{range .Products}}• {{.Name}}{{if .Price}} ({{.Price}}){{end}}\n{{end}}How can we help?",
+			Other:       "Hello{{if .Name}}, {{.Name}}{{end}}! Thank you for writing to us. We see {{.ProductCount}} products in your catalogue:\n{{range .Products}}• {{.Name}}{{if .Price}} ({{.Price}}){{end}}\n{{end}}How can we help?",
+		},
+		{
+			ID:          MsgGreetingBusiness,
+			Description: "Reply to a new sender that is a business without products. .Category is its business category, .Name its name (may be empty).",
+			Other:       "Hello{{if .Name}}, {{.Name}}{{end}}! Thank you for writing to us. We see you work in {{.Category}}. How can we help your business?",
+		},
+		{
+			ID:          MsgGreetingNamed,
+			Description: "Reply to a new sender whose name we know. .Name is the name.",
+			Other:       "Hello, {{.Name}}! Thank you for your message. How can we help?",
+		},
+		{
+			ID:          MsgGreetingGeneric,
+			Description: "Reply to a new sender we know nothing about.",
+			Other:       "Hello! Thank you for your message. How can we help?",
+		},
+		{
+			ID:          MsgMoreProducts,
+			Description: "Added under a product list that was cut short. .Count is the number of products not shown (plural).",
+			One:         "…and {{.Count}} more product",
+			Other:       "…and {{.Count}} more products",
+		},
+		{
+			ID:          MsgOperatorSummary,
+			Description: "Summary of a new contact, sent to the operators' chat. Fields: .Name .Phone .Category .Description .Email .ProductCount .Products (up to five) .Rule .Tag .Text (the first message).",
+			Other:       "New contact{{if .Name}}: {{.Name}}{{end}}\n{{if .Phone}}Phone: {{.Phone}}\n{{end}}{{if .Category}}Category: {{.Category}}\n{{end}}{{if .Description}}About: {{.Description}}\n{{end}}{{if .Email}}Email: {{.Email}}\n{{end}}{{if .ProductCount}}Products ({{.ProductCount}}): {{range $i, $p := .Products}}{{if $i}}, {{end}}{{$p.Name}}{{end}}\n{{end}}Rule: {{.Rule}}{{if .Tag}}, tag: {{.Tag}}{{end}}\nFirst message: {{.Text}}",
+		},
+	}
+}

@@ -1,0 +1,307 @@
+package bot
+
+import (
+	_ "embed"
+	"errors"
+	"fmt"
+	"os"
+	"path"
+	"regexp"
+	"strings"
+
+	"github.com/BurntSushi/toml"
+	"golang.org/x/text/language"
+)
+
+// DefaultRules is the embedded rules file used when RULES_FILE is not set.
+//
+//go:embed default_rules.toml
+var DefaultRules string
+
+// DefaultRulesName names the embedded rules file in messages.
+const DefaultRulesName = "bot/default_rules.toml"
+
+// Rule is one routing rule: every condition that is set must hold.
+type Rule struct {
+	ID string
+
+	// Conditions.
+	HasName         *bool
+	NameMatches     *regexp.Regexp
+	Business        *bool
+	Category        []string // case-insensitive glob patterns, any may match
+	MinProducts     int
+	ProductKeywords []string // lower case, any may appear in a visible product
+	Country         []string // ISO regions of the phone number
+	Locale          []string
+	TextMatches     *regexp.Regexp
+
+	// Actions.
+	Reply     string // message id; empty for no reply
+	Forward   bool
+	ForwardTo string // chat id; empty for OPERATOR_CHAT_ID
+	SetLocale string
+	Tag       string
+}
+
+// Facts are what rules are evaluated against.
+type Facts struct {
+	Name     string
+	Category string
+	Products []ProductData // visible products only
+	Region   string
+	Locale   string
+	Text     string
+}
+
+// Matches reports whether every condition of r holds for f.
+func (r *Rule) Matches(f Facts) bool {
+	switch {
+	case r.HasName != nil && *r.HasName != (f.Name != ""):
+		return false
+	case r.NameMatches != nil && !r.NameMatches.MatchString(f.Name):
+		return false
+	case r.Business != nil && *r.Business != (f.Category != ""):
+		return false
+	case len(r.Category) > 0 && !matchesGlob(r.Category, f.Category):
+		return false
+	case len(f.Products) < r.MinProducts:
+		return false
+	case len(r.ProductKeywords) > 0 && !productsMention(f.Products, r.ProductKeywords):
+		return false
+	case len(r.Country) > 0 && !containsFold(r.Country, f.Region):
+		return false
+	case len(r.Locale) > 0 && !containsFold(r.Locale, f.Locale):
+		return false
+	case r.TextMatches != nil && !r.TextMatches.MatchString(f.Text):
+		return false
+	}
+	return true
+}
+
+func matchesGlob(patterns []string, category string) bool {
+	category = strings.ToLower(category)
+	for _, p := range patterns {
+		if ok, _ := path.Match(p, category); ok {
+			return true
+		}
+	}
+	return false
+}
+
+func productsMention(products []ProductData, keywords []string) bool {
+	for _, p := range products {
+		text := strings.ToLower(p.Name + "\n" + p.Description)
+		for _, k := range keywords {
+			if strings.Contains(text, k) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func containsFold(list []string, s string) bool {
+	for _, x := range list {
+		if strings.EqualFold(x, s) {
+			return true
+		}
+	}
+	return false
+}
+
+// Rules is an ordered list of rules: the first that matches wins.
+type Rules []*Rule
+
+// Match returns the first rule that matches f, or nil.
+func (rs Rules) Match(f Facts) *Rule {
+	for _, r := range rs {
+		if r.Matches(f) {
+			return r
+		}
+	}
+	return nil
+}
+
+// ruleSpec is a rule as written in the file.
+type ruleSpec struct {
+	ID              string   `toml:"id"`
+	HasName         *bool    `toml:"has_name"`
+	NameMatches     string   `toml:"name_matches"`
+	Business        *bool    `toml:"business"`
+	Category        []string `toml:"category"`
+	MinProducts     int      `toml:"min_products"`
+	ProductKeywords []string `toml:"product_keywords"`
+	Country         []string `toml:"country"`
+	Locale          []string `toml:"locale"`
+	TextMatches     string   `toml:"text_matches"`
+	Reply           *string  `toml:"reply"`
+	Forward         bool     `toml:"forward"`
+	ForwardTo       string   `toml:"forward_to"`
+	SetLocale       string   `toml:"set_locale"`
+	Tag             string   `toml:"tag"`
+}
+
+// LoadRulesFile reads and parses a rules file; see ParseRules.
+func LoadRulesFile(name string, catalog *Catalog) (Rules, error) {
+	data, err := os.ReadFile(name)
+	if err != nil {
+		return nil, fmt.Errorf("RULES_FILE: %w", err)
+	}
+	return ParseRules(name, data, catalog)
+}
+
+// ParseRules parses a rules file and checks it against the catalog: every
+// reply names a message of the default locale, every locale exists, every
+// pattern compiles. All problems are reported, each with the file, the line
+// and the rule.
+func ParseRules(name string, data []byte, catalog *Catalog) (Rules, error) {
+	var file struct {
+		Rule []ruleSpec `toml:"rule"`
+	}
+	md, err := toml.Decode(string(data), &file)
+	if err != nil {
+		var perr toml.ParseError
+		if errors.As(err, &perr) {
+			return nil, fmt.Errorf("%s:%d: %s", name, perr.Position.Line, perr.Message)
+		}
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	var problems []error
+	at := keyLines(data)
+	for _, k := range md.Undecoded() {
+		key := k[len(k)-1]
+		problems = append(problems, fmt.Errorf("%s:%d: unknown key %q", name, at.first(k.String(), key), k.String()))
+	}
+	if len(file.Rule) == 0 {
+		problems = append(problems, fmt.Errorf("%s: no [[rule]]: with no rule, no one would be answered", name))
+	}
+	seen := make(map[string]bool)
+	var rules Rules
+	for i, spec := range file.Rule {
+		fail := func(key, format string, args ...any) {
+			problems = append(problems, fmt.Errorf("%s:%d: rule %q: %s: %s", name, at.inRule(i, key), ruleName(spec, i), key, fmt.Sprintf(format, args...)))
+		}
+		if spec.ID == "" {
+			fail("id", "missing; every rule needs an id, shown to operators and in metrics")
+		} else if seen[spec.ID] {
+			fail("id", "used by an earlier rule")
+		}
+		seen[spec.ID] = true
+		r := &Rule{ID: spec.ID, HasName: spec.HasName, Business: spec.Business, MinProducts: spec.MinProducts,
+			Forward: spec.Forward || spec.ForwardTo != "", ForwardTo: spec.ForwardTo, SetLocale: spec.SetLocale, Tag: spec.Tag}
+		if spec.NameMatches != "" {
+			if r.NameMatches, err = regexp.Compile(spec.NameMatches); err != nil {
+				fail("name_matches", "%v", err)
+			}
+		}
+		if spec.TextMatches != "" {
+			if r.TextMatches, err = regexp.Compile(spec.TextMatches); err != nil {
+				fail("text_matches", "%v", err)
+			}
+		}
+		for _, p := range spec.Category {
+			if _, err := path.Match(strings.ToLower(p), ""); err != nil {
+				fail("category", "bad pattern %q: %v", p, err)
+			}
+			r.Category = append(r.Category, strings.ToLower(p))
+		}
+		if spec.MinProducts < 0 {
+			fail("min_products", "must not be negative")
+		}
+		for _, k := range spec.ProductKeywords {
+			r.ProductKeywords = append(r.ProductKeywords, strings.ToLower(k))
+		}
+		for _, c := range spec.Country {
+			if reg, err := language.ParseRegion(c); err != nil || !reg.IsCountry() || len(c) != 2 {
+				fail("country", "%q is not a two-letter ISO country code", c)
+			}
+			r.Country = append(r.Country, strings.ToUpper(c))
+		}
+		for _, l := range spec.Locale {
+			if !catalog.Supports(l) {
+				fail("locale", "no locale %q; have %s", l, strings.Join(catalog.Locales(), ", "))
+			}
+		}
+		r.Locale = spec.Locale
+		if spec.SetLocale != "" && !catalog.Supports(spec.SetLocale) {
+			fail("set_locale", "no locale %q; have %s", spec.SetLocale, strings.Join(catalog.Locales(), ", "))
+		}
+		if spec.Reply == nil {
+			fail("reply", "missing; name a message id, or write reply = \"\" for no reply")
+		} else if r.Reply = *spec.Reply; r.Reply != "" && !catalog.Has(catalog.DefaultLocale(), r.Reply) {
+			fail("reply", "message %q is not in the default locale %q (%s)", r.Reply, catalog.DefaultLocale(),
+				strings.Join(catalog.Sources(catalog.DefaultLocale()), ", "))
+		}
+		rules = append(rules, r)
+	}
+	if len(problems) > 0 {
+		return nil, errors.Join(problems...)
+	}
+	return rules, nil
+}
+
+func ruleName(spec ruleSpec, i int) string {
+	if spec.ID != "" {
+		return spec.ID
+	}
+	return fmt.Sprintf("#%d", i+1)
+}
+
+// lines maps each rule's keys to their lines, for messages.
+type lines struct {
+	rules []map[string]int // rule index: key: line
+	start []int            // rule index: line of [[rule]]
+	other map[string]int   // keys outside rules
+}
+
+// keyLines finds the line of every key of a rules file. TOML parsers keep
+// no positions for decoded keys, so this small scan does.
+func keyLines(data []byte) lines {
+	l := lines{other: make(map[string]int)}
+	for i, raw := range strings.Split(string(data), "\n") {
+		line := strings.TrimSpace(raw)
+		switch {
+		case line == "[[rule]]":
+			l.rules = append(l.rules, make(map[string]int))
+			l.start = append(l.start, i+1)
+		case strings.HasPrefix(line, "#") || line == "":
+		default:
+			key, _, ok := strings.Cut(line, "=")
+			if !ok {
+				continue
+			}
+			key = strings.Trim(strings.TrimSpace(key), `"`)
+			if len(l.rules) == 0 {
+				l.other[key] = i + 1
+			} else if _, dup := l.rules[len(l.rules)-1][key]; !dup {
+				l.rules[len(l.rules)-1][key] = i + 1
+			}
+		}
+	}
+	return l
+}
+
+// inRule returns the line of key in rule i, else the rule's first line.
+func (l lines) inRule(i int, key string) int {
+	if i >= len(l.rules) {
+		return 0
+	}
+	if n, ok := l.rules[i][key]; ok {
+		return n
+	}
+	return l.start[i]
+}
+
+// first returns the first line where key appears, in any rule or outside.
+func (l lines) first(full, key string) int {
+	if n, ok := l.other[full]; ok {
+		return n
+	}
+	for _, r := range l.rules {
+		if n, ok := r[key]; ok {
+			return n
+		}
+	}
+	return 0
+}
