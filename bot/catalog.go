@@ -48,7 +48,8 @@ type Catalog struct {
 	matcher    language.Matcher
 	localizers map[string]*i18n.Localizer
 	builtin    map[string]*i18n.Message
-	// ids lists the message ids each locale defines.
+	// ids lists the message ids each locale defines, true for those with
+	// plural forms.
 	ids map[string]map[string]bool
 	// sources names where each locale's messages came from, for messages.
 	sources map[string][]string
@@ -133,7 +134,7 @@ func (c *Catalog) addFile(path string, data []byte) []error {
 	c.sources[tag] = append(c.sources[tag], path)
 	var problems []error
 	for _, m := range mf.Messages {
-		c.ids[tag][m.ID] = true
+		c.ids[tag][m.ID] = m.Zero != "" || m.One != "" || m.Two != "" || m.Few != "" || m.Many != ""
 		for form, src := range map[string]string{"zero": m.Zero, "one": m.One, "two": m.Two, "few": m.Few, "many": m.Many, "other": m.Other} {
 			if src == "" {
 				continue
@@ -187,7 +188,10 @@ func (c *Catalog) Locales() []string {
 
 // Has reports whether the locale's own files define the message id (the
 // built-in English text does not count).
-func (c *Catalog) Has(locale, id string) bool { return c.ids[locale][id] }
+func (c *Catalog) Has(locale, id string) bool {
+	_, ok := c.ids[locale][id]
+	return ok
+}
 
 // Missing lists, for every locale but the default, the message ids that the
 // default locale defines and it does not.
@@ -196,7 +200,7 @@ func (c *Catalog) Missing() map[string][]string {
 	def := c.defaultTag.String()
 	for _, t := range c.tags[1:] {
 		for id := range c.ids[def] {
-			if !c.ids[t.String()][id] {
+			if !c.Has(t.String(), id) {
 				out[t.String()] = append(out[t.String()], id)
 			}
 		}
@@ -237,14 +241,23 @@ func (c *Catalog) LocaleForRegion(region string) string {
 func (c *Catalog) Localize(locale, id string, data TemplateData, count int) (string, error) {
 	l, ok := c.localizers[locale]
 	if !ok {
-		l = c.localizers[c.DefaultLocale()]
+		locale = c.DefaultLocale()
+		l = c.localizers[locale]
 	}
-	return l.Localize(&i18n.LocalizeConfig{
-		MessageID:      id,
-		DefaultMessage: c.builtin[id],
-		TemplateData:   data,
-		PluralCount:    count,
-	})
+	lc := &i18n.LocalizeConfig{MessageID: id, DefaultMessage: c.builtin[id], TemplateData: data}
+	// go-i18n fails on a count for a message without plural forms, so the
+	// count goes only to the message that will be used, if it has them.
+	plural, ok := c.ids[locale][id]
+	if !ok {
+		plural, ok = c.ids[c.DefaultLocale()][id]
+	}
+	if !ok && c.builtin[id] != nil {
+		plural = c.builtin[id].One != ""
+	}
+	if plural {
+		lc.PluralCount = count
+	}
+	return l.Localize(lc)
 }
 
 // RegionOf returns the ISO region of a phone number given as digits with

@@ -27,6 +27,15 @@ type Incoming struct {
 // PushIncoming queues an incomingMessageReceived notification, as the real
 // account does when someone writes, and returns its idMessage.
 func (s *Server) PushIncoming(in Incoming) string {
+	id, body := s.NewIncoming(in)
+	s.Push(body)
+	return id
+}
+
+// NewIncoming records an incoming message in the chat's history and returns
+// its idMessage and its notification body, without queueing it: for tests
+// that hand the body to the code under test themselves.
+func (s *Server) NewIncoming(in Incoming) (string, []byte) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if in.IDMessage == "" {
@@ -43,10 +52,9 @@ func (s *Server) PushIncoming(in Incoming) string {
 		Type: "incoming", IDMessage: in.IDMessage, Timestamp: in.Time.Unix(),
 		TypeMessage: "textMessage", ChatID: in.ChatID, TextMessage: in.Text,
 	})
-	s.enqueueLocked(messageNotification(greenapi.TypeIncomingMessageReceived, s.IDInstance, in.Time, in.IDMessage,
+	return in.IDMessage, messageNotification(greenapi.TypeIncomingMessageReceived, s.IDInstance, in.Time, in.IDMessage,
 		greenapi.SenderData{ChatID: in.ChatID, ChatName: in.SenderName, Sender: in.Sender,
-			SenderName: in.SenderName, SenderContactName: in.SenderContactName}, in.Text))
-	return in.IDMessage
+			SenderName: in.SenderName, SenderContactName: in.SenderContactName}, in.Text)
 }
 
 // PushOutgoing queues an outgoingMessageReceived notification, as when the
