@@ -85,8 +85,9 @@ type FirstContact struct {
 // Every method is safe for concurrent use; the claims are atomic.
 type Store interface {
 	// AddNotification stores n durably unless a notification with the same
-	// chat and message id is there already; it reports whether n was added.
-	AddNotification(ctx context.Context, n Notification) (added bool, err error)
+	// chat and message id is there already; it returns the new id, or 0 for
+	// a duplicate.
+	AddNotification(ctx context.Context, n Notification) (id int64, err error)
 	// AddDeadLetter durably keeps a body that could not be parsed.
 	AddDeadLetter(ctx context.Context, body []byte, reason string, at time.Time) error
 	// PendingNotifications lists the ids and chats of unfinished

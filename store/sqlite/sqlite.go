@@ -102,17 +102,21 @@ func (d *DB) Close() error { return d.db.Close() }
 func (d *DB) Ping(ctx context.Context) error { return d.db.PingContext(ctx) }
 
 // AddNotification implements bot.Store.
-func (d *DB) AddNotification(ctx context.Context, n bot.Notification) (bool, error) {
-	res, err := d.db.ExecContext(ctx, `
+func (d *DB) AddNotification(ctx context.Context, n bot.Notification) (int64, error) {
+	var id int64
+	err := d.db.QueryRowContext(ctx, `
 		INSERT INTO notifications (chat_id, id_message, type_webhook, body, received_at)
 		VALUES (?, ?, ?, ?, ?)
-		ON CONFLICT (chat_id, id_message) DO NOTHING`,
-		n.ChatID, n.IDMessage, n.TypeWebhook, n.Body, n.ReceivedAt.UnixMilli())
-	if err != nil {
-		return false, fmt.Errorf("storing notification: %w", err)
+		ON CONFLICT (chat_id, id_message) DO NOTHING
+		RETURNING id`,
+		n.ChatID, n.IDMessage, n.TypeWebhook, n.Body, n.ReceivedAt.UnixMilli()).Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, nil
 	}
-	added, err := res.RowsAffected()
-	return added == 1, err
+	if err != nil {
+		return 0, fmt.Errorf("storing notification: %w", err)
+	}
+	return id, nil
 }
 
 // AddDeadLetter implements bot.Store.

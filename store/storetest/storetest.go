@@ -51,9 +51,9 @@ func testDedupe(t *testing.T, s bot.Store) {
 		{"2@c.us", "A", true},  // idMessage is unique only within a chat
 		{"1@c.us", "B", true},
 	} {
-		added, err := s.AddNotification(ctx, notification(tc.chat, tc.id))
-		if err != nil || added != tc.want {
-			t.Errorf("AddNotification(%s, %s) = %v, %v; want %v", tc.chat, tc.id, added, err, tc.want)
+		id, err := s.AddNotification(ctx, notification(tc.chat, tc.id))
+		if err != nil || (id != 0) != tc.want {
+			t.Errorf("AddNotification(%s, %s) = %v, %v; want added %v", tc.chat, tc.id, id, err, tc.want)
 		}
 	}
 	if n, _ := s.CountPending(ctx); n != 3 {
@@ -92,7 +92,7 @@ func testPending(t *testing.T, s bot.Store) {
 		t.Errorf("GetNotification(missing) err = %v", err)
 	}
 	// A finished notification still deduplicates.
-	if added, _ := s.AddNotification(ctx, notification("1@c.us", "1")); added {
+	if id, _ := s.AddNotification(ctx, notification("1@c.us", "1")); id != 0 {
 		t.Error("a finished notification was added again")
 	}
 }

@@ -1,0 +1,93 @@
+package bot
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/frontdesk-bot/frontdesk/greenapi"
+)
+
+// Outcome says what the inbox did with a notification body.
+type Outcome string
+
+// Outcomes of Inbox.Accept.
+const (
+	Stored     Outcome = "stored"      // kept durably for the workers
+	Duplicate  Outcome = "duplicate"   // the same chat and message id was stored before
+	Ignored    Outcome = "ignored"     // a type Frontdesk does not act on
+	DeadLetter Outcome = "dead_letter" // not parseable: kept aside
+)
+
+// InboxMetrics counts what the inbox accepts.
+type InboxMetrics interface {
+	Accepted(typeWebhook string, outcome Outcome)
+	QuotaExceeded()
+}
+
+// Inbox accepts notification bodies, from the webhook or from polling, and
+// stores the ones Frontdesk acts on before they are acknowledged.
+type Inbox struct {
+	store   Store
+	pool    *Pool
+	log     *slog.Logger
+	metrics InboxMetrics
+	// OnState, if set, is told every stateInstanceChanged.
+	OnState func(state string)
+	now     func() time.Time
+}
+
+// NewInbox returns an inbox that hands stored notifications to pool.
+func NewInbox(store Store, pool *Pool, log *slog.Logger, metrics InboxMetrics) *Inbox {
+	return &Inbox{store: store, pool: pool, log: log, metrics: metrics, now: time.Now}
+}
+
+// Accept takes one notification body. It returns an error only when the
+// body could not be stored: the caller must then not acknowledge it, so
+// that Green API sends it again. A body that cannot be parsed goes to the
+// dead letters and is acknowledged, so it never blocks Green API's queue.
+func (in *Inbox) Accept(ctx context.Context, body []byte) (Outcome, error) {
+	now := in.now()
+	parsed, err := greenapi.ParseNotification(body)
+	if err != nil {
+		if err := in.store.AddDeadLetter(ctx, body, err.Error(), now); err != nil {
+			return "", fmt.Errorf("keeping a dead letter: %w", err)
+		}
+		in.metrics.Accepted("invalid", DeadLetter)
+		in.log.Warn("notification could not be parsed; kept in dead_letters", "err", err, "bytes", len(body))
+		return DeadLetter, nil
+	}
+	typ := parsed.Head().TypeWebhook
+	switch n := parsed.(type) {
+	case *greenapi.StateInstanceChanged:
+		in.log.Info("instance state changed", "state", n.StateInstance)
+		if in.OnState != nil {
+			in.OnState(n.StateInstance)
+		}
+	case *greenapi.QuotaExceeded:
+		in.metrics.QuotaExceeded()
+		in.log.Error("Green API monthly quota exceeded", "method", n.QuotaData.Method, "status", n.QuotaData.Status,
+			"description", n.QuotaData.Description)
+	case *greenapi.UnknownNotification:
+		in.log.Info("unknown notification type; acknowledged", "typeWebhook", typ)
+	}
+	msg, ok := greenapi.MessageOf(parsed)
+	if !ok {
+		in.metrics.Accepted(typ, Ignored)
+		return Ignored, nil
+	}
+	n := Notification{ChatID: msg.SenderData.ChatID, IDMessage: msg.IDMessage, TypeWebhook: typ, Body: body, ReceivedAt: now}
+	id, err := in.store.AddNotification(ctx, n)
+	if err != nil {
+		return "", err
+	}
+	if id == 0 {
+		in.metrics.Accepted(typ, Duplicate)
+		return Duplicate, nil
+	}
+	n.ID = id
+	in.metrics.Accepted(typ, Stored)
+	in.pool.Enqueue(n)
+	return Stored, nil
+}
