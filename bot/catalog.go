@@ -55,7 +55,7 @@ type Catalog struct {
 	sources map[string][]string
 }
 
-// LoadCatalog loads the locale files of embedded (active.*.toml) and then of
+// LoadCatalog loads the locale files (active.<lang>.toml) of embedded and then of
 // dir, if not empty; a file in dir adds a locale or overrides messages of an
 // embedded one. Every template is parsed and tried on sample data, and
 // every problem is reported with its file, line and message id.
@@ -79,7 +79,7 @@ func LoadCatalog(defaultLocale string, embedded fs.FS, dir string) (*Catalog, er
 
 	var problems []error
 	load := func(fsys fs.FS, root, display string) {
-		names, err := fs.Glob(fsys, "*.toml")
+		names, err := fs.Glob(fsys, "active.*.toml")
 		if err != nil {
 			problems = append(problems, err)
 			return

@@ -65,6 +65,9 @@ type Config struct {
 	// MinBackoff and MaxBackoff bound the exponential backoff between
 	// tries; defaults 500 ms and 30 s.
 	MinBackoff, MaxBackoff time.Duration
+	// Observe, if set, is told of every HTTP attempt: the method, the
+	// status (0 when no answer came) and how long it took.
+	Observe func(method string, status int, d time.Duration)
 }
 
 // Client calls one Green API instance. It is safe for concurrent use; its
@@ -78,6 +81,7 @@ type Client struct {
 	maxAttempts int
 	minBackoff  time.Duration
 	maxBackoff  time.Duration
+	observe     func(method string, status int, d time.Duration)
 }
 
 // NewClient returns a client for the instance cfg names.
@@ -104,6 +108,7 @@ func NewClient(cfg Config) (*Client, error) {
 		maxAttempts: max(cfg.MaxAttempts, 0),
 		minBackoff:  orDefault(cfg.MinBackoff, 500*time.Millisecond),
 		maxBackoff:  orDefault(cfg.MaxBackoff, 30*time.Second),
+		observe:     cfg.Observe,
 	}
 	if c.http == nil {
 		c.http = &http.Client{}
@@ -238,7 +243,15 @@ func (cl *Client) attempt(ctx context.Context, c call, payload []byte, out any) 
 	if payload != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
+	start := time.Now()
 	resp, err := cl.http.Do(req)
+	if cl.observe != nil {
+		status := 0
+		if err == nil {
+			status = resp.StatusCode
+		}
+		cl.observe(c.method, status, time.Since(start))
+	}
 	if err != nil {
 		var urlErr *url.Error
 		if errors.As(err, &urlErr) {

@@ -23,6 +23,7 @@ type Fault struct {
 
 type faults struct {
 	latency time.Duration
+	after   time.Duration // delay between doing the work and answering
 	next    []Fault // the next calls, in order
 	ratio   float64 // chance that a call fails with one of random
 	random  []Fault
@@ -33,6 +34,23 @@ func (s *Server) SetLatency(method string, d time.Duration) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.faultsLocked(method).latency = d
+}
+
+// SetAnswerDelay makes method do its work (record, send) at once but hold
+// the answer for d: what a crash or a timeout "after sending" looks like.
+func (s *Server) SetAnswerDelay(method string, d time.Duration) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.faultsLocked(method).after = d
+}
+
+func (s *Server) answerDelay(method string) time.Duration {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if fs := s.faults[method]; fs != nil {
+		return fs.after
+	}
+	return 0
 }
 
 // FailNext makes the next n calls to method fail with f; further calls to

@@ -211,6 +211,13 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	status, answer := handler(r, body, rest)
 	record(status)
+	if d := s.answerDelay(method); d > 0 {
+		select {
+		case <-time.After(d):
+		case <-r.Context().Done():
+			return
+		}
+	}
 	writeJSON(w, status, answer)
 }
 

@@ -1,0 +1,112 @@
+package handlers
+
+import (
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/frontdesk-bot/frontdesk/bot"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+)
+
+// Metrics are Frontdesk's Prometheus metrics, on a registry of their own.
+// They implement bot.Metrics, bot.InboxMetrics and bot.PoolMetrics, and
+// ObserveAPI fits greenapi.Config.Observe.
+type Metrics struct {
+	reg           *prometheus.Registry
+	notifications *prometheus.CounterVec
+	rejected      *prometheus.CounterVec
+	processed     *prometheus.HistogramVec
+	failures      *prometheus.CounterVec
+	depth         prometheus.Gauge
+	apiCalls      *prometheus.CounterVec
+	apiLatency    *prometheus.HistogramVec
+	sent          *prometheus.CounterVec
+	firstContacts *prometheus.CounterVec
+	lookupFailed  *prometheus.CounterVec
+	gaveUp        *prometheus.CounterVec
+	quota         prometheus.Counter
+}
+
+// NewMetrics registers every metric.
+func NewMetrics() *Metrics {
+	m := &Metrics{
+		reg: prometheus.NewRegistry(),
+		notifications: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "frontdesk_notifications_total",
+			Help: "Notifications accepted, by typeWebhook and outcome (stored, duplicate, ignored, dead_letter)."}, []string{"type", "outcome"}),
+		rejected: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "frontdesk_webhook_rejected_total",
+			Help: "Webhook requests refused, by reason."}, []string{"reason"}),
+		processed: prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "frontdesk_processing_seconds",
+			Help: "Time to process one stored notification.", Buckets: prometheus.ExponentialBuckets(0.001, 4, 10)}, []string{"type"}),
+		failures: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "frontdesk_processing_failures_total",
+			Help: "Failed attempts to process a notification (retried later)."}, []string{"type"}),
+		depth: prometheus.NewGauge(prometheus.GaugeOpts{Name: "frontdesk_inbox_depth",
+			Help: "Stored notifications not yet processed."}),
+		apiCalls: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "frontdesk_greenapi_calls_total",
+			Help: "Green API calls, by method and HTTP status (0: no answer)."}, []string{"method", "status"}),
+		apiLatency: prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "frontdesk_greenapi_call_seconds",
+			Help: "Green API call latency.", Buckets: prometheus.ExponentialBuckets(0.005, 3, 9)}, []string{"method"}),
+		sent: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "frontdesk_messages_sent_total",
+			Help: "Messages sent, by kind (reply, summary)."}, []string{"kind"}),
+		firstContacts: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "frontdesk_first_contacts_total",
+			Help: "First contacts, by the rule that matched, its tag and the locale."}, []string{"rule", "tag", "locale"}),
+		lookupFailed: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "frontdesk_lookup_failures_total",
+			Help: "getContactInfo failures after retries; the greeting went out without the profile."}, []string{"reason"}),
+		gaveUp: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "frontdesk_messages_given_up_total",
+			Help: "Replies or summaries Green API refused for good."}, []string{"reason"}),
+		quota: prometheus.NewCounter(prometheus.CounterOpts{Name: "frontdesk_quota_exceeded_total",
+			Help: "quotaExceeded notifications received."}),
+	}
+	m.reg.MustRegister(m.notifications, m.rejected, m.processed, m.failures, m.depth, m.apiCalls, m.apiLatency,
+		m.sent, m.firstContacts, m.lookupFailed, m.gaveUp, m.quota,
+		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	return m
+}
+
+// Handler serves the metrics in Prometheus' format.
+func (m *Metrics) Handler() http.Handler { return promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{}) }
+
+// Accepted implements bot.InboxMetrics.
+func (m *Metrics) Accepted(typ string, outcome bot.Outcome) {
+	m.notifications.WithLabelValues(typ, string(outcome)).Inc()
+}
+
+// QuotaExceeded implements bot.InboxMetrics.
+func (m *Metrics) QuotaExceeded() { m.quota.Inc() }
+
+// Rejected counts a refused webhook request.
+func (m *Metrics) Rejected(reason string) { m.rejected.WithLabelValues(reason).Inc() }
+
+// Processed implements bot.PoolMetrics.
+func (m *Metrics) Processed(typ string, d time.Duration, err error) {
+	if err != nil {
+		m.failures.WithLabelValues(typ).Inc()
+		return
+	}
+	m.processed.WithLabelValues(typ).Observe(d.Seconds())
+}
+
+// InboxDepth implements bot.PoolMetrics.
+func (m *Metrics) InboxDepth(n int) { m.depth.Set(float64(n)) }
+
+// ObserveAPI records one Green API call.
+func (m *Metrics) ObserveAPI(method string, status int, d time.Duration) {
+	m.apiCalls.WithLabelValues(method, strconv.Itoa(status)).Inc()
+	m.apiLatency.WithLabelValues(method).Observe(d.Seconds())
+}
+
+// FirstContact implements bot.Metrics.
+func (m *Metrics) FirstContact(rule, tag, locale string) {
+	m.firstContacts.WithLabelValues(rule, tag, locale).Inc()
+}
+
+// LookupFailed implements bot.Metrics.
+func (m *Metrics) LookupFailed(reason string) { m.lookupFailed.WithLabelValues(reason).Inc() }
+
+// MessageSent implements bot.Metrics.
+func (m *Metrics) MessageSent(kind string) { m.sent.WithLabelValues(kind).Inc() }
+
+// GaveUp implements bot.Metrics.
+func (m *Metrics) GaveUp(reason string) { m.gaveUp.WithLabelValues(reason).Inc() }

@@ -1,0 +1,62 @@
+package handlers
+
+import (
+	"crypto/subtle"
+	"errors"
+	"io"
+	"log/slog"
+	"net/http"
+	"strings"
+
+	"github.com/gin-gonic/gin"
+)
+
+// webhook answers Green API's notifications: 401 for a wrong token (before
+// the body is read), 413 for a body over MaxBodyBytes, 500 when the body
+// could not be stored (Green API will send it again), 200 otherwise, once
+// the notification is stored durably, or kept aside, or ignored.
+func webhook(inbox Acceptor, token string, m *Metrics, log *slog.Logger) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		if !authorized(c.GetHeader("Authorization"), token) {
+			m.Rejected("unauthorized")
+			c.AbortWithStatus(http.StatusUnauthorized)
+			return
+		}
+		if c.Request.ContentLength > MaxBodyBytes {
+			m.Rejected("too_large")
+			c.AbortWithStatus(http.StatusRequestEntityTooLarge)
+			return
+		}
+		body, err := io.ReadAll(http.MaxBytesReader(c.Writer, c.Request.Body, MaxBodyBytes))
+		if err != nil {
+			var tooLarge *http.MaxBytesError
+			if errors.As(err, &tooLarge) {
+				m.Rejected("too_large")
+				c.AbortWithStatus(http.StatusRequestEntityTooLarge)
+				return
+			}
+			m.Rejected("read_error")
+			c.AbortWithStatus(http.StatusBadRequest)
+			return
+		}
+		outcome, err := inbox.Accept(c.Request.Context(), body)
+		if err != nil {
+			m.Rejected("store_error")
+			log.Error("could not store a notification; Green API will resend it", "err", err)
+			c.AbortWithStatus(http.StatusInternalServerError)
+			return
+		}
+		c.JSON(http.StatusOK, gin.H{"outcome": outcome})
+	}
+}
+
+// authorized checks "Bearer <token>" (or "Basic <token>", which Green API's
+// own servers also send) in constant time.
+func authorized(header, token string) bool {
+	scheme, given, ok := strings.Cut(strings.TrimSpace(header), " ")
+	if !ok || (!strings.EqualFold(scheme, "Bearer") && !strings.EqualFold(scheme, "Basic")) {
+		return false
+	}
+	given = strings.TrimSpace(given)
+	return subtle.ConstantTimeCompare([]byte(given), []byte(token)) == 1
+}

@@ -1,0 +1,228 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/frontdesk-bot/frontdesk/bot"
+	"github.com/frontdesk-bot/frontdesk/greenapi"
+	"github.com/frontdesk-bot/frontdesk/handlers"
+	"github.com/frontdesk-bot/frontdesk/locales"
+	"github.com/frontdesk-bot/frontdesk/store/sqlite"
+	"github.com/mattn/go-isatty"
+)
+
+// version is set at build time with -ldflags "-X main.version=...".
+var version = "dev"
+
+const usage = "usage: frontdesk [serve | check | version]"
+
+// run is the whole program; main only gives it the process's context,
+// arguments, environment and output.
+func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	cmd := "serve"
+	if len(args) > 0 {
+		cmd = args[0]
+	}
+	switch cmd {
+	case "serve":
+		return serve(ctx, getenv, stderr)
+	case "check":
+		return check(getenv, stdout)
+	case "version":
+		fmt.Fprintln(stdout, "frontdesk", version)
+		return nil
+	case "-h", "--help", "help":
+		fmt.Fprintln(stdout, usage)
+		return nil
+	}
+	return fmt.Errorf("unknown command %q; %s", cmd, usage)
+}
+
+// loadContent loads the locale and rules files exactly as the server does.
+func loadContent(defaultLocale, localesDir, rulesFile string) (*bot.Catalog, bot.Rules, error) {
+	catalog, err := bot.LoadCatalog(defaultLocale, locales.Files, localesDir)
+	if err != nil {
+		return nil, nil, err
+	}
+	var rules bot.Rules
+	if rulesFile != "" {
+		rules, err = bot.LoadRulesFile(rulesFile, catalog)
+	} else {
+		rules, err = bot.ParseRules(bot.DefaultRulesName, []byte(bot.DefaultRules), catalog)
+	}
+	return catalog, rules, err
+}
+
+func serve(ctx context.Context, getenv func(string) string, stderr io.Writer) error {
+	cfg, err := loadConfig(getenv)
+	if err != nil {
+		return err
+	}
+	log := newLogger(stderr, cfg.LogLevel, cfg.APIToken, cfg.WebhookToken)
+	catalog, rules, err := loadContent(cfg.DefaultLocale, cfg.LocalesDir, cfg.RulesFile)
+	if err != nil {
+		return err
+	}
+	metrics := handlers.NewMetrics()
+	client, err := greenapi.NewClient(greenapi.Config{APIURL: cfg.APIURL, IDInstance: cfg.IDInstance,
+		APIToken: cfg.APIToken, Observe: metrics.ObserveAPI})
+	if err != nil {
+		return err
+	}
+	instance := &handlers.Instance{}
+	if err := checkInstance(ctx, client, instance, log); err != nil {
+		return err
+	}
+	store, err := sqlite.Open(ctx, cfg.DatabaseURL)
+	if err != nil {
+		return fmt.Errorf("DATABASE_URL: %w", err)
+	}
+	defer store.Close()
+
+	b := bot.New(store, client, catalog, rules, bot.Config{
+		NewSenderAfter: cfg.NewSenderAfter, ProfileRefresh: cfg.ProfileRefresh, LookupTimeout: cfg.LookupTimeout,
+		OperatorChatID: cfg.OperatorChatID, OperatorLocale: cfg.OperatorLocale,
+	}, log, metrics)
+	pool := bot.NewPool(store, b.Handle, bot.PoolConfig{}, log, metrics)
+	if err := pool.Start(ctx); err != nil {
+		return err
+	}
+	inbox := bot.NewInbox(store, pool, log, metrics)
+	inbox.OnState = func(state string) { instance.Set(state, nil) }
+
+	deps := handlers.Deps{Inbox: inbox, Store: store, Instance: instance, Metrics: metrics, Log: log}
+	if cfg.ReceiveMode == "webhook" {
+		deps.WebhookToken = cfg.WebhookToken
+	}
+	ln, err := net.Listen("tcp", ":"+strconv.Itoa(cfg.Port))
+	if err != nil {
+		pool.Stop(ctx)
+		return fmt.Errorf("PORT: %w", err)
+	}
+	srv := &http.Server{
+		Handler:           handlers.Routes(deps),
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      30 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelDebug),
+	}
+	log.Info("frontdesk listening", "addr", ln.Addr().String(), "mode", cfg.ReceiveMode, "version", version,
+		"database", cfg.DatabaseURL, "locales", catalog.Locales(), "rules", len(rules))
+
+	var background sync.WaitGroup
+	bgCtx, stopBackground := context.WithCancel(ctx)
+	background.Add(1)
+	go func() {
+		defer background.Done()
+		watchInstance(bgCtx, client, instance, log)
+	}()
+	if cfg.ReceiveMode == "poll" {
+		background.Add(1)
+		go func() {
+			defer background.Done()
+			poll(bgCtx, client, inbox, log)
+		}()
+	}
+	serveErr := make(chan error, 1)
+	go func() { serveErr <- srv.Serve(ln) }()
+
+	select {
+	case <-ctx.Done():
+		log.Info("shutting down: finishing the work in flight", "deadline", cfg.ShutdownTimeout)
+	case err = <-serveErr:
+		log.Error("server stopped", "err", err)
+	}
+	shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cfg.ShutdownTimeout)
+	defer cancel()
+	if shutdownErr := srv.Shutdown(shutdownCtx); shutdownErr != nil {
+		log.Warn("closing connections", "err", shutdownErr)
+	}
+	stopBackground()
+	background.Wait()
+	pool.Stop(shutdownCtx)
+	log.Info("stopped", "left_in_inbox", pool.Depth())
+	if errors.Is(err, http.ErrServerClosed) {
+		return nil
+	}
+	return err
+}
+
+// checkInstance reads the instance's state at start-up. Wrong credentials
+// stop the program; an unreachable Green API does not (notifications can
+// still be stored), and /readyz says so.
+func checkInstance(ctx context.Context, client *greenapi.Client, instance *handlers.Instance, log *slog.Logger) error {
+	ctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+	defer cancel()
+	state, err := client.GetStateInstance(ctx)
+	instance.Set(state, err)
+	switch {
+	case errors.Is(err, greenapi.ErrUnauthorized):
+		return fmt.Errorf("GREEN_API_TOKEN_INSTANCE: Green API refused the token (%w)", err)
+	case errors.Is(err, greenapi.ErrForbidden):
+		return fmt.Errorf("GREEN_API_ID_INSTANCE: Green API does not know this instance with this token (%w)", err)
+	case err != nil:
+		log.Warn("Green API unreachable at start-up; notifications are still stored", "err", err)
+	case state != "authorized":
+		log.Warn("the instance is not authorized: scan the QR code in console.green-api.com", "state", state)
+	}
+	return nil
+}
+
+// watchInstance refreshes the instance state for /readyz every minute.
+func watchInstance(ctx context.Context, client *greenapi.Client, instance *handlers.Instance, log *slog.Logger) {
+	t := time.NewTicker(time.Minute)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		cctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+		state, err := client.GetStateInstance(cctx)
+		cancel()
+		_, _, prevErr := instance.Get()
+		if err != nil && prevErr == nil {
+			log.Warn("Green API instance state unavailable", "err", err)
+		}
+		instance.Set(state, err)
+	}
+}
+
+// newLogger logs JSON, or text on a terminal, and masks the secrets in
+// every attribute as a last line of defence.
+func newLogger(w io.Writer, level slog.Level, secrets ...string) *slog.Logger {
+	var nonEmpty []string
+	for _, s := range secrets {
+		if s != "" {
+			nonEmpty = append(nonEmpty, s, "***")
+		}
+	}
+	mask := strings.NewReplacer(nonEmpty...)
+	opts := &slog.HandlerOptions{Level: level, ReplaceAttr: func(_ []string, a slog.Attr) slog.Attr {
+		switch v := a.Value.Any().(type) {
+		case string:
+			a.Value = slog.StringValue(mask.Replace(v))
+		case error:
+			a.Value = slog.StringValue(mask.Replace(v.Error()))
+		}
+		return a
+	}}
+	if f, ok := w.(*os.File); ok && isatty.IsTerminal(f.Fd()) {
+		return slog.New(slog.NewTextHandler(w, opts))
+	}
+	return slog.New(slog.NewJSONHandler(w, opts))
+}
