@@ -166,7 +166,12 @@ func (cl *Client) do(ctx context.Context, c call, out any) error {
 				if lastErr != nil {
 					return fmt.Errorf("%w (gave up: %v)", lastErr, err)
 				}
-				return fmt.Errorf("greenapi: %s: waiting for the rate limit: %w", c.method, err)
+				if ctx.Err() == nil {
+					// The limiter refuses at once a wait that would outlast the
+					// deadline: report it as the deadline it is.
+					err = context.DeadlineExceeded
+				}
+				return fmt.Errorf("greenapi: %s: no rate-limit slot before the deadline: %w", c.method, err)
 			}
 		}
 		lastErr = cl.attempt(ctx, c, payload, out)

@@ -24,8 +24,8 @@ type Fault struct {
 type faults struct {
 	latency time.Duration
 	after   time.Duration // delay between doing the work and answering
-	next    []Fault // the next calls, in order
-	ratio   float64 // chance that a call fails with one of random
+	next    []Fault       // the next calls, in order
+	ratio   float64       // chance that a call fails with one of random
 	random  []Fault
 }
 

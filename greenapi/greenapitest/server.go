@@ -31,7 +31,7 @@ const (
 type Call struct {
 	Method string
 	Body   string
-	Status int
+	Status int // 0 while the call is in flight, or when the connection was dropped
 	At     time.Time
 }
 
@@ -181,9 +181,16 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	body, _ := readBody(r)
+	// A call is recorded when it arrives, with status 0 until answered, so
+	// that a test can act while a call is in flight.
+	s.mu.Lock()
+	idx := len(s.calls)
+	s.calls = append(s.calls, Call{Method: method, Body: string(body), At: time.Now()})
+	s.changed.Broadcast()
+	s.mu.Unlock()
 	record := func(status int) {
 		s.mu.Lock()
-		s.calls = append(s.calls, Call{Method: method, Body: string(body), Status: status, At: time.Now()})
+		s.calls[idx].Status = status
 		s.changed.Broadcast()
 		s.mu.Unlock()
 	}

@@ -1,0 +1,384 @@
+package main
+
+import (
+	"bufio"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/frontdesk-bot/frontdesk/greenapi"
+	"github.com/frontdesk-bot/frontdesk/greenapi/greenapitest"
+)
+
+// binary is the real program, built once for the end-to-end tests.
+var binary string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "frontdesk-e2e")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	binary = filepath.Join(dir, "frontdesk")
+	if out, err := exec.Command("go", "build", "-o", binary, ".").CombinedOutput(); err != nil {
+		fmt.Fprintf(os.Stderr, "building frontdesk: %v\n%s", err, out)
+		os.Exit(1)
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+const (
+	e2eWebhookToken = "e2e-webhook-token-0123456789abcdef"
+	e2eOperatorChat = "120363000000000099@g.us"
+)
+
+// program is one run of the real binary.
+type program struct {
+	cmd  *exec.Cmd
+	url  string
+	logs *logBuffer
+	done chan struct{}
+}
+
+// logBuffer keeps everything the program logged.
+type logBuffer struct {
+	mu    sync.Mutex
+	lines []string
+}
+
+func (b *logBuffer) add(line string) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.lines = append(b.lines, line)
+}
+
+func (b *logBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return strings.Join(b.lines, "\n")
+}
+
+// freePort returns a loopback port that was free a moment ago, so that a
+// restarted program can listen where Green API already delivers.
+func freePort(t *testing.T) int {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().(*net.TCPAddr).Port
+}
+
+// start runs the binary against the fake and waits until it listens.
+func start(t *testing.T, fake *greenapitest.Server, port int, dbPath string, extra ...string) *program {
+	t.Helper()
+	cmd := exec.Command(binary)
+	cmd.Dir = t.TempDir() // no .env there
+	cmd.Env = append([]string{
+		"PATH=" + os.Getenv("PATH"),
+		"GREEN_API_URL=" + fake.URL,
+		"GREEN_API_ID_INSTANCE=" + fake.IDInstance,
+		"GREEN_API_TOKEN_INSTANCE=" + fake.Token,
+		"WEBHOOK_TOKEN=" + e2eWebhookToken,
+		"OPERATOR_CHAT_ID=" + e2eOperatorChat,
+		"DATABASE_URL=" + dbPath,
+		fmt.Sprintf("PORT=%d", port),
+		"LOG_LEVEL=debug",
+		"SHUTDOWN_TIMEOUT=5s",
+	}, extra...)
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	p := &program{cmd: cmd, logs: &logBuffer{}, done: make(chan struct{})}
+	listening := make(chan string, 1)
+	go func() {
+		scanner := bufio.NewScanner(stderr)
+		scanner.Buffer(make([]byte, 1<<20), 1<<20)
+		for scanner.Scan() {
+			line := scanner.Text()
+			p.logs.add(line)
+			if strings.Contains(line, `"frontdesk listening"`) {
+				var entry struct{ Addr string }
+				_ = json.Unmarshal([]byte(line), &entry)
+				listening <- entry.Addr
+			}
+		}
+		_ = cmd.Wait()
+		close(p.done)
+	}()
+	t.Cleanup(func() {
+		p.kill()
+		assertNoSecrets(t, p.logs.String(), fake.Token, e2eWebhookToken)
+	})
+	select {
+	case addr := <-listening:
+		_, port, _ := net.SplitHostPort(addr)
+		p.url = "http://127.0.0.1:" + port
+	case <-p.done:
+		t.Fatalf("frontdesk exited before listening:\n%s", p.logs)
+	case <-time.After(20 * time.Second):
+		t.Fatalf("frontdesk did not start:\n%s", p.logs)
+	}
+	return p
+}
+
+func (p *program) kill() {
+	_ = p.cmd.Process.Signal(syscall.SIGKILL)
+	<-p.done
+}
+
+func (p *program) stop(t *testing.T) {
+	t.Helper()
+	_ = p.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case <-p.done:
+	case <-time.After(15 * time.Second):
+		t.Fatalf("frontdesk did not stop on SIGTERM:\n%s", p.logs)
+	}
+	if code := p.cmd.ProcessState.ExitCode(); code != 0 {
+		t.Errorf("exit code %d after SIGTERM", code)
+	}
+}
+
+func assertNoSecrets(t *testing.T, logs string, secrets ...string) {
+	t.Helper()
+	for _, s := range secrets {
+		if strings.Contains(logs, s) {
+			t.Errorf("a secret appears in the logs")
+		}
+	}
+}
+
+func waitFor(t *testing.T, what string, timeout time.Duration, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+func TestEndToEndReplies(t *testing.T) {
+	t.Parallel()
+	fake := greenapitest.New(t)
+	fake.SetContact("79001234567@c.us", greenapi.ContactInfo{Name: "Дилер", Category: "Автосалон",
+		Products: []greenapi.Product{{Name: "Замена масла"}, {Name: "ТО"}, {Name: "Секрет", IsHidden: true}}})
+	fake.SetContact("5511987654321@c.us", greenapi.ContactInfo{Name: "Maria"})
+	p := start(t, fake, 0, filepath.Join(t.TempDir(), "fd.db"))
+	fake.DeliverWebhooks(p.url+"/webhook", e2eWebhookToken, 50*time.Millisecond, 5*time.Second)
+
+	fake.PushIncoming(greenapitest.Incoming{ChatID: "79001234567@c.us", Text: "Здравствуйте, есть запчасти?"})
+	fake.PushIncoming(greenapitest.Incoming{ChatID: "79001234567@c.us", Text: "Алло?"})
+	fake.PushIncoming(greenapitest.Incoming{ChatID: "5511987654321@c.us", Text: "Oi"})
+	fake.PushIncoming(greenapitest.Incoming{ChatID: "120363000000000123@g.us", Sender: "12125550000@c.us", Text: "hi group"})
+	fake.PushOutgoing("12125550001@c.us", "Hello from the shop's phone")
+	fake.PushIncoming(greenapitest.Incoming{ChatID: "12125550001@c.us", Text: "Thanks!"})
+
+	ru := fake.WaitSent("79001234567@c.us", 1, 10*time.Second)
+	if len(ru) != 1 || !strings.HasPrefix(ru[0].Message, "Здравствуйте, Дилер! Спасибо, что написали нам. В вашем каталоге 2 товара:\n• Замена масла\n• ТО\n") {
+		t.Errorf("Russian business greeting = %+v", ru)
+	}
+	pt := fake.WaitSent("5511987654321@c.us", 1, 10*time.Second)
+	if len(pt) != 1 || pt[0].Message != "Olá, Maria! Obrigado pela sua mensagem. Como podemos ajudar?" {
+		t.Errorf("Portuguese greeting = %+v", pt)
+	}
+	summary := fake.WaitSent(e2eOperatorChat, 1, 10*time.Second)
+	if len(summary) != 1 || !strings.Contains(summary[0].Message, "Phone: +7 900 123-45-67") || strings.Contains(summary[0].Message, "Секрет") {
+		t.Errorf("operator summary = %+v", summary)
+	}
+	if !fake.WaitQueueEmpty(10 * time.Second) {
+		t.Fatal("Green API's queue was not drained")
+	}
+	time.Sleep(300 * time.Millisecond) // let any wrong reply surface
+	if n := len(fake.Sent()); n != 3 {
+		t.Errorf("sent %d messages, want 3 (two greetings, one summary): %+v", n, fake.Sent())
+	}
+	for _, d := range fake.Deliveries() {
+		if d.Status != http.StatusOK {
+			t.Errorf("a delivery was answered %d", d.Status)
+		}
+	}
+
+	resp, err := http.Get(p.url + "/readyz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || !strings.Contains(string(body), "authorized") {
+		t.Errorf("/readyz = %d %s", resp.StatusCode, body)
+	}
+	resp, err = http.Get(p.url + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ = io.ReadAll(resp.Body)
+	resp.Body.Close()
+	for _, want := range []string{`frontdesk_first_contacts_total{locale="ru",rule="business-with-catalogue",tag="business-lead"} 1`,
+		`frontdesk_messages_sent_total{kind="reply"} 2`, `frontdesk_greenapi_calls_total{method="getContactInfo",status="200"} 2`} {
+		if !strings.Contains(string(body), want) {
+			t.Errorf("/metrics lacks %s", want)
+		}
+	}
+	p.stop(t)
+}
+
+func TestEndToEndKilledMidFirstContact(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name   string
+		setup  func(*greenapitest.Server)
+		killAt func(*greenapitest.Server) bool
+		undo   func(*greenapitest.Server)
+	}{
+		{
+			name:   "while looking the sender up",
+			setup:  func(f *greenapitest.Server) { f.SetLatency(greenapi.MethodGetContactInfo, time.Hour) },
+			killAt: func(f *greenapitest.Server) bool { return len(f.Calls(greenapi.MethodGetContactInfo)) == 1 },
+			undo:   func(f *greenapitest.Server) { f.SetLatency(greenapi.MethodGetContactInfo, 0) },
+		},
+		{
+			name:   "after the greeting went out, before it was recorded",
+			setup:  func(f *greenapitest.Server) { f.SetAnswerDelay(greenapi.MethodSendMessage, time.Hour) },
+			killAt: func(f *greenapitest.Server) bool { return len(f.Sent("12125550100@c.us")) == 1 },
+			undo:   func(f *greenapitest.Server) { f.SetAnswerDelay(greenapi.MethodSendMessage, 0) },
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			fake := greenapitest.New(t)
+			chat := "12125550100@c.us"
+			fake.SetContact(chat, greenapi.ContactInfo{Name: "Acme Supplies", Category: "Wholesale"})
+			port := freePort(t)
+			db := filepath.Join(t.TempDir(), "fd.db")
+			p := start(t, fake, port, db)
+			fake.DeliverWebhooks(fmt.Sprintf("http://127.0.0.1:%d/webhook", port), e2eWebhookToken, 50*time.Millisecond, 5*time.Second)
+			tt.setup(fake)
+			fake.PushIncoming(greenapitest.Incoming{ChatID: chat, Text: "Hello"})
+			waitFor(t, "the moment to kill", 10*time.Second, func() bool { return tt.killAt(fake) })
+			time.Sleep(100 * time.Millisecond)
+			p.kill()
+			tt.undo(fake)
+
+			start(t, fake, port, db)
+			fake.WaitSent(e2eOperatorChat, 1, 15*time.Second)
+			if !fake.WaitQueueEmpty(10 * time.Second) {
+				t.Fatal("Green API's queue was not drained after the restart")
+			}
+			time.Sleep(300 * time.Millisecond)
+			if greetings := fake.Sent(chat); len(greetings) != 1 {
+				t.Errorf("the greeting arrived %d times, want exactly once", len(greetings))
+			}
+			if summaries := fake.Sent(e2eOperatorChat); len(summaries) != 1 {
+				t.Errorf("the summary arrived %d times, want exactly once", len(summaries))
+			}
+		})
+	}
+}
+
+func TestEndToEndFlood(t *testing.T) {
+	t.Parallel()
+	fake := greenapitest.New(t)
+	db := filepath.Join(t.TempDir(), "fd.db")
+	p := start(t, fake, 0, db, "LOOKUP_TIMEOUT=2s", "LOG_LEVEL=info")
+	const senders, perSender = 200, 5
+	for i := range senders {
+		chat := fmt.Sprintf("1212555%04d@c.us", i)
+		if i%4 == 0 {
+			fake.SetContact(chat, greenapi.ContactInfo{Name: fmt.Sprint("Shop ", i), Category: "Retail",
+				Products: []greenapi.Product{{Name: "Thing"}}})
+		}
+	}
+	// Interleave the senders as a busy account would see them.
+	for m := range perSender {
+		for i := range senders {
+			fake.PushIncoming(greenapitest.Incoming{ChatID: fmt.Sprintf("1212555%04d@c.us", i), Text: fmt.Sprint("message ", m)})
+		}
+	}
+	start := time.Now()
+	fake.DeliverWebhooks(p.url+"/webhook", e2eWebhookToken, 50*time.Millisecond, 5*time.Second)
+	deadline := time.Now().Add(90 * time.Second)
+	greeted := func() int {
+		chats := map[string]bool{}
+		for _, m := range fake.Sent() {
+			chats[m.ChatID] = true
+		}
+		delete(chats, e2eOperatorChat)
+		return len(chats)
+	}
+	for greeted() < senders || fake.QueueLen() != 0 {
+		if time.Now().After(deadline) {
+			t.Fatalf("after 90s: %d messages sent, %d notifications still queued at Green API, %d deliveries\n%s",
+				len(fake.Sent()), fake.QueueLen(), len(fake.Deliveries()), tail(p.logs.String(), 3000))
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Logf("1,000 notifications from 200 senders greeted in %v", time.Since(start).Round(time.Millisecond))
+	time.Sleep(500 * time.Millisecond)
+	for i := range senders {
+		chat := fmt.Sprintf("1212555%04d@c.us", i)
+		if n := len(fake.Sent(chat)); n != 1 {
+			t.Errorf("%s got %d greetings, want 1", chat, n)
+		}
+	}
+	// Lookups run at Green API's 1 per second; past LOOKUP_TIMEOUT a
+	// sender is greeted without the profile, so only the businesses that
+	// were looked up in time are summarised, once each.
+	summaries := map[string]int{}
+	for _, m := range fake.Sent(e2eOperatorChat) {
+		summaries[m.Message]++
+	}
+	for text, n := range summaries {
+		if n != 1 {
+			t.Errorf("summary sent %d times: %q", n, text)
+		}
+	}
+	if lookups := len(fake.Calls(greenapi.MethodGetContactInfo)); lookups > senders {
+		t.Errorf("%d lookups for %d new senders", lookups, senders)
+	}
+	p.stop(t)
+
+	conn, err := sql.Open("sqlite", db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	var incoming, unfinished int
+	if err := conn.QueryRow(`SELECT count(*) FROM notifications WHERE type_webhook = 'incomingMessageReceived'`).Scan(&incoming); err != nil {
+		t.Fatal(err)
+	}
+	if err := conn.QueryRow(`SELECT count(*) FROM notifications WHERE finished_at IS NULL`).Scan(&unfinished); err != nil {
+		t.Fatal(err)
+	}
+	if incoming != senders*perSender || unfinished != 0 {
+		t.Errorf("stored %d incoming notifications (want %d), %d unfinished (want 0)", incoming, senders*perSender, unfinished)
+	}
+}
+
+func tail(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[len(s)-n:]
+}
