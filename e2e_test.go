@@ -219,6 +219,10 @@ func TestEndToEndReplies(t *testing.T) {
 		}
 	}
 
+	_, port, _ := net.SplitHostPort(strings.TrimPrefix(p.url, "http://"))
+	if err := run(t.Context(), []string{"healthcheck"}, env(map[string]string{"PORT": port}), io.Discard, io.Discard); err != nil {
+		t.Errorf("healthcheck: %v", err)
+	}
 	resp, err := http.Get(p.url + "/readyz")
 	if err != nil {
 		t.Fatal(err)

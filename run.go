@@ -25,7 +25,7 @@ import (
 // version is set at build time with -ldflags "-X main.version=...".
 var version = "dev"
 
-const usage = "usage: frontdesk [serve | check | version]"
+const usage = "usage: frontdesk [serve | check | healthcheck | version]"
 
 // run is the whole program; main only gives it the process's context,
 // arguments, environment and output.
@@ -42,11 +42,37 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	case "version":
 		fmt.Fprintln(stdout, "frontdesk", version)
 		return nil
+	case "healthcheck":
+		return healthcheck(ctx, getenv)
 	case "-h", "--help", "help":
 		fmt.Fprintln(stdout, usage)
 		return nil
 	}
 	return fmt.Errorf("unknown command %q; %s", cmd, usage)
+}
+
+// healthcheck asks the local server's /healthz, for container health checks
+// on an image without curl.
+func healthcheck(ctx context.Context, getenv func(string) string) error {
+	port := getenv("PORT")
+	if port == "" {
+		port = "8080"
+	}
+	ctx, cancel := context.WithTimeout(ctx, 3*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://127.0.0.1:"+port+"/healthz", nil)
+	if err != nil {
+		return err
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return fmt.Errorf("healthcheck: %w", err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("healthcheck: /healthz answered %s", resp.Status)
+	}
+	return nil
 }
 
 // loadContent loads the locale and rules files exactly as the server does.
@@ -164,7 +190,7 @@ func serve(ctx context.Context, getenv func(string) string, stderr io.Writer) er
 // stop the program; an unreachable Green API does not (notifications can
 // still be stored), and /readyz says so.
 func checkInstance(ctx context.Context, client *greenapi.Client, instance *handlers.Instance, log *slog.Logger) error {
-	ctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
 	state, err := client.GetStateInstance(ctx)
 	instance.Set(state, err)
