@@ -386,3 +386,73 @@ func tail(s string, n int) string {
 	}
 	return s[len(s)-n:]
 }
+
+func TestEndToEndPollMode(t *testing.T) {
+	t.Parallel()
+	fake := greenapitest.New(t)
+	fake.SetContact("4915112345678@c.us", greenapi.ContactInfo{Name: "Jonas"})
+	p := start(t, fake, 0, filepath.Join(t.TempDir(), "fd.db"), "RECEIVE_MODE=poll", "WEBHOOK_TOKEN=")
+	fake.PushIncoming(greenapitest.Incoming{ChatID: "4915112345678@c.us", Text: "Hallo"})
+	sent := fake.WaitSent("4915112345678@c.us", 1, 15*time.Second)
+	if len(sent) != 1 || sent[0].Message != "Hallo Jonas! Danke für Ihre Nachricht. Wie können wir helfen?" {
+		t.Errorf("sent %+v", sent)
+	}
+	if !fake.WaitQueueEmpty(15 * time.Second) {
+		t.Errorf("%d notifications left in Green API's queue: polled ones must be deleted once stored", fake.QueueLen())
+	}
+	resp, err := http.Post(p.url+"/webhook", "application/json", strings.NewReader("{}"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusNotFound {
+		t.Errorf("POST /webhook in poll mode = %d, want 404", resp.StatusCode)
+	}
+	p.stop(t)
+}
+
+func TestStartUpRefusesBadRulesAndCredentials(t *testing.T) {
+	t.Parallel()
+	fake := greenapitest.New(t)
+	dir := t.TempDir()
+	rules := filepath.Join(dir, "rules.toml")
+	if err := os.WriteFile(rules, []byte("[[rule]]\nid = \"vip\"\nname_matches = \"(oops\"\nreply = \"greeting_named\"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	base := map[string]string{
+		"GREEN_API_URL": fake.URL, "GREEN_API_ID_INSTANCE": fake.IDInstance, "GREEN_API_TOKEN_INSTANCE": fake.Token,
+		"WEBHOOK_TOKEN": e2eWebhookToken, "DATABASE_URL": filepath.Join(dir, "fd.db"), "PORT": "0",
+	}
+	tests := []struct {
+		name string
+		set  map[string]string
+		want []string
+	}{
+		{"bad rules file", map[string]string{"RULES_FILE": rules}, []string{rules + ":3", `rule "vip"`, "name_matches"}},
+		{"wrong token", map[string]string{"GREEN_API_TOKEN_INSTANCE": "wrong-token-value"}, []string{"GREEN_API_TOKEN_INSTANCE", "refused the token"}},
+		{"wrong instance", map[string]string{"GREEN_API_ID_INSTANCE": "42"}, []string{"GREEN_API_ID_INSTANCE"}},
+	}
+	for _, tt := range tests {
+		e := map[string]string{}
+		for k, v := range base {
+			e[k] = v
+		}
+		for k, v := range tt.set {
+			e[k] = v
+		}
+		var logs strings.Builder
+		err := run(t.Context(), nil, env(e), io.Discard, &logs)
+		if err == nil {
+			t.Errorf("%s: the service started", tt.name)
+			continue
+		}
+		for _, w := range tt.want {
+			if !strings.Contains(err.Error(), w) {
+				t.Errorf("%s: error %q does not mention %q", tt.name, err, w)
+			}
+		}
+		if strings.Contains(err.Error()+logs.String(), "wrong-token-value") {
+			t.Errorf("%s: the token leaked", tt.name)
+		}
+	}
+}

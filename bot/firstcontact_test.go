@@ -507,3 +507,21 @@ func receive(t *testing.T, srv *greenapitest.Server) []byte {
 	_ = client.DeleteNotification(context.Background(), n.ReceiptID)
 	return n.Body
 }
+
+func TestOperatorSummaryInOperatorLocaleAndRuleRouting(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, true, func(c *bot.Config) { c.OperatorLocale = "ru" })
+	chat := "4915112345678@c.us"
+	h.srv.SetContact(chat, greenapi.ContactInfo{Name: "Autohaus", Category: "Car dealer", Products: products("Ölwechsel")})
+	h.write(greenapitest.Incoming{ChatID: chat, Text: "Hallo"})
+	summary := h.srv.Sent(operatorChat)
+	if len(summary) != 1 || !strings.HasPrefix(summary[0].Message, "Новый контакт: Autohaus\nТелефон: +49 1511 2345678\n") {
+		t.Errorf("summary = %+v, want Russian for the operators", summary)
+	}
+	if reply := h.srv.Sent(chat); len(reply) != 1 || !strings.HasPrefix(reply[0].Message, "Hallo, Autohaus! Danke") {
+		t.Errorf("reply = %+v, want German for the German sender", reply)
+	}
+	if fc := firstContact(t, h, chat); fc.Tag != "business-lead" || fc.Rule != "business-with-catalogue" || fc.Locale != "de" {
+		t.Errorf("record = %+v", fc)
+	}
+}

@@ -256,3 +256,16 @@ func TestNewClientValidates(t *testing.T) {
 		}
 	}
 }
+
+func TestBadRequestCarriesGreenAPIMessage(t *testing.T) {
+	t.Parallel()
+	srv := greenapitest.New(t)
+	_, err := fastClient(t, srv).SendMessage(context.Background(), greenapi.SendMessageParams{ChatID: "", Message: "hi"})
+	var apiErr *greenapi.APIError
+	if !errors.Is(err, greenapi.ErrBadRequest) || !errors.As(err, &apiErr) || apiErr.Message != "chatId and message are required" {
+		t.Errorf("err = %v, want a 400 with Green API's message", err)
+	}
+	if n := len(srv.Calls(greenapi.MethodSendMessage)); n != 1 {
+		t.Errorf("a 400 was tried %d times", n)
+	}
+}
