@@ -116,7 +116,8 @@ func serve(ctx context.Context, getenv func(string) string, stderr io.Writer) er
 	}
 	defer store.Close()
 
-	b := bot.New(store, client, catalog, rules, bot.Config{
+	guard := bot.NewGuard(client, bot.GuardConfig{OnChange: instance.SetError}, log, metrics)
+	b := bot.New(store, guard, catalog, rules, bot.Config{
 		NewSenderAfter: cfg.NewSenderAfter, ProfileRefresh: cfg.ProfileRefresh, LookupTimeout: cfg.LookupTimeout,
 		OperatorChatID: cfg.OperatorChatID, OperatorLocale: cfg.OperatorLocale,
 	}, log, metrics)

@@ -164,7 +164,12 @@ func (p *Pool) runChat(chat string) {
 		if err != nil && work.Err() == nil {
 			failures++
 			delay := p.backoff(failures)
-			p.log.Warn("notification failed; will retry", "chat", chat, "id", n.ID, "attempt", failures, "retry_in", delay.Round(time.Millisecond), "err", err)
+			level := slog.LevelWarn
+			if errors.Is(err, ErrUnavailable) {
+				level = slog.LevelDebug // the guard logs outages once per step
+			}
+			p.log.Log(work, level, "notification failed; will retry", "chat", chat, "id", n.ID, "attempt", failures,
+				"retry_in", delay.Round(time.Millisecond), "err", err)
 			select {
 			case <-time.After(delay):
 			case <-p.stop:

@@ -169,9 +169,9 @@ func (cl *Client) do(ctx context.Context, c call, out any) error {
 				if ctx.Err() == nil {
 					// The limiter refuses at once a wait that would outlast the
 					// deadline: report it as the deadline it is.
-					err = context.DeadlineExceeded
+					return fmt.Errorf("greenapi: %s: %w (%w)", c.method, ErrNoSlot, context.DeadlineExceeded)
 				}
-				return fmt.Errorf("greenapi: %s: no rate-limit slot before the deadline: %w", c.method, err)
+				return fmt.Errorf("greenapi: %s: waiting for the rate limit: %w", c.method, err)
 			}
 		}
 		lastErr = cl.attempt(ctx, c, payload, out)

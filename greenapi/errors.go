@@ -29,6 +29,10 @@ var (
 	// ErrMessageTooLong is returned, without calling Green API, for a
 	// message over MaxMessageLength characters.
 	ErrMessageTooLong = errors.New("message too long")
+	// ErrNoSlot is returned, without calling Green API, when the method's
+	// rate limit has no free slot before the caller's deadline. It also
+	// matches context.DeadlineExceeded.
+	ErrNoSlot = errors.New("no rate-limit slot before the deadline")
 )
 
 // APIError is an answer from Green API with a status other than 200.

@@ -25,6 +25,14 @@ func (i *Instance) Set(state string, err error) {
 	i.state, i.err, i.checked = state, err, time.Now()
 }
 
+// SetError records that Green API could not be reached (nil: it can again),
+// keeping the last known state.
+func (i *Instance) SetError(err error) {
+	i.mu.Lock()
+	defer i.mu.Unlock()
+	i.err, i.checked = err, time.Now()
+}
+
 // Get returns the last state, when it was learnt, and the error that
 // prevented reading it.
 func (i *Instance) Get() (string, time.Time, error) {

@@ -19,6 +19,9 @@ type Fault struct {
 	Hang bool
 	// Drop closes the connection without an answer.
 	Drop bool
+	// AfterWork does the method's work (records, sends) before failing
+	// with Status: the caller cannot tell whether it happened.
+	AfterWork bool
 }
 
 type faults struct {
@@ -84,7 +87,9 @@ func (s *Server) faultsLocked(method string) *faults {
 
 // injectFault applies the method's fault, if any; it reports whether the
 // request was answered and with which status (0 for a dropped connection).
-func (s *Server) injectFault(w http.ResponseWriter, r *http.Request, method string) (bool, int) {
+// A fault with AfterWork is returned instead, for the caller to apply once
+// the work is done.
+func (s *Server) injectFault(w http.ResponseWriter, r *http.Request, method string) (bool, int, *Fault) {
 	s.mu.Lock()
 	fs := s.faults[method]
 	var (
@@ -106,32 +111,39 @@ func (s *Server) injectFault(w http.ResponseWriter, r *http.Request, method stri
 		select {
 		case <-time.After(latency):
 		case <-r.Context().Done():
-			return true, 0
+			return true, 0, nil
 		}
 	}
 	switch {
 	case f == nil:
-		return false, 0
+		return false, 0, nil
+	case f.AfterWork:
+		return false, 0, f
 	case f.Hang:
 		<-r.Context().Done()
-		return true, 0
+		return true, 0, nil
 	case f.Drop:
 		if hj, ok := w.(http.Hijacker); ok {
 			if conn, _, err := hj.Hijack(); err == nil {
 				conn.Close()
-				return true, 0
+				return true, 0, nil
 			}
 		}
 		panic(http.ErrAbortHandler)
-	case f.Status == 466:
+	}
+	return true, writeFault(w, f.Status), nil
+}
+
+// writeFault answers with a fault's status and Green API's body for it.
+func writeFault(w http.ResponseWriter, status int) int {
+	if status == 466 {
 		w.Header().Set("Content-Type", "application/json")
 		w.WriteHeader(466)
 		_, _ = w.Write([]byte(Quota466Body))
-		return true, 466
-	default:
-		http.Error(w, http.StatusText(f.Status), f.Status)
-		return true, f.Status
+		return 466
 	}
+	http.Error(w, http.StatusText(status), status)
+	return status
 }
 
 // window enforces a rate limit: at most limit requests in any second. A

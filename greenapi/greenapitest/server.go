@@ -204,7 +204,8 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "Unauthorized", http.StatusUnauthorized)
 		return
 	}
-	if handled, status := s.injectFault(w, r, method); handled {
+	handled, status, after := s.injectFault(w, r, method)
+	if handled {
 		record(status)
 		return
 	}
@@ -217,6 +218,10 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	status, answer := handler(r, body, rest)
+	if after != nil {
+		record(writeFault(w, after.Status))
+		return
+	}
 	record(status)
 	if d := s.answerDelay(method); d > 0 {
 		select {
