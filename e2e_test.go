@@ -456,3 +456,42 @@ func TestStartUpRefusesBadRulesAndCredentials(t *testing.T) {
 		}
 	}
 }
+
+func TestSlowClientsCannotExhaustTheServer(t *testing.T) {
+	t.Parallel()
+	fake := greenapitest.New(t)
+	p := start(t, fake, 0, filepath.Join(t.TempDir(), "fd.db"))
+	addr := strings.TrimPrefix(p.url, "http://")
+	var conns []net.Conn
+	for range 200 {
+		c, err := net.Dial("tcp", addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		// Headers that never end.
+		if _, err := c.Write([]byte("POST /webhook HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ")); err != nil {
+			t.Fatal(err)
+		}
+		conns = append(conns, c)
+	}
+	client := &http.Client{Timeout: 2 * time.Second}
+	resp, err := client.Get(p.url + "/healthz")
+	if err != nil {
+		t.Fatalf("with 200 slow clients connected, /healthz failed: %v", err)
+	}
+	resp.Body.Close()
+	// The server hangs up on them once the header timeout passes.
+	start := time.Now()
+	_ = conns[0].SetReadDeadline(time.Now().Add(15 * time.Second))
+	if _, err := conns[0].Read(make([]byte, 512)); err == nil {
+		// A 408 may be written before the close; the next read sees EOF.
+		_, err = conns[0].Read(make([]byte, 512))
+		if err == nil {
+			t.Fatal("the server kept a connection with unfinished headers open")
+		}
+	}
+	if d := time.Since(start); d > 10*time.Second {
+		t.Errorf("a slow client was dropped after %v; want the 5 s header timeout", d)
+	}
+}

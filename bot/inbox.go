@@ -70,7 +70,13 @@ func (in *Inbox) Accept(ctx context.Context, body []byte) (Outcome, error) {
 		in.log.Error("Green API monthly quota exceeded", "method", n.QuotaData.Method, "status", n.QuotaData.Status,
 			"description", n.QuotaData.Description)
 	case *greenapi.UnknownNotification:
-		in.log.Info("unknown notification type; acknowledged", "typeWebhook", typ)
+		// Kept, not acted on: a newer Frontdesk may know what to do with it.
+		if err := in.store.AddDeadLetter(ctx, body, "unknown typeWebhook "+typ, now); err != nil {
+			return "", fmt.Errorf("keeping an unknown notification: %w", err)
+		}
+		in.metrics.Accepted(typ, DeadLetter)
+		in.log.Info("unknown notification type; kept in dead_letters", "typeWebhook", typ)
+		return DeadLetter, nil
 	}
 	msg, ok := greenapi.MessageOf(parsed)
 	if !ok {

@@ -180,6 +180,20 @@ func (d *DB) CountPending(ctx context.Context) (int, error) {
 	return n, err
 }
 
+// CountDeadLetters returns how many bodies were set aside.
+func (d *DB) CountDeadLetters(ctx context.Context) (int, error) {
+	var n int
+	err := d.db.QueryRowContext(ctx, `SELECT count(*) FROM dead_letters`).Scan(&n)
+	return n, err
+}
+
+// CountNotifications returns how many notifications were ever stored.
+func (d *DB) CountNotifications(ctx context.Context) (int, error) {
+	var n int
+	err := d.db.QueryRowContext(ctx, `SELECT count(*) FROM notifications`).Scan(&n)
+	return n, err
+}
+
 // TouchChat implements bot.Store. The claim is one statement: SQLite
 // evaluates every SET expression against the row as it was.
 func (d *DB) TouchChat(ctx context.Context, chatID, idMessage string, at time.Time, incoming bool, newAfter time.Duration) (bool, error) {
