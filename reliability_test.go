@@ -1,0 +1,199 @@
+//go:build reliability
+
+// The long and privileged reliability scenarios; figures in RELIABILITY.md.
+//
+//	go test -tags reliability -run Reliability -v -timeout 20m .
+//
+// TestReliabilityDiskFull mounts a small tmpfs and so must run as root.
+package main
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/frontdesk-bot/frontdesk/greenapi/greenapitest"
+)
+
+func TestReliabilityRepeatedKills(t *testing.T) {
+	const kills = 20
+	fake := greenapitest.New(t)
+	port := freePort(t)
+	db := filepath.Join(t.TempDir(), "fd.db")
+	extra := []string{"LOOKUP_TIMEOUT=2s", "LOG_LEVEL=info"}
+	p := start(t, fake, port, db, extra...)
+	fake.DeliverWebhooks(fmt.Sprintf("http://127.0.0.1:%d/webhook", port), e2eWebhookToken, 50*time.Millisecond, 5*time.Second)
+
+	// Steady traffic: about 100 messages a second, one in five from a new sender.
+	var (
+		pushed  atomic.Int64
+		chats   sync.Map // chat id: true
+		stop    = make(chan struct{})
+		traffic sync.WaitGroup
+	)
+	traffic.Add(1)
+	go func() {
+		defer traffic.Done()
+		tick := time.NewTicker(10 * time.Millisecond)
+		defer tick.Stop()
+		newChats := 0
+		for {
+			select {
+			case <-stop:
+				return
+			case <-tick.C:
+			}
+			var chat string
+			if newChats == 0 || rand.IntN(5) == 0 {
+				chat = fmt.Sprintf("1212700%04d@c.us", newChats)
+				newChats++
+			} else {
+				chat = fmt.Sprintf("1212700%04d@c.us", rand.IntN(newChats))
+			}
+			chats.Store(chat, true)
+			fake.PushIncoming(greenapitest.Incoming{ChatID: chat, Text: "hello"})
+			pushed.Add(1)
+		}
+	}()
+
+	began := time.Now()
+	for i := range kills {
+		time.Sleep(time.Duration(200+rand.IntN(800)) * time.Millisecond)
+		p.kill()
+		p = start(t, fake, port, db, extra...)
+		_ = i
+	}
+	close(stop)
+	traffic.Wait()
+	drainStart := time.Now()
+	if !fake.WaitQueueEmpty(2 * time.Minute) {
+		t.Fatalf("Green API's queue still holds %d notifications", fake.QueueLen())
+	}
+	p.stop(t) // graceful: finishes what is in flight
+	p = start(t, fake, port, db, extra...)
+	waitFor(t, "the inbox to drain", 2*time.Minute, func() bool { return unfinished(t, db) == 0 })
+	drained := time.Since(drainStart)
+	p.stop(t)
+
+	stored := countIncoming(t, db)
+	lost := int(pushed.Load()) - stored
+	dup, missing, senders := 0, 0, 0
+	chats.Range(func(k, _ any) bool {
+		senders++
+		switch n := len(fake.Sent(k.(string))); {
+		case n == 0:
+			missing++
+		case n > 1:
+			dup++
+		}
+		return true
+	})
+	t.Logf("RELIABILITY kills: %d SIGKILLs over %v of steady traffic; %d notifications sent by Green API, %d stored, %d lost; %d senders, %d never greeted, %d greeted twice; drained %v after traffic stopped",
+		kills, drainStart.Sub(began).Round(time.Second), pushed.Load(), stored, lost, senders, missing, dup, drained.Round(time.Millisecond))
+	if lost != 0 || missing != 0 {
+		t.Errorf("lost %d notifications, %d senders never greeted", lost, missing)
+	}
+	if dup != 0 {
+		t.Errorf("%d senders greeted twice", dup)
+	}
+}
+
+func TestReliabilityDiskFull(t *testing.T) {
+	mnt := t.TempDir()
+	if out, err := exec.Command("mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", mnt).CombinedOutput(); err != nil {
+		t.Fatalf("this scenario mounts a 4 MiB tmpfs and must run as root: %v %s", err, out)
+	}
+	t.Cleanup(func() { _ = exec.Command("umount", "-l", mnt).Run() })
+	fake := greenapitest.New(t)
+	db := filepath.Join(mnt, "fd.db")
+	p := start(t, fake, 0, db, "LOG_LEVEL=info")
+	fake.DeliverWebhooks(p.url+"/webhook", e2eWebhookToken, 50*time.Millisecond, 5*time.Second)
+	fake.PushIncoming(greenapitest.Incoming{ChatID: "12127000001@c.us", Text: "before"})
+	fake.WaitSent("12127000001@c.us", 1, 10*time.Second)
+
+	filler := filepath.Join(mnt, "filler")
+	fill(t, filler)
+	const during = 10
+	for i := range during {
+		fake.PushIncoming(greenapitest.Incoming{ChatID: fmt.Sprintf("1212700100%d@c.us", i), Text: "while full"})
+	}
+	time.Sleep(2 * time.Second)
+	refused, accepted := 0, 0
+	for _, d := range fake.Deliveries() {
+		switch d.Status {
+		case 200:
+			accepted++
+		default:
+			refused++
+		}
+	}
+	queued := fake.QueueLen()
+	if queued == 0 || refused == 0 {
+		t.Fatalf("with the disk full: %d queued at Green API, %d deliveries refused: a 200 lost notifications", queued, refused)
+	}
+	os.Remove(filler)
+	recovered := time.Now()
+	if !fake.WaitQueueEmpty(30 * time.Second) {
+		t.Fatalf("after freeing the disk %d notifications are still queued", fake.QueueLen())
+	}
+	for i := range during {
+		chat := fmt.Sprintf("1212700100%d@c.us", i)
+		if n := len(fake.WaitSent(chat, 1, 10*time.Second)); n != 1 {
+			t.Errorf("%s greeted %d times", chat, n)
+		}
+	}
+	t.Logf("RELIABILITY disk-full: %d notifications arrived while the disk was full; %d deliveries answered 5xx (Green API kept them), %d answered 200 before filling; all greeted once %v after space was freed",
+		during, refused, accepted, time.Since(recovered).Round(time.Millisecond))
+	p.stop(t)
+}
+
+// fill writes to path until the file system is full.
+func fill(t *testing.T, path string) {
+	t.Helper()
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	chunk := make([]byte, 64<<10)
+	for {
+		if _, err := f.Write(chunk); err != nil {
+			break
+		}
+	}
+	for {
+		if _, err := f.Write(chunk[:512]); err != nil {
+			return
+		}
+	}
+}
+
+func unfinished(t *testing.T, db string) int {
+	return query(t, db, `SELECT count(*) FROM notifications WHERE finished_at IS NULL`)
+}
+
+func countIncoming(t *testing.T, db string) int {
+	return query(t, db, `SELECT count(*) FROM notifications WHERE type_webhook = 'incomingMessageReceived'`)
+}
+
+func query(t *testing.T, db, q string) int {
+	t.Helper()
+	conn, err := sql.Open("sqlite", db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	var n int
+	if err := conn.QueryRowContext(context.Background(), q).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
