@@ -19,6 +19,7 @@ import (
 
 	"github.com/frontdesk-bot/frontdesk/greenapi"
 	"github.com/frontdesk-bot/frontdesk/greenapi/greenapitest"
+	"github.com/frontdesk-bot/frontdesk/internal/logtest"
 )
 
 // binary is the real program, built once for the end-to-end tests.
@@ -35,7 +36,7 @@ func TestMain(m *testing.M) {
 		fmt.Fprintf(os.Stderr, "building frontdesk: %v\n%s", err, out)
 		os.Exit(1)
 	}
-	code := m.Run()
+	code := logtest.Main(m, greenapitest.DefaultToken, e2eWebhookToken, validEnv()["WEBHOOK_TOKEN"], "wrong-token-value")
 	os.RemoveAll(dir)
 	os.Exit(code)
 }
@@ -115,6 +116,7 @@ func start(t *testing.T, fake *greenapitest.Server, port int, dbPath string, ext
 		for scanner.Scan() {
 			line := scanner.Text()
 			p.logs.add(line)
+			fmt.Fprintln(logtest.Writer(), line)
 			if strings.Contains(line, `"frontdesk listening"`) {
 				var entry struct{ Addr string }
 				_ = json.Unmarshal([]byte(line), &entry)
@@ -220,7 +222,7 @@ func TestEndToEndReplies(t *testing.T) {
 	}
 
 	_, port, _ := net.SplitHostPort(strings.TrimPrefix(p.url, "http://"))
-	if err := run(t.Context(), []string{"healthcheck"}, env(map[string]string{"PORT": port}), io.Discard, io.Discard); err != nil {
+	if err := run(t.Context(), []string{"healthcheck"}, env(map[string]string{"PORT": port}), io.Discard, logtest.Writer()); err != nil {
 		t.Errorf("healthcheck: %v", err)
 	}
 	resp, err := http.Get(p.url + "/readyz")
@@ -441,7 +443,7 @@ func TestStartUpRefusesBadRulesAndCredentials(t *testing.T) {
 			e[k] = v
 		}
 		var logs strings.Builder
-		err := run(t.Context(), nil, env(e), io.Discard, &logs)
+		err := run(t.Context(), nil, env(e), io.Discard, io.MultiWriter(&logs, logtest.Writer()))
 		if err == nil {
 			t.Errorf("%s: the service started", tt.name)
 			continue

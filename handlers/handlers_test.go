@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -12,6 +11,7 @@ import (
 
 	"github.com/frontdesk-bot/frontdesk/bot"
 	"github.com/frontdesk-bot/frontdesk/handlers"
+	"github.com/frontdesk-bot/frontdesk/internal/logtest"
 )
 
 const token = "0123456789abcdef0123456789abcdef"
@@ -40,7 +40,7 @@ func router(inbox handlers.Acceptor, store pinger, inst *handlers.Instance) http
 		inst.Set("authorized", nil)
 	}
 	return handlers.Routes(handlers.Deps{Inbox: inbox, WebhookToken: token, Store: store, Instance: inst,
-		Metrics: handlers.NewMetrics(), Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
+		Metrics: handlers.NewMetrics(), Log: logtest.Logger()})
 }
 
 func TestWebhookAuthAndSize(t *testing.T) {

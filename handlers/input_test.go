@@ -12,6 +12,7 @@ import (
 
 	"github.com/frontdesk-bot/frontdesk/bot"
 	"github.com/frontdesk-bot/frontdesk/handlers"
+	"github.com/frontdesk-bot/frontdesk/internal/logtest"
 	"github.com/frontdesk-bot/frontdesk/store/sqlite"
 )
 
@@ -24,12 +25,16 @@ type service struct {
 
 func newService(tb testing.TB) *service {
 	tb.Helper()
+	return newServiceLogging(tb, logtest.Logger())
+}
+
+func newServiceLogging(tb testing.TB, log *slog.Logger) *service {
+	tb.Helper()
 	store, err := sqlite.Open(context.Background(), filepath.Join(tb.TempDir(), "fd.db"))
 	if err != nil {
 		tb.Fatal(err)
 	}
 	tb.Cleanup(func() { store.Close() })
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	metrics := handlers.NewMetrics()
 	pool := bot.NewPool(store, func(context.Context, bot.Notification) error { return nil }, bot.PoolConfig{}, log, metrics)
 	inst := &handlers.Instance{}
