@@ -162,7 +162,11 @@ func (cl *Client) do(ctx context.Context, c call, out any) error {
 			}
 		}
 		if lim := cl.limiters[c.method]; lim != nil {
-			if err := lim.Wait(ctx); err != nil {
+			if err := waitTurn(ctx, c.method, lim); err != nil {
+				var wait *WaitError
+				if errors.As(err, &wait) {
+					return err
+				}
 				if lastErr != nil {
 					return fmt.Errorf("%w (gave up: %v)", lastErr, err)
 				}

@@ -269,3 +269,87 @@ func TestBadRequestCarriesGreenAPIMessage(t *testing.T) {
 		t.Errorf("a 400 was tried %d times", n)
 	}
 }
+
+func TestReservationsKeepThePlaceWithoutWaiting(t *testing.T) {
+	t.Parallel()
+	srv := greenapitest.New(t)
+	c := fastClient(t, srv)                                                     // getContactInfo: 1 a second
+	if _, err := c.GetContactInfo(context.Background(), "1@c.us"); err != nil { // spends this second's slot
+		t.Fatal(err)
+	}
+	ctx := greenapi.WithReservations(context.Background(), &greenapi.Reservations{})
+	start := time.Now()
+	_, err := c.GetContactInfo(ctx, "2@c.us")
+	var wait *greenapi.WaitError
+	if !errors.As(err, &wait) || !errors.Is(err, greenapi.ErrNoSlot) {
+		t.Fatalf("err = %v, want a *WaitError", err)
+	}
+	if d := time.Since(start); d > 50*time.Millisecond {
+		t.Errorf("the call waited %v instead of returning", d)
+	}
+	if d := wait.Until.Sub(start); d < 800*time.Millisecond || d > 1100*time.Millisecond {
+		t.Errorf("next slot in %v, want about a second", d)
+	}
+	// Asking again keeps the same place; no request went out meanwhile.
+	_, err = c.GetContactInfo(ctx, "2@c.us")
+	var again *greenapi.WaitError
+	if !errors.As(err, &again) || again.Until.Sub(wait.Until).Abs() > 20*time.Millisecond {
+		t.Errorf("asking again: %v, want the same slot at %v", err, wait.Until)
+	}
+	if n := len(srv.Calls(greenapi.MethodGetContactInfo)); n != 1 {
+		t.Errorf("%d calls reached Green API, want only the first", n)
+	}
+	time.Sleep(time.Until(wait.Until))
+	callStart := time.Now()
+	if _, err := c.GetContactInfo(ctx, "2@c.us"); err != nil {
+		t.Fatalf("at its slot: %v", err)
+	}
+	if d := time.Since(callStart); d > 200*time.Millisecond {
+		t.Errorf("at its slot the call still took %v", d)
+	}
+}
+
+func TestNotAuthorizedIsTellableFromValidation(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		err           *greenapi.APIError
+		notAuthorized bool
+	}{
+		{&greenapi.APIError{Method: "sendMessage", Status: 400, Message: "Instance account not authorized"}, true},
+		{&greenapi.APIError{Method: "sendMessage", Status: 400, Message: "chatId and message are required"}, false},
+		{&greenapi.APIError{Method: "sendMessage", Status: 500, Message: "not authorized"}, false},
+	} {
+		if got := errors.Is(tt.err, greenapi.ErrNotAuthorized); got != tt.notAuthorized {
+			t.Errorf("%v: ErrNotAuthorized = %v, want %v", tt.err, got, tt.notAuthorized)
+		}
+		if tt.err.Status == 400 && !errors.Is(tt.err, greenapi.ErrBadRequest) {
+			t.Errorf("%v: not an ErrBadRequest", tt.err)
+		}
+	}
+}
+
+func TestMissedSlotsAreNotUsedLate(t *testing.T) {
+	t.Parallel()
+	srv := greenapitest.New(t)
+	c := fastClient(t, srv) // getContactInfo: 1 a second
+	if _, err := c.GetContactInfo(context.Background(), "1@c.us"); err != nil {
+		t.Fatal(err)
+	}
+	a := greenapi.WithReservations(context.Background(), &greenapi.Reservations{})
+	b := greenapi.WithReservations(context.Background(), &greenapi.Reservations{})
+	var wait *greenapi.WaitError
+	for _, ctx := range []context.Context{a, b} { // slots in about 1 and 2 seconds
+		if _, err := c.GetContactInfo(ctx, "2@c.us"); !errors.As(err, &wait) {
+			t.Fatalf("err = %v, want a *WaitError", err)
+		}
+	}
+	// Both come back late, as after an outage: using both slots now would
+	// send two calls at once, which Green API answers with 429.
+	time.Sleep(time.Until(wait.Until) + 1200*time.Millisecond)
+	if _, err := c.GetContactInfo(a, "2@c.us"); err != nil {
+		t.Fatalf("first back: %v", err)
+	}
+	if _, err := c.GetContactInfo(b, "2@c.us"); !errors.As(err, &wait) {
+		t.Errorf("second back at once: %v, want a *WaitError for a fresh slot", err)
+	}
+}

@@ -16,6 +16,11 @@ var (
 	// ErrBadRequest is a 400: validation failed, or the instance's account
 	// is not authorized (see APIError.Message).
 	ErrBadRequest = errors.New("bad request")
+	// ErrNotAuthorized is a 400 saying the instance's WhatsApp account is
+	// not authorized (the phone was logged out): it also matches
+	// ErrBadRequest, but unlike a validation failure it passes once the
+	// account is linked again.
+	ErrNotAuthorized = errors.New("instance account not authorized")
 	// ErrUnauthorized is a 401: the apiTokenInstance is wrong.
 	ErrUnauthorized = errors.New("unauthorized: check the apiTokenInstance")
 	// ErrForbidden is a 403: the idInstance is wrong.
@@ -60,8 +65,18 @@ func (e *APIError) Error() string {
 	return b.String()
 }
 
-// Unwrap lets errors.Is match the sentinel of e's status.
-func (e *APIError) Unwrap() error { return e.sentinel() }
+// Unwrap lets errors.Is match the sentinel of e's status, and
+// ErrNotAuthorized for the 400 that says so.
+func (e *APIError) Unwrap() []error {
+	var errs []error
+	if s := e.sentinel(); s != nil {
+		errs = append(errs, s)
+	}
+	if e.Status == http.StatusBadRequest && strings.Contains(strings.ToLower(e.Message), "not authorized") {
+		errs = append(errs, ErrNotAuthorized)
+	}
+	return errs
+}
 
 func (e *APIError) sentinel() error {
 	switch {
