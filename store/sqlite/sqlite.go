@@ -1,6 +1,8 @@
 // Package sqlite implements bot.Store on an embedded SQLite database
 // (modernc.org/sqlite, no cgo), in WAL mode with full synchronous commits so
-// that a stored notification survives a crash or a power cut.
+// that a stored notification survives a crash or a power cut. Writes of
+// concurrent callers share a commit (see writer); reads run in parallel on
+// connections of their own.
 package sqlite
 
 import (
@@ -25,7 +27,11 @@ var migrations embed.FS
 
 // DB is a bot.Store on SQLite.
 type DB struct {
-	db *sql.DB
+	db  *sql.DB // reads, on several connections
+	wr  *writer // every write, on one connection
+	wdb *sql.DB // the writer's connection
+
+	getNotification *sql.Stmt // the hot read
 }
 
 var _ bot.Store = (*DB)(nil)
@@ -36,25 +42,48 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	if path == "" {
 		return nil, errors.New("sqlite: empty database path")
 	}
-	q := url.Values{}
-	for _, p := range []string{"journal_mode(WAL)", "synchronous(FULL)", "busy_timeout(10000)", "foreign_keys(1)"} {
-		q.Add("_pragma", p)
-	}
-	q.Set("_txlock", "immediate")
-	dsn := "file:" + strings.TrimPrefix(path, "file:") + "?" + q.Encode()
-	db, err := sql.Open("sqlite", dsn)
+	path = strings.TrimPrefix(path, "file:")
+	// One connection writes: SQLite has one writer anyway, and a single
+	// connection turns lock contention into an orderly queue.
+	wdb, err := open(path, 1, "journal_mode(WAL)", "synchronous(FULL)", "busy_timeout(10000)", "foreign_keys(1)")
 	if err != nil {
-		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
+		return nil, err
 	}
-	// One connection: SQLite has one writer anyway, and a single connection
-	// turns lock contention into an orderly queue.
-	db.SetMaxOpenConns(1)
-	d := &DB{db: db}
+	d := &DB{wdb: wdb}
 	if err := d.migrate(ctx); err != nil {
-		db.Close()
+		wdb.Close()
+		return nil, fmt.Errorf("sqlite: %s: %w", path, err)
+	}
+	// Readers never write and, in WAL mode, never wait for the writer.
+	if d.db, err = open(path, 2, "busy_timeout(10000)", "query_only(1)"); err != nil {
+		wdb.Close()
+		return nil, err
+	}
+	if d.getNotification, err = d.db.PrepareContext(ctx,
+		`SELECT chat_id, id_message, type_webhook, body, received_at FROM notifications WHERE id = ?`); err == nil {
+		d.wr, err = newWriter(ctx, wdb, writes...)
+	}
+	if err != nil {
+		d.db.Close()
+		wdb.Close()
 		return nil, fmt.Errorf("sqlite: %s: %w", path, err)
 	}
 	return d, nil
+}
+
+func open(path string, conns int, pragmas ...string) (*sql.DB, error) {
+	q := url.Values{}
+	for _, p := range pragmas {
+		q.Add("_pragma", p)
+	}
+	q.Set("_txlock", "immediate")
+	db, err := sql.Open("sqlite", "file:"+path+"?"+q.Encode())
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
+	}
+	db.SetMaxOpenConns(conns)
+	db.SetMaxIdleConns(conns)
+	return db, nil
 }
 
 // migrate applies the embedded migrations newer than PRAGMA user_version, in order.
@@ -65,7 +94,7 @@ func (d *DB) migrate(ctx context.Context) error {
 	}
 	sort.Strings(names)
 	var version int
-	if err := d.db.QueryRowContext(ctx, "PRAGMA user_version").Scan(&version); err != nil {
+	if err := d.wdb.QueryRowContext(ctx, "PRAGMA user_version").Scan(&version); err != nil {
 		return fmt.Errorf("reading the schema version: %w", err)
 	}
 	for i, name := range names {
@@ -76,7 +105,7 @@ func (d *DB) migrate(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		tx, err := d.db.BeginTx(ctx, nil)
+		tx, err := d.wdb.BeginTx(ctx, nil)
 		if err != nil {
 			return err
 		}
@@ -95,8 +124,12 @@ func (d *DB) migrate(ctx context.Context) error {
 	return nil
 }
 
-// Close closes the database.
-func (d *DB) Close() error { return d.db.Close() }
+// Close waits for the writes in progress and closes the database. Calls
+// after the first do nothing.
+func (d *DB) Close() error {
+	d.wr.close()
+	return errors.Join(d.getNotification.Close(), d.db.Close(), d.wdb.Close())
+}
 
 // Ping checks that the database answers.
 func (d *DB) Ping(ctx context.Context) error { return d.db.PingContext(ctx) }
@@ -104,15 +137,14 @@ func (d *DB) Ping(ctx context.Context) error { return d.db.PingContext(ctx) }
 // AddNotification implements bot.Store.
 func (d *DB) AddNotification(ctx context.Context, n bot.Notification) (int64, error) {
 	var id int64
-	err := d.db.QueryRowContext(ctx, `
-		INSERT INTO notifications (chat_id, id_message, type_webhook, body, received_at)
-		VALUES (?, ?, ?, ?, ?)
-		ON CONFLICT (chat_id, id_message) DO NOTHING
-		RETURNING id`,
-		n.ChatID, n.IDMessage, n.TypeWebhook, n.Body, n.ReceivedAt.UnixMilli()).Scan(&id)
-	if errors.Is(err, sql.ErrNoRows) {
-		return 0, nil
-	}
+	err := d.wr.do(ctx, func(tx *sql.Tx) error {
+		err := d.wr.queryRow(tx, qAddNotification, n.ChatID, n.IDMessage, n.TypeWebhook, n.Body, n.ReceivedAt.UnixMilli()).Scan(&id)
+		if errors.Is(err, sql.ErrNoRows) {
+			id = 0 // a duplicate
+			return nil
+		}
+		return err
+	})
 	if err != nil {
 		return 0, fmt.Errorf("storing notification: %w", err)
 	}
@@ -121,8 +153,7 @@ func (d *DB) AddNotification(ctx context.Context, n bot.Notification) (int64, er
 
 // AddDeadLetter implements bot.Store.
 func (d *DB) AddDeadLetter(ctx context.Context, body []byte, reason string, at time.Time) error {
-	_, err := d.db.ExecContext(ctx, `INSERT INTO dead_letters (body, reason, received_at) VALUES (?, ?, ?)`,
-		body, reason, at.UnixMilli())
+	err := d.exec(ctx, qAddDeadLetter, body, reason, at.UnixMilli())
 	if err != nil {
 		return fmt.Errorf("storing dead letter: %w", err)
 	}
@@ -157,9 +188,7 @@ func (d *DB) PendingNotifications(ctx context.Context) ([]bot.Notification, erro
 func (d *DB) GetNotification(ctx context.Context, id int64) (bot.Notification, error) {
 	n := bot.Notification{ID: id}
 	var ms int64
-	err := d.db.QueryRowContext(ctx, `
-		SELECT chat_id, id_message, type_webhook, body, received_at FROM notifications WHERE id = ?`, id,
-	).Scan(&n.ChatID, &n.IDMessage, &n.TypeWebhook, &n.Body, &ms)
+	err := d.getNotification.QueryRowContext(ctx, id).Scan(&n.ChatID, &n.IDMessage, &n.TypeWebhook, &n.Body, &ms)
 	if errors.Is(err, sql.ErrNoRows) {
 		return n, bot.ErrNotFound
 	}
@@ -169,8 +198,7 @@ func (d *DB) GetNotification(ctx context.Context, id int64) (bot.Notification, e
 
 // FinishNotification implements bot.Store.
 func (d *DB) FinishNotification(ctx context.Context, id int64, at time.Time) error {
-	_, err := d.db.ExecContext(ctx, `UPDATE notifications SET finished_at = ? WHERE id = ?`, at.UnixMilli(), id)
-	return err
+	return d.exec(ctx, qFinishNotification, at.UnixMilli(), id)
 }
 
 // CountPending implements bot.Store.
@@ -198,23 +226,12 @@ func (d *DB) CountNotifications(ctx context.Context) (int, error) {
 // evaluates every SET expression against the row as it was.
 func (d *DB) TouchChat(ctx context.Context, chatID, idMessage string, at time.Time, incoming bool, newAfter time.Duration) (bool, error) {
 	if !incoming {
-		_, err := d.db.ExecContext(ctx, `
-			INSERT INTO chats (chat_id, last_activity_at) VALUES (?, ?)
-			ON CONFLICT (chat_id) DO UPDATE SET last_activity_at = max(last_activity_at, excluded.last_activity_at)`,
-			chatID, at.UnixMilli())
-		return false, err
+		return false, d.exec(ctx, qTouchChat, chatID, at.UnixMilli())
 	}
 	var holder string
-	err := d.db.QueryRowContext(ctx, `
-		INSERT INTO chats (chat_id, last_activity_at, first_contact_msg) VALUES (?1, ?2, ?3)
-		ON CONFLICT (chat_id) DO UPDATE SET
-			first_contact_msg = CASE
-				WHEN ?4 > 0 AND chats.last_activity_at < ?2 - ?4 THEN excluded.first_contact_msg
-				ELSE chats.first_contact_msg END,
-			last_activity_at = max(chats.last_activity_at, excluded.last_activity_at)
-		RETURNING first_contact_msg`,
-		chatID, at.UnixMilli(), idMessage, newAfter.Milliseconds(),
-	).Scan(&holder)
+	err := d.wr.do(ctx, func(tx *sql.Tx) error {
+		return d.wr.queryRow(tx, qClaimChat, chatID, at.UnixMilli(), idMessage, newAfter.Milliseconds()).Scan(&holder)
+	})
 	if err != nil {
 		return false, fmt.Errorf("touching chat: %w", err)
 	}
@@ -245,15 +262,49 @@ func (d *DB) SaveProfile(ctx context.Context, p bot.Profile) error {
 	if err != nil {
 		return err
 	}
-	_, err = d.db.ExecContext(ctx, `
-		INSERT INTO profiles (chat_id, info, fetched_at) VALUES (?, ?, ?)
-		ON CONFLICT (chat_id) DO UPDATE SET info = excluded.info, fetched_at = excluded.fetched_at`,
-		p.ChatID, string(info), p.FetchedAt.UnixMilli())
-	return err
+	return d.exec(ctx, qSaveProfile, p.ChatID, string(info), p.FetchedAt.UnixMilli())
 }
 
 const firstContactColumns = `chat_id, id_message, step, rule, tag, locale, reply, reply_attempted, reply_id,
 	summary, summary_to, summary_attempted, summary_id, degraded, created_at, updated_at`
+
+// The writes, prepared once on the writer's connection.
+const (
+	qAddNotification = `
+		INSERT INTO notifications (chat_id, id_message, type_webhook, body, received_at)
+		VALUES (?, ?, ?, ?, ?)
+		ON CONFLICT (chat_id, id_message) DO NOTHING
+		RETURNING id`
+	qAddDeadLetter      = `INSERT INTO dead_letters (body, reason, received_at) VALUES (?, ?, ?)`
+	qFinishNotification = `UPDATE notifications SET finished_at = ? WHERE id = ?`
+	qTouchChat          = `
+		INSERT INTO chats (chat_id, last_activity_at) VALUES (?, ?)
+		ON CONFLICT (chat_id) DO UPDATE SET last_activity_at = max(last_activity_at, excluded.last_activity_at)`
+	// qClaimChat is the atomic first-contact claim: SQLite evaluates every
+	// SET expression against the row as it was.
+	qClaimChat = `
+		INSERT INTO chats (chat_id, last_activity_at, first_contact_msg) VALUES (?1, ?2, ?3)
+		ON CONFLICT (chat_id) DO UPDATE SET
+			first_contact_msg = CASE
+				WHEN ?4 > 0 AND chats.last_activity_at < ?2 - ?4 THEN excluded.first_contact_msg
+				ELSE chats.first_contact_msg END,
+			last_activity_at = max(chats.last_activity_at, excluded.last_activity_at)
+		RETURNING first_contact_msg`
+	qSaveProfile = `
+		INSERT INTO profiles (chat_id, info, fetched_at) VALUES (?, ?, ?)
+		ON CONFLICT (chat_id) DO UPDATE SET info = excluded.info, fetched_at = excluded.fetched_at`
+	qSaveFirstContact = `
+		INSERT INTO first_contacts (` + firstContactColumns + `)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (chat_id, id_message) DO UPDATE SET
+			step = excluded.step, rule = excluded.rule, tag = excluded.tag, locale = excluded.locale,
+			reply = excluded.reply, reply_attempted = excluded.reply_attempted, reply_id = excluded.reply_id,
+			summary = excluded.summary, summary_to = excluded.summary_to,
+			summary_attempted = excluded.summary_attempted, summary_id = excluded.summary_id,
+			degraded = excluded.degraded, updated_at = excluded.updated_at`
+)
+
+var writes = []string{qAddNotification, qAddDeadLetter, qFinishNotification, qTouchChat, qClaimChat, qSaveProfile, qSaveFirstContact}
 
 // GetFirstContact implements bot.Store.
 func (d *DB) GetFirstContact(ctx context.Context, chatID, idMessage string) (bot.FirstContact, error) {
@@ -276,15 +327,7 @@ func (d *DB) GetFirstContact(ctx context.Context, chatID, idMessage string) (bot
 
 // SaveFirstContact implements bot.Store.
 func (d *DB) SaveFirstContact(ctx context.Context, fc bot.FirstContact) error {
-	_, err := d.db.ExecContext(ctx, `
-		INSERT INTO first_contacts (`+firstContactColumns+`)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-		ON CONFLICT (chat_id, id_message) DO UPDATE SET
-			step = excluded.step, rule = excluded.rule, tag = excluded.tag, locale = excluded.locale,
-			reply = excluded.reply, reply_attempted = excluded.reply_attempted, reply_id = excluded.reply_id,
-			summary = excluded.summary, summary_to = excluded.summary_to,
-			summary_attempted = excluded.summary_attempted, summary_id = excluded.summary_id,
-			degraded = excluded.degraded, updated_at = excluded.updated_at`,
+	err := d.exec(ctx, qSaveFirstContact,
 		fc.ChatID, fc.IDMessage, string(fc.Step), fc.Rule, fc.Tag, fc.Locale, fc.Reply, fc.ReplyAttempted, fc.ReplyID,
 		fc.Summary, fc.SummaryTo, fc.SummaryAttempted, fc.SummaryID, fc.Degraded,
 		fc.CreatedAt.UnixMilli(), fc.UpdatedAt.UnixMilli())
@@ -292,4 +335,9 @@ func (d *DB) SaveFirstContact(ctx context.Context, fc bot.FirstContact) error {
 		return fmt.Errorf("saving first contact: %w", err)
 	}
 	return nil
+}
+
+// exec runs one write statement through the writer.
+func (d *DB) exec(ctx context.Context, query string, args ...any) error {
+	return d.wr.do(ctx, func(tx *sql.Tx) error { return d.wr.exec(tx, query, args...) })
 }
