@@ -116,12 +116,18 @@ func serve(ctx context.Context, getenv func(string) string, stderr io.Writer) er
 	}
 	defer store.Close()
 
-	guard := bot.NewGuard(client, bot.GuardConfig{OnChange: instance.SetError}, log, metrics)
+	var pool *bot.Pool
+	guard := bot.NewGuard(client, bot.GuardConfig{OnChange: func(err error) {
+		instance.SetError(err)
+		if err == nil {
+			pool.RetryNow() // Green API is back: the backlog need not wait for its timers
+		}
+	}}, log, metrics)
 	b := bot.New(store, guard, catalog, rules, bot.Config{
 		NewSenderAfter: cfg.NewSenderAfter, ProfileRefresh: cfg.ProfileRefresh, LookupTimeout: cfg.LookupTimeout,
 		OperatorChatID: cfg.OperatorChatID, OperatorLocale: cfg.OperatorLocale,
 	}, log, metrics)
-	pool := bot.NewPool(store, b.Handle, bot.PoolConfig{}, log, metrics)
+	pool = bot.NewPool(store, b.Handle, bot.PoolConfig{}, log, metrics)
 	if err := pool.Start(ctx); err != nil {
 		return err
 	}

@@ -30,6 +30,10 @@ type Notification struct {
 	TypeWebhook string
 	Body        []byte
 	ReceivedAt  time.Time
+
+	// parsed is Body parsed, when the inbox hands a notification over
+	// in memory; empty when it was read back from the store.
+	parsed greenapi.Notification
 }
 
 // Profile is a contact's getContactInfo answer and when it was fetched.

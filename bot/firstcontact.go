@@ -82,9 +82,12 @@ func (nopMetrics) GaveUp(string)                       {}
 // before its side effect and settled on the next call. An error wrapping
 // ErrPermanent will not go away by retrying.
 func (b *Bot) Handle(ctx context.Context, n Notification) error {
-	parsed, err := greenapi.ParseNotification(n.Body)
-	if err != nil {
-		return fmt.Errorf("%w: %v", ErrPermanent, err)
+	parsed := n.parsed
+	if parsed == nil {
+		var err error
+		if parsed, err = greenapi.ParseNotification(n.Body); err != nil {
+			return fmt.Errorf("%w: %v", ErrPermanent, err)
+		}
 	}
 	msg, ok := greenapi.MessageOf(parsed)
 	if !ok {
@@ -163,7 +166,10 @@ func (b *Bot) save(ctx context.Context, fc *FirstContact) error {
 // summary, and records them (StepDecided) before anything is sent.
 func (b *Bot) decide(ctx context.Context, fc *FirstContact, msg *greenapi.MessageNotification, log *slog.Logger) error {
 	chatID := msg.SenderData.ChatID
-	info, degraded := b.profile(ctx, chatID, log)
+	info, degraded, err := b.profile(ctx, chatID, fc.CreatedAt, log)
+	if err != nil {
+		return err
+	}
 	fc.Degraded = degraded
 
 	data := TemplateData{
@@ -228,29 +234,46 @@ func (b *Bot) decide(ctx context.Context, fc *FirstContact, msg *greenapi.Messag
 
 // profile returns the sender's profile: cached when fresh, else looked up.
 // When the lookup fails it goes on with what it has and says why.
-func (b *Bot) profile(ctx context.Context, chatID string, log *slog.Logger) (greenapi.ContactInfo, string) {
+// While Green API is down, a first contact younger than the lookup budget
+// (LookupTimeout since it was claimed) is retried later for its profile;
+// an older one goes on without it, so that no greeting waits unbounded.
+func (b *Bot) profile(ctx context.Context, chatID string, claimed time.Time, log *slog.Logger) (info greenapi.ContactInfo, degraded string, err error) {
 	cached, err := b.store.GetProfile(ctx, chatID)
 	haveCached := err == nil
 	if haveCached && b.Now().Sub(cached.FetchedAt) < b.cfg.ProfileRefresh {
-		return cached.Info, ""
+		return cached.Info, "", nil
 	}
 	lctx, cancel := context.WithTimeout(ctx, b.cfg.LookupTimeout)
 	defer cancel()
-	info, err := b.api.GetContactInfo(lctx, chatID)
+	fetched, err := b.api.GetContactInfo(lctx, chatID)
+	var wait *greenapi.WaitError
+	switch {
+	case errors.As(err, &wait) && wait.Until.Sub(claimed) < b.cfg.LookupTimeout:
+		// Our turn for getContactInfo (1 a second) comes within the budget:
+		// the pool brings this first contact back then.
+		return info, "", err
+	case errors.As(err, &wait):
+		greenapi.CancelReservation(ctx, greenapi.MethodGetContactInfo) // past the budget: let another sender have it
+		err = fmt.Errorf("%w (%w)", err, context.DeadlineExceeded)
+	case errors.Is(err, ErrUnavailable) && b.Now().Sub(claimed) < b.cfg.LookupTimeout:
+		return info, "", fmt.Errorf("looking the sender up: %w", err)
+	}
 	if err != nil {
 		reason := lookupFailure(err)
 		b.metrics.LookupFailed(reason)
 		log.Warn("getContactInfo failed: greeting without the profile", "reason", reason, "err", err)
-		return cached.Info, reason
+		return cached.Info, reason, nil
 	}
-	if err := b.store.SaveProfile(ctx, Profile{ChatID: chatID, Info: *info, FetchedAt: b.Now()}); err != nil {
+	if err := b.store.SaveProfile(ctx, Profile{ChatID: chatID, Info: *fetched, FetchedAt: b.Now()}); err != nil {
 		log.Warn("caching the profile failed", "err", err)
 	}
-	return *info, ""
+	return *fetched, "", nil
 }
 
 func lookupFailure(err error) string {
 	switch {
+	case errors.Is(err, ErrUnavailable):
+		return "unavailable"
 	case errors.Is(err, greenapi.ErrQuotaExceeded):
 		return "quota_exceeded"
 	case errors.Is(err, context.DeadlineExceeded):
@@ -281,13 +304,23 @@ func (b *Bot) deliver(ctx context.Context, fc *FirstContact, chatID, text string
 			return b.save(ctx, fc)
 		}
 	}
+	before := *attempted
 	*attempted = true
 	if err := b.save(ctx, fc); err != nil {
 		return err
 	}
 	sent, err := b.api.SendMessage(ctx, greenapi.SendMessageParams{ChatID: chatID, Message: text})
+	if notSent(err) {
+		// No request left: the next try needs no look at the history.
+		*attempted = before
+		if saveErr := b.save(ctx, fc); saveErr != nil {
+			return saveErr
+		}
+		return fmt.Errorf("sending the %s: %w", kind, err)
+	}
 	if err != nil {
-		if errors.Is(err, greenapi.ErrQuotaExceeded) || errors.Is(err, greenapi.ErrBadRequest) || errors.Is(err, greenapi.ErrMessageTooLong) {
+		if errors.Is(err, greenapi.ErrQuotaExceeded) || errors.Is(err, greenapi.ErrMessageTooLong) ||
+			(errors.Is(err, greenapi.ErrBadRequest) && !errors.Is(err, greenapi.ErrNotAuthorized)) {
 			fc.Step = StepGaveUp
 			reason := "rejected"
 			if errors.Is(err, greenapi.ErrQuotaExceeded) {
@@ -302,6 +335,12 @@ func (b *Bot) deliver(ctx context.Context, fc *FirstContact, chatID, text string
 	*id = sent
 	b.metrics.MessageSent(kind)
 	return b.save(ctx, fc)
+}
+
+// notSent reports whether a failed call certainly never reached Green API:
+// it waits for a rate-limit slot, or calls are paused.
+func notSent(err error) bool {
+	return errors.Is(err, greenapi.ErrNoSlot) || errors.Is(err, ErrPaused)
 }
 
 // findSent returns the id of an outgoing message with exactly text, sent to

@@ -4,8 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
-	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
@@ -16,6 +14,7 @@ import (
 	"github.com/frontdesk-bot/frontdesk/bot"
 	"github.com/frontdesk-bot/frontdesk/greenapi"
 	"github.com/frontdesk-bot/frontdesk/greenapi/greenapitest"
+	"github.com/frontdesk-bot/frontdesk/internal/logtest"
 	"github.com/frontdesk-bot/frontdesk/store/sqlite"
 	"golang.org/x/time/rate"
 )
@@ -65,7 +64,7 @@ func newHarness(t *testing.T, fast bool, mutate ...func(*bot.Config)) *harness {
 	for _, m := range mutate {
 		m(&bc)
 	}
-	h.bot = bot.New(store, client, catalog, rules, bc, slog.New(slog.NewTextHandler(io.Discard, nil)), nil)
+	h.bot = bot.New(store, client, catalog, rules, bc, logtest.Logger(), nil)
 	h.bot.Now = func() time.Time { h.mu.Lock(); defer h.mu.Unlock(); return h.now }
 	return h
 }

@@ -17,6 +17,10 @@ import (
 // per backoff step by the guard, not once per message.
 var ErrUnavailable = errors.New("green api unavailable")
 
+// ErrPaused marks a call the guard did not let out because calls are
+// paused; the work can wait until the guard resumes (see Pool.RetryNow).
+var ErrPaused = errors.New("calls paused")
+
 // GuardConfig tunes a Guard.
 type GuardConfig struct {
 	// Threshold is how many calls in a row must fail before calls pause;
@@ -28,14 +32,23 @@ type GuardConfig struct {
 	// OnChange, if set, is told when calls pause (with the error) and
 	// resume (with nil).
 	OnChange func(err error)
+	// Probe, if set, is what the guard calls by itself at the end of each
+	// pause to learn whether Green API is back (e.g. getStateInstance);
+	// paused calls then never go out. Without it, the first call after
+	// the pause probes.
+	Probe func(ctx context.Context) error
 }
 
 // Guard wraps GreenAPI as a circuit breaker: after Threshold failures in a
-// row that say Green API is down (no answer, 5xx, 401, 403), every call
-// waits; when the pause is over one call probes, and the others go on only
-// if it succeeds. The backlog waits in the inbox without a busy loop, and
-// the logs get one line per step. A spent quota (466) is logged once and
-// does not pause anything: other chats may still be served.
+// row that say Green API is down (no answer, 5xx, 401, 403), calls pause:
+// each fails at once with ErrUnavailable and ErrPaused, without going out,
+// so that the chat gives its worker up and waits (see Pool) while chats
+// that need no call go on. When the pause is over one probe goes out
+// (GuardConfig.Probe, or the first call); if it succeeds, calls flow again
+// and OnChange(nil) lets the pool take every waiting chat back at once.
+// The backlog waits in the inbox without a busy loop, and the logs get one
+// line per step. A spent quota (466) is logged once and does not pause
+// anything: other chats may still be served.
 type Guard struct {
 	api     GreenAPI
 	log     *slog.Logger
@@ -47,7 +60,7 @@ type Guard struct {
 	openUntil time.Time // zero: calls flow
 	pause     time.Duration
 	probing   bool
-	changed   chan struct{} // closed and replaced on every state change
+	lastErr   error // the failure that paused calls
 	quotaSeen bool
 }
 
@@ -65,7 +78,7 @@ func NewGuard(api GreenAPI, cfg GuardConfig, log *slog.Logger, metrics Metrics) 
 	if metrics == nil {
 		metrics = nopMetrics{}
 	}
-	return &Guard{api: api, log: log, metrics: metrics, cfg: cfg, changed: make(chan struct{})}
+	return &Guard{api: api, log: log, metrics: metrics, cfg: cfg}
 }
 
 // GetContactInfo implements GreenAPI.
@@ -111,6 +124,16 @@ func (g *Guard) call(ctx context.Context, f func(context.Context) error) error {
 		return err
 	}
 	err = f(ctx)
+	if errors.Is(err, greenapi.ErrNoSlot) {
+		// No request went out (it waits for a rate-limit slot): this says
+		// nothing of Green API's health.
+		if probe {
+			g.mu.Lock()
+			g.probing = false
+			g.mu.Unlock()
+		}
+		return err
+	}
 	g.record(ctx, err, probe)
 	if err != nil && upstreamDown(err) {
 		return fmt.Errorf("%w: %w", ErrUnavailable, err)
@@ -118,35 +141,40 @@ func (g *Guard) call(ctx context.Context, f func(context.Context) error) error {
 	return err
 }
 
-// wait returns when a call may go; probe is true for the one call that
-// tests whether Green API is back.
-func (g *Guard) wait(ctx context.Context) (probe bool, err error) {
+// wait says whether a call may go: at once while calls flow; while they
+// are paused, only the one call that probes whether Green API is back, once
+// the pause is over. Other calls fail with ErrUnavailable.
+func (g *Guard) wait(context.Context) (probe bool, err error) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	switch {
+	case g.openUntil.IsZero():
+		return false, nil
+	case g.cfg.Probe == nil && !g.probing && !time.Now().Before(g.openUntil):
+		g.probing = true
+		return true, nil
+	}
+	return false, fmt.Errorf("%w: %w until %s after %d failures in a row: %w",
+		ErrUnavailable, ErrPaused, g.openUntil.Format(time.TimeOnly), g.failures, g.lastErr)
+}
+
+// probeAt calls Probe at until, and again after each further pause, until
+// Green API answers.
+func (g *Guard) probeAt(until time.Time) {
 	for {
+		time.Sleep(time.Until(until))
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		err := g.cfg.Probe(ctx)
+		cancel()
+		g.record(context.Background(), err, true)
 		g.mu.Lock()
 		if g.openUntil.IsZero() {
 			g.mu.Unlock()
-			return false, nil
+			return
 		}
-		now := time.Now()
-		if !g.probing && !now.Before(g.openUntil) {
-			g.probing = true
-			g.mu.Unlock()
-			return true, nil
-		}
-		changed, until := g.changed, g.openUntil
+		g.probing = true // record cleared it; this loop still owns the probe
+		until = g.openUntil
 		g.mu.Unlock()
-		var timer <-chan time.Time
-		if now.Before(until) {
-			t := time.NewTimer(until.Sub(now))
-			defer t.Stop()
-			timer = t.C
-		}
-		select {
-		case <-ctx.Done():
-			return false, ctx.Err()
-		case <-changed:
-		case <-timer:
-		}
 	}
 }
 
@@ -173,8 +201,7 @@ func (g *Guard) record(ctx context.Context, err error, probe bool) {
 					g.cfg.OnChange(nil)
 				}
 			}
-			g.failures, g.openUntil, g.pause = 0, time.Time{}, 0
-			g.broadcastLocked()
+			g.failures, g.openUntil, g.pause, g.lastErr = 0, time.Time{}, 0, nil
 		}
 	case ctx.Err() != nil:
 		// Our own deadline or shutdown, not Green API's fault.
@@ -184,18 +211,16 @@ func (g *Guard) record(ctx context.Context, err error, probe bool) {
 			return
 		}
 		g.pause = min(max(g.pause*2, g.cfg.MinPause), g.cfg.MaxPause)
-		g.openUntil = time.Now().Add(g.pause)
+		g.openUntil, g.lastErr = time.Now().Add(g.pause), err
+		if g.cfg.Probe != nil && !probe && !g.probing { // a probe's own failure: its loop goes on
+			g.probing = true
+			go g.probeAt(g.openUntil)
+		}
 		g.log.Warn("Green API unavailable: pausing calls", "retry_in", g.pause, "failures_in_a_row", g.failures, "err", err)
 		if g.cfg.OnChange != nil {
 			g.cfg.OnChange(err)
 		}
-		g.broadcastLocked()
 	}
-}
-
-func (g *Guard) broadcastLocked() {
-	close(g.changed)
-	g.changed = make(chan struct{})
 }
 
 // upstreamDown reports whether err says Green API is down or refuses us as
@@ -203,7 +228,8 @@ func (g *Guard) broadcastLocked() {
 func upstreamDown(err error) bool {
 	var apiErr *greenapi.APIError
 	if errors.As(err, &apiErr) {
-		return apiErr.Status >= 500 || apiErr.Status == http.StatusUnauthorized || apiErr.Status == http.StatusForbidden
+		return apiErr.Status >= 500 || apiErr.Status == http.StatusUnauthorized || apiErr.Status == http.StatusForbidden ||
+			errors.Is(apiErr, greenapi.ErrNotAuthorized)
 	}
 	return !errors.Is(err, greenapi.ErrMessageTooLong) && !errors.Is(err, greenapi.ErrNoSlot) && !errors.Is(err, context.Canceled)
 }

@@ -83,7 +83,8 @@ func (in *Inbox) Accept(ctx context.Context, body []byte) (Outcome, error) {
 		in.metrics.Accepted(typ, Ignored)
 		return Ignored, nil
 	}
-	n := Notification{ChatID: msg.SenderData.ChatID, IDMessage: msg.IDMessage, TypeWebhook: typ, Body: body, ReceivedAt: now}
+	n := Notification{ChatID: msg.SenderData.ChatID, IDMessage: msg.IDMessage, TypeWebhook: typ, Body: body, ReceivedAt: now,
+		parsed: parsed}
 	id, err := in.store.AddNotification(ctx, n)
 	if err != nil {
 		return "", err

@@ -7,6 +7,8 @@ import (
 	"math/rand/v2"
 	"sync"
 	"time"
+
+	"github.com/frontdesk-bot/frontdesk/greenapi"
 )
 
 // PoolMetrics observes the pool.
@@ -22,12 +24,20 @@ type PoolConfig struct {
 	// MinRetry and MaxRetry bound the backoff after a failed notification;
 	// defaults 1 s and 5 min.
 	MinRetry, MaxRetry time.Duration
+	// MaxHeldBytes bounds the memory that notifications waiting or in
+	// flight keep (their bodies, parsed), so that most are handled without
+	// reading them back from the store; default 1 MiB. Past it, queues keep
+	// only ids.
+	MaxHeldBytes int
 }
 
 // Pool works through stored notifications: one chat's notifications one at
-// a time and in order, different chats in parallel. A chat waiting for
-// Green API (a getContactInfo slot, a retry) holds only its own goroutine,
-// so it never delays other chats.
+// a time and in order, different chats in parallel. A chat that waits for
+// Green API holds no worker: waiting for its retry, or for a rate-limit
+// slot reserved for it (getContactInfo allows 1 call a second, sendMessage
+// 50), it holds only a timer and its place in line. So a burst of new
+// senders or an outage of Green API never holds up the chats that need no
+// call, and a backlog of thousands costs no goroutine each.
 type Pool struct {
 	store   Store
 	handle  func(context.Context, Notification) error
@@ -35,17 +45,23 @@ type Pool struct {
 	metrics PoolMetrics
 	cfg     PoolConfig
 
-	mu      sync.Mutex
-	queues  map[string][]Notification // per chat, waiting, in order (no bodies)
-	queued  map[int64]bool
-	active  map[string]bool
-	waiting []string // chats with work but no free slot, in order
-	depth   int
-	stopped bool
-	stop    chan struct{} // closed by Stop: wakes chats waiting to retry
-	wg      sync.WaitGroup
-	work    context.Context // handed to handlers; ends after the drain deadline
-	cancel  context.CancelFunc
+	mu       sync.Mutex
+	queues   map[string][]Notification // per chat, waiting, in order
+	held     int                       // bytes of the bodies kept in queues
+	queued   map[int64]bool
+	active   map[string]bool                   // chats with a goroutine
+	running  int                               // len(active), bounded by MaxActiveChats
+	slots    map[string]*greenapi.Reservations // rate-limit slots reserved for a chat
+	waiting  []string                          // chats with work but no free slot, in order
+	failures map[string]int                    // consecutive failures of a chat's first notification
+	retrying map[string]*time.Timer            // chats waiting to retry, without a slot
+	paused   map[string]bool                   // chats waiting for Green API to be back (RetryNow)
+	wakeAll  *time.Timer                       // safety net for paused chats, should RetryNow never come
+	depth    int
+	stopped  bool
+	wg       sync.WaitGroup
+	work     context.Context // handed to handlers; ends after the drain deadline
+	cancel   context.CancelFunc
 }
 
 // NewPool returns a pool that calls handle for each stored notification.
@@ -59,9 +75,13 @@ func NewPool(store Store, handle func(context.Context, Notification) error, cfg 
 	if cfg.MaxRetry <= 0 {
 		cfg.MaxRetry = 5 * time.Minute
 	}
+	if cfg.MaxHeldBytes <= 0 {
+		cfg.MaxHeldBytes = 1 << 20
+	}
 	return &Pool{store: store, handle: handle, log: log, metrics: metrics, cfg: cfg,
 		queues: make(map[string][]Notification), queued: make(map[int64]bool), active: make(map[string]bool),
-		stop: make(chan struct{})}
+		failures: make(map[string]int), retrying: make(map[string]*time.Timer), paused: make(map[string]bool),
+		slots: make(map[string]*greenapi.Reservations)}
 }
 
 // Start loads every unfinished notification from the store (those a crash
@@ -94,7 +114,18 @@ func (p *Pool) Stop(ctx context.Context) {
 		return
 	}
 	p.stopped = true
-	close(p.stop)
+	for chat, t := range p.retrying {
+		t.Stop()
+		delete(p.retrying, chat)
+	}
+	for chat, slots := range p.slots {
+		slots.Cancel("")
+		delete(p.slots, chat)
+	}
+	clear(p.paused)
+	if p.wakeAll != nil {
+		p.wakeAll.Stop()
+	}
 	cancel := p.cancel
 	p.mu.Unlock()
 	done := make(chan struct{})
@@ -111,22 +142,28 @@ func (p *Pool) Stop(ctx context.Context) {
 	cancel()
 }
 
-// Enqueue adds a stored notification to its chat's queue.
+// Enqueue adds a stored notification to its chat's queue. Its body stays
+// in memory while the pool holds less than MaxHeldBytes; otherwise it is
+// read back from the store when its turn comes, so queues stay small.
 func (p *Pool) Enqueue(n Notification) {
-	n.Body = nil // read again when handled: queues stay small
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.queued[n.ID] || p.work == nil {
 		return
 	}
+	if n.Body != nil && p.held+heldCost(n) <= p.cfg.MaxHeldBytes {
+		p.held += heldCost(n)
+	} else {
+		n = Notification{ID: n.ID, ChatID: n.ChatID} // the rest is read back when its turn comes
+	}
 	p.queued[n.ID] = true
 	p.queues[n.ChatID] = append(p.queues[n.ChatID], n)
 	p.depth++
 	p.metrics.InboxDepth(p.depth)
-	if p.stopped || p.active[n.ChatID] {
+	if p.stopped || p.active[n.ChatID] || p.setAside(n.ChatID) {
 		return
 	}
-	if len(p.active) >= p.cfg.MaxActiveChats {
+	if p.running >= p.cfg.MaxActiveChats {
 		if len(p.queues[n.ChatID]) == 1 {
 			p.waiting = append(p.waiting, n.ChatID)
 		}
@@ -135,16 +172,26 @@ func (p *Pool) Enqueue(n Notification) {
 	p.startLocked(n.ChatID)
 }
 
+// heldCost estimates the memory a held notification keeps: its body and,
+// parsed, about four times as much (BenchmarkParseNotification's B/op).
+func heldCost(n Notification) int {
+	if n.Body == nil {
+		return 0
+	}
+	return 5 * len(n.Body)
+}
+
 func (p *Pool) startLocked(chat string) {
 	p.active[chat] = true
+	p.running++
 	p.wg.Add(1)
 	go p.runChat(chat)
 }
 
-// runChat handles a chat's notifications in order until its queue is empty.
+// runChat handles a chat's notifications in order until its queue is empty
+// or one fails; then the chat waits for its retry without a slot.
 func (p *Pool) runChat(chat string) {
 	defer p.wg.Done()
-	failures := 0
 	for {
 		p.mu.Lock()
 		q := p.queues[chat]
@@ -153,35 +200,66 @@ func (p *Pool) runChat(chat string) {
 				delete(p.queues, chat)
 			}
 			delete(p.active, chat)
+			p.running--
 			p.startWaitingLocked()
 			p.mu.Unlock()
 			return
 		}
 		n, work := q[0], p.work
+		slots := p.slots[chat]
+		if slots == nil {
+			slots = &greenapi.Reservations{}
+			p.slots[chat] = slots
+		}
 		p.mu.Unlock()
 
-		err := p.process(work, n)
+		err := p.process(greenapi.WithReservations(work, slots), n)
+		var wait *greenapi.WaitError
+		if !errors.As(err, &wait) {
+			// Only a chat waiting for its slot keeps its reservations.
+			p.mu.Lock()
+			slots.Cancel("")
+			delete(p.slots, chat)
+			p.mu.Unlock()
+		}
+		if wait != nil && work.Err() == nil {
+			// Green API's rate limit has a slot for this chat later: wait
+			// for it without a worker, like a retry, but not as a failure.
+			p.mu.Lock()
+			p.setAsideLocked(chat, time.Until(wait.Until))
+			p.mu.Unlock()
+			return
+		}
 		if err != nil && work.Err() == nil {
-			failures++
+			p.mu.Lock()
+			p.failures[chat]++
+			failures := p.failures[chat]
 			delay := p.backoff(failures)
+			if errors.Is(err, ErrPaused) {
+				// Green API is down: wait for RetryNow when it is back, with
+				// no timer of its own (a backlog of thousands costs little).
+				delay = p.cfg.MaxRetry
+				p.pauseLocked(chat)
+			} else {
+				p.setAsideLocked(chat, delay)
+			}
+			p.mu.Unlock()
 			level := slog.LevelWarn
 			if errors.Is(err, ErrUnavailable) {
 				level = slog.LevelDebug // the guard logs outages once per step
 			}
 			p.log.Log(work, level, "notification failed; will retry", "chat", chat, "id", n.ID, "attempt", failures,
 				"retry_in", delay.Round(time.Millisecond), "err", err)
-			select {
-			case <-time.After(delay):
-			case <-p.stop:
-			}
-			continue
+			return
 		}
 		if err != nil { // stopped: leave it in the store
 			continue
 		}
-		failures = 0
 		p.mu.Lock()
+		delete(p.failures, chat)
+		p.queues[chat][0] = Notification{} // let the body go
 		p.queues[chat] = p.queues[chat][1:]
+		p.held -= heldCost(n)
 		delete(p.queued, n.ID)
 		p.depth--
 		p.metrics.InboxDepth(p.depth)
@@ -190,24 +268,106 @@ func (p *Pool) runChat(chat string) {
 }
 
 func (p *Pool) startWaitingLocked() {
-	for len(p.waiting) > 0 && len(p.active) < p.cfg.MaxActiveChats && !p.stopped {
+	for len(p.waiting) > 0 && p.running < p.cfg.MaxActiveChats && !p.stopped {
 		chat := p.waiting[0]
 		p.waiting = p.waiting[1:]
-		if len(p.queues[chat]) > 0 && !p.active[chat] {
+		if len(p.queues[chat]) > 0 && !p.active[chat] && !p.setAside(chat) {
 			p.startLocked(chat)
 		}
 	}
+}
+
+// RetryNow takes every chat waiting to retry back to work at once, with
+// its backoff reset: call it when Green API is back after an outage.
+func (p *Pool) RetryNow() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.retryNowLocked()
+}
+
+func (p *Pool) retryNowLocked() {
+	for chat, t := range p.retrying {
+		if t.Stop() { // else its timer fired: retry is under way
+			delete(p.failures, chat)
+			p.retryLocked(chat)
+		}
+	}
+	for chat := range p.paused {
+		delete(p.paused, chat)
+		delete(p.failures, chat)
+		p.resumeLocked(chat)
+	}
+}
+
+// setAside reports whether chat waits, without a worker, for its retry or
+// for Green API.
+func (p *Pool) setAside(chat string) bool { return p.retrying[chat] != nil || p.paused[chat] }
+
+// pauseLocked takes chat off its worker until RetryNow, or MaxRetry if it
+// never comes.
+func (p *Pool) pauseLocked(chat string) {
+	delete(p.active, chat)
+	p.running--
+	if !p.stopped {
+		p.paused[chat] = true
+		if p.wakeAll == nil {
+			p.wakeAll = time.AfterFunc(p.cfg.MaxRetry, p.RetryNow)
+		} else {
+			p.wakeAll.Reset(p.cfg.MaxRetry)
+		}
+	}
+	p.startWaitingLocked()
+}
+
+// setAsideLocked takes chat off its worker until delay has passed.
+func (p *Pool) setAsideLocked(chat string, delay time.Duration) {
+	delete(p.active, chat)
+	p.running--
+	if !p.stopped {
+		p.retrying[chat] = time.AfterFunc(delay, func() { p.retry(chat) })
+	}
+	p.startWaitingLocked()
+}
+
+// retry takes a chat back to work when its backoff has passed: at once if
+// a slot is free, else in turn with the other waiting chats.
+func (p *Pool) retry(chat string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.retryLocked(chat)
+}
+
+func (p *Pool) retryLocked(chat string) {
+	if p.retrying[chat] == nil || p.stopped {
+		return
+	}
+	delete(p.retrying, chat)
+	p.resumeLocked(chat)
+}
+
+func (p *Pool) resumeLocked(chat string) {
+	if p.stopped {
+		return
+	}
+	if p.running >= p.cfg.MaxActiveChats {
+		p.waiting = append(p.waiting, chat)
+		return
+	}
+	p.startLocked(chat)
 }
 
 // process handles one notification and marks it finished; a permanent
 // failure is kept as a dead letter and finished too.
 func (p *Pool) process(ctx context.Context, ref Notification) error {
 	start := time.Now()
-	n, err := p.store.GetNotification(ctx, ref.ID)
-	if err != nil {
-		return err
+	n := ref
+	if n.Body == nil {
+		var err error
+		if n, err = p.store.GetNotification(ctx, ref.ID); err != nil {
+			return err
+		}
 	}
-	err = p.handle(ctx, n)
+	err := p.handle(ctx, n)
 	p.metrics.Processed(n.TypeWebhook, time.Since(start), err)
 	if errors.Is(err, ErrPermanent) {
 		p.log.Error("notification cannot be processed; kept in dead_letters", "chat", n.ChatID, "id", n.ID, "err", err)

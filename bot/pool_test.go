@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"path/filepath"
 	"sync"
@@ -12,6 +11,9 @@ import (
 	"time"
 
 	"github.com/frontdesk-bot/frontdesk/bot"
+	"github.com/frontdesk-bot/frontdesk/greenapi"
+	"github.com/frontdesk-bot/frontdesk/greenapi/greenapitest"
+	"github.com/frontdesk-bot/frontdesk/internal/logtest"
 	"github.com/frontdesk-bot/frontdesk/store/sqlite"
 )
 
@@ -20,7 +22,7 @@ type nopPoolMetrics struct{}
 func (nopPoolMetrics) Processed(string, time.Duration, error) {}
 func (nopPoolMetrics) InboxDepth(int)                         {}
 
-func discard() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
+func discard() *slog.Logger { return logtest.Logger() }
 
 func openStore(t *testing.T, path string) *sqlite.DB {
 	t.Helper()
@@ -98,6 +100,18 @@ func (r *recorder) wait(t *testing.T, n int) {
 	}
 }
 
+// waitIdle waits until the pool has nothing waiting or in flight.
+func waitIdle(t *testing.T, pool *bot.Pool) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for pool.Depth() != 0 {
+		if time.Now().After(deadline) {
+			t.Fatalf("the pool still holds %d notifications", pool.Depth())
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
 func TestPoolKeepsChatOrderAndRunsChatsInParallel(t *testing.T) {
 	t.Parallel()
 	s := openStore(t, "")
@@ -122,6 +136,7 @@ func TestPoolKeepsChatOrderAndRunsChatsInParallel(t *testing.T) {
 	if got := fmt.Sprint(rec.order["a@c.us"]); got != "[a1 a2 a3]" {
 		t.Errorf("chat a handled in order %s", got)
 	}
+	waitIdle(t, pool) // handled, now being marked finished
 	if n, _ := s.CountPending(context.Background()); n != 0 {
 		t.Errorf("%d still pending", n)
 	}
@@ -148,10 +163,7 @@ func TestPoolRetriesAndSetsAsidePermanentFailures(t *testing.T) {
 	if got != "[x1 x3]" {
 		t.Errorf("handled %s, want x1 after its retries, then x3 past the broken x2", got)
 	}
-	deadline := time.Now().Add(5 * time.Second)
-	for pool.Depth() != 0 && time.Now().Before(deadline) {
-		time.Sleep(10 * time.Millisecond)
-	}
+	waitIdle(t, pool)
 	if n, _ := s.CountPending(context.Background()); n != 0 {
 		t.Errorf("%d still pending; the permanent failure must be finished and kept aside", n)
 	}
@@ -185,5 +197,169 @@ func TestPoolResumesWhatWasLeft(t *testing.T) {
 	rec2.wait(t, 2)
 	if got := fmt.Sprint(rec2.order["r@c.us"]); got != "[r1 r2]" {
 		t.Errorf("after restart handled %s", got)
+	}
+}
+
+// countingStore counts the bodies read back from the store.
+type countingStore struct {
+	*sqlite.DB
+	mu    sync.Mutex
+	reads int
+}
+
+func (c *countingStore) GetNotification(ctx context.Context, id int64) (bot.Notification, error) {
+	c.mu.Lock()
+	c.reads++
+	c.mu.Unlock()
+	return c.DB.GetNotification(ctx, id)
+}
+
+func TestPoolKeepsBodiesInMemoryOnlyWithinItsBudget(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		name      string
+		maxHeld   int
+		wantReads int
+	}{
+		{"every body fits", 1 << 20, 0},
+		{"room for one body", 10, 4}, // m1 is held while it is slow; m2..m5 are read back
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			s := &countingStore{DB: openStore(t, "")}
+			rec := newRecorder()
+			rec.slow["m1"] = 200 * time.Millisecond
+			pool := bot.NewPool(s, rec.handle, bot.PoolConfig{MaxHeldBytes: tt.maxHeld}, discard(), nopPoolMetrics{})
+			if err := pool.Start(context.Background()); err != nil {
+				t.Fatal(err)
+			}
+			defer pool.Stop(context.Background())
+			for _, id := range []string{"m1", "m2", "m3", "m4", "m5"} {
+				pool.Enqueue(store(t, s, "m@c.us", id))
+			}
+			rec.wait(t, 5)
+			waitIdle(t, pool)
+			rec.mu.Lock()
+			got := fmt.Sprint(rec.order["m@c.us"])
+			rec.mu.Unlock()
+			if got != "[m1 m2 m3 m4 m5]" { // the handler sees each body, held or read back
+				t.Errorf("handled %s", got)
+			}
+			s.mu.Lock()
+			defer s.mu.Unlock()
+			if s.reads != tt.wantReads {
+				t.Errorf("%d bodies read back from the store, want %d", s.reads, tt.wantReads)
+			}
+		})
+	}
+}
+
+func TestPoolChatWaitingToRetryFreesItsSlot(t *testing.T) {
+	t.Parallel()
+	s := openStore(t, "")
+	rec := newRecorder()
+	rec.fail["down1"] = 1 // fails once: Green API is down for this chat's greeting
+	// One slot, and a retry an hour away: the other chat must not wait for it.
+	pool := bot.NewPool(s, rec.handle, bot.PoolConfig{MaxActiveChats: 1, MinRetry: time.Hour, MaxRetry: time.Hour}, discard(), nopPoolMetrics{})
+	if err := pool.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	defer pool.Stop(context.Background())
+	pool.Enqueue(store(t, s, "down@c.us", "down1"))
+	pool.Enqueue(store(t, s, "down@c.us", "down2"))
+	pool.Enqueue(store(t, s, "ok@c.us", "ok1"))
+	select {
+	case id := <-rec.done:
+		if id != "ok1" {
+			t.Fatalf("%s handled while its chat waits to retry", id)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("a chat waiting to retry holds the only slot")
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for pool.Depth() != 2 && time.Now().Before(deadline) {
+		time.Sleep(5 * time.Millisecond) // ok1 is being marked finished
+	}
+	if d := pool.Depth(); d != 2 {
+		t.Errorf("depth %d, want the failed chat's 2 notifications", d)
+	}
+}
+
+func TestPoolChatWaitingForARateLimitLetsOthersGo(t *testing.T) {
+	t.Parallel()
+	srv := greenapitest.New(t)
+	client, err := greenapi.NewClient(srv.Config()) // getContactInfo: 1 a second
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := client.GetContactInfo(context.Background(), "1@c.us"); err != nil { // spends this second's token
+		t.Fatal(err)
+	}
+	done := make(chan string, 2)
+	handle := func(ctx context.Context, n bot.Notification) error {
+		if n.ChatID == "new@c.us" {
+			if _, err := client.GetContactInfo(ctx, n.ChatID); err != nil { // waits about a second
+				return err
+			}
+		}
+		done <- n.ChatID
+		return nil
+	}
+	s := openStore(t, "")
+	pool := bot.NewPool(s, handle, bot.PoolConfig{MaxActiveChats: 1}, discard(), nopPoolMetrics{})
+	if err := pool.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	defer pool.Stop(context.Background())
+	start := time.Now()
+	pool.Enqueue(store(t, s, "new@c.us", "n1"))
+	pool.Enqueue(store(t, s, "known@c.us", "k1"))
+	if first := <-done; first != "known@c.us" || time.Since(start) > 500*time.Millisecond {
+		t.Errorf("%s done first, after %v: the known chat waited for the new sender's lookup slot", first, time.Since(start))
+	}
+	if second := <-done; second != "new@c.us" {
+		t.Errorf("second done: %s", second)
+	}
+}
+
+func TestPoolPausedChatsWaitForRetryNow(t *testing.T) {
+	t.Parallel()
+	s := openStore(t, "")
+	var down sync.Mutex
+	paused := true
+	done := make(chan string, 10)
+	handle := func(_ context.Context, n bot.Notification) error {
+		down.Lock()
+		defer down.Unlock()
+		if paused {
+			return fmt.Errorf("sending: %w", bot.ErrPaused)
+		}
+		done <- n.IDMessage
+		return nil
+	}
+	// The backoff is an hour: only RetryNow can bring the chats back soon.
+	pool := bot.NewPool(s, handle, bot.PoolConfig{MinRetry: time.Hour, MaxRetry: time.Hour}, discard(), nopPoolMetrics{})
+	if err := pool.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	defer pool.Stop(context.Background())
+	for i := range 3 {
+		pool.Enqueue(store(t, s, fmt.Sprintf("p%d@c.us", i), fmt.Sprintf("p%d", i)))
+	}
+	time.Sleep(100 * time.Millisecond) // each chat tries once and is paused
+	select {
+	case id := <-done:
+		t.Fatalf("%s handled while Green API is down", id)
+	default:
+	}
+	down.Lock()
+	paused = false
+	down.Unlock()
+	pool.RetryNow()
+	for range 3 {
+		select {
+		case <-done:
+		case <-time.After(5 * time.Second):
+			t.Fatal("a paused chat did not come back on RetryNow")
+		}
 	}
 }

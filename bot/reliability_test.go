@@ -1,18 +1,18 @@
 package bot_test
 
 import (
-	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"log/slog"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/frontdesk-bot/frontdesk/bot"
 	"github.com/frontdesk-bot/frontdesk/greenapi"
 	"github.com/frontdesk-bot/frontdesk/greenapi/greenapitest"
+	"github.com/frontdesk-bot/frontdesk/internal/logtest"
 	"golang.org/x/time/rate"
 )
 
@@ -23,24 +23,7 @@ type system struct {
 	inbox *bot.Inbox
 	pool  *bot.Pool
 	guard *bot.Guard
-	logs  *syncBuffer
-}
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
+	logs  *logtest.Buffer
 }
 
 func newSystem(t *testing.T, lookupTimeout time.Duration) *system {
@@ -54,18 +37,24 @@ func newSystem(t *testing.T, lookupTimeout time.Duration) *system {
 	if err != nil {
 		t.Fatal(err)
 	}
-	logs := &syncBuffer{}
-	log := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	logs := &logtest.Buffer{}
+	log := slog.New(slog.NewTextHandler(io.MultiWriter(logs, logtest.Writer()), &slog.HandlerOptions{Level: slog.LevelInfo}))
 	store := openStore(t, "")
 	catalog := mustCatalog(t)
 	rules, err := bot.ParseRules(bot.DefaultRulesName, []byte(bot.DefaultRules), catalog)
 	if err != nil {
 		t.Fatal(err)
 	}
-	guard := bot.NewGuard(client, bot.GuardConfig{MinPause: 50 * time.Millisecond, MaxPause: 400 * time.Millisecond}, log, nil)
+	var pool *bot.Pool
+	guard := bot.NewGuard(client, bot.GuardConfig{MinPause: 50 * time.Millisecond, MaxPause: 400 * time.Millisecond,
+		OnChange: func(err error) {
+			if err == nil {
+				pool.RetryNow()
+			}
+		}}, log, nil)
 	b := bot.New(store, guard, catalog, rules, bot.Config{NewSenderAfter: 14 * 24 * time.Hour, ProfileRefresh: time.Hour,
 		LookupTimeout: lookupTimeout, OperatorChatID: operatorChat}, log, nil)
-	pool := bot.NewPool(store, b.Handle, bot.PoolConfig{MinRetry: 20 * time.Millisecond, MaxRetry: 300 * time.Millisecond}, log, nopPoolMetrics{})
+	pool = bot.NewPool(store, b.Handle, bot.PoolConfig{MinRetry: 20 * time.Millisecond, MaxRetry: 300 * time.Millisecond}, log, nopPoolMetrics{})
 	if err := pool.Start(context.Background()); err != nil {
 		t.Fatal(err)
 	}
@@ -157,9 +146,11 @@ func TestRandomFaultsStillGreetEveryoneExactlyOnce(t *testing.T) {
 func TestOutageWaitsWithoutBusyLoopThenDrains(t *testing.T) {
 	t.Parallel()
 	s := newSystem(t, time.Second)
-	for _, m := range []string{greenapi.MethodGetContactInfo, greenapi.MethodSendMessage, greenapi.MethodGetChatHistory} {
+	guarded := []string{greenapi.MethodGetContactInfo, greenapi.MethodSendMessage, greenapi.MethodGetChatHistory}
+	for _, m := range guarded {
 		s.srv.FailRandomly(m, 1, greenapitest.Fault{Drop: true})
 	}
+	outageStart := time.Now()
 	const contacts = 50
 	for i := range contacts {
 		s.srv.PushIncoming(greenapitest.Incoming{ChatID: chatN(i), Text: "hi"})
@@ -169,27 +160,47 @@ func TestOutageWaitsWithoutBusyLoopThenDrains(t *testing.T) {
 	if !s.guard.Paused() {
 		t.Error("calls are not paused during the outage")
 	}
-	firstWave := len(s.srv.Calls())
-	time.Sleep(1500 * time.Millisecond)
-	later := len(s.srv.Calls()) - firstWave
+	firstWave := len(s.srv.Calls(guarded...))
+	pausesBefore := strings.Count(s.logs.String(), "Green API unavailable: pausing calls")
+	// A chat the business wrote to first needs no call: it is handled
+	// during the outage, not held behind the chats that wait for Green API.
+	waiting := s.pool.Depth()
+	s.srv.PushOutgoing("12126999999@c.us", "Your order is ready")
+	s.srv.PushIncoming(greenapitest.Incoming{ChatID: "12126999999@c.us", Text: "Thanks, on my way"})
+	s.deliver(t)
+	knownStart := time.Now()
+	for s.pool.Depth() > waiting && time.Since(knownStart) < time.Second {
+		time.Sleep(5 * time.Millisecond)
+	}
+	if d := s.pool.Depth(); d > waiting {
+		t.Errorf("a known chat's messages still wait during the outage (depth %d, %d before them)", d, waiting)
+	}
+	time.Sleep(1500*time.Millisecond - time.Since(knownStart))
+	later := len(s.srv.Calls(guarded...)) - firstWave
 	pauses := strings.Count(s.logs.String(), "Green API unavailable: pausing calls")
-	for _, m := range []string{greenapi.MethodGetContactInfo, greenapi.MethodSendMessage, greenapi.MethodGetChatHistory} {
+	probes := pauses - pausesBefore + 1 // each failed probe starts a pause step; one may be in flight
+	for _, m := range guarded {
 		s.srv.FailRandomly(m, 0)
 	}
+	outage := time.Since(outageStart)
 	took := s.drain(t, 30*time.Second)
-	t.Logf("RELIABILITY outage: %d new senders, 2 s outage: %d calls in the first 0.5 s (each chat's first call and its client retries), %d in the next 1.5 s, %d pause log lines, drained %v after it ended",
-		contacts, firstWave, later, pauses, took.Round(time.Millisecond))
+	t.Logf("RELIABILITY outage: %d new senders, 2 s outage: %d calls in the first 0.5 s (each chat's first call and its client retries), %d in the next 1.5 s (%d probes), %d pause log lines, a known chat handled during it, drained %v after it ended",
+		contacts, firstWave, later, probes, pauses, took.Round(time.Millisecond))
 	// The first wave is bounded by chats x client attempts; after it, only
 	// the guard's probes go out, one per backoff step. Without the guard, 50
 	// chats retrying every 20-300 ms would make hundreds of calls.
 	if firstWave > contacts*3 {
 		t.Errorf("%d calls in the first wave, more than %d chats x 3 attempts", firstWave, contacts)
 	}
-	if later > 10 {
-		t.Errorf("%d calls in 1.5 s of a paused outage: a busy loop", later)
+	// Paused, only probes go out: one per pause step (50 ms doubling to
+	// 400 ms here), each with the client's 3 attempts. Without the guard,
+	// 50 chats retrying every 20-300 ms would make hundreds of calls.
+	if later > 3*probes {
+		t.Errorf("%d calls in 1.5 s of a paused outage with %d pause steps: more than one probe (3 attempts) a step", later, probes)
 	}
-	if pauses == 0 || pauses > 10 {
-		t.Errorf("%d pause log lines; want one per backoff step", pauses)
+	// Pauses of 50, 100, 200, then 400 ms: the steps an outage this long can hold.
+	if steps := 5 + int(outage/(400*time.Millisecond)); pauses == 0 || pauses > steps {
+		t.Errorf("%d pause log lines in a %v outage; want one per backoff step, at most %d", pauses, outage.Round(time.Millisecond), steps)
 	}
 	if n := strings.Count(s.logs.String(), "notification failed; will retry"); n > contacts {
 		t.Errorf("%d per-message failure lines during an outage", n)

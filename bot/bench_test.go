@@ -1,0 +1,83 @@
+package bot_test
+
+import (
+	"fmt"
+	"testing"
+
+	"github.com/frontdesk-bot/frontdesk/bot"
+)
+
+// The micro-benchmarks of the first-contact decision; figures in BENCHMARKS.md.
+//
+//	go test -run '^$' -bench . -benchmem ./bot
+
+func BenchmarkMatchDefaultRules(b *testing.B) {
+	catalog := mustCatalog(b)
+	rules, err := bot.ParseRules(bot.DefaultRulesName, []byte(bot.DefaultRules), catalog)
+	if err != nil {
+		b.Fatal(err)
+	}
+	products := []bot.ProductData{{Name: "Espresso"}, {Name: "Latte"}}
+	for _, tt := range []struct {
+		name  string
+		facts bot.Facts
+		want  string
+	}{
+		{"business with catalogue", bot.Facts{Name: "Bean There", Category: "Coffee shop", Products: products, Region: "US", Locale: "en", Text: "hi"}, "business-with-catalogue"},
+		{"business", bot.Facts{Name: "Bean There", Category: "Coffee shop", Region: "DE", Locale: "de", Text: "hallo"}, "business"},
+		{"named contact", bot.Facts{Name: "Ivan", Region: "RU", Locale: "ru", Text: "привет"}, "named-contact"},
+		{"anyone else", bot.Facts{Region: "BR", Locale: "pt", Text: "oi"}, "anyone-else"},
+	} {
+		b.Run(tt.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if r := rules.Match(tt.facts); r == nil || r.ID != tt.want {
+					b.Fatalf("matched %v, want %s", r, tt.want)
+				}
+			}
+		})
+	}
+}
+
+func BenchmarkChooseLocale(b *testing.B) {
+	catalog := mustCatalog(b)
+	for _, tt := range []struct{ digits, want string }{
+		{"79001234567", "ru"},
+		{"5511987654321", "pt"},
+		{"972501234567", "he"},
+		{"41791234567", "de"},
+		{"12125551234", "en"},
+	} {
+		b.Run(tt.want+"/"+tt.digits[:2], func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				region, _ := bot.RegionOf(tt.digits)
+				if got := catalog.LocaleForRegion(region); got != tt.want {
+					b.Fatalf("%s: locale %s, want %s", tt.digits, got, tt.want)
+				}
+			}
+		})
+	}
+}
+
+func BenchmarkRenderCatalogueGreeting(b *testing.B) {
+	catalog := mustCatalog(b)
+	for _, n := range []int{5, 100, 2000} {
+		products := make([]bot.ProductData, n)
+		for i := range products {
+			products[i] = bot.ProductData{Name: fmt.Sprintf("Single-origin beans no. %d", i+1), Description: "Roasted this week", Price: "12.50 EUR"}
+		}
+		data := bot.TemplateData{Name: "Bean There", Category: "Coffee shop", ProductCount: n, Products: products}
+		for _, locale := range []string{"en", "ru"} {
+			b.Run(fmt.Sprintf("%s/%d products", locale, n), func(b *testing.B) {
+				b.ReportAllocs()
+				for b.Loop() {
+					text, err := catalog.RenderReply(locale, bot.MsgGreetingCatalogue, data)
+					if err != nil || len(text) < 100 {
+						b.Fatalf("%q, %v", text, err)
+					}
+				}
+			})
+		}
+	}
+}
