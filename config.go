@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math"
 	"strconv"
 	"strings"
 	"time"
@@ -30,7 +31,17 @@ type config struct {
 	ReceiveMode     string
 	LogLevel        slog.Level
 	ShutdownTimeout time.Duration
+	MemoryLimit     int64 // the Go runtime's soft memory limit, in bytes; math.MaxInt64 is off
 }
+
+// defaultMemoryLimit keeps a server with 10,000 notifications waiting under
+// 60 MiB of RSS (BENCHMARKS.md); the live heap then is about 6 MiB, so the
+// limit only stops the heap from growing into memory it no longer needs.
+const defaultMemoryLimit = "32MiB"
+
+// minMemoryLimit is the smallest limit accepted: below it the collector
+// would run all the time for the memory an idle server needs.
+const minMemoryLimit = 16 << 20
 
 // loadConfig reads the configuration and reports every problem at once, one
 // line per variable, naming what is expected.
@@ -104,6 +115,14 @@ func loadConfig(getenv func(string) string) (config, error) {
 	if c.LookupTimeout == 0 {
 		c.LookupTimeout = 30 * time.Second
 	}
+	limit := get("GOMEMLIMIT", defaultMemoryLimit)
+	if n, err := parseMemoryLimit(limit); err != nil {
+		bad("GOMEMLIMIT", "%q: expected a size such as 32MiB, 64MiB or 1GiB (suffixes B, KiB, MiB, GiB, TiB), or off", limit)
+	} else if n < minMemoryLimit {
+		bad("GOMEMLIMIT", "%q is too small; expected at least 16MiB, or off", limit)
+	} else {
+		c.MemoryLimit = n
+	}
 	level := get("LOG_LEVEL", "info")
 	if err := c.LogLevel.UnmarshalText([]byte(level)); err != nil {
 		bad("LOG_LEVEL", "%q: expected debug, info, warn or error", level)
@@ -112,6 +131,53 @@ func loadConfig(getenv func(string) string) (config, error) {
 		return c, errors.New("configuration:\n  " + strings.Join(problems, "\n  "))
 	}
 	return c, nil
+}
+
+// parseMemoryLimit reads a size the way the Go runtime reads GOMEMLIMIT
+// (digits, then B, KiB, MiB, GiB or TiB, or none for bytes; or "off"). The
+// runtime reads the variable only from the process's environment when it
+// starts, so a value from .env is applied by Frontdesk itself.
+func parseMemoryLimit(s string) (int64, error) {
+	if s == "off" {
+		return math.MaxInt64, nil
+	}
+	digits := strings.TrimRight(s, "BKMGTi")
+	unit := int64(1)
+	switch s[len(digits):] {
+	case "", "B":
+	case "KiB":
+		unit = 1 << 10
+	case "MiB":
+		unit = 1 << 20
+	case "GiB":
+		unit = 1 << 30
+	case "TiB":
+		unit = 1 << 40
+	default:
+		return 0, fmt.Errorf("unknown unit %q", s[len(digits):])
+	}
+	n, err := strconv.ParseUint(digits, 10, 63)
+	if err != nil {
+		return 0, err
+	}
+	if n > math.MaxInt64/uint64(unit) {
+		return 0, fmt.Errorf("%s overflows", s)
+	}
+	return int64(n) * unit, nil
+}
+
+// memoryLimitText is a limit as GOMEMLIMIT would spell it, for the log.
+func memoryLimitText(n int64) string {
+	switch {
+	case n == math.MaxInt64:
+		return "off"
+	case n%(1<<30) == 0:
+		return strconv.FormatInt(n>>30, 10) + "GiB"
+	case n%(1<<20) == 0:
+		return strconv.FormatInt(n>>20, 10) + "MiB"
+	default:
+		return strconv.FormatInt(n, 10) + "B"
+	}
 }
 
 // parseDuration reads a Go duration, also accepting whole days ("14d").

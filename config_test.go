@@ -1,6 +1,7 @@
 package main
 
 import (
+	"math"
 	"os"
 	"strings"
 	"testing"
@@ -27,7 +28,7 @@ func TestConfigDefaults(t *testing.T) {
 	}
 	if c.APIURL != "https://api.green-api.com" || c.Port != 8080 || c.DatabaseURL != "frontdesk.db" ||
 		c.DefaultLocale != "en" || c.OperatorLocale != "en" || c.NewSenderAfter != 14*24*time.Hour ||
-		c.ReceiveMode != "webhook" || c.ProfileRefresh != 24*time.Hour {
+		c.ReceiveMode != "webhook" || c.ProfileRefresh != 24*time.Hour || c.MemoryLimit != 32<<20 {
 		t.Errorf("defaults = %+v", c)
 	}
 }
@@ -49,6 +50,8 @@ func TestConfigErrorsNameTheVariable(t *testing.T) {
 		{"short webhook token", map[string]string{"WEBHOOK_TOKEN": "abc"}, nil, []string{"WEBHOOK_TOKEN: too short"}},
 		{"bad url", map[string]string{"GREEN_API_URL": "7105.api.greenapi.com"}, nil, []string{"GREEN_API_URL"}},
 		{"bad log level", map[string]string{"LOG_LEVEL": "loud"}, nil, []string{"LOG_LEVEL"}},
+		{"memory limit unit", map[string]string{"GOMEMLIMIT": "64M"}, nil, []string{`GOMEMLIMIT: "64M": expected a size such as 32MiB`}},
+		{"memory limit too small", map[string]string{"GOMEMLIMIT": "4MiB"}, nil, []string{`GOMEMLIMIT: "4MiB" is too small`}},
 		{"postgres", map[string]string{"DATABASE_URL": "postgres://x"}, nil, []string{"DATABASE_URL", "not supported yet"}},
 	}
 	for _, tt := range tests {
@@ -72,6 +75,65 @@ func TestConfigErrorsNameTheVariable(t *testing.T) {
 			}
 		})
 	}
+}
+
+func TestMemoryLimitReadsWhatTheGoRuntimeReads(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		in   string
+		want int64 // -1: refused
+	}{
+		{"off", math.MaxInt64},
+		{"33554432", 32 << 20},
+		{"33554432B", 32 << 20},
+		{"32768KiB", 32 << 20},
+		{"32MiB", 32 << 20},
+		{"1GiB", 1 << 30},
+		{"2TiB", 2 << 40},
+		{"8388608TiB", -1}, // 2^63: overflows
+		{"32M", -1},
+		{"32mib", -1},
+		{"32 MiB", -1},
+		{"MiB", -1},
+		{"-1MiB", -1},
+		{"1.5GiB", -1},
+		{"Off", -1},
+	}
+	for _, tt := range tests {
+		got, err := parseMemoryLimit(tt.in)
+		if tt.want < 0 {
+			if err == nil {
+				t.Errorf("%q: accepted as %d", tt.in, got)
+			}
+			continue
+		}
+		if err != nil || got != tt.want {
+			t.Errorf("%q = %d, %v; want %d", tt.in, got, err, tt.want)
+		}
+		if tt.want != math.MaxInt64 && tt.want%(1<<20) == 0 {
+			if back, _ := parseMemoryLimit(memoryLimitText(got)); back != got {
+				t.Errorf("%q logged as %q, which reads back as %d", tt.in, memoryLimitText(got), back)
+			}
+		}
+	}
+}
+
+func FuzzParseMemoryLimit(f *testing.F) {
+	for _, s := range []string{"off", "32MiB", "1GiB", "12345", "7B", "9TiB", "", "i", "KiB"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		n, err := parseMemoryLimit(s)
+		if err != nil {
+			return
+		}
+		if n < 0 {
+			t.Fatalf("%q = %d", s, n)
+		}
+		if back, err := parseMemoryLimit(memoryLimitText(n)); err != nil || back != n {
+			t.Fatalf("%q = %d, logged as %q, read back as %d, %v", s, n, memoryLimitText(n), back, err)
+		}
+	})
 }
 
 func TestConfigPollModeNeedsNoWebhookToken(t *testing.T) {

@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"sync"
@@ -152,8 +153,11 @@ func serve(ctx context.Context, getenv func(string) string, stderr io.Writer) er
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelDebug),
 	}
+	// Set only once the service starts, not for a refused start-up: the
+	// limit is the process's, and the tests run refusals in process.
+	debug.SetMemoryLimit(cfg.MemoryLimit)
 	log.Info("frontdesk listening", "addr", ln.Addr().String(), "mode", cfg.ReceiveMode, "version", version,
-		"database", cfg.DatabaseURL, "locales", catalog.Locales(), "rules", len(rules))
+		"database", cfg.DatabaseURL, "locales", catalog.Locales(), "rules", len(rules), "memory_limit", memoryLimitText(cfg.MemoryLimit))
 
 	var background sync.WaitGroup
 	bgCtx, stopBackground := context.WithCancel(ctx)

@@ -38,21 +38,22 @@ const (
 )
 
 type config struct {
-	binary     string
-	testdata   string
-	latency    time.Duration
-	known      int
-	first      int
-	firstEvery time.Duration
-	n          int
-	conc       int
-	repeat     int
-	rate       float64
-	duration   time.Duration
-	burst      float64
-	backlog    int
-	keep       bool
-	env        envList
+	binary      string
+	testdata    string
+	latency     time.Duration
+	known       int
+	first       int
+	firstEvery  time.Duration
+	n           int
+	conc        int
+	repeat      int
+	rate        float64
+	duration    time.Duration
+	burst       float64
+	backlog     int
+	backlogOnly bool
+	keep        bool
+	env         envList
 }
 
 // envList collects -env flags.
@@ -90,6 +91,7 @@ func main() {
 	flag.DurationVar(&c.duration, "for", 10*time.Second, "length of each fixed-rate phase")
 	flag.Float64Var(&c.burst, "burst", 5, "new senders a second added in the second fixed-rate phase")
 	flag.IntVar(&c.backlog, "backlog", 10000, "new senders left waiting in the inbox for the memory phase")
+	flag.BoolVar(&c.backlogOnly, "backlog-only", false, "run only the backlog (memory) phase")
 	flag.BoolVar(&c.keep, "keep", false, "keep the working directory (databases, server logs) and print its path")
 	flag.Var(&c.env, "env", "NAME=value added to the servers' environment (repeatable), e.g. GOMEMLIMIT=48MiB")
 	flag.Parse()

@@ -46,6 +46,9 @@ func run(ctx context.Context, c config) error {
 	fmt.Printf("loadgen: %d CPUs, %s/%s, %s; Green API latency %v on every call\n\n",
 		runtime.NumCPU(), runtime.GOOS, runtime.GOARCH, runtime.Version(), c.latency)
 
+	if c.backlogOnly {
+		return backlogPhase(ctx, c, dir, t, fake)
+	}
 	fd, db, err := startFrontdesk(c.binary, dir, fake, frontdeskOptions{name: "main", lookupTimeout: 30 * time.Second, env: c.env})
 	if err != nil {
 		return err
