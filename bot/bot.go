@@ -30,6 +30,9 @@ type Notification struct {
 	TypeWebhook string
 	Body        []byte
 	ReceivedAt  time.Time
+	// Finished is set by GetNotification when the notification was
+	// already processed.
+	Finished bool
 
 	// parsed is Body parsed, when the inbox hands a notification over
 	// in memory; empty when it was read back from the store.
@@ -94,10 +97,11 @@ type Store interface {
 	AddNotification(ctx context.Context, n Notification) (id int64, err error)
 	// AddDeadLetter durably keeps a body that could not be parsed.
 	AddDeadLetter(ctx context.Context, body []byte, reason string, at time.Time) error
-	// PendingNotifications lists the ids and chats of unfinished
-	// notifications, oldest first.
-	PendingNotifications(ctx context.Context) ([]Notification, error)
-	// GetNotification returns one stored notification with its body.
+	// PendingNotifications lists the ids and chats of at most limit
+	// unfinished notifications with an id above after, oldest first.
+	PendingNotifications(ctx context.Context, after int64, limit int) ([]Notification, error)
+	// GetNotification returns one stored notification with its body, and
+	// whether it is finished.
 	GetNotification(ctx context.Context, id int64) (Notification, error)
 	// FinishNotification marks a notification as processed.
 	FinishNotification(ctx context.Context, id int64, at time.Time) error

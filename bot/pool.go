@@ -5,6 +5,7 @@ import (
 	"errors"
 	"log/slog"
 	"math/rand/v2"
+	"slices"
 	"sync"
 	"time"
 
@@ -29,6 +30,12 @@ type PoolConfig struct {
 	// reading them back from the store; default 1 MiB. Past it, queues keep
 	// only ids.
 	MaxHeldBytes int
+	// MaxQueued bounds how many notifications the pool keeps in memory
+	// (ids and chats, and within MaxHeldBytes their bodies); default 4096.
+	// Past it newer notifications wait only in the store and are read back
+	// in order as the queues drain, so a backlog of any size costs the
+	// same memory.
+	MaxQueued int
 }
 
 // Pool works through stored notifications: one chat's notifications one at
@@ -37,7 +44,8 @@ type PoolConfig struct {
 // slot reserved for it (getContactInfo allows 1 call a second, sendMessage
 // 50), it holds only a timer and its place in line. So a burst of new
 // senders or an outage of Green API never holds up the chats that need no
-// call, and a backlog of thousands costs no goroutine each.
+// call, and a backlog of thousands costs no goroutine each. Past MaxQueued
+// notifications the pool spills: newer ones wait only in the store.
 type Pool struct {
 	store   Store
 	handle  func(context.Context, Notification) error
@@ -49,6 +57,7 @@ type Pool struct {
 	queues   map[string][]Notification // per chat, waiting, in order
 	held     int                       // bytes of the bodies kept in queues
 	queued   map[int64]bool
+	mem      int                               // notifications in queues
 	active   map[string]bool                   // chats with a goroutine
 	running  int                               // len(active), bounded by MaxActiveChats
 	slots    map[string]*greenapi.Reservations // rate-limit slots reserved for a chat
@@ -57,11 +66,20 @@ type Pool struct {
 	retrying map[string]*time.Timer            // chats waiting to retry, without a slot
 	paused   map[string]bool                   // chats waiting for Green API to be back (RetryNow)
 	wakeAll  *time.Timer                       // safety net for paused chats, should RetryNow never come
-	depth    int
 	stopped  bool
-	wg       sync.WaitGroup
-	work     context.Context // handed to handlers; ends after the drain deadline
-	cancel   context.CancelFunc
+
+	// Spilling: past MaxQueued, notifications above cursor wait only in
+	// the store, and refills read them back in id order.
+	spilled   bool
+	cursor    int64 // while spilled: every pending id up to it is in memory
+	maxSeen   int64 // the highest id given to Enqueue
+	loaded    int64 // the highest id read back from the store
+	stored    int   // while spilled: about how many wait only in the store
+	refilling bool
+	arrived   []Notification // spilled while a refill reads the store
+	wg        sync.WaitGroup
+	work      context.Context // handed to handlers; ends after the drain deadline
+	cancel    context.CancelFunc
 }
 
 // NewPool returns a pool that calls handle for each stored notification.
@@ -78,6 +96,9 @@ func NewPool(store Store, handle func(context.Context, Notification) error, cfg 
 	if cfg.MaxHeldBytes <= 0 {
 		cfg.MaxHeldBytes = 1 << 20
 	}
+	if cfg.MaxQueued <= 0 {
+		cfg.MaxQueued = 4096
+	}
 	return &Pool{store: store, handle: handle, log: log, metrics: metrics, cfg: cfg,
 		queues: make(map[string][]Notification), queued: make(map[int64]bool), active: make(map[string]bool),
 		failures: make(map[string]int), retrying: make(map[string]*time.Timer), paused: make(map[string]bool),
@@ -88,19 +109,31 @@ func NewPool(store Store, handle func(context.Context, Notification) error, cfg 
 // or a shutdown left behind) and starts working. Call it before accepting
 // new notifications. Work goes on until Stop.
 func (p *Pool) Start(ctx context.Context) error {
-	pending, err := p.store.PendingNotifications(ctx)
+	count, err := p.store.CountPending(ctx)
 	if err != nil {
 		return err
 	}
+	pending, err := p.store.PendingNotifications(ctx, 0, p.cfg.MaxQueued)
+	if err != nil {
+		return err
+	}
+	if count > 0 {
+		p.log.Info("resuming unfinished notifications", "count", count)
+	}
 	p.mu.Lock()
+	defer p.mu.Unlock()
 	p.work, p.cancel = context.WithCancel(context.WithoutCancel(ctx))
-	p.mu.Unlock()
-	if len(pending) > 0 {
-		p.log.Info("resuming unfinished notifications", "count", len(pending))
-	}
 	for _, n := range pending {
-		p.Enqueue(n)
+		p.addLocked(n, false)
 	}
+	if len(pending) > 0 {
+		last := pending[len(pending)-1].ID
+		p.loaded, p.maxSeen = last, last
+		if len(pending) == p.cfg.MaxQueued {
+			p.spilled, p.cursor, p.stored = true, last, max(0, count-len(pending))
+		}
+	}
+	p.reportDepthLocked()
 	return nil
 }
 
@@ -151,15 +184,49 @@ func (p *Pool) Enqueue(n Notification) {
 	if p.queued[n.ID] || p.work == nil {
 		return
 	}
-	if n.Body != nil && p.held+heldCost(n) <= p.cfg.MaxHeldBytes {
+	prev := p.maxSeen
+	p.maxSeen = max(p.maxSeen, n.ID)
+	if !p.spilled && p.mem >= p.cfg.MaxQueued && n.ID > prev {
+		p.spilled, p.cursor, p.stored = true, prev, 0
+		p.log.Info("inbox over its memory budget; newer notifications wait in the store", "in_memory", p.mem)
+	}
+	if p.spilled && n.ID > p.cursor {
+		p.stored++ // a refill reads it back in its turn
+		if p.refilling {
+			// The refill's read may have missed it: it is queued with the
+			// refill's rows should the refill catch up with the store.
+			p.arrived = append(p.arrived, n)
+		}
+		p.reportDepthLocked()
+		return
+	}
+	// An id the pool has read back from the store already arrives late:
+	// it may be handled already, so only its id is kept, and the store
+	// says whether it is finished.
+	p.addLocked(n, n.ID <= p.loaded)
+	p.reportDepthLocked()
+}
+
+// addLocked queues n in its chat's queue, in id order, and starts the chat
+// if it can.
+func (p *Pool) addLocked(n Notification, late bool) {
+	if !late && n.Body != nil && p.held+heldCost(n) <= p.cfg.MaxHeldBytes {
 		p.held += heldCost(n)
 	} else {
 		n = Notification{ID: n.ID, ChatID: n.ChatID} // the rest is read back when its turn comes
 	}
 	p.queued[n.ID] = true
-	p.queues[n.ChatID] = append(p.queues[n.ChatID], n)
-	p.depth++
-	p.metrics.InboxDepth(p.depth)
+	q := p.queues[n.ChatID]
+	i := len(q)
+	first := 0
+	if p.active[n.ChatID] {
+		first = 1 // q[0] is in flight
+	}
+	for i > first && q[i-1].ID > n.ID {
+		i--
+	}
+	p.queues[n.ChatID] = slices.Insert(q, i, n)
+	p.mem++
 	if p.stopped || p.active[n.ChatID] || p.setAside(n.ChatID) {
 		return
 	}
@@ -261,8 +328,9 @@ func (p *Pool) runChat(chat string) {
 		p.queues[chat] = p.queues[chat][1:]
 		p.held -= heldCost(n)
 		delete(p.queued, n.ID)
-		p.depth--
-		p.metrics.InboxDepth(p.depth)
+		p.mem--
+		p.reportDepthLocked()
+		p.refillIfLowLocked()
 		p.mu.Unlock()
 	}
 }
@@ -366,6 +434,9 @@ func (p *Pool) process(ctx context.Context, ref Notification) error {
 		if n, err = p.store.GetNotification(ctx, ref.ID); err != nil {
 			return err
 		}
+		if n.Finished {
+			return nil // handled already: it arrived late, after a refill
+		}
 	}
 	err := p.handle(ctx, n)
 	p.metrics.Processed(n.TypeWebhook, time.Since(start), err)
@@ -394,5 +465,91 @@ func (p *Pool) backoff(failures int) time.Duration {
 func (p *Pool) Depth() int {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	return p.depth
+	return p.mem + p.stored
+}
+
+func (p *Pool) reportDepthLocked() { p.metrics.InboxDepth(p.mem + p.stored) }
+
+// refillIfLowLocked starts reading spilled notifications back from the
+// store once the queues are half empty.
+func (p *Pool) refillIfLowLocked() {
+	if p.spilled && !p.refilling && !p.stopped && p.mem <= p.cfg.MaxQueued/2 {
+		p.refilling = true
+		p.wg.Add(1)
+		go p.refill()
+	}
+}
+
+// refill reads spilled notifications back from the store, oldest first,
+// until the queues are full again or nothing waits only in the store.
+func (p *Pool) refill() {
+	defer p.wg.Done()
+	for {
+		p.mu.Lock()
+		if p.stopped {
+			p.refilling = false
+			p.mu.Unlock()
+			return
+		}
+		after, limit, seen, work := p.cursor, p.cfg.MaxQueued-p.mem, p.maxSeen, p.work
+		p.arrived = p.arrived[:0]
+		p.mu.Unlock()
+
+		rows, err := p.store.PendingNotifications(work, after, limit)
+		count := 0
+		if err == nil {
+			count, err = p.store.CountPending(work)
+		}
+		p.mu.Lock()
+		arrived := p.arrived
+		p.arrived = nil
+		if err != nil {
+			p.refilling = false
+			if !p.stopped {
+				time.AfterFunc(p.cfg.MinRetry, func() {
+					p.mu.Lock()
+					defer p.mu.Unlock()
+					p.refillIfLowLocked()
+				})
+			}
+			p.mu.Unlock()
+			if work.Err() == nil {
+				p.log.Warn("reading waiting notifications back from the store failed; will retry", "err", err)
+			}
+			return
+		}
+		for _, n := range rows {
+			if !p.queued[n.ID] && !p.stopped {
+				p.addLocked(n, false)
+			}
+		}
+		if len(rows) == limit {
+			p.cursor = rows[len(rows)-1].ID
+			p.loaded = max(p.loaded, p.cursor)
+			p.stored = max(0, count-p.mem)
+		} else {
+			// The refill has caught up with the store: every notification
+			// given to Enqueue before the read was stored before it, so
+			// those still pending are in rows; those given during the read
+			// are in arrived. Later ones go to memory as usual.
+			if len(rows) > 0 {
+				p.loaded = max(p.loaded, rows[len(rows)-1].ID)
+			}
+			for _, n := range arrived {
+				if !p.queued[n.ID] && n.ID > after && !p.stopped {
+					p.addLocked(n, n.ID <= p.loaded)
+				}
+			}
+			p.cursor = max(after, seen, p.maxSeen)
+			p.spilled, p.stored = false, 0
+			p.log.Info("inbox back within its memory budget", "in_memory", p.mem)
+		}
+		p.reportDepthLocked()
+		if !p.spilled || p.stopped || p.mem > p.cfg.MaxQueued/2 {
+			p.refilling = false
+			p.mu.Unlock()
+			return
+		}
+		p.mu.Unlock()
+	}
 }

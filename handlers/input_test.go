@@ -106,7 +106,7 @@ func TestBadInputLosesNothingAndKeepsServing(t *testing.T) {
 				t.Errorf("stored %d, dead letters %d; want %d, %d", stored, dead, tt.stored, tt.deadLetters)
 			}
 			if tt.stored == 1 {
-				pending, _ := s.store.PendingNotifications(context.Background())
+				pending, _ := s.store.PendingNotifications(context.Background(), 0, 10)
 				n, _ := s.store.GetNotification(context.Background(), pending[0].ID)
 				if string(n.Body) != tt.body {
 					t.Error("the stored body differs from the one Green API sent")

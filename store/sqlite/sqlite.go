@@ -60,7 +60,7 @@ func Open(ctx context.Context, path string) (*DB, error) {
 		return nil, err
 	}
 	if d.getNotification, err = d.db.PrepareContext(ctx,
-		`SELECT chat_id, id_message, type_webhook, body, received_at FROM notifications WHERE id = ?`); err == nil {
+		`SELECT chat_id, id_message, type_webhook, body, received_at, finished_at FROM notifications WHERE id = ?`); err == nil {
 		d.wr, err = newWriter(ctx, wdb, writes...)
 	}
 	if err != nil {
@@ -161,15 +161,15 @@ func (d *DB) AddDeadLetter(ctx context.Context, body []byte, reason string, at t
 }
 
 // PendingNotifications implements bot.Store.
-func (d *DB) PendingNotifications(ctx context.Context) ([]bot.Notification, error) {
+func (d *DB) PendingNotifications(ctx context.Context, after int64, limit int) ([]bot.Notification, error) {
 	rows, err := d.db.QueryContext(ctx, `
 		SELECT id, chat_id, id_message, type_webhook, received_at
-		FROM notifications WHERE finished_at IS NULL ORDER BY id`)
+		FROM notifications WHERE finished_at IS NULL AND id > ? ORDER BY id LIMIT ?`, after, limit)
 	if err != nil {
 		return nil, fmt.Errorf("listing pending notifications: %w", err)
 	}
 	defer rows.Close()
-	var out []bot.Notification
+	out := make([]bot.Notification, 0, min(limit, 1024))
 	for rows.Next() {
 		var (
 			n  bot.Notification
@@ -187,12 +187,15 @@ func (d *DB) PendingNotifications(ctx context.Context) ([]bot.Notification, erro
 // GetNotification implements bot.Store.
 func (d *DB) GetNotification(ctx context.Context, id int64) (bot.Notification, error) {
 	n := bot.Notification{ID: id}
-	var ms int64
-	err := d.getNotification.QueryRowContext(ctx, id).Scan(&n.ChatID, &n.IDMessage, &n.TypeWebhook, &n.Body, &ms)
+	var (
+		ms       int64
+		finished sql.NullInt64
+	)
+	err := d.getNotification.QueryRowContext(ctx, id).Scan(&n.ChatID, &n.IDMessage, &n.TypeWebhook, &n.Body, &ms, &finished)
 	if errors.Is(err, sql.ErrNoRows) {
 		return n, bot.ErrNotFound
 	}
-	n.ReceivedAt = time.UnixMilli(ms)
+	n.ReceivedAt, n.Finished = time.UnixMilli(ms), finished.Valid
 	return n, err
 }
 

@@ -68,7 +68,7 @@ func testPending(t *testing.T, s bot.Store) {
 			t.Fatal(err)
 		}
 	}
-	pending, err := s.PendingNotifications(ctx)
+	pending, err := s.PendingNotifications(ctx, 0, 100)
 	if err != nil || len(pending) != 3 {
 		t.Fatalf("PendingNotifications = %v, %v", pending, err)
 	}
@@ -78,15 +78,28 @@ func testPending(t *testing.T, s bot.Store) {
 		}
 	}
 	got, err := s.GetNotification(ctx, pending[1].ID)
-	if err != nil || string(got.Body) != `{"chat":"1@c.us"}` || got.TypeWebhook != greenapi.TypeIncomingMessageReceived || !got.ReceivedAt.Equal(t0) {
+	if err != nil || string(got.Body) != `{"chat":"1@c.us"}` || got.TypeWebhook != greenapi.TypeIncomingMessageReceived || !got.ReceivedAt.Equal(t0) || got.Finished {
 		t.Errorf("GetNotification = %+v, %v", got, err)
 	}
 	if err := s.FinishNotification(ctx, pending[1].ID, t0); err != nil {
 		t.Fatal(err)
 	}
-	pending, _ = s.PendingNotifications(ctx)
+	if got, err := s.GetNotification(ctx, pending[1].ID); err != nil || !got.Finished {
+		t.Errorf("GetNotification after finishing = %+v, %v; want Finished", got, err)
+	}
+	pending, _ = s.PendingNotifications(ctx, 0, 100)
 	if len(pending) != 2 || pending[0].IDMessage != "0" || pending[1].IDMessage != "2" {
 		t.Errorf("after finishing one: %+v", pending)
+	}
+	// Paging: after an id, at most limit.
+	if page, err := s.PendingNotifications(ctx, pending[0].ID, 1); err != nil || len(page) != 1 || page[0].IDMessage != "2" {
+		t.Errorf("PendingNotifications(after %d, 1) = %+v, %v; want only message 2", pending[0].ID, page, err)
+	}
+	if page, _ := s.PendingNotifications(ctx, 0, 1); len(page) != 1 || page[0].IDMessage != "0" {
+		t.Errorf("PendingNotifications(0, 1) = %+v; want only message 0", page)
+	}
+	if page, _ := s.PendingNotifications(ctx, pending[1].ID, 100); len(page) != 0 {
+		t.Errorf("PendingNotifications past the last = %+v", page)
 	}
 	if _, err := s.GetNotification(ctx, 9999); !errors.Is(err, bot.ErrNotFound) {
 		t.Errorf("GetNotification(missing) err = %v", err)
