@@ -4,17 +4,22 @@
 //
 //	go test -tags reliability -run Reliability -v -timeout 20m .
 //
-// TestReliabilityDiskFull mounts a small tmpfs and so must run as root.
+// TestReliabilityDiskFull mounts a small tmpfs and TestReliabilityReadOnlyDisk
+// an ext4 file system on a loop device, so both must run as root.
 package main
 
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
+	"io"
 	"math/rand/v2"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -139,10 +144,16 @@ func TestReliabilityDiskFull(t *testing.T) {
 	if queued == 0 || refused == 0 {
 		t.Fatalf("with the disk full: %d queued at Green API, %d deliveries refused: a 200 lost notifications", queued, refused)
 	}
+	if status, body := ready(t, p.url); status != http.StatusServiceUnavailable || !strings.Contains(body, "cannot be written") {
+		t.Errorf("/readyz with the disk full = %d %s; want 503 saying the database cannot be written", status, body)
+	}
 	os.Remove(filler)
 	recovered := time.Now()
 	if !fake.WaitQueueEmpty(30 * time.Second) {
 		t.Fatalf("after freeing the disk %d notifications are still queued", fake.QueueLen())
+	}
+	if status, body := ready(t, p.url); status != http.StatusOK {
+		t.Errorf("/readyz once the disk has room = %d %s; want 200", status, body)
 	}
 	for i := range during {
 		chat := fmt.Sprintf("1212700100%d@c.us", i)
@@ -153,6 +164,117 @@ func TestReliabilityDiskFull(t *testing.T) {
 	t.Logf("RELIABILITY disk-full: %d notifications arrived while the disk was full; %d deliveries answered 5xx (Green API kept them), %d answered 200 before filling; all greeted once %v after space was freed",
 		during, refused, accepted, time.Since(recovered).Round(time.Millisecond))
 	p.stop(t)
+}
+
+func TestReliabilityReadOnlyDisk(t *testing.T) {
+	// An ext4 file system on a loop device, mounted as servers mount theirs:
+	// on an error the kernel turns it read-only under the running service.
+	dir := t.TempDir()
+	img := filepath.Join(dir, "disk.img")
+	if err := os.WriteFile(img, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Truncate(img, 64<<20); err != nil {
+		t.Fatal(err)
+	}
+	out, err := exec.Command("losetup", "-f", "--show", img).CombinedOutput()
+	if err != nil {
+		t.Fatalf("this scenario needs root and a loop device: losetup: %v %s", err, out)
+	}
+	dev := strings.TrimSpace(string(out))
+	t.Cleanup(func() { _ = exec.Command("losetup", "-d", dev).Run() })
+	mnt := filepath.Join(dir, "mnt")
+	sh(t, "mkdir", "-p", mnt)
+	sh(t, "mkfs.ext4", "-q", dev)
+	sh(t, "mount", "-o", "errors=remount-ro", dev, mnt)
+	t.Cleanup(func() { _ = exec.Command("umount", "-l", mnt).Run() })
+
+	fake := greenapitest.New(t)
+	port := freePort(t)
+	db := filepath.Join(mnt, "fd.db")
+	p := start(t, fake, port, db, "LOG_LEVEL=info")
+	fake.DeliverWebhooks(p.url+"/webhook", e2eWebhookToken, 50*time.Millisecond, 5*time.Second)
+	fake.PushIncoming(greenapitest.Incoming{ChatID: "12127000001@c.us", Text: "before"})
+	fake.WaitSent("12127000001@c.us", 1, 10*time.Second)
+
+	// An I/O error: ext4 aborts its journal and refuses every write.
+	trigger := filepath.Join("/sys/fs/ext4", filepath.Base(dev), "trigger_fs_error")
+	if err := os.WriteFile(trigger, []byte("read-only test"), 0); err != nil {
+		t.Fatalf("turning the file system read-only: %v", err)
+	}
+	const during = 10
+	for i := range during {
+		fake.PushIncoming(greenapitest.Incoming{ChatID: fmt.Sprintf("1212700200%d@c.us", i), Text: "while read-only"})
+	}
+	time.Sleep(2 * time.Second)
+	refused := 0
+	for _, d := range fake.Deliveries() {
+		if d.Status != http.StatusOK {
+			refused++
+		}
+	}
+	if fake.QueueLen() < during || refused == 0 {
+		t.Fatalf("with the file system read-only: %d queued at Green API, %d deliveries refused: a 200 lost notifications", fake.QueueLen(), refused)
+	}
+	status, body := ready(t, p.url)
+	if status != http.StatusServiceUnavailable || !strings.Contains(body, "cannot be written") {
+		t.Errorf("/readyz with the file system read-only = %d %s; want 503 saying the database cannot be written", status, body)
+	}
+
+	// The administrator's way back: stop the service, repair and remount
+	// the file system, start the service again.
+	p.stop(t)
+	sh(t, "umount", mnt)
+	if out, err := exec.Command("e2fsck", "-fy", dev).CombinedOutput(); err != nil {
+		var exit *exec.ExitError
+		if !errors.As(err, &exit) || exit.ExitCode() > 1 { // 1: errors corrected
+			t.Fatalf("e2fsck: %v %s", err, out)
+		}
+	}
+	sh(t, "mount", "-o", "errors=remount-ro", dev, mnt)
+	p = start(t, fake, port, db, "LOG_LEVEL=info")
+	recovered := time.Now()
+	if !fake.WaitQueueEmpty(30 * time.Second) {
+		t.Fatalf("after the repair %d notifications are still queued", fake.QueueLen())
+	}
+	greeted := 0
+	for i := range during {
+		chat := fmt.Sprintf("1212700200%d@c.us", i)
+		if n := len(fake.WaitSent(chat, 1, 15*time.Second)); n == 1 {
+			greeted++
+		} else {
+			t.Errorf("%s greeted %d times", chat, n)
+		}
+	}
+	if n := len(fake.Sent("12127000001@c.us")); n != 1 {
+		t.Errorf("the sender greeted before the failure was greeted %d times", n)
+	}
+	if status, body := ready(t, p.url); status != http.StatusOK {
+		t.Errorf("/readyz after the repair = %d %s; want 200", status, body)
+	}
+	t.Logf("RELIABILITY read-only: %d notifications arrived while the file system was read-only; %d deliveries answered 5xx (Green API kept them); /readyz %d (%s); after repair and restart all %d greeted once, %v after the restart",
+		during, refused, status, strings.TrimSpace(body), greeted, time.Since(recovered).Round(time.Millisecond))
+	p.stop(t)
+}
+
+// sh runs a command the scenario cannot do without.
+func sh(t *testing.T, name string, args ...string) {
+	t.Helper()
+	if out, err := exec.Command(name, args...).CombinedOutput(); err != nil {
+		t.Fatalf("%s %v: %v %s", name, args, err, out)
+	}
+}
+
+// ready returns /readyz's status and body.
+func ready(t *testing.T, url string) (int, string) {
+	t.Helper()
+	resp, err := http.Get(url + "/readyz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(body)
 }
 
 // fill writes to path until the file system is full.

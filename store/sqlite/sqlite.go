@@ -132,7 +132,23 @@ func (d *DB) Close() error {
 }
 
 // Ping checks that the database answers.
-func (d *DB) Ping(ctx context.Context) error { return d.db.PingContext(ctx) }
+// Ping implements bot.Store: the database answers, and it can be written.
+// While the last write failed for want of storage (a full disk, a file
+// system turned read-only), Ping tries a write of its own, so that the
+// readiness probe follows the disk both ways.
+func (d *DB) Ping(ctx context.Context) error {
+	if err := d.db.PingContext(ctx); err != nil {
+		return err
+	}
+	if d.wr.lastFailure() == nil {
+		return nil
+	}
+	err := d.wr.do(ctx, func(tx *sql.Tx) error { return d.wr.exec(tx, qHealth, time.Now().UnixMilli()) })
+	if err != nil {
+		return fmt.Errorf("the database cannot be written: %w", err)
+	}
+	return nil
+}
 
 // AddNotification implements bot.Store.
 func (d *DB) AddNotification(ctx context.Context, n bot.Notification) (int64, error) {
@@ -279,6 +295,7 @@ const (
 		ON CONFLICT (chat_id, id_message) DO NOTHING
 		RETURNING id`
 	qAddDeadLetter      = `INSERT INTO dead_letters (body, reason, received_at) VALUES (?, ?, ?)`
+	qHealth             = `INSERT INTO health (id, checked_at) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET checked_at = excluded.checked_at`
 	qFinishNotification = `UPDATE notifications SET finished_at = ? WHERE id = ?`
 	qTouchChat          = `
 		INSERT INTO chats (chat_id, last_activity_at) VALUES (?, ?)
@@ -307,7 +324,7 @@ const (
 			degraded = excluded.degraded, updated_at = excluded.updated_at`
 )
 
-var writes = []string{qAddNotification, qAddDeadLetter, qFinishNotification, qTouchChat, qClaimChat, qSaveProfile, qSaveFirstContact}
+var writes = []string{qHealth, qAddNotification, qAddDeadLetter, qFinishNotification, qTouchChat, qClaimChat, qSaveProfile, qSaveFirstContact}
 
 // GetFirstContact implements bot.Store.
 func (d *DB) GetFirstContact(ctx context.Context, chatID, idMessage string) (bot.FirstContact, error) {

@@ -7,6 +7,9 @@ import (
 	"fmt"
 	"sync"
 	"sync/atomic"
+
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
 )
 
 // maxBatch bounds the writes committed together.
@@ -29,6 +32,9 @@ type writer struct {
 	stmts  map[string]*sql.Stmt // prepared on db's connection
 
 	commits atomic.Int64 // transactions committed, for tests
+	// failing is the storage error of the last transaction, nil once one
+	// commits: the disk is full, read-only or failing.
+	failing atomic.Pointer[error]
 }
 
 // op is one write: fn runs inside the batch's transaction and may set
@@ -147,18 +153,45 @@ func (w *writer) run(ops []*op) error {
 	ctx := context.Background()
 	tx, err := w.db.BeginTx(ctx, nil)
 	if err != nil {
-		return fmt.Errorf("beginning a transaction: %w", err)
+		err = fmt.Errorf("beginning a transaction: %w", err)
+		w.noteFailure(err)
+		return err
 	}
 	for _, o := range ops {
 		if err := o.fn(tx); err != nil {
 			_ = tx.Rollback()
+			w.noteFailure(err)
 			return err
 		}
 	}
 	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("committing: %w", err)
+		err = fmt.Errorf("committing: %w", err)
+		w.noteFailure(err)
+		return err
 	}
 	w.commits.Add(1)
+	w.failing.Store(nil)
+	return nil
+}
+
+// noteFailure remembers err if it says the database cannot be written.
+func (w *writer) noteFailure(err error) {
+	var se *sqlite.Error
+	if !errors.As(err, &se) {
+		return
+	}
+	switch se.Code() & 0xff { // the primary result code
+	case sqlite3.SQLITE_FULL, sqlite3.SQLITE_IOERR, sqlite3.SQLITE_READONLY, sqlite3.SQLITE_CANTOPEN:
+		w.failing.Store(&err)
+	}
+}
+
+// lastFailure returns the storage error of the last transaction, if it
+// failed for want of storage.
+func (w *writer) lastFailure() error {
+	if p := w.failing.Load(); p != nil {
+		return *p
+	}
 	return nil
 }
 
