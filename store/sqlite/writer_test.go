@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -134,5 +135,40 @@ func TestWriterRefusesWritesAfterClose(t *testing.T) {
 		}
 	case <-time.After(5 * time.Second):
 		t.Fatal("a write after Close hangs")
+	}
+}
+
+// TestPingSaysWhenTheDatabaseCannotBeWritten turns the writer's connection
+// read-only (SQLite's query_only stands in for a file system turned
+// read-only; the reliability scenarios use real ones) and checks that Ping,
+// and so /readyz, reports it, and reports the recovery.
+func TestPingSaysWhenTheDatabaseCannotBeWritten(t *testing.T) {
+	ctx := context.Background()
+	d := openTest(t)
+	if err := d.Ping(ctx); err != nil {
+		t.Fatalf("Ping on a healthy database: %v", err)
+	}
+	readOnly := func(on bool) {
+		t.Helper()
+		if _, err := d.wdb.ExecContext(ctx, fmt.Sprintf("PRAGMA query_only = %t", on)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	readOnly(true)
+	if err := d.Ping(ctx); err != nil {
+		t.Errorf("Ping before any write failed = %v; it must not write while writes work", err)
+	}
+	if _, err := add(d, "1@c.us", "A"); err == nil {
+		t.Fatal("a write on a read-only connection succeeded; the test cannot break the database")
+	}
+	if err := d.Ping(ctx); err == nil || !strings.Contains(err.Error(), "cannot be written") {
+		t.Errorf("Ping with the database read-only = %v; want an error saying it cannot be written", err)
+	}
+	readOnly(false)
+	if err := d.Ping(ctx); err != nil {
+		t.Errorf("Ping once the database can be written again = %v", err)
+	}
+	if _, err := add(d, "1@c.us", "A"); err != nil {
+		t.Errorf("a write once the database can be written again = %v", err)
 	}
 }
