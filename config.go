@@ -26,6 +26,7 @@ type config struct {
 	NewSenderAfter  time.Duration
 	ProfileRefresh  time.Duration
 	LookupTimeout   time.Duration
+	KeepFinished    time.Duration // 0: forever
 	LocalesDir      string
 	RulesFile       string
 	ReceiveMode     string
@@ -79,6 +80,10 @@ func loadConfig(getenv func(string) string) (config, error) {
 		ProfileRefresh:  duration("PROFILE_REFRESH", "24h"),
 		LookupTimeout:   duration("LOOKUP_TIMEOUT", "30s"),
 		ShutdownTimeout: duration("SHUTDOWN_TIMEOUT", "20s"),
+		KeepFinished:    duration("KEEP_NOTIFICATIONS", "7d"),
+	}
+	if c.KeepFinished > 0 && c.KeepFinished < 24*time.Hour {
+		bad("KEEP_NOTIFICATIONS", "%v is too short: keep processed notifications at least 24h, so that one Green API delivers again is still known as a duplicate; 0 keeps them forever", c.KeepFinished)
 	}
 	c.OperatorLocale = get("OPERATOR_LOCALE", c.DefaultLocale)
 	if c.IDInstance == "" {

@@ -28,7 +28,8 @@ func TestConfigDefaults(t *testing.T) {
 	}
 	if c.APIURL != "https://api.green-api.com" || c.Port != 8080 || c.DatabaseURL != "frontdesk.db" ||
 		c.DefaultLocale != "en" || c.OperatorLocale != "en" || c.NewSenderAfter != 14*24*time.Hour ||
-		c.ReceiveMode != "webhook" || c.ProfileRefresh != 24*time.Hour || c.MemoryLimit != 32<<20 {
+		c.ReceiveMode != "webhook" || c.ProfileRefresh != 24*time.Hour || c.MemoryLimit != 32<<20 ||
+		c.KeepFinished != 7*24*time.Hour {
 		t.Errorf("defaults = %+v", c)
 	}
 }
@@ -50,6 +51,7 @@ func TestConfigErrorsNameTheVariable(t *testing.T) {
 		{"short webhook token", map[string]string{"WEBHOOK_TOKEN": "abc"}, nil, []string{"WEBHOOK_TOKEN: too short"}},
 		{"bad url", map[string]string{"GREEN_API_URL": "7105.api.greenapi.com"}, nil, []string{"GREEN_API_URL"}},
 		{"bad log level", map[string]string{"LOG_LEVEL": "loud"}, nil, []string{"LOG_LEVEL"}},
+		{"retention too short", map[string]string{"KEEP_NOTIFICATIONS": "2h"}, nil, []string{"KEEP_NOTIFICATIONS: 2h0m0s is too short", "0 keeps them forever"}},
 		{"memory limit unit", map[string]string{"GOMEMLIMIT": "64M"}, nil, []string{`GOMEMLIMIT: "64M": expected a size such as 32MiB`}},
 		{"memory limit too small", map[string]string{"GOMEMLIMIT": "4MiB"}, nil, []string{`GOMEMLIMIT: "4MiB" is too small`}},
 		{"postgres", map[string]string{"DATABASE_URL": "postgres://x"}, nil, []string{"DATABASE_URL", "not supported yet"}},
@@ -142,8 +144,9 @@ func TestConfigPollModeNeedsNoWebhookToken(t *testing.T) {
 	delete(e, "WEBHOOK_TOKEN")
 	e["RECEIVE_MODE"] = "poll"
 	e["NEW_SENDER_AFTER"] = "0"
+	e["KEEP_NOTIFICATIONS"] = "0"
 	c, err := loadConfig(env(e))
-	if err != nil || c.NewSenderAfter != 0 {
+	if err != nil || c.NewSenderAfter != 0 || c.KeepFinished != 0 {
 		t.Errorf("poll mode: %+v, %v", c, err)
 	}
 }

@@ -166,6 +166,13 @@ func serve(ctx context.Context, getenv func(string) string, stderr io.Writer) er
 		defer background.Done()
 		watchInstance(bgCtx, client, instance, log)
 	}()
+	if cfg.KeepFinished > 0 {
+		background.Add(1)
+		go func() {
+			defer background.Done()
+			prune(bgCtx, store, cfg.KeepFinished, log)
+		}()
+	}
 	if cfg.ReceiveMode == "poll" {
 		background.Add(1)
 		go func() {

@@ -107,6 +107,9 @@ type Store interface {
 	FinishNotification(ctx context.Context, id int64, at time.Time) error
 	// CountPending returns how many notifications are unfinished.
 	CountPending(ctx context.Context) (int, error)
+	// PruneNotifications deletes at most limit notifications finished
+	// before the given time, oldest first, and returns how many it deleted.
+	PruneNotifications(ctx context.Context, finishedBefore time.Time, limit int) (int, error)
 
 	// TouchChat records activity in a chat at the given time. For an
 	// incoming message it atomically claims a first contact when the chat

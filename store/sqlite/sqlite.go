@@ -220,6 +220,22 @@ func (d *DB) FinishNotification(ctx context.Context, id int64, at time.Time) err
 	return d.exec(ctx, qFinishNotification, at.UnixMilli(), id)
 }
 
+// PruneNotifications implements bot.Store.
+func (d *DB) PruneNotifications(ctx context.Context, finishedBefore time.Time, limit int) (int, error) {
+	var n int64
+	err := d.wr.do(ctx, func(tx *sql.Tx) error {
+		res, err := tx.Exec(qPruneNotifications, finishedBefore.UnixMilli(), limit)
+		if err == nil {
+			n, err = res.RowsAffected()
+		}
+		return err
+	})
+	if err != nil {
+		return 0, fmt.Errorf("pruning finished notifications: %w", err)
+	}
+	return int(n), nil
+}
+
 // CountPending implements bot.Store.
 func (d *DB) CountPending(ctx context.Context) (int, error) {
 	var n int
@@ -297,7 +313,12 @@ const (
 	qAddDeadLetter      = `INSERT INTO dead_letters (body, reason, received_at) VALUES (?, ?, ?)`
 	qHealth             = `INSERT INTO health (id, checked_at) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET checked_at = excluded.checked_at`
 	qFinishNotification = `UPDATE notifications SET finished_at = ? WHERE id = ?`
-	qTouchChat          = `
+	// qPruneNotifications walks the oldest ids first: those are the ones
+	// finished long ago, so a batch finds its rows near the start.
+	qPruneNotifications = `
+		DELETE FROM notifications WHERE id IN (
+			SELECT id FROM notifications WHERE finished_at < ? ORDER BY id LIMIT ?)`
+	qTouchChat = `
 		INSERT INTO chats (chat_id, last_activity_at) VALUES (?, ?)
 		ON CONFLICT (chat_id) DO UPDATE SET last_activity_at = max(last_activity_at, excluded.last_activity_at)`
 	// qClaimChat is the atomic first-contact claim: SQLite evaluates every

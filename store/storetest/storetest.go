@@ -24,6 +24,7 @@ func Run(t *testing.T, open func(t *testing.T) bot.Store) {
 		"ConcurrentClaimHasOneWinner":              testConcurrentClaim,
 		"Profiles":                                 testProfiles,
 		"FirstContactRecords":                      testFirstContacts,
+		"PruneFinishedNotifications":               testPrune,
 	}
 	for name, test := range tests {
 		t.Run(name, func(t *testing.T) {
@@ -219,5 +220,42 @@ func testFirstContacts(t *testing.T, s bot.Store) {
 	got.CreatedAt, got.UpdatedAt = fc.CreatedAt, fc.UpdatedAt
 	if got != fc {
 		t.Errorf("GetFirstContact =\n%+v\nwant\n%+v", got, fc)
+	}
+}
+
+func testPrune(t *testing.T, s bot.Store) {
+	ctx := context.Background()
+	var ids []int64
+	for i := range 5 {
+		id, err := s.AddNotification(ctx, notification("1@c.us", fmt.Sprint(i)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, id)
+	}
+	// 0, 1 and 2 finished long ago, 3 just now, 4 not at all.
+	for i, at := range []time.Time{t0, t0, t0.Add(time.Minute), t0.Add(48 * time.Hour)} {
+		if err := s.FinishNotification(ctx, ids[i], at); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cutoff := t0.Add(24 * time.Hour)
+	if n, err := s.PruneNotifications(ctx, cutoff, 2); err != nil || n != 2 {
+		t.Fatalf("PruneNotifications(limit 2) = %d, %v; want 2", n, err)
+	}
+	if n, err := s.PruneNotifications(ctx, cutoff, 10); err != nil || n != 1 {
+		t.Fatalf("PruneNotifications again = %d, %v; want the 1 left", n, err)
+	}
+	if n, _ := s.PruneNotifications(ctx, cutoff, 10); n != 0 {
+		t.Errorf("a third prune deleted %d", n)
+	}
+	for i, id := range ids {
+		_, err := s.GetNotification(ctx, id)
+		if gone := errors.Is(err, bot.ErrNotFound); gone != (i < 3) {
+			t.Errorf("notification %d: deleted %v, want %v (%v)", i, gone, i < 3, err)
+		}
+	}
+	if pending, _ := s.PendingNotifications(ctx, 0, 10); len(pending) != 1 || pending[0].ID != ids[4] {
+		t.Errorf("pending after pruning = %+v; want the unfinished one", pending)
 	}
 }

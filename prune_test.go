@@ -1,0 +1,63 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/frontdesk-bot/frontdesk/bot"
+	"github.com/frontdesk-bot/frontdesk/internal/logtest"
+	"github.com/frontdesk-bot/frontdesk/store/sqlite"
+)
+
+func TestPruneDeletesOnlyWhatFinishedBeforeTheCutoff(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "fd.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	now := time.Now()
+	add := func(i int, finished time.Time) int64 {
+		id, err := s.AddNotification(ctx, bot.Notification{ChatID: fmt.Sprintf("%d@c.us", i%50), IDMessage: fmt.Sprint(i),
+			TypeWebhook: "incomingMessageReceived", Body: []byte("{}"), ReceivedAt: now})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !finished.IsZero() {
+			if err := s.FinishNotification(ctx, id, finished); err != nil {
+				t.Fatal(err)
+			}
+		}
+		return id
+	}
+	const old = 2*pruneBatch + 500 // more than one batch
+	for i := range old {
+		add(i, now.Add(-8*24*time.Hour))
+	}
+	recent := add(old, now.Add(-time.Hour))
+	waiting := add(old+1, time.Time{})
+
+	var logs logtest.Buffer
+	log := slog.New(slog.NewJSONHandler(io.MultiWriter(&logs, logtest.Writer()), nil))
+	if n := pruneOnce(ctx, s, now.Add(-7*24*time.Hour), log); n != old {
+		t.Errorf("pruned %d, want the %d finished 8 days ago", n, old)
+	}
+	for _, id := range []int64{recent, waiting} {
+		if _, err := s.GetNotification(ctx, id); err != nil {
+			t.Errorf("notification %d, finished an hour ago or not at all, is gone: %v", id, err)
+		}
+	}
+	if !strings.Contains(logs.String(), `"msg":"pruned finished notifications","count":2500`) {
+		t.Errorf("nothing logged:\n%s", logs.String())
+	}
+	if n := pruneOnce(ctx, s, now.Add(-7*24*time.Hour), log); n != 0 {
+		t.Errorf("a second prune deleted %d", n)
+	}
+}
