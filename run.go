@@ -262,6 +262,8 @@ func newLogger(w io.Writer, level slog.Level, secrets ...string) *slog.Logger {
 			a.Value = slog.StringValue(mask.Replace(v))
 		case error:
 			a.Value = slog.StringValue(mask.Replace(v.Error()))
+		case time.Duration:
+			a.Value = slog.StringValue(v.String()) // "1.5s", not 1500000000 in JSON
 		}
 		return a
 	}}
