@@ -27,6 +27,7 @@ type config struct {
 	ProfileRefresh  time.Duration
 	LookupTimeout   time.Duration
 	KeepFinished    time.Duration // 0: forever
+	InboxInMemory   int           // notifications the pool keeps in memory
 	LocalesDir      string
 	RulesFile       string
 	ReceiveMode     string
@@ -119,6 +120,12 @@ func loadConfig(getenv func(string) string) (config, error) {
 	}
 	if c.LookupTimeout == 0 {
 		c.LookupTimeout = 30 * time.Second
+	}
+	inMemory := get("INBOX_IN_MEMORY", "4096")
+	if n, err := strconv.Atoi(inMemory); err != nil || n < 16 {
+		bad("INBOX_IN_MEMORY", "%q: expected a number of notifications, at least 16", inMemory)
+	} else {
+		c.InboxInMemory = n
 	}
 	limit := get("GOMEMLIMIT", defaultMemoryLimit)
 	if n, err := parseMemoryLimit(limit); err != nil {

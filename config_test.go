@@ -29,7 +29,7 @@ func TestConfigDefaults(t *testing.T) {
 	if c.APIURL != "https://api.green-api.com" || c.Port != 8080 || c.DatabaseURL != "frontdesk.db" ||
 		c.DefaultLocale != "en" || c.OperatorLocale != "en" || c.NewSenderAfter != 14*24*time.Hour ||
 		c.ReceiveMode != "webhook" || c.ProfileRefresh != 24*time.Hour || c.MemoryLimit != 32<<20 ||
-		c.KeepFinished != 7*24*time.Hour {
+		c.KeepFinished != 7*24*time.Hour || c.InboxInMemory != 4096 {
 		t.Errorf("defaults = %+v", c)
 	}
 }
@@ -52,6 +52,7 @@ func TestConfigErrorsNameTheVariable(t *testing.T) {
 		{"bad url", map[string]string{"GREEN_API_URL": "7105.api.greenapi.com"}, nil, []string{"GREEN_API_URL"}},
 		{"bad log level", map[string]string{"LOG_LEVEL": "loud"}, nil, []string{"LOG_LEVEL"}},
 		{"retention too short", map[string]string{"KEEP_NOTIFICATIONS": "2h"}, nil, []string{"KEEP_NOTIFICATIONS: 2h0m0s is too short", "0 keeps them forever"}},
+		{"inbox in memory", map[string]string{"INBOX_IN_MEMORY": "8"}, nil, []string{`INBOX_IN_MEMORY: "8": expected a number of notifications, at least 16`}},
 		{"memory limit unit", map[string]string{"GOMEMLIMIT": "64M"}, nil, []string{`GOMEMLIMIT: "64M": expected a size such as 32MiB`}},
 		{"memory limit too small", map[string]string{"GOMEMLIMIT": "4MiB"}, nil, []string{`GOMEMLIMIT: "4MiB" is too small`}},
 		{"postgres", map[string]string{"DATABASE_URL": "postgres://x"}, nil, []string{"DATABASE_URL", "not supported yet"}},

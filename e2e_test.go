@@ -497,3 +497,65 @@ func TestSlowClientsCannotExhaustTheServer(t *testing.T) {
 		t.Errorf("a slow client was dropped after %v; want the 5 s header timeout", d)
 	}
 }
+
+// TestEndToEndBacklogPastMemorySurvivesAKill builds a backlog several
+// times what the inbox keeps in memory while Green API is down, kills the
+// program, restarts it, brings Green API back, and checks that every new
+// sender is greeted exactly once.
+func TestEndToEndBacklogPastMemorySurvivesAKill(t *testing.T) {
+	t.Parallel()
+	fake := greenapitest.New(t)
+	calls := []string{greenapi.MethodGetContactInfo, greenapi.MethodSendMessage, greenapi.MethodGetChatHistory, greenapi.MethodGetStateInstance}
+	for _, m := range calls {
+		fake.FailRandomly(m, 1, greenapitest.Fault{Status: http.StatusBadGateway})
+	}
+	port := freePort(t)
+	db := filepath.Join(t.TempDir(), "fd.db")
+	extra := []string{"INBOX_IN_MEMORY=20", "LOOKUP_TIMEOUT=1s", "LOG_LEVEL=info"}
+	p := start(t, fake, port, db, extra...)
+	const senders, perSender = 60, 3
+	for m := range perSender {
+		for i := range senders {
+			fake.PushIncoming(greenapitest.Incoming{ChatID: fmt.Sprintf("1212666%04d@c.us", i), Text: fmt.Sprint("message ", m)})
+		}
+	}
+	fake.DeliverWebhooks(fmt.Sprintf("http://127.0.0.1:%d/webhook", port), e2eWebhookToken, 50*time.Millisecond, 5*time.Second)
+	if !fake.WaitQueueEmpty(30 * time.Second) {
+		t.Fatalf("Green API still holds %d notifications", fake.QueueLen())
+	}
+	if !strings.Contains(p.logs.String(), "inbox over its memory budget") {
+		t.Errorf("%d notifications waiting and the inbox did not spill past 20", senders*perSender)
+	}
+	p.kill()
+	if n := unfinishedIn(t, db); n != senders*perSender {
+		t.Errorf("%d unfinished after the kill, want all %d", n, senders*perSender)
+	}
+
+	for _, m := range calls {
+		fake.FailRandomly(m, 0)
+	}
+	p = start(t, fake, port, db, extra...)
+	waitFor(t, "the inbox to drain", 60*time.Second, func() bool { return unfinishedIn(t, db) == 0 })
+	for i := range senders {
+		chat := fmt.Sprintf("1212666%04d@c.us", i)
+		if n := len(fake.Sent(chat)); n != 1 {
+			t.Errorf("%s greeted %d times, want once", chat, n)
+		}
+	}
+	p.stop(t)
+}
+
+// unfinishedIn counts the notifications of db not processed yet.
+func unfinishedIn(t *testing.T, db string) int {
+	t.Helper()
+	conn, err := sql.Open("sqlite", db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	var n int
+	if err := conn.QueryRow(`SELECT count(*) FROM notifications WHERE finished_at IS NULL`).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}

@@ -128,7 +128,7 @@ func serve(ctx context.Context, getenv func(string) string, stderr io.Writer) er
 		NewSenderAfter: cfg.NewSenderAfter, ProfileRefresh: cfg.ProfileRefresh, LookupTimeout: cfg.LookupTimeout,
 		OperatorChatID: cfg.OperatorChatID, OperatorLocale: cfg.OperatorLocale,
 	}, log, metrics)
-	pool = bot.NewPool(store, b.Handle, bot.PoolConfig{}, log, metrics)
+	pool = bot.NewPool(store, b.Handle, bot.PoolConfig{MaxQueued: cfg.InboxInMemory}, log, metrics)
 	if err := pool.Start(ctx); err != nil {
 		return err
 	}
