@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -115,8 +116,10 @@ func loadConfig(getenv func(string) string) (config, error) {
 	default:
 		bad("RECEIVE_MODE", "%q: expected webhook or poll", c.ReceiveMode)
 	}
-	if strings.HasPrefix(c.DatabaseURL, "postgres://") || strings.HasPrefix(c.DatabaseURL, "postgresql://") {
-		bad("DATABASE_URL", "PostgreSQL is not supported yet; use a SQLite file path such as frontdesk.db")
+	if isPostgres(c.DatabaseURL) {
+		if _, err := url.Parse(c.DatabaseURL); err != nil {
+			bad("DATABASE_URL", "not a URL; expected postgres://user:password@host:5432/database or a SQLite file path such as frontdesk.db")
+		}
 	}
 	if c.LookupTimeout == 0 {
 		c.LookupTimeout = 30 * time.Second

@@ -55,7 +55,7 @@ func TestConfigErrorsNameTheVariable(t *testing.T) {
 		{"inbox in memory", map[string]string{"INBOX_IN_MEMORY": "8"}, nil, []string{`INBOX_IN_MEMORY: "8": expected a number of notifications, at least 16`}},
 		{"memory limit unit", map[string]string{"GOMEMLIMIT": "64M"}, nil, []string{`GOMEMLIMIT: "64M": expected a size such as 32MiB`}},
 		{"memory limit too small", map[string]string{"GOMEMLIMIT": "4MiB"}, nil, []string{`GOMEMLIMIT: "4MiB" is too small`}},
-		{"postgres", map[string]string{"DATABASE_URL": "postgres://x"}, nil, []string{"DATABASE_URL", "not supported yet"}},
+		{"postgres", map[string]string{"DATABASE_URL": "postgres://fd:%zz@db/frontdesk"}, nil, []string{"DATABASE_URL: not a URL; expected postgres://"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -137,6 +137,19 @@ func FuzzParseMemoryLimit(f *testing.F) {
 			t.Fatalf("%q = %d, logged as %q, read back as %d, %v", s, n, memoryLimitText(n), back, err)
 		}
 	})
+}
+
+func TestDatabaseURLPasswordIsRedacted(t *testing.T) {
+	t.Parallel()
+	for in, want := range map[string]string{
+		"frontdesk.db": "frontdesk.db",
+		"postgres://fd:hunter2@db:5432/frontdesk?sslmode=require": "postgres://fd:xxxxx@db:5432/frontdesk?sslmode=require",
+		"postgresql://fd@db/frontdesk":                            "postgresql://fd@db/frontdesk",
+	} {
+		if got := redactURL(in); got != want {
+			t.Errorf("redactURL(%q) = %q, want %q", in, got, want)
+		}
+	}
 }
 
 func TestConfigPollModeNeedsNoWebhookToken(t *testing.T) {

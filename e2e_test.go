@@ -8,6 +8,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -20,7 +21,12 @@ import (
 	"github.com/frontdesk-bot/frontdesk/greenapi"
 	"github.com/frontdesk-bot/frontdesk/greenapi/greenapitest"
 	"github.com/frontdesk-bot/frontdesk/internal/logtest"
+	"github.com/frontdesk-bot/frontdesk/store/postgres/postgrestest"
 )
+
+// e2eDatabasePassword is the password TestEndToEndOnPostgreSQL puts in
+// DATABASE_URL; no log line may show it.
+const e2eDatabasePassword = "s3cret-db-pw"
 
 // binary is the real program, built once for the end-to-end tests.
 var binary string
@@ -36,7 +42,7 @@ func TestMain(m *testing.M) {
 		fmt.Fprintf(os.Stderr, "building frontdesk: %v\n%s", err, out)
 		os.Exit(1)
 	}
-	code := logtest.Main(m, greenapitest.DefaultToken, e2eWebhookToken, validEnv()["WEBHOOK_TOKEN"], "wrong-token-value")
+	code := logtest.Main(m, greenapitest.DefaultToken, e2eWebhookToken, validEnv()["WEBHOOK_TOKEN"], "wrong-token-value", e2eDatabasePassword)
 	os.RemoveAll(dir)
 	os.Exit(code)
 }
@@ -558,4 +564,60 @@ func unfinishedIn(t *testing.T, db string) int {
 		t.Fatal(err)
 	}
 	return n
+}
+
+// TestEndToEndOnPostgreSQL runs the program on PostgreSQL: greetings go
+// out once, a restart keeps what was stored, and the password in
+// DATABASE_URL never reaches the log.
+func TestEndToEndOnPostgreSQL(t *testing.T) {
+	t.Parallel()
+	u, err := url.Parse(postgrestest.SchemaURL(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	password := e2eDatabasePassword
+	if _, has := u.User.Password(); !has { // the local server trusts loopback: any password will do
+		u.User = url.UserPassword(u.User.Username(), password)
+	}
+	db := u.String()
+	fake := greenapitest.New(t)
+	port := freePort(t)
+	p := start(t, fake, port, db, "LOG_LEVEL=debug")
+	fake.DeliverWebhooks(fmt.Sprintf("http://127.0.0.1:%d/webhook", port), e2eWebhookToken, 50*time.Millisecond, 5*time.Second)
+	const senders = 5
+	for i := range senders {
+		fake.PushIncoming(greenapitest.Incoming{ChatID: fmt.Sprintf("1212777%04d@c.us", i), Text: "hello"})
+		fake.PushIncoming(greenapitest.Incoming{ChatID: fmt.Sprintf("1212777%04d@c.us", i), Text: "anyone?"})
+	}
+	for i := range senders {
+		fake.WaitSent(fmt.Sprintf("1212777%04d@c.us", i), 1, 15*time.Second)
+	}
+	if !fake.WaitQueueEmpty(10 * time.Second) {
+		t.Fatal("Green API's queue was not drained")
+	}
+	p.kill()
+	logs := p.logs.String()
+
+	p = start(t, fake, port, db, "LOG_LEVEL=debug")
+	for i := range senders {
+		fake.PushIncoming(greenapitest.Incoming{ChatID: fmt.Sprintf("1212777%04d@c.us", i), Text: "me again"})
+	}
+	if !fake.WaitQueueEmpty(10 * time.Second) {
+		t.Fatal("Green API's queue was not drained after the restart")
+	}
+	time.Sleep(300 * time.Millisecond) // let the worker handle what was just stored
+	for i := range senders {
+		chat := fmt.Sprintf("1212777%04d@c.us", i)
+		if n := len(fake.Sent(chat)); n != 1 {
+			t.Errorf("%s greeted %d times, want once", chat, n)
+		}
+	}
+	p.stop(t)
+	logs += p.logs.String()
+	if strings.Contains(logs, password) {
+		t.Error("the database password appears in the log")
+	}
+	if !strings.Contains(logs, `"database":"postgres://`) {
+		t.Errorf("the log does not say which database it uses:\n%s", logs)
+	}
 }

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"runtime/debug"
 	"strconv"
@@ -19,6 +20,7 @@ import (
 	"github.com/frontdesk-bot/frontdesk/greenapi"
 	"github.com/frontdesk-bot/frontdesk/handlers"
 	"github.com/frontdesk-bot/frontdesk/locales"
+	"github.com/frontdesk-bot/frontdesk/store/postgres"
 	"github.com/frontdesk-bot/frontdesk/store/sqlite"
 	"github.com/mattn/go-isatty"
 )
@@ -111,7 +113,7 @@ func serve(ctx context.Context, getenv func(string) string, stderr io.Writer) er
 	if err := checkInstance(ctx, client, instance, log); err != nil {
 		return err
 	}
-	store, err := sqlite.Open(ctx, cfg.DatabaseURL)
+	store, err := openStore(ctx, cfg.DatabaseURL)
 	if err != nil {
 		return fmt.Errorf("DATABASE_URL: %w", err)
 	}
@@ -157,7 +159,7 @@ func serve(ctx context.Context, getenv func(string) string, stderr io.Writer) er
 	// limit is the process's, and the tests run refusals in process.
 	debug.SetMemoryLimit(cfg.MemoryLimit)
 	log.Info("frontdesk listening", "addr", ln.Addr().String(), "mode", cfg.ReceiveMode, "version", version,
-		"database", cfg.DatabaseURL, "locales", catalog.Locales(), "rules", len(rules), "memory_limit", memoryLimitText(cfg.MemoryLimit))
+		"database", redactURL(cfg.DatabaseURL), "locales", catalog.Locales(), "rules", len(rules), "memory_limit", memoryLimitText(cfg.MemoryLimit))
 
 	var background sync.WaitGroup
 	bgCtx, stopBackground := context.WithCancel(ctx)
@@ -202,6 +204,31 @@ func serve(ctx context.Context, getenv func(string) string, stderr io.Writer) er
 		return nil
 	}
 	return err
+}
+
+// openStore opens PostgreSQL for a postgres:// or postgresql:// URL, and
+// otherwise the SQLite file at the path.
+func openStore(ctx context.Context, databaseURL string) (bot.Store, error) {
+	if isPostgres(databaseURL) {
+		return postgres.Open(ctx, databaseURL)
+	}
+	return sqlite.Open(ctx, databaseURL)
+}
+
+func isPostgres(databaseURL string) bool {
+	return strings.HasPrefix(databaseURL, "postgres://") || strings.HasPrefix(databaseURL, "postgresql://")
+}
+
+// redactURL hides the password of a database URL, for the log.
+func redactURL(databaseURL string) string {
+	if !isPostgres(databaseURL) {
+		return databaseURL
+	}
+	u, err := url.Parse(databaseURL)
+	if err != nil {
+		return "postgres://(unparsable URL)"
+	}
+	return u.Redacted()
 }
 
 // checkInstance reads the instance's state at start-up. Wrong credentials

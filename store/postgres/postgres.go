@@ -1,0 +1,270 @@
+// Package postgres is the PostgreSQL implementation of bot.Store, through
+// pgx, for businesses that run Frontdesk beside a database they already
+// back up, or several Frontdesk processes on one database. It passes the
+// same suite as store/sqlite (store/storetest).
+package postgres
+
+import (
+	"context"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"sort"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/frontdesk-bot/frontdesk/bot"
+)
+
+//go:embed migrations/*.sql
+var migrations embed.FS
+
+// migrationLock is the advisory lock key that serializes migrations when
+// several processes start on one database.
+const migrationLock = 0x66726f6e74 // "front"
+
+// DB is a bot.Store on PostgreSQL. Safe for concurrent use.
+type DB struct {
+	pool *pgxpool.Pool
+}
+
+var _ bot.Store = (*DB)(nil)
+
+// Open connects to the database at url (postgres://user:password@host/db,
+// with pgx's options such as pool_max_conns) and applies the migrations.
+func Open(ctx context.Context, url string) (*DB, error) {
+	cfg, err := pgxpool.ParseConfig(url)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: %w", err)
+	}
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: %w", err)
+	}
+	d := &DB{pool: pool}
+	if err := pool.Ping(ctx); err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("postgres: %w", err)
+	}
+	if err := d.migrate(ctx); err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("postgres: %w", err)
+	}
+	return d, nil
+}
+
+// migrate applies the embedded migrations not yet recorded in
+// schema_migrations, in order, in one transaction (PostgreSQL's DDL is
+// transactional) under an advisory lock, so that processes starting
+// together apply each migration once.
+func (d *DB) migrate(ctx context.Context) error {
+	names, err := fs.Glob(migrations, "migrations/*.sql")
+	if err != nil {
+		return err
+	}
+	sort.Strings(names)
+	return pgx.BeginFunc(ctx, d.pool, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, migrationLock); err != nil {
+			return fmt.Errorf("locking for migrations: %w", err)
+		}
+		if _, err := tx.Exec(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY)`); err != nil {
+			return fmt.Errorf("creating schema_migrations: %w", err)
+		}
+		var version int
+		if err := tx.QueryRow(ctx, `SELECT coalesce(max(version), 0) FROM schema_migrations`).Scan(&version); err != nil {
+			return fmt.Errorf("reading the schema version: %w", err)
+		}
+		for i, name := range names {
+			if i < version {
+				continue
+			}
+			script, err := migrations.ReadFile(name)
+			if err != nil {
+				return err
+			}
+			if _, err := tx.Exec(ctx, string(script)); err != nil {
+				return fmt.Errorf("migration %s: %w", name, err)
+			}
+			if _, err := tx.Exec(ctx, `INSERT INTO schema_migrations (version) VALUES ($1)`, i+1); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// Ping implements bot.Store.
+func (d *DB) Ping(ctx context.Context) error { return d.pool.Ping(ctx) }
+
+// Close implements bot.Store.
+func (d *DB) Close() error {
+	d.pool.Close()
+	return nil
+}
+
+// AddNotification implements bot.Store.
+func (d *DB) AddNotification(ctx context.Context, n bot.Notification) (int64, error) {
+	var id int64
+	err := d.pool.QueryRow(ctx, `
+		INSERT INTO notifications (chat_id, id_message, type_webhook, body, received_at)
+		VALUES ($1, $2, $3, $4, $5)
+		ON CONFLICT (chat_id, id_message) DO NOTHING
+		RETURNING id`, n.ChatID, n.IDMessage, n.TypeWebhook, n.Body, n.ReceivedAt).Scan(&id)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return 0, nil // a duplicate
+	}
+	if err != nil {
+		return 0, fmt.Errorf("storing notification: %w", err)
+	}
+	return id, nil
+}
+
+// AddDeadLetter implements bot.Store.
+func (d *DB) AddDeadLetter(ctx context.Context, body []byte, reason string, at time.Time) error {
+	if _, err := d.pool.Exec(ctx, `INSERT INTO dead_letters (body, reason, received_at) VALUES ($1, $2, $3)`, body, reason, at); err != nil {
+		return fmt.Errorf("storing dead letter: %w", err)
+	}
+	return nil
+}
+
+// PendingNotifications implements bot.Store.
+func (d *DB) PendingNotifications(ctx context.Context, after int64, limit int) ([]bot.Notification, error) {
+	rows, err := d.pool.Query(ctx, `
+		SELECT id, chat_id, id_message, type_webhook, received_at
+		FROM notifications WHERE finished_at IS NULL AND id > $1 ORDER BY id LIMIT $2`, after, limit)
+	if err != nil {
+		return nil, fmt.Errorf("listing pending notifications: %w", err)
+	}
+	out, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (bot.Notification, error) {
+		var n bot.Notification
+		err := row.Scan(&n.ID, &n.ChatID, &n.IDMessage, &n.TypeWebhook, &n.ReceivedAt)
+		return n, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("listing pending notifications: %w", err)
+	}
+	return out, nil
+}
+
+// GetNotification implements bot.Store.
+func (d *DB) GetNotification(ctx context.Context, id int64) (bot.Notification, error) {
+	n := bot.Notification{ID: id}
+	err := d.pool.QueryRow(ctx, `
+		SELECT chat_id, id_message, type_webhook, body, received_at, finished_at IS NOT NULL
+		FROM notifications WHERE id = $1`, id).Scan(&n.ChatID, &n.IDMessage, &n.TypeWebhook, &n.Body, &n.ReceivedAt, &n.Finished)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return n, bot.ErrNotFound
+	}
+	return n, err
+}
+
+// FinishNotification implements bot.Store.
+func (d *DB) FinishNotification(ctx context.Context, id int64, at time.Time) error {
+	_, err := d.pool.Exec(ctx, `UPDATE notifications SET finished_at = $1 WHERE id = $2`, at, id)
+	return err
+}
+
+// CountPending implements bot.Store.
+func (d *DB) CountPending(ctx context.Context) (int, error) {
+	var n int
+	err := d.pool.QueryRow(ctx, `SELECT count(*) FROM notifications WHERE finished_at IS NULL`).Scan(&n)
+	return n, err
+}
+
+// PruneNotifications implements bot.Store.
+func (d *DB) PruneNotifications(ctx context.Context, finishedBefore time.Time, limit int) (int, error) {
+	tag, err := d.pool.Exec(ctx, `
+		DELETE FROM notifications WHERE id IN (
+			SELECT id FROM notifications WHERE finished_at < $1 ORDER BY id LIMIT $2)`, finishedBefore, limit)
+	if err != nil {
+		return 0, fmt.Errorf("pruning finished notifications: %w", err)
+	}
+	return int(tag.RowsAffected()), nil
+}
+
+// TouchChat implements bot.Store. The claim is one statement: the row is
+// locked, and every SET expression sees it as it was.
+func (d *DB) TouchChat(ctx context.Context, chatID, idMessage string, at time.Time, incoming bool, newAfter time.Duration) (bool, error) {
+	if !incoming {
+		_, err := d.pool.Exec(ctx, `
+			INSERT INTO chats (chat_id, last_activity_at) VALUES ($1, $2)
+			ON CONFLICT (chat_id) DO UPDATE SET last_activity_at = greatest(chats.last_activity_at, excluded.last_activity_at)`,
+			chatID, at)
+		return false, err
+	}
+	var holder string
+	err := d.pool.QueryRow(ctx, `
+		INSERT INTO chats (chat_id, last_activity_at, first_contact_msg) VALUES ($1, $2, $3)
+		ON CONFLICT (chat_id) DO UPDATE SET
+			first_contact_msg = CASE
+				WHEN $4::bigint > 0 AND chats.last_activity_at < $2 - $4::bigint * interval '1 millisecond'
+				THEN excluded.first_contact_msg
+				ELSE chats.first_contact_msg END,
+			last_activity_at = greatest(chats.last_activity_at, excluded.last_activity_at)
+		RETURNING first_contact_msg`, chatID, at, idMessage, newAfter.Milliseconds()).Scan(&holder)
+	if err != nil {
+		return false, fmt.Errorf("touching chat: %w", err)
+	}
+	return holder == idMessage, nil
+}
+
+// GetProfile implements bot.Store.
+func (d *DB) GetProfile(ctx context.Context, chatID string) (bot.Profile, error) {
+	p := bot.Profile{ChatID: chatID}
+	err := d.pool.QueryRow(ctx, `SELECT info, fetched_at FROM profiles WHERE chat_id = $1`, chatID).Scan(&p.Info, &p.FetchedAt)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return p, bot.ErrNotFound
+	}
+	return p, err
+}
+
+// SaveProfile implements bot.Store.
+func (d *DB) SaveProfile(ctx context.Context, p bot.Profile) error {
+	_, err := d.pool.Exec(ctx, `
+		INSERT INTO profiles (chat_id, info, fetched_at) VALUES ($1, $2, $3)
+		ON CONFLICT (chat_id) DO UPDATE SET info = excluded.info, fetched_at = excluded.fetched_at`,
+		p.ChatID, p.Info, p.FetchedAt)
+	return err
+}
+
+const firstContactColumns = `chat_id, id_message, step, rule, tag, locale, reply, reply_attempted, reply_id,
+	summary, summary_to, summary_attempted, summary_id, degraded, created_at, updated_at`
+
+// GetFirstContact implements bot.Store.
+func (d *DB) GetFirstContact(ctx context.Context, chatID, idMessage string) (bot.FirstContact, error) {
+	var (
+		fc   bot.FirstContact
+		step string
+	)
+	err := d.pool.QueryRow(ctx, `SELECT `+firstContactColumns+` FROM first_contacts WHERE chat_id = $1 AND id_message = $2`,
+		chatID, idMessage,
+	).Scan(&fc.ChatID, &fc.IDMessage, &step, &fc.Rule, &fc.Tag, &fc.Locale, &fc.Reply, &fc.ReplyAttempted, &fc.ReplyID,
+		&fc.Summary, &fc.SummaryTo, &fc.SummaryAttempted, &fc.SummaryID, &fc.Degraded, &fc.CreatedAt, &fc.UpdatedAt)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return fc, bot.ErrNotFound
+	}
+	fc.Step = bot.Step(step)
+	return fc, err
+}
+
+// SaveFirstContact implements bot.Store.
+func (d *DB) SaveFirstContact(ctx context.Context, fc bot.FirstContact) error {
+	_, err := d.pool.Exec(ctx, `
+		INSERT INTO first_contacts (`+firstContactColumns+`)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
+		ON CONFLICT (chat_id, id_message) DO UPDATE SET
+			step = excluded.step, rule = excluded.rule, tag = excluded.tag, locale = excluded.locale,
+			reply = excluded.reply, reply_attempted = excluded.reply_attempted, reply_id = excluded.reply_id,
+			summary = excluded.summary, summary_to = excluded.summary_to,
+			summary_attempted = excluded.summary_attempted, summary_id = excluded.summary_id,
+			degraded = excluded.degraded, updated_at = excluded.updated_at`,
+		fc.ChatID, fc.IDMessage, string(fc.Step), fc.Rule, fc.Tag, fc.Locale, fc.Reply, fc.ReplyAttempted, fc.ReplyID,
+		fc.Summary, fc.SummaryTo, fc.SummaryAttempted, fc.SummaryID, fc.Degraded, fc.CreatedAt, fc.UpdatedAt)
+	if err != nil {
+		return fmt.Errorf("saving first contact: %w", err)
+	}
+	return nil
+}
