@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"context"
 	"database/sql"
 	"encoding/json"
 	"fmt"
@@ -17,6 +18,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/jackc/pgx/v5"
 
 	"github.com/frontdesk-bot/frontdesk/greenapi"
 	"github.com/frontdesk-bot/frontdesk/greenapi/greenapitest"
@@ -533,7 +536,7 @@ func TestEndToEndBacklogPastMemorySurvivesAKill(t *testing.T) {
 		t.Errorf("%d notifications waiting and the inbox did not spill past 20", senders*perSender)
 	}
 	p.kill()
-	if n := unfinishedIn(t, db); n != senders*perSender {
+	if n := unfinished(t, db); n != senders*perSender {
 		t.Errorf("%d unfinished after the kill, want all %d", n, senders*perSender)
 	}
 
@@ -541,7 +544,7 @@ func TestEndToEndBacklogPastMemorySurvivesAKill(t *testing.T) {
 		fake.FailRandomly(m, 0)
 	}
 	p = start(t, fake, port, db, extra...)
-	waitFor(t, "the inbox to drain", 60*time.Second, func() bool { return unfinishedIn(t, db) == 0 })
+	waitFor(t, "the inbox to drain", 60*time.Second, func() bool { return unfinished(t, db) == 0 })
 	for i := range senders {
 		chat := fmt.Sprintf("1212666%04d@c.us", i)
 		if n := len(fake.Sent(chat)); n != 1 {
@@ -551,19 +554,48 @@ func TestEndToEndBacklogPastMemorySurvivesAKill(t *testing.T) {
 	p.stop(t)
 }
 
-// unfinishedIn counts the notifications of db not processed yet.
-func unfinishedIn(t *testing.T, db string) int {
+// unfinished counts the notifications of db not processed yet.
+func unfinished(t *testing.T, db string) int {
+	return count(t, db, `SELECT count(*) FROM notifications WHERE finished_at IS NULL`)
+}
+
+// countIncoming counts the incoming messages db ever stored.
+func countIncoming(t *testing.T, db string) int {
+	return count(t, db, `SELECT count(*) FROM notifications WHERE type_webhook = 'incomingMessageReceived'`)
+}
+
+// count runs a count query on db: a SQLite file or a PostgreSQL URL.
+func count(t *testing.T, db, q string) int {
 	t.Helper()
+	ctx := context.Background()
+	var n int
+	if isPostgres(db) {
+		conn, err := pgx.Connect(ctx, db)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer conn.Close(ctx)
+		if err := conn.QueryRow(ctx, q).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
 	conn, err := sql.Open("sqlite", db)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer conn.Close()
-	var n int
-	if err := conn.QueryRow(`SELECT count(*) FROM notifications WHERE finished_at IS NULL`).Scan(&n); err != nil {
+	if err := conn.QueryRowContext(ctx, q).Scan(&n); err != nil {
 		t.Fatal(err)
 	}
 	return n
+}
+
+func storeName(db string) string {
+	if isPostgres(db) {
+		return "postgres"
+	}
+	return "sqlite"
 }
 
 // TestEndToEndOnPostgreSQL runs the program on PostgreSQL: greetings go

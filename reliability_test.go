@@ -9,8 +9,6 @@
 package main
 
 import (
-	"context"
-	"database/sql"
 	"errors"
 	"fmt"
 	"io"
@@ -26,13 +24,25 @@ import (
 	"time"
 
 	"github.com/frontdesk-bot/frontdesk/greenapi/greenapitest"
+	"github.com/frontdesk-bot/frontdesk/store/postgres/postgrestest"
 )
 
 func TestReliabilityRepeatedKills(t *testing.T) {
+	for _, store := range []string{"sqlite", "postgres"} {
+		t.Run(store, func(t *testing.T) {
+			db := filepath.Join(t.TempDir(), "fd.db")
+			if store == "postgres" {
+				db = postgrestest.SchemaURL(t)
+			}
+			repeatedKills(t, db)
+		})
+	}
+}
+
+func repeatedKills(t *testing.T, db string) {
 	const kills = 20
 	fake := greenapitest.New(t)
 	port := freePort(t)
-	db := filepath.Join(t.TempDir(), "fd.db")
 	extra := []string{"LOOKUP_TIMEOUT=2s", "LOG_LEVEL=info"}
 	p := start(t, fake, port, db, extra...)
 	fake.DeliverWebhooks(fmt.Sprintf("http://127.0.0.1:%d/webhook", port), e2eWebhookToken, 50*time.Millisecond, 5*time.Second)
@@ -101,8 +111,8 @@ func TestReliabilityRepeatedKills(t *testing.T) {
 		}
 		return true
 	})
-	t.Logf("RELIABILITY kills: %d SIGKILLs over %v of steady traffic; %d notifications sent by Green API, %d stored, %d lost; %d senders, %d never greeted, %d greeted twice; drained %v after traffic stopped",
-		kills, drainStart.Sub(began).Round(time.Second), pushed.Load(), stored, lost, senders, missing, dup, drained.Round(time.Millisecond))
+	t.Logf("RELIABILITY kills (%s): %d SIGKILLs over %v of steady traffic; %d notifications sent by Green API, %d stored, %d lost; %d senders, %d never greeted, %d greeted twice; drained %v after traffic stopped",
+		storeName(db), kills, drainStart.Sub(began).Round(time.Second), pushed.Load(), stored, lost, senders, missing, dup, drained.Round(time.Millisecond))
 	if lost != 0 || missing != 0 {
 		t.Errorf("lost %d notifications, %d senders never greeted", lost, missing)
 	}
@@ -296,26 +306,4 @@ func fill(t *testing.T, path string) {
 			return
 		}
 	}
-}
-
-func unfinished(t *testing.T, db string) int {
-	return query(t, db, `SELECT count(*) FROM notifications WHERE finished_at IS NULL`)
-}
-
-func countIncoming(t *testing.T, db string) int {
-	return query(t, db, `SELECT count(*) FROM notifications WHERE type_webhook = 'incomingMessageReceived'`)
-}
-
-func query(t *testing.T, db, q string) int {
-	t.Helper()
-	conn, err := sql.Open("sqlite", db)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	var n int
-	if err := conn.QueryRowContext(context.Background(), q).Scan(&n); err != nil {
-		t.Fatal(err)
-	}
-	return n
 }
