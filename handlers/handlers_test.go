@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -28,6 +29,37 @@ func (f *fakeInbox) Accept(_ context.Context, body []byte) (bot.Outcome, error) 
 	}
 	f.bodies = append(f.bodies, string(body))
 	return bot.Stored, nil
+}
+
+// panickingInbox is an inbox with a bug.
+type panickingInbox struct{}
+
+func (panickingInbox) Accept(context.Context, []byte) (bot.Outcome, error) {
+	panic("inbox bug: nil map")
+}
+
+func TestAPanicIsAnsweredWith500AndLoggedAsJSON(t *testing.T) {
+	t.Parallel()
+	var logs logtest.Buffer
+	h := handlers.Routes(handlers.Deps{Inbox: panickingInbox{}, WebhookToken: token, Store: pinger{}, Instance: &handlers.Instance{},
+		Metrics: handlers.NewMetrics(), Log: slog.New(slog.NewJSONHandler(io.MultiWriter(&logs, logtest.Writer()), nil))})
+	req := httptest.NewRequest(http.MethodPost, "/webhook", strings.NewReader(`{"typeWebhook":"incomingMessageReceived"}`))
+	req.Header.Set("Authorization", "Bearer "+token)
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	if rec.Code != http.StatusInternalServerError {
+		t.Errorf("status %d after a panic, want 500 (so Green API sends the notification again)", rec.Code)
+	}
+	line := logs.String()
+	if !strings.Contains(line, `"level":"ERROR","msg":"panic while serving a request","method":"POST","path":"/webhook","panic":"inbox bug: nil map"`) {
+		t.Errorf("the panic was not logged as a JSON line:\n%s", line)
+	}
+	// The server goes on serving.
+	rec = httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/healthz", nil))
+	if rec.Code != http.StatusOK {
+		t.Errorf("/healthz after a panic = %d", rec.Code)
+	}
 }
 
 type pinger struct{ err error }

@@ -4,7 +4,11 @@ package handlers
 
 import (
 	"context"
+	"fmt"
+	"io"
 	"log/slog"
+	"net/http"
+	"runtime/debug"
 	"time"
 
 	"github.com/frontdesk-bot/frontdesk/bot"
@@ -30,11 +34,14 @@ type Deps struct {
 	Log          *slog.Logger
 }
 
+// gin's debug mode prints every route and warnings on stdout; the service
+// logs through slog only.
+func init() { gin.SetMode(gin.ReleaseMode) }
+
 // Routes returns the service's router with every route.
 func Routes(d Deps) *gin.Engine {
-	gin.SetMode(gin.ReleaseMode)
 	r := gin.New()
-	r.Use(gin.Recovery(), accessLog(d.Log))
+	r.Use(recovery(d.Log), accessLog(d.Log))
 	if d.WebhookToken != "" {
 		r.POST("/webhook", webhook(d.Inbox, d.WebhookToken, d.Metrics, d.Log))
 	}
@@ -42,6 +49,18 @@ func Routes(d Deps) *gin.Engine {
 	r.GET("/readyz", readyz(d.Store, d.Instance))
 	r.GET("/metrics", gin.WrapH(d.Metrics.Handler()))
 	return r
+}
+
+// recovery answers 500 to a request whose handler panicked and logs the
+// panic through slog (JSON, secrets masked) instead of gin's plain-text
+// dump on stderr. A webhook that panicked is not acknowledged, so Green API
+// sends it again.
+func recovery(log *slog.Logger) gin.HandlerFunc {
+	return gin.CustomRecoveryWithWriter(io.Discard, func(c *gin.Context, err any) {
+		log.Error("panic while serving a request", "method", c.Request.Method, "path", c.FullPath(),
+			"panic", fmt.Sprint(err), "stack", string(debug.Stack()))
+		c.AbortWithStatus(http.StatusInternalServerError)
+	})
 }
 
 // accessLog writes one line per request at debug level. Paths carry no
