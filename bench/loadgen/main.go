@@ -52,6 +52,7 @@ type config struct {
 	burst       float64
 	backlog     int
 	backlogOnly bool
+	postgres    string
 	keep        bool
 	env         envList
 }
@@ -92,6 +93,7 @@ func main() {
 	flag.Float64Var(&c.burst, "burst", 5, "new senders a second added in the second fixed-rate phase")
 	flag.IntVar(&c.backlog, "backlog", 10000, "new senders left waiting in the inbox for the memory phase")
 	flag.BoolVar(&c.backlogOnly, "backlog-only", false, "run only the backlog (memory) phase")
+	flag.StringVar(&c.postgres, "postgres", "", "run Frontdesk on this PostgreSQL server (postgres://…), each server in a schema of its own, instead of SQLite")
 	flag.BoolVar(&c.keep, "keep", false, "keep the working directory (databases, server logs) and print its path")
 	flag.Var(&c.env, "env", "NAME=value added to the servers' environment (repeatable), e.g. GOMEMLIMIT=48MiB")
 	flag.Parse()

@@ -13,6 +13,7 @@ import (
 	"sync"
 	"time"
 
+	_ "github.com/jackc/pgx/v5/stdlib" // the "pgx" driver, for -postgres
 	_ "modernc.org/sqlite"
 
 	"github.com/frontdesk-bot/frontdesk/greenapi"
@@ -49,7 +50,7 @@ func run(ctx context.Context, c config) error {
 	if c.backlogOnly {
 		return backlogPhase(ctx, c, dir, t, fake)
 	}
-	fd, db, err := startFrontdesk(c.binary, dir, fake, frontdeskOptions{name: "main", lookupTimeout: 30 * time.Second, env: c.env})
+	fd, db, err := startFrontdesk(c.binary, dir, fake, frontdeskOptions{name: "main", lookupTimeout: 30 * time.Second, env: c.env, postgres: c.postgres})
 	if err != nil {
 		return err
 	}
@@ -203,7 +204,7 @@ func run(ctx context.Context, c config) error {
 }
 
 func backlogPhase(ctx context.Context, c config, dir string, t *templates, fake *greenapitest.Server) error {
-	fd, _, err := startFrontdesk(c.binary, dir, fake, frontdeskOptions{name: "backlog", lookupTimeout: 30 * time.Second, env: c.env})
+	fd, _, err := startFrontdesk(c.binary, dir, fake, frontdeskOptions{name: "backlog", lookupTimeout: 30 * time.Second, env: c.env, postgres: c.postgres})
 	if err != nil {
 		return err
 	}
@@ -333,9 +334,19 @@ func waitDrained(ctx context.Context, p *process, timeout time.Duration) error {
 	}
 }
 
+func isPostgres(db string) bool { return strings.HasPrefix(db, "postgres://") }
+
+// openDB opens the database a Frontdesk server uses, to read its figures.
+func openDB(db string) (*sql.DB, error) {
+	if isPostgres(db) {
+		return sql.Open("pgx", plainConnURL(db))
+	}
+	return sql.Open("sqlite", db)
+}
+
 // maxID returns the highest notification id stored so far.
 func maxID(db string) (int64, error) {
-	conn, err := sql.Open("sqlite", db)
+	conn, err := openDB(db)
 	if err != nil {
 		return 0, err
 	}
@@ -348,12 +359,17 @@ func maxID(db string) (int64, error) {
 // processingTimes returns, for the incoming messages of known chats stored
 // after id after, the time from storing to finishing.
 func processingTimes(db string, after int64, exclude []string) ([]time.Duration, error) {
-	conn, err := sql.Open("sqlite", db)
+	conn, err := openDB(db)
 	if err != nil {
 		return nil, err
 	}
 	defer conn.Close()
-	rows, err := conn.Query(`SELECT chat_id, received_at, finished_at FROM notifications WHERE id > ? AND type_webhook = 'incomingMessageReceived'`, after)
+	q := `SELECT chat_id, received_at, finished_at FROM notifications WHERE id > ? AND type_webhook = 'incomingMessageReceived'`
+	if isPostgres(db) { // timestamps there, Unix milliseconds in SQLite
+		q = `SELECT chat_id, (extract(epoch FROM received_at) * 1000)::bigint, (extract(epoch FROM finished_at) * 1000)::bigint
+			FROM notifications WHERE id > $1 AND type_webhook = 'incomingMessageReceived'`
+	}
+	rows, err := conn.Query(q, after)
 	if err != nil {
 		return nil, err
 	}

@@ -6,8 +6,10 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -18,6 +20,7 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
+	"github.com/jackc/pgx/v5"
 
 	"github.com/frontdesk-bot/frontdesk/greenapi/greenapitest"
 )
@@ -44,9 +47,10 @@ func serveCeiling() error {
 
 // process is a server the load tool started: Frontdesk or the ceiling.
 type process struct {
-	cmd  *exec.Cmd
-	url  string
-	logs string // file with what it wrote to stderr
+	cmd     *exec.Cmd
+	url     string
+	logs    string // file with what it wrote to stderr
+	cleanup func() // after it stopped; may be nil
 }
 
 // startCeiling starts the load tool itself as the ceiling server.
@@ -82,16 +86,24 @@ type frontdeskOptions struct {
 	name          string
 	lookupTimeout time.Duration
 	env           []string
+	postgres      string // a server URL: a new schema there instead of a SQLite file
 }
 
-// startFrontdesk runs the Frontdesk binary on a fresh SQLite file against
-// the fake Green API and waits until it is ready.
+// startFrontdesk runs the Frontdesk binary on a fresh SQLite file (or a
+// fresh PostgreSQL schema) against the fake Green API and waits until it
+// is ready.
 func startFrontdesk(binary, dir string, fake *greenapitest.Server, o frontdeskOptions) (*process, string, error) {
 	port, err := freePort()
 	if err != nil {
 		return nil, "", err
 	}
 	db := filepath.Join(dir, o.name+".db")
+	var dropSchema func()
+	if o.postgres != "" {
+		if db, dropSchema, err = newSchema(o.postgres, o.name); err != nil {
+			return nil, "", err
+		}
+	}
 	cmd := exec.Command(binary)
 	cmd.Dir = dir
 	cmd.Env = []string{
@@ -108,7 +120,7 @@ func startFrontdesk(binary, dir string, fake *greenapitest.Server, o frontdeskOp
 		"SHUTDOWN_TIMEOUT=2s",
 	}
 	cmd.Env = append(cmd.Env, o.env...)
-	p := &process{cmd: cmd, url: fmt.Sprintf("http://127.0.0.1:%d", port), logs: filepath.Join(dir, o.name+".log")}
+	p := &process{cmd: cmd, url: fmt.Sprintf("http://127.0.0.1:%d", port), logs: filepath.Join(dir, o.name+".log"), cleanup: dropSchema}
 	if cmd.Stderr, err = os.Create(p.logs); err != nil {
 		return nil, "", err
 	}
@@ -144,6 +156,56 @@ func (p *process) stop() {
 		_ = p.cmd.Process.Kill()
 		<-done
 	}
+	if p.cleanup != nil {
+		p.cleanup()
+	}
+}
+
+// plainConnURL is a PostgreSQL URL without pgxpool's own parameters
+// (pool_max_conns…), which a single connection would send to the server.
+func plainConnURL(db string) string {
+	u, err := url.Parse(db)
+	if err != nil {
+		return db
+	}
+	q := u.Query()
+	for k := range q {
+		if strings.HasPrefix(k, "pool_") {
+			q.Del(k)
+		}
+	}
+	u.RawQuery = q.Encode()
+	return u.String()
+}
+
+// newSchema creates an empty schema on the PostgreSQL server at server and
+// returns a URL that uses it, and a function that drops it.
+func newSchema(server, name string) (string, func(), error) {
+	ctx := context.Background()
+	u, err := url.Parse(server)
+	if err != nil {
+		return "", nil, fmt.Errorf("-postgres: %w", err)
+	}
+	admin := plainConnURL(server)
+	conn, err := pgx.Connect(ctx, admin)
+	if err != nil {
+		return "", nil, fmt.Errorf("-postgres: %w", err)
+	}
+	defer conn.Close(ctx)
+	schema := fmt.Sprintf("loadgen_%s_%x", name, rand.Uint32())
+	if _, err := conn.Exec(ctx, "CREATE SCHEMA "+schema); err != nil {
+		return "", nil, fmt.Errorf("-postgres: %w", err)
+	}
+	q := u.Query()
+	q.Set("search_path", schema)
+	u.RawQuery = q.Encode()
+	drop := func() {
+		if conn, err := pgx.Connect(ctx, admin); err == nil {
+			_, _ = conn.Exec(ctx, "DROP SCHEMA "+schema+" CASCADE")
+			conn.Close(ctx)
+		}
+	}
+	return u.String(), drop, nil
 }
 
 // memory returns the process's resident set now and its peak, in bytes,
