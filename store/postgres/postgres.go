@@ -28,7 +28,8 @@ const migrationLock = 0x66726f6e74 // "front"
 
 // DB is a bot.Store on PostgreSQL. Safe for concurrent use.
 type DB struct {
-	pool *pgxpool.Pool
+	pool *pgxpool.Pool // reads, and the writer's transactions
+	wr   *writer
 }
 
 var _ bot.Store = (*DB)(nil)
@@ -44,13 +45,13 @@ func Open(ctx context.Context, url string) (*DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("postgres: %w", err)
 	}
-	d := &DB{pool: pool}
+	d := &DB{pool: pool, wr: newWriter(pool)}
 	if err := pool.Ping(ctx); err != nil {
-		pool.Close()
+		d.Close()
 		return nil, fmt.Errorf("postgres: %w", err)
 	}
 	if err := d.migrate(ctx); err != nil {
-		pool.Close()
+		d.Close()
 		return nil, fmt.Errorf("postgres: %w", err)
 	}
 	return d, nil
@@ -99,8 +100,10 @@ func (d *DB) migrate(ctx context.Context) error {
 // Ping implements bot.Store.
 func (d *DB) Ping(ctx context.Context) error { return d.pool.Ping(ctx) }
 
-// Close implements bot.Store.
+// Close implements bot.Store: it waits for the writes in progress. Calls
+// after the first do nothing.
 func (d *DB) Close() error {
+	d.wr.close()
 	d.pool.Close()
 	return nil
 }
@@ -108,14 +111,20 @@ func (d *DB) Close() error {
 // AddNotification implements bot.Store.
 func (d *DB) AddNotification(ctx context.Context, n bot.Notification) (int64, error) {
 	var id int64
-	err := d.pool.QueryRow(ctx, `
-		INSERT INTO notifications (chat_id, id_message, type_webhook, body, received_at)
-		VALUES ($1, $2, $3, $4, $5)
-		ON CONFLICT (chat_id, id_message) DO NOTHING
-		RETURNING id`, n.ChatID, n.IDMessage, n.TypeWebhook, n.Body, n.ReceivedAt).Scan(&id)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return 0, nil // a duplicate
-	}
+	err := d.wr.do(ctx, func(b *pgx.Batch) {
+		b.Queue(`
+			INSERT INTO notifications (chat_id, id_message, type_webhook, body, received_at)
+			VALUES ($1, $2, $3, $4, $5)
+			ON CONFLICT (chat_id, id_message) DO NOTHING
+			RETURNING id`, n.ChatID, n.IDMessage, n.TypeWebhook, n.Body, n.ReceivedAt,
+		).QueryRow(func(row pgx.Row) error {
+			id = 0
+			if err := row.Scan(&id); !errors.Is(err, pgx.ErrNoRows) { // no row: a duplicate
+				return err
+			}
+			return nil
+		})
+	})
 	if err != nil {
 		return 0, fmt.Errorf("storing notification: %w", err)
 	}
@@ -124,7 +133,7 @@ func (d *DB) AddNotification(ctx context.Context, n bot.Notification) (int64, er
 
 // AddDeadLetter implements bot.Store.
 func (d *DB) AddDeadLetter(ctx context.Context, body []byte, reason string, at time.Time) error {
-	if _, err := d.pool.Exec(ctx, `INSERT INTO dead_letters (body, reason, received_at) VALUES ($1, $2, $3)`, body, reason, at); err != nil {
+	if err := d.wr.exec(ctx, `INSERT INTO dead_letters (body, reason, received_at) VALUES ($1, $2, $3)`, body, reason, at); err != nil {
 		return fmt.Errorf("storing dead letter: %w", err)
 	}
 	return nil
@@ -163,8 +172,7 @@ func (d *DB) GetNotification(ctx context.Context, id int64) (bot.Notification, e
 
 // FinishNotification implements bot.Store.
 func (d *DB) FinishNotification(ctx context.Context, id int64, at time.Time) error {
-	_, err := d.pool.Exec(ctx, `UPDATE notifications SET finished_at = $1 WHERE id = $2`, at, id)
-	return err
+	return d.wr.exec(ctx, `UPDATE notifications SET finished_at = $1 WHERE id = $2`, at, id)
 }
 
 // CountPending implements bot.Store.
@@ -189,22 +197,24 @@ func (d *DB) PruneNotifications(ctx context.Context, finishedBefore time.Time, l
 // locked, and every SET expression sees it as it was.
 func (d *DB) TouchChat(ctx context.Context, chatID, idMessage string, at time.Time, incoming bool, newAfter time.Duration) (bool, error) {
 	if !incoming {
-		_, err := d.pool.Exec(ctx, `
+		return false, d.wr.exec(ctx, `
 			INSERT INTO chats (chat_id, last_activity_at) VALUES ($1, $2)
 			ON CONFLICT (chat_id) DO UPDATE SET last_activity_at = greatest(chats.last_activity_at, excluded.last_activity_at)`,
 			chatID, at)
-		return false, err
 	}
 	var holder string
-	err := d.pool.QueryRow(ctx, `
-		INSERT INTO chats (chat_id, last_activity_at, first_contact_msg) VALUES ($1, $2, $3)
-		ON CONFLICT (chat_id) DO UPDATE SET
-			first_contact_msg = CASE
-				WHEN $4::bigint > 0 AND chats.last_activity_at < $2 - $4::bigint * interval '1 millisecond'
-				THEN excluded.first_contact_msg
-				ELSE chats.first_contact_msg END,
-			last_activity_at = greatest(chats.last_activity_at, excluded.last_activity_at)
-		RETURNING first_contact_msg`, chatID, at, idMessage, newAfter.Milliseconds()).Scan(&holder)
+	err := d.wr.do(ctx, func(b *pgx.Batch) {
+		b.Queue(`
+			INSERT INTO chats (chat_id, last_activity_at, first_contact_msg) VALUES ($1, $2, $3)
+			ON CONFLICT (chat_id) DO UPDATE SET
+				first_contact_msg = CASE
+					WHEN $4::bigint > 0 AND chats.last_activity_at < $2 - $4::bigint * interval '1 millisecond'
+					THEN excluded.first_contact_msg
+					ELSE chats.first_contact_msg END,
+				last_activity_at = greatest(chats.last_activity_at, excluded.last_activity_at)
+			RETURNING first_contact_msg`, chatID, at, idMessage, newAfter.Milliseconds(),
+		).QueryRow(func(row pgx.Row) error { return row.Scan(&holder) })
+	})
 	if err != nil {
 		return false, fmt.Errorf("touching chat: %w", err)
 	}
@@ -223,11 +233,10 @@ func (d *DB) GetProfile(ctx context.Context, chatID string) (bot.Profile, error)
 
 // SaveProfile implements bot.Store.
 func (d *DB) SaveProfile(ctx context.Context, p bot.Profile) error {
-	_, err := d.pool.Exec(ctx, `
+	return d.wr.exec(ctx, `
 		INSERT INTO profiles (chat_id, info, fetched_at) VALUES ($1, $2, $3)
 		ON CONFLICT (chat_id) DO UPDATE SET info = excluded.info, fetched_at = excluded.fetched_at`,
 		p.ChatID, p.Info, p.FetchedAt)
-	return err
 }
 
 const firstContactColumns = `chat_id, id_message, step, rule, tag, locale, reply, reply_attempted, reply_id,
@@ -252,7 +261,7 @@ func (d *DB) GetFirstContact(ctx context.Context, chatID, idMessage string) (bot
 
 // SaveFirstContact implements bot.Store.
 func (d *DB) SaveFirstContact(ctx context.Context, fc bot.FirstContact) error {
-	_, err := d.pool.Exec(ctx, `
+	err := d.wr.exec(ctx, `
 		INSERT INTO first_contacts (`+firstContactColumns+`)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
 		ON CONFLICT (chat_id, id_message) DO UPDATE SET
