@@ -559,11 +559,6 @@ func unfinished(t *testing.T, db string) int {
 	return count(t, db, `SELECT count(*) FROM notifications WHERE finished_at IS NULL`)
 }
 
-// countIncoming counts the incoming messages db ever stored.
-func countIncoming(t *testing.T, db string) int {
-	return count(t, db, `SELECT count(*) FROM notifications WHERE type_webhook = 'incomingMessageReceived'`)
-}
-
 // count runs a count query on db: a SQLite file or a PostgreSQL URL.
 func count(t *testing.T, db, q string) int {
 	t.Helper()
@@ -589,13 +584,6 @@ func count(t *testing.T, db, q string) int {
 		t.Fatal(err)
 	}
 	return n
-}
-
-func storeName(db string) string {
-	if isPostgres(db) {
-		return "postgres"
-	}
-	return "sqlite"
 }
 
 // TestEndToEndOnPostgreSQL runs the program on PostgreSQL: greetings go

@@ -307,3 +307,15 @@ func fill(t *testing.T, path string) {
 		}
 	}
 }
+
+// countIncoming counts the incoming messages db ever stored.
+func countIncoming(t *testing.T, db string) int {
+	return count(t, db, `SELECT count(*) FROM notifications WHERE type_webhook = 'incomingMessageReceived'`)
+}
+
+func storeName(db string) string {
+	if isPostgres(db) {
+		return "postgres"
+	}
+	return "sqlite"
+}
