@@ -103,7 +103,7 @@ func (d *DB) Ping(ctx context.Context) error { return d.pool.Ping(ctx) }
 // Close implements bot.Store: it waits for the writes in progress. Calls
 // after the first do nothing.
 func (d *DB) Close() error {
-	d.wr.close()
+	d.wr.Close()
 	d.pool.Close()
 	return nil
 }
@@ -111,7 +111,7 @@ func (d *DB) Close() error {
 // AddNotification implements bot.Store.
 func (d *DB) AddNotification(ctx context.Context, n bot.Notification) (int64, error) {
 	var id int64
-	err := d.wr.do(ctx, func(b *pgx.Batch) {
+	err := d.wr.Do(ctx, func(b *pgx.Batch) {
 		b.Queue(`
 			INSERT INTO notifications (chat_id, id_message, type_webhook, body, received_at)
 			VALUES ($1, $2, $3, $4, $5)
@@ -203,7 +203,7 @@ func (d *DB) TouchChat(ctx context.Context, chatID, idMessage string, at time.Ti
 			chatID, at)
 	}
 	var holder string
-	err := d.wr.do(ctx, func(b *pgx.Batch) {
+	err := d.wr.Do(ctx, func(b *pgx.Batch) {
 		b.Queue(`
 			INSERT INTO chats (chat_id, last_activity_at, first_contact_msg) VALUES ($1, $2, $3)
 			ON CONFLICT (chat_id) DO UPDATE SET

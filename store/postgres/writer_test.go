@@ -11,6 +11,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/frontdesk-bot/frontdesk/bot"
+	"github.com/frontdesk-bot/frontdesk/internal/groupcommit"
 	"github.com/frontdesk-bot/frontdesk/store/postgres/postgrestest"
 )
 
@@ -35,7 +36,7 @@ func TestWriterCommitsConcurrentWritesTogether(t *testing.T) {
 	var wg sync.WaitGroup
 	ids := make([]int64, writes)
 	errs := make([]error, writes)
-	before := d.wr.commits.Load()
+	before := d.wr.Commits()
 	for i := range writes {
 		wg.Go(func() { ids[i], errs[i] = d.AddNotification(ctx, note(fmt.Sprint(i%40, "@c.us"), fmt.Sprint(i))) })
 	}
@@ -47,7 +48,7 @@ func TestWriterCommitsConcurrentWritesTogether(t *testing.T) {
 		}
 		seen[ids[i]] = true
 	}
-	commits := d.wr.commits.Load() - before
+	commits := d.wr.Commits() - before
 	if commits >= writes {
 		t.Errorf("%d writes took %d commits: no group commit", writes, commits)
 	}
@@ -71,7 +72,7 @@ func TestWriterFailureStaysWithItsWrite(t *testing.T) {
 	}
 	var bad error
 	wg.Go(func() {
-		bad = d.wr.do(ctx, func(b *pgx.Batch) { b.Queue(`INSERT INTO no_such_table VALUES (1)`) })
+		bad = d.wr.Do(ctx, func(b *pgx.Batch) { b.Queue(`INSERT INTO no_such_table VALUES (1)`) })
 	})
 	wg.Wait()
 	if err := <-slow; err != nil {
@@ -94,7 +95,7 @@ func TestWriterRefusesWritesAfterClose(t *testing.T) {
 	d := openTest(t)
 	d.Close()
 	d.Close() // twice is fine
-	if _, err := d.AddNotification(context.Background(), note("1@c.us", "A")); !errors.Is(err, errClosed) {
-		t.Errorf("a write after Close = %v, want errClosed", err)
+	if _, err := d.AddNotification(context.Background(), note("1@c.us", "A")); !errors.Is(err, groupcommit.ErrClosed) {
+		t.Errorf("a write after Close = %v, want groupcommit.ErrClosed", err)
 	}
 }

@@ -143,7 +143,7 @@ func (d *DB) Ping(ctx context.Context) error {
 	if d.wr.lastFailure() == nil {
 		return nil
 	}
-	err := d.wr.do(ctx, func(tx *sql.Tx) error { return d.wr.exec(tx, qHealth, time.Now().UnixMilli()) })
+	err := d.wr.Do(ctx, func(tx *sql.Tx) error { return d.wr.exec(tx, qHealth, time.Now().UnixMilli()) })
 	if err != nil {
 		return fmt.Errorf("the database cannot be written: %w", err)
 	}
@@ -153,7 +153,7 @@ func (d *DB) Ping(ctx context.Context) error {
 // AddNotification implements bot.Store.
 func (d *DB) AddNotification(ctx context.Context, n bot.Notification) (int64, error) {
 	var id int64
-	err := d.wr.do(ctx, func(tx *sql.Tx) error {
+	err := d.wr.Do(ctx, func(tx *sql.Tx) error {
 		err := d.wr.queryRow(tx, qAddNotification, n.ChatID, n.IDMessage, n.TypeWebhook, n.Body, n.ReceivedAt.UnixMilli()).Scan(&id)
 		if errors.Is(err, sql.ErrNoRows) {
 			id = 0 // a duplicate
@@ -223,7 +223,7 @@ func (d *DB) FinishNotification(ctx context.Context, id int64, at time.Time) err
 // PruneNotifications implements bot.Store.
 func (d *DB) PruneNotifications(ctx context.Context, finishedBefore time.Time, limit int) (int, error) {
 	var n int64
-	err := d.wr.do(ctx, func(tx *sql.Tx) error {
+	err := d.wr.Do(ctx, func(tx *sql.Tx) error {
 		res, err := tx.Exec(qPruneNotifications, finishedBefore.UnixMilli(), limit)
 		if err == nil {
 			n, err = res.RowsAffected()
@@ -264,7 +264,7 @@ func (d *DB) TouchChat(ctx context.Context, chatID, idMessage string, at time.Ti
 		return false, d.exec(ctx, qTouchChat, chatID, at.UnixMilli())
 	}
 	var holder string
-	err := d.wr.do(ctx, func(tx *sql.Tx) error {
+	err := d.wr.Do(ctx, func(tx *sql.Tx) error {
 		return d.wr.queryRow(tx, qClaimChat, chatID, at.UnixMilli(), idMessage, newAfter.Milliseconds()).Scan(&holder)
 	})
 	if err != nil {
@@ -380,5 +380,5 @@ func (d *DB) SaveFirstContact(ctx context.Context, fc bot.FirstContact) error {
 
 // exec runs one write statement through the writer.
 func (d *DB) exec(ctx context.Context, query string, args ...any) error {
-	return d.wr.do(ctx, func(tx *sql.Tx) error { return d.wr.exec(tx, query, args...) })
+	return d.wr.Do(ctx, func(tx *sql.Tx) error { return d.wr.exec(tx, query, args...) })
 }

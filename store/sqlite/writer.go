@@ -5,51 +5,33 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"sync"
 	"sync/atomic"
 
 	"modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
+
+	"github.com/frontdesk-bot/frontdesk/internal/groupcommit"
 )
 
 // maxBatch bounds the writes committed together.
 const maxBatch = 512
 
-// errClosed is returned for a write submitted after Close.
-var errClosed = errors.New("sqlite: database closed")
-
-// writer commits the writes of many goroutines together: every write that
-// arrives while a commit is in flight joins the next transaction, so that
-// one fsync makes a whole batch durable (group commit). A write returns only
-// once its transaction is committed, so a caller never acknowledges what a
-// crash could still take away.
+// writer commits the writes of many goroutines together (group commit,
+// internal/groupcommit): one transaction and one fsync for every write that
+// waited while the previous commit ran.
 type writer struct {
-	db     *sql.DB // one connection, for writes only
-	ops    chan *op
-	closed chan struct{}
-	done   chan struct{}
-	once   sync.Once
-	stmts  map[string]*sql.Stmt // prepared on db's connection
-
-	commits atomic.Int64 // transactions committed, for tests
+	*groupcommit.Committer[func(tx *sql.Tx) error]
+	db    *sql.DB              // one connection, for writes only
+	stmts map[string]*sql.Stmt // prepared on db's connection
 	// failing is the storage error of the last transaction, nil once one
 	// commits: the disk is full, read-only or failing.
 	failing atomic.Pointer[error]
 }
 
-// op is one write: fn runs inside the batch's transaction and may set
-// results that the caller reads once err is received.
-type op struct {
-	ctx  context.Context
-	fn   func(tx *sql.Tx) error
-	done chan error
-}
-
 // newWriter starts a writer on db, a pool of one connection, with queries
 // prepared once, so that SQLite does not parse them again for every write.
 func newWriter(ctx context.Context, db *sql.DB, queries ...string) (*writer, error) {
-	w := &writer{db: db, ops: make(chan *op), closed: make(chan struct{}), done: make(chan struct{}),
-		stmts: make(map[string]*sql.Stmt, len(queries))}
+	w := &writer{db: db, stmts: make(map[string]*sql.Stmt, len(queries))}
 	for _, q := range queries {
 		s, err := db.PrepareContext(ctx, q)
 		if err != nil {
@@ -57,7 +39,7 @@ func newWriter(ctx context.Context, db *sql.DB, queries ...string) (*writer, err
 		}
 		w.stmts[q] = s
 	}
-	go w.loop()
+	w.Committer = groupcommit.New(maxBatch, w.run)
 	return w, nil
 }
 
@@ -81,73 +63,8 @@ func (w *writer) queryRow(tx *sql.Tx, query string, args ...any) *sql.Row {
 	return tx.QueryRow(query, args...)
 }
 
-// do runs fn in a transaction shared with the writes submitted meanwhile,
-// and returns once that transaction is committed (nil) or failed. The
-// caller's context can stop a write that has not started; once it has
-// started, do waits for the commit, so that the result is never unknown.
-func (w *writer) do(ctx context.Context, fn func(tx *sql.Tx) error) error {
-	o := &op{ctx: ctx, fn: fn, done: make(chan error, 1)}
-	select {
-	case w.ops <- o:
-	case <-w.closed:
-		return errClosed
-	case <-ctx.Done():
-		return ctx.Err()
-	}
-	return <-o.done
-}
-
-func (w *writer) loop() {
-	defer close(w.done)
-	for {
-		var first *op
-		select {
-		case first = <-w.ops:
-		case <-w.closed:
-			return
-		}
-		batch := []*op{first}
-	gather:
-		for len(batch) < maxBatch {
-			select {
-			case o := <-w.ops:
-				batch = append(batch, o)
-			default:
-				break gather
-			}
-		}
-		w.commit(batch)
-	}
-}
-
-// commit runs batch in one transaction. When a write fails, the batch is
-// rolled back and each of its writes is tried again in a transaction of its
-// own, so that one bad write never fails the others.
-func (w *writer) commit(batch []*op) {
-	live := batch[:0:0]
-	for _, o := range batch {
-		if err := o.ctx.Err(); err != nil {
-			o.done <- err
-			continue
-		}
-		live = append(live, o)
-	}
-	if len(live) == 0 {
-		return
-	}
-	err := w.run(live)
-	if err == nil || len(live) == 1 {
-		for _, o := range live {
-			o.done <- err
-		}
-		return
-	}
-	for _, o := range live {
-		o.done <- w.run([]*op{o})
-	}
-}
-
-func (w *writer) run(ops []*op) error {
+// run applies fns in one transaction.
+func (w *writer) run(fns []func(tx *sql.Tx) error) error {
 	// The statements run to completion whatever the callers' contexts:
 	// a half-known outcome is worse than a late one.
 	ctx := context.Background()
@@ -157,8 +74,8 @@ func (w *writer) run(ops []*op) error {
 		w.noteFailure(err)
 		return err
 	}
-	for _, o := range ops {
-		if err := o.fn(tx); err != nil {
+	for _, fn := range fns {
+		if err := fn(tx); err != nil {
 			_ = tx.Rollback()
 			w.noteFailure(err)
 			return err
@@ -169,7 +86,6 @@ func (w *writer) run(ops []*op) error {
 		w.noteFailure(err)
 		return err
 	}
-	w.commits.Add(1)
 	w.failing.Store(nil)
 	return nil
 }
@@ -196,10 +112,9 @@ func (w *writer) lastFailure() error {
 }
 
 // close stops the writer after the writes already taken; later writes get
-// errClosed. It may be called more than once.
+// groupcommit.ErrClosed. It may be called more than once.
 func (w *writer) close() {
-	w.once.Do(func() { close(w.closed) })
-	<-w.done
+	w.Close()
 	for _, s := range w.stmts {
 		s.Close()
 	}

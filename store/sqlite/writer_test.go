@@ -30,7 +30,7 @@ func hold(t *testing.T, d *DB, fn func(*sql.Tx) error) (release func() error) {
 	t.Helper()
 	started, proceed, done := make(chan struct{}), make(chan struct{}), make(chan error, 1)
 	go func() {
-		done <- d.wr.do(context.Background(), func(tx *sql.Tx) error {
+		done <- d.wr.Do(context.Background(), func(tx *sql.Tx) error {
 			close(started)
 			<-proceed
 			return fn(tx)
@@ -63,7 +63,7 @@ func TestWriterCommitsConcurrentWritesTogether(t *testing.T) {
 		}()
 	}
 	time.Sleep(200 * time.Millisecond) // every writer is now waiting for the held commit
-	before := d.wr.commits.Load()
+	before := d.wr.Commits()
 	if err := release(); err != nil {
 		t.Fatal(err)
 	}
@@ -78,7 +78,7 @@ func TestWriterCommitsConcurrentWritesTogether(t *testing.T) {
 		t.Fatalf("%d notifications stored, want %d", n, writers)
 	}
 	// The held transaction, then one or two for the hundred writes.
-	if commits := d.wr.commits.Load() - before; commits > 3 {
+	if commits := d.wr.Commits() - before; commits > 3 {
 		t.Errorf("%d writes took %d commits; want them grouped", writers, commits)
 	}
 }
@@ -90,7 +90,7 @@ func TestWriterFailureStaysWithItsWrite(t *testing.T) {
 	results := make(chan error, 3)
 	go func() { _, err := add(d, "1@c.us", "A"); results <- err }()
 	go func() {
-		results <- d.wr.do(context.Background(), func(tx *sql.Tx) error {
+		results <- d.wr.Do(context.Background(), func(tx *sql.Tx) error {
 			if _, err := tx.Exec(`INSERT INTO dead_letters (body, reason, received_at) VALUES ('x', 'half done', 0)`); err != nil {
 				return err
 			}
