@@ -18,6 +18,7 @@ import (
 
 	"github.com/frontdesk-bot/frontdesk/greenapi"
 	"github.com/frontdesk-bot/frontdesk/greenapi/greenapitest"
+	"github.com/frontdesk-bot/frontdesk/store/postgres/postgrestest"
 )
 
 func run(ctx context.Context, c config) error {
@@ -339,7 +340,7 @@ func isPostgres(db string) bool { return strings.HasPrefix(db, "postgres://") }
 // openDB opens the database a Frontdesk server uses, to read its figures.
 func openDB(db string) (*sql.DB, error) {
 	if isPostgres(db) {
-		return sql.Open("pgx", plainConnURL(db))
+		return sql.Open("pgx", postgrestest.PlainURL(db))
 	}
 	return sql.Open("sqlite", db)
 }

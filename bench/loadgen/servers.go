@@ -6,10 +6,8 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"math/rand/v2"
 	"net"
 	"net/http"
-	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -20,9 +18,9 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
-	"github.com/jackc/pgx/v5"
 
 	"github.com/frontdesk-bot/frontdesk/greenapi/greenapitest"
+	"github.com/frontdesk-bot/frontdesk/store/postgres/postgrestest"
 )
 
 // ceilingEnv, when set, makes the load tool serve as the ceiling: a bare gin
@@ -100,8 +98,8 @@ func startFrontdesk(binary, dir string, fake *greenapitest.Server, o frontdeskOp
 	db := filepath.Join(dir, o.name+".db")
 	var dropSchema func()
 	if o.postgres != "" {
-		if db, dropSchema, err = newSchema(o.postgres, o.name); err != nil {
-			return nil, "", err
+		if db, dropSchema, err = postgrestest.NewSchema(context.Background(), o.postgres, "loadgen_"+o.name); err != nil {
+			return nil, "", fmt.Errorf("-postgres: %w", err)
 		}
 	}
 	cmd := exec.Command(binary)
@@ -159,53 +157,6 @@ func (p *process) stop() {
 	if p.cleanup != nil {
 		p.cleanup()
 	}
-}
-
-// plainConnURL is a PostgreSQL URL without pgxpool's own parameters
-// (pool_max_conns…), which a single connection would send to the server.
-func plainConnURL(db string) string {
-	u, err := url.Parse(db)
-	if err != nil {
-		return db
-	}
-	q := u.Query()
-	for k := range q {
-		if strings.HasPrefix(k, "pool_") {
-			q.Del(k)
-		}
-	}
-	u.RawQuery = q.Encode()
-	return u.String()
-}
-
-// newSchema creates an empty schema on the PostgreSQL server at server and
-// returns a URL that uses it, and a function that drops it.
-func newSchema(server, name string) (string, func(), error) {
-	ctx := context.Background()
-	u, err := url.Parse(server)
-	if err != nil {
-		return "", nil, fmt.Errorf("-postgres: %w", err)
-	}
-	admin := plainConnURL(server)
-	conn, err := pgx.Connect(ctx, admin)
-	if err != nil {
-		return "", nil, fmt.Errorf("-postgres: %w", err)
-	}
-	defer conn.Close(ctx)
-	schema := fmt.Sprintf("loadgen_%s_%x", name, rand.Uint32())
-	if _, err := conn.Exec(ctx, "CREATE SCHEMA "+schema); err != nil {
-		return "", nil, fmt.Errorf("-postgres: %w", err)
-	}
-	q := u.Query()
-	q.Set("search_path", schema)
-	u.RawQuery = q.Encode()
-	drop := func() {
-		if conn, err := pgx.Connect(ctx, admin); err == nil {
-			_, _ = conn.Exec(ctx, "DROP SCHEMA "+schema+" CASCADE")
-			conn.Close(ctx)
-		}
-	}
-	return u.String(), drop, nil
 }
 
 // memory returns the process's resident set now and its peak, in bytes,
