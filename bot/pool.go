@@ -497,7 +497,7 @@ func (p *Pool) refill() {
 
 		rows, err := p.store.PendingNotifications(work, after, limit)
 		count := 0
-		if err == nil {
+		if err == nil && len(rows) == limit { // still spilled: count for the depth metric
 			count, err = p.store.CountPending(work)
 		}
 		p.mu.Lock()
