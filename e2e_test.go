@@ -544,13 +544,20 @@ func TestEndToEndBacklogPastMemorySurvivesAKill(t *testing.T) {
 		fake.FailRandomly(m, 0)
 	}
 	p = start(t, fake, port, db, extra...)
+	restarted := time.Now()
 	waitFor(t, "the inbox to drain", 60*time.Second, func() bool { return unfinished(t, db) == 0 })
+	drained := time.Since(restarted)
+	greeted := 0
 	for i := range senders {
 		chat := fmt.Sprintf("1212666%04d@c.us", i)
 		if n := len(fake.Sent(chat)); n != 1 {
 			t.Errorf("%s greeted %d times, want once", chat, n)
+		} else {
+			greeted++
 		}
 	}
+	t.Logf("RELIABILITY backlog past memory: %d notifications stored with INBOX_IN_MEMORY=20, all unfinished after SIGKILL; drained %v after the restart; %d of %d senders greeted once",
+		senders*perSender, drained.Round(time.Millisecond), greeted, senders)
 	p.stop(t)
 }
 
