@@ -109,8 +109,8 @@ func loadConfig(getenv func(string) string) (config, error) {
 	case "webhook":
 		if c.WebhookToken == "" {
 			bad("WEBHOOK_TOKEN", "required in webhook mode: a long random secret; set the same value as webhookUrlToken in the instance's settings (console.green-api.com or the setSettings method)")
-		} else if len(c.WebhookToken) < 16 {
-			bad("WEBHOOK_TOKEN", "too short (%d characters); use at least 16 random characters", len(c.WebhookToken))
+		} else if len(c.WebhookToken) < minSecretLength {
+			bad("WEBHOOK_TOKEN", "too short (%d characters); use at least %d random characters, e.g. the output of: openssl rand -hex 24", len(c.WebhookToken), minSecretLength)
 		}
 	case "poll":
 	default:
@@ -146,6 +146,20 @@ func loadConfig(getenv func(string) string) (config, error) {
 		return c, errors.New("configuration:\n  " + strings.Join(problems, "\n  "))
 	}
 	return c, nil
+}
+
+// minSecretLength is the shortest webhook token accepted: shorter is
+// guessable, and masking it in the logs would garble ordinary words.
+const minSecretLength = 16
+
+// secrets lists the secrets in use, for the log masker: the webhook token
+// only in webhook mode (in poll mode it is never sent nor checked).
+func (c config) secrets() []string {
+	s := []string{c.APIToken}
+	if c.ReceiveMode == "webhook" {
+		s = append(s, c.WebhookToken)
+	}
+	return s
 }
 
 // parseMemoryLimit reads a size the way the Go runtime reads GOMEMLIMIT

@@ -98,7 +98,7 @@ func serve(ctx context.Context, getenv func(string) string, stderr io.Writer) er
 	if err != nil {
 		return err
 	}
-	log := newLogger(stderr, cfg.LogLevel, cfg.APIToken, cfg.WebhookToken)
+	log := newLogger(stderr, cfg.LogLevel, cfg.secrets()...)
 	catalog, rules, err := loadContent(cfg.DefaultLocale, cfg.LocalesDir, cfg.RulesFile)
 	if err != nil {
 		return err
@@ -119,18 +119,17 @@ func serve(ctx context.Context, getenv func(string) string, stderr io.Writer) er
 	}
 	defer store.Close()
 
-	var pool *bot.Pool
-	guard := bot.NewGuard(client, bot.GuardConfig{OnChange: func(err error) {
-		instance.SetError(err)
-		if err == nil {
-			pool.RetryNow() // Green API is back: the backlog need not wait for its timers
-		}
-	}}, log, metrics)
+	guard := bot.NewGuard(client, bot.GuardConfig{
+		Probe:    func(ctx context.Context) error { return probeInstance(ctx, client, instance) },
+		OnChange: instance.SetPaused,
+	}, log, metrics)
+	defer guard.Close()
 	b := bot.New(store, guard, catalog, rules, bot.Config{
 		NewSenderAfter: cfg.NewSenderAfter, ProfileRefresh: cfg.ProfileRefresh, LookupTimeout: cfg.LookupTimeout,
 		OperatorChatID: cfg.OperatorChatID, OperatorLocale: cfg.OperatorLocale,
 	}, log, metrics)
-	pool = bot.NewPool(store, b.Handle, bot.PoolConfig{MaxQueued: cfg.InboxInMemory}, log, metrics)
+	defer b.Close()
+	pool := bot.NewPool(store, b.Handle, bot.PoolConfig{MaxQueued: cfg.InboxInMemory}, log, metrics)
 	if err := pool.Start(ctx); err != nil {
 		return err
 	}
@@ -252,6 +251,17 @@ func checkInstance(ctx context.Context, client *greenapi.Client, instance *handl
 	return nil
 }
 
+// probeInstance is the guard's probe: getStateInstance answers and the
+// instance is authorized. What it learns shows in /readyz.
+func probeInstance(ctx context.Context, client *greenapi.Client, instance *handlers.Instance) error {
+	state, err := client.GetStateInstance(ctx)
+	instance.Set(state, err)
+	if err == nil && state != "authorized" {
+		return fmt.Errorf("the instance is %s, not authorized", state)
+	}
+	return err
+}
+
 // watchInstance refreshes the instance state for /readyz every minute.
 func watchInstance(ctx context.Context, client *greenapi.Client, instance *handlers.Instance, log *slog.Logger) {
 	t := time.NewTicker(time.Minute)
@@ -274,7 +284,8 @@ func watchInstance(ctx context.Context, client *greenapi.Client, instance *handl
 }
 
 // newLogger logs JSON, or text on a terminal, and masks the secrets in
-// every attribute as a last line of defence.
+// every attribute as a last line of defence. Only secrets in use are given:
+// a secret is long enough never to match ordinary text (loadConfig checks).
 func newLogger(w io.Writer, level slog.Level, secrets ...string) *slog.Logger {
 	var nonEmpty []string
 	for _, s := range secrets {

@@ -23,10 +23,13 @@ type Config struct {
 	NewSenderAfter time.Duration
 	// ProfileRefresh is how long a fetched profile is reused.
 	ProfileRefresh time.Duration
-	// LookupTimeout bounds the wait for getContactInfo, the wait for its
-	// 1-per-second slot included; past it the greeting goes out without
-	// the profile.
+	// LookupTimeout bounds the wait for the sender's profile, counted from
+	// the moment the first contact is claimed: the wait for a turn of
+	// getContactInfo (1 a second) and every retry included. Past it the
+	// greeting goes out without the profile.
 	LookupTimeout time.Duration
+	// Lookup tunes the pace and the retries of getContactInfo.
+	Lookup LookupConfig
 	// OperatorChatID receives the summaries of rules that forward without
 	// naming a chat.
 	OperatorChatID string
@@ -40,6 +43,7 @@ type Metrics interface {
 	LookupFailed(reason string)
 	MessageSent(kind string)
 	GaveUp(reason string)
+	GuardMetrics
 }
 
 // Bot handles stored notifications: it decides who is new and runs their
@@ -52,6 +56,7 @@ type Bot struct {
 	cfg     Config
 	log     *slog.Logger
 	metrics Metrics
+	lookups *Lookups
 	// Now is the clock; tests replace it.
 	Now func() time.Time
 }
@@ -67,8 +72,14 @@ func New(store Store, api GreenAPI, catalog *Catalog, rules Rules, cfg Config, l
 	if metrics == nil {
 		metrics = nopMetrics{}
 	}
-	return &Bot{store: store, api: api, catalog: catalog, rules: rules, cfg: cfg, log: log, metrics: metrics, Now: time.Now}
+	b := &Bot{store: store, api: api, catalog: catalog, rules: rules, cfg: cfg, log: log, metrics: metrics, Now: time.Now}
+	// Profiles are dated by the bot's clock, which decides when they are stale.
+	b.lookups = NewLookups(api, store, cfg.Lookup, func() time.Time { return b.Now() }, log)
+	return b
 }
+
+// Close stops the lookups in flight; call it once the pool has stopped.
+func (b *Bot) Close() { b.lookups.Close() }
 
 type nopMetrics struct{}
 
@@ -76,6 +87,7 @@ func (nopMetrics) FirstContact(string, string, string) {}
 func (nopMetrics) LookupFailed(string)                 {}
 func (nopMetrics) MessageSent(string)                  {}
 func (nopMetrics) GaveUp(string)                       {}
+func (nopMetrics) GreenAPIPaused(bool)                 {}
 
 // Handle processes one stored notification. It is safe to call again with
 // the same notification after a failure or a crash: every step is recorded
@@ -123,6 +135,11 @@ func (b *Bot) firstContact(ctx context.Context, msg *greenapi.MessageNotificatio
 	if errors.Is(err, ErrNotFound) {
 		now := b.Now()
 		fc = FirstContact{ChatID: chatID, IDMessage: msg.IDMessage, Step: StepClaimed, CreatedAt: now, UpdatedAt: now}
+		// Recorded before the lookup: its budget counts from this moment,
+		// across waits and restarts.
+		if err := b.store.SaveFirstContact(ctx, fc); err != nil {
+			return err
+		}
 	} else if err != nil {
 		return err
 	}
@@ -232,58 +249,37 @@ func (b *Bot) decide(ctx context.Context, fc *FirstContact, msg *greenapi.Messag
 	return b.save(ctx, fc)
 }
 
-// profile returns the sender's profile: cached when fresh, else looked up.
-// When the lookup fails it goes on with what it has and says why.
-// While Green API is down, a first contact younger than the lookup budget
-// (LookupTimeout since it was claimed) is retried later for its profile;
-// an older one goes on without it, so that no greeting waits unbounded.
+// profile returns the sender's profile: cached when fresh, else looked up
+// (see Lookups). Until the lookup is settled it returns a *WaitError; when
+// the lookup fails, or the first contact's budget (LookupTimeout since it
+// was claimed) runs out, it goes on with what it has and says why in one
+// WARN line and in the metric.
 func (b *Bot) profile(ctx context.Context, chatID string, claimed time.Time, log *slog.Logger) (info greenapi.ContactInfo, degraded string, err error) {
-	cached, err := b.store.GetProfile(ctx, chatID)
-	haveCached := err == nil
-	if haveCached && b.Now().Sub(cached.FetchedAt) < b.cfg.ProfileRefresh {
-		return cached.Info, "", nil
+	fetched, err, settled := b.lookups.Take(chatID)
+	if !settled {
+		cached, cacheErr := b.store.GetProfile(ctx, chatID)
+		switch {
+		case cacheErr == nil && b.Now().Sub(cached.FetchedAt) < b.cfg.ProfileRefresh:
+			return cached.Info, "", nil
+		case cacheErr != nil && !errors.Is(cacheErr, ErrNotFound):
+			return info, "", fmt.Errorf("reading the cached profile: %w", cacheErr)
+		}
+		fetched, err = b.lookups.Result(chatID, b.cfg.LookupTimeout-b.Now().Sub(claimed))
 	}
-	lctx, cancel := context.WithTimeout(ctx, b.cfg.LookupTimeout)
-	defer cancel()
-	fetched, err := b.api.GetContactInfo(lctx, chatID)
-	var wait *greenapi.WaitError
+	var wait *WaitError
 	switch {
-	case errors.As(err, &wait) && wait.Until.Sub(claimed) < b.cfg.LookupTimeout:
-		// Our turn for getContactInfo (1 a second) comes within the budget:
-		// the pool brings this first contact back then.
-		return info, "", err
 	case errors.As(err, &wait):
-		greenapi.CancelReservation(ctx, greenapi.MethodGetContactInfo) // past the budget: let another sender have it
-		err = fmt.Errorf("%w (%w)", err, context.DeadlineExceeded)
-	case errors.Is(err, ErrUnavailable) && b.Now().Sub(claimed) < b.cfg.LookupTimeout:
-		return info, "", fmt.Errorf("looking the sender up: %w", err)
-	}
-	if err != nil {
-		reason := lookupFailure(err)
+		return info, "", err
+	case err != nil:
+		reason := lookupReason(err)
 		b.metrics.LookupFailed(reason)
 		log.Warn("getContactInfo failed: greeting without the profile", "reason", reason, "err", err)
-		return cached.Info, reason, nil
-	}
-	if err := b.store.SaveProfile(ctx, Profile{ChatID: chatID, Info: *fetched, FetchedAt: b.Now()}); err != nil {
-		log.Warn("caching the profile failed", "err", err)
+		if cached, err := b.store.GetProfile(ctx, chatID); err == nil {
+			return cached.Info, reason, nil // stale, but better than none
+		}
+		return info, reason, nil
 	}
 	return *fetched, "", nil
-}
-
-func lookupFailure(err error) string {
-	switch {
-	case errors.Is(err, ErrUnavailable):
-		return "unavailable"
-	case errors.Is(err, greenapi.ErrQuotaExceeded):
-		return "quota_exceeded"
-	case errors.Is(err, context.DeadlineExceeded):
-		return "timeout"
-	case errors.Is(err, greenapi.ErrRateLimited):
-		return "rate_limited"
-	case errors.Is(err, greenapi.ErrServer):
-		return "server_error"
-	}
-	return "error"
 }
 
 // deliver sends text to chatID once. When an earlier attempt's outcome is
@@ -295,6 +291,11 @@ func (b *Bot) deliver(ctx context.Context, fc *FirstContact, chatID, text string
 	}
 	if *attempted {
 		found, err := b.findSent(ctx, chatID, text, fc.CreatedAt)
+		if err != nil && !errors.Is(err, ErrPaused) && !retryable(err) {
+			// The history cannot be read, now or later: resending could
+			// greet twice, so the message is given up.
+			return b.giveUp(ctx, fc, kind, err, log)
+		}
 		if err != nil {
 			return fmt.Errorf("settling an earlier %s attempt: %w", kind, err)
 		}
@@ -311,25 +312,16 @@ func (b *Bot) deliver(ctx context.Context, fc *FirstContact, chatID, text string
 	}
 	sent, err := b.api.SendMessage(ctx, greenapi.SendMessageParams{ChatID: chatID, Message: text})
 	if notSent(err) {
-		// No request left: the next try needs no look at the history.
+		// Nothing was sent: the next try needs no look at the history.
 		*attempted = before
 		if saveErr := b.save(ctx, fc); saveErr != nil {
 			return saveErr
 		}
-		return fmt.Errorf("sending the %s: %w", kind, err)
+	}
+	if err != nil && !errors.Is(err, ErrPaused) && !retryable(err) {
+		return b.giveUp(ctx, fc, kind, err, log)
 	}
 	if err != nil {
-		if errors.Is(err, greenapi.ErrQuotaExceeded) || errors.Is(err, greenapi.ErrMessageTooLong) ||
-			(errors.Is(err, greenapi.ErrBadRequest) && !errors.Is(err, greenapi.ErrNotAuthorized)) {
-			fc.Step = StepGaveUp
-			reason := "rejected"
-			if errors.Is(err, greenapi.ErrQuotaExceeded) {
-				reason = "quota_exceeded"
-			}
-			b.metrics.GaveUp(reason)
-			log.Error("Green API refused the "+kind+" for good; giving up on it", "reason", reason, "err", err)
-			return b.save(ctx, fc)
-		}
 		return fmt.Errorf("sending the %s: %w", kind, err)
 	}
 	*id = sent
@@ -337,16 +329,28 @@ func (b *Bot) deliver(ctx context.Context, fc *FirstContact, chatID, text string
 	return b.save(ctx, fc)
 }
 
-// notSent reports whether a failed call certainly never reached Green API:
-// it waits for a rate-limit slot, or calls are paused.
+// giveUp ends a first contact whose message Green API refused for good (a
+// spent quota, a refused chat, an answer that breaks the contract): it is
+// recorded as gave_up and never retried.
+func (b *Bot) giveUp(ctx context.Context, fc *FirstContact, kind string, err error, log *slog.Logger) error {
+	fc.Step = StepGaveUp
+	reason := greenapi.ReasonOf(err)
+	b.metrics.GaveUp(reason)
+	log.Error("Green API refused the "+kind+" for good; giving up on it", "reason", reason, "kind_of_failure", greenapi.KindOf(err), "err", err)
+	return b.save(ctx, fc)
+}
+
+// notSent reports whether a failed call certainly did nothing at Green API:
+// calls are paused, or greenapi.MaybeDone says so (a 4xx answer, no
+// connection, no rate-limit slot).
 func notSent(err error) bool {
-	return errors.Is(err, greenapi.ErrNoSlot) || errors.Is(err, ErrPaused)
+	return err != nil && (errors.Is(err, ErrPaused) || !greenapi.MaybeDone(err))
 }
 
 // findSent returns the id of an outgoing message with exactly text, sent to
 // chatID no earlier than a minute before since, or "".
 func (b *Bot) findSent(ctx context.Context, chatID, text string, since time.Time) (string, error) {
-	history, err := b.api.GetChatHistory(ctx, chatID, 50)
+	history, err := b.api.GetChatHistory(ctx, chatID, 100)
 	if err != nil {
 		return "", err
 	}

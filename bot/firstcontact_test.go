@@ -3,6 +3,7 @@ package bot_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -42,8 +43,10 @@ func newHarness(t *testing.T, fast bool, mutate ...func(*bot.Config)) *harness {
 	h := &harness{t: t, srv: greenapitest.New(t, opts...), now: time.Now()}
 	cfg := h.srv.Config()
 	cfg.MinBackoff, cfg.MaxBackoff, cfg.MaxAttempts = time.Millisecond, 5*time.Millisecond, 3
+	bc := bot.Config{NewSenderAfter: 14 * 24 * time.Hour, ProfileRefresh: 24 * time.Hour, LookupTimeout: 5 * time.Second, OperatorChatID: operatorChat}
 	if fast {
 		cfg.Limits = map[string]rate.Limit{greenapi.MethodGetContactInfo: 1000}
+		bc.Lookup = bot.LookupConfig{Interval: time.Millisecond, MinRetry: 10 * time.Millisecond}
 	}
 	client, err := greenapi.NewClient(cfg)
 	if err != nil {
@@ -60,13 +63,28 @@ func newHarness(t *testing.T, fast bool, mutate ...func(*bot.Config)) *harness {
 	if err != nil {
 		t.Fatal(err)
 	}
-	bc := bot.Config{NewSenderAfter: 14 * 24 * time.Hour, ProfileRefresh: 24 * time.Hour, LookupTimeout: 5 * time.Second, OperatorChatID: operatorChat}
 	for _, m := range mutate {
 		m(&bc)
 	}
 	h.bot = bot.New(store, client, catalog, rules, bc, logtest.Logger(), nil)
 	h.bot.Now = func() time.Time { h.mu.Lock(); defer h.mu.Unlock(); return h.now }
+	t.Cleanup(h.bot.Close)
 	return h
+}
+
+// handle has the bot handle n as the pool would: a notification that waits
+// (for its sender's lookup) is handled again when the wait is over.
+func (h *harness) handle(ctx context.Context, n bot.Notification) error {
+	for {
+		err := h.bot.Handle(ctx, n)
+		var wait *bot.WaitError
+		if !errors.As(err, &wait) {
+			return err
+		}
+		if err := wait.Wait(ctx); err != nil {
+			return err
+		}
+	}
 }
 
 func (h *harness) advance(d time.Duration) {
@@ -84,7 +102,7 @@ func (h *harness) write(in greenapitest.Incoming) {
 		h.mu.Unlock()
 	}
 	id, body := h.srv.NewIncoming(in)
-	if err := h.bot.Handle(context.Background(), bot.Notification{ChatID: in.ChatID, IDMessage: id, Body: body, ReceivedAt: in.Time}); err != nil {
+	if err := h.handle(context.Background(), bot.Notification{ChatID: in.ChatID, IDMessage: id, Body: body, ReceivedAt: in.Time}); err != nil {
 		h.t.Fatalf("Handle: %v", err)
 	}
 }
@@ -189,7 +207,7 @@ func TestBurstOfFiveGivesOneLookupAndOneGreeting(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			if err := h.bot.Handle(context.Background(), bot.Notification{ChatID: chat, IDMessage: id, Body: body}); err != nil {
+			if err := h.handle(context.Background(), bot.Notification{ChatID: chat, IDMessage: id, Body: body}); err != nil {
 				t.Error(err)
 			}
 		}()
@@ -215,7 +233,7 @@ func TestDuplicateDeliveryDoesNotGreetTwice(t *testing.T) {
 	h := newHarness(t, true)
 	id, body := h.srv.NewIncoming(greenapitest.Incoming{ChatID: "12125550009@c.us", Text: "hi", Time: h.now})
 	for range 3 {
-		if err := h.bot.Handle(context.Background(), bot.Notification{ChatID: "12125550009@c.us", IDMessage: id, Body: body}); err != nil {
+		if err := h.handle(context.Background(), bot.Notification{ChatID: "12125550009@c.us", IDMessage: id, Body: body}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -250,7 +268,7 @@ func TestNeverAnswered(t *testing.T) {
 	ctx := context.Background()
 	handle := func(body []byte) {
 		t.Helper()
-		if err := h.bot.Handle(ctx, bot.Notification{Body: body}); err != nil {
+		if err := h.handle(ctx, bot.Notification{Body: body}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -412,7 +430,7 @@ func TestCrashAfterSendIsSettledWithoutResending(t *testing.T) {
 	n := bot.Notification{ChatID: chat, IDMessage: id, Body: body}
 	// The reply goes out but its answer is lost: a 500 after sending looks
 	// the same to the bot as a crash between sending and recording.
-	if err := h.bot.Handle(context.Background(), n); err != nil {
+	if err := h.handle(context.Background(), n); err != nil {
 		t.Fatal(err)
 	}
 	fc := firstContact(t, h, chat)
@@ -420,7 +438,7 @@ func TestCrashAfterSendIsSettledWithoutResending(t *testing.T) {
 	if err := h.store.SaveFirstContact(context.Background(), fc); err != nil {
 		t.Fatal(err)
 	}
-	if err := h.bot.Handle(context.Background(), n); err != nil {
+	if err := h.handle(context.Background(), n); err != nil {
 		t.Fatal(err)
 	}
 	if sent := h.srv.Sent(chat); len(sent) != 1 {
@@ -438,10 +456,10 @@ func TestAmbiguousSendFailureIsRetriedOnce(t *testing.T) {
 	h.srv.FailNext(greenapi.MethodSendMessage, 1, greenapitest.Fault{Status: 500})
 	id, body := h.srv.NewIncoming(greenapitest.Incoming{ChatID: chat, Text: "hi", Time: h.now})
 	n := bot.Notification{ChatID: chat, IDMessage: id, Body: body}
-	if err := h.bot.Handle(context.Background(), n); err == nil {
+	if err := h.handle(context.Background(), n); err == nil {
 		t.Fatal("a 500 on sendMessage should be reported for a later retry")
 	}
-	if err := h.bot.Handle(context.Background(), n); err != nil {
+	if err := h.handle(context.Background(), n); err != nil {
 		t.Fatal(err)
 	}
 	if sent := h.srv.Sent(chat); len(sent) != 1 {

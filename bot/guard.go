@@ -5,67 +5,91 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net/http"
 	"sync"
 	"time"
 
 	"github.com/frontdesk-bot/frontdesk/greenapi"
 )
 
-// ErrUnavailable marks a call that failed while Green API was unreachable,
-// failing or refusing Frontdesk's credentials; such failures are logged once
-// per backoff step by the guard, not once per message.
-var ErrUnavailable = errors.New("green api unavailable")
-
-// ErrPaused marks a call the guard did not let out because calls are
-// paused; the work can wait until the guard resumes (see Pool.RetryNow).
-var ErrPaused = errors.New("calls paused")
+// ErrPaused marks a call the guard did not let out because calls to Green
+// API are paused; it comes inside a *WaitError that is ready when they
+// resume.
+var ErrPaused = errors.New("calls to Green API paused")
 
 // GuardConfig tunes a Guard.
 type GuardConfig struct {
-	// Threshold is how many calls in a row must fail before calls pause;
-	// default 5.
+	// Probe asks Green API whether the instance is up (getStateInstance,
+	// and the state is "authorized"); required. The guard calls it by
+	// itself: after Threshold failures in a row that may be an outage, and
+	// at the end of each pause.
+	Probe func(ctx context.Context) error
+	// Threshold is how many calls in a row must fail with a failure worth
+	// retrying (5xx, 429, a timeout) before the guard probes; default 5.
 	Threshold int
-	// MinPause and MaxPause bound the pause, which doubles after each
-	// failed probe; defaults 1 s and 1 min.
+	// MinPause and MaxPause bound the time between two probes while
+	// paused, which doubles after each failed probe; defaults 1 s and 1 min.
 	MinPause, MaxPause time.Duration
+	// CheckEvery is the least time between two probes while calls flow:
+	// when one method keeps failing but the instance answers, the guard
+	// does not probe after every Threshold failures; default 10 s.
+	CheckEvery time.Duration
 	// OnChange, if set, is told when calls pause (with the error) and
 	// resume (with nil).
 	OnChange func(err error)
-	// Probe, if set, is what the guard calls by itself at the end of each
-	// pause to learn whether Green API is back (e.g. getStateInstance);
-	// paused calls then never go out. Without it, the first call after
-	// the pause probes.
-	Probe func(ctx context.Context) error
 }
 
-// Guard wraps GreenAPI as a circuit breaker: after Threshold failures in a
-// row that say Green API is down (no answer, 5xx, 401, 403), calls pause:
-// each fails at once with ErrUnavailable and ErrPaused, without going out,
-// so that the chat gives its worker up and waits (see Pool) while chats
-// that need no call go on. When the pause is over one probe goes out
-// (GuardConfig.Probe, or the first call); if it succeeds, calls flow again
-// and OnChange(nil) lets the pool take every waiting chat back at once.
-// The backlog waits in the inbox without a busy loop, and the logs get one
-// line per step. A spent quota (466) is logged once and does not pause
-// anything: other chats may still be served.
+// GuardMetrics is told when calls pause and resume.
+type GuardMetrics interface {
+	GreenAPIPaused(paused bool)
+}
+
+// Guard wraps GreenAPI as a circuit breaker that pauses calls only when the
+// instance is down, as greenapi.KindOf and the probe say, not when one
+// method or one contact fails:
+//   - a failure of kind InstanceDown (401, 403, the phone logged out, no
+//     connection at all), or Threshold failures in a row of kind
+//     RetryLater (5xx, 429, timeouts), make the guard probe, at most once
+//     per CheckEvery; if the probe fails, calls pause; if it answers, calls
+//     go on (the failing calls are retried by their callers) and the guard
+//     logs that once;
+//   - any other outcome (success, a contact refused, a spent quota) resets
+//     the count.
+//
+// While paused, each call fails at once, without going out, with a
+// *WaitError wrapping ErrPaused that is ready when calls resume, so that
+// waiting chats hold no worker and come back together. The guard probes
+// at the end of each pause (MinPause doubling to MaxPause) and resumes on
+// the first probe that succeeds. The pause and the resumption are logged
+// once each, with counts; a spent quota (466) is logged once until a call
+// succeeds again.
 type Guard struct {
 	api     GreenAPI
 	log     *slog.Logger
-	metrics Metrics
+	metrics GuardMetrics
 	cfg     GuardConfig
+	ctx     context.Context // ends with Close: probes stop
+	cancel  context.CancelFunc
+	wg      sync.WaitGroup
 
 	mu        sync.Mutex
-	failures  int       // upstream failures in a row
-	openUntil time.Time // zero: calls flow
-	pause     time.Duration
-	probing   bool
-	lastErr   error // the failure that paused calls
+	failures  int // RetryLater failures in a row
+	watching  bool
+	lastCheck time.Time
+	paused    *pause // nil: calls flow
 	quotaSeen bool
 }
 
-// NewGuard wraps api.
-func NewGuard(api GreenAPI, cfg GuardConfig, log *slog.Logger, metrics Metrics) *Guard {
+// pause is one period of paused calls.
+type pause struct {
+	since   time.Time
+	err     error // why: the last failure, or the last probe's
+	probes  int
+	refused int // calls refused without going out
+	resumed *signal
+}
+
+// NewGuard wraps api. metrics may be nil.
+func NewGuard(api GreenAPI, cfg GuardConfig, log *slog.Logger, metrics GuardMetrics) *Guard {
 	if cfg.Threshold <= 0 {
 		cfg.Threshold = 5
 	}
@@ -75,10 +99,23 @@ func NewGuard(api GreenAPI, cfg GuardConfig, log *slog.Logger, metrics Metrics) 
 	if cfg.MaxPause <= 0 {
 		cfg.MaxPause = time.Minute
 	}
+	if cfg.CheckEvery <= 0 {
+		cfg.CheckEvery = 10 * time.Second
+	}
+	if cfg.Probe == nil {
+		cfg.Probe = func(context.Context) error { return nil }
+	}
 	if metrics == nil {
 		metrics = nopMetrics{}
 	}
-	return &Guard{api: api, log: log, metrics: metrics, cfg: cfg}
+	ctx, cancel := context.WithCancel(context.Background())
+	return &Guard{api: api, log: log, metrics: metrics, cfg: cfg, ctx: ctx, cancel: cancel}
+}
+
+// Close stops the guard's probes and waits for the one in flight.
+func (g *Guard) Close() {
+	g.cancel()
+	g.wg.Wait()
 }
 
 // GetContactInfo implements GreenAPI.
@@ -111,125 +148,150 @@ func (g *Guard) GetChatHistory(ctx context.Context, chatID string, count int) ([
 	return h, err
 }
 
-// Paused reports whether calls are paused, and why.
+// Paused reports whether calls are paused.
 func (g *Guard) Paused() bool {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	return !g.openUntil.IsZero()
+	return g.paused != nil
 }
 
 func (g *Guard) call(ctx context.Context, f func(context.Context) error) error {
-	probe, err := g.wait(ctx)
-	if err != nil {
+	if err := g.admit(); err != nil {
 		return err
 	}
-	err = f(ctx)
-	if errors.Is(err, greenapi.ErrNoSlot) {
-		// No request went out (it waits for a rate-limit slot): this says
-		// nothing of Green API's health.
-		if probe {
-			g.mu.Lock()
-			g.probing = false
-			g.mu.Unlock()
-		}
-		return err
-	}
-	g.record(ctx, err, probe)
-	if err != nil && upstreamDown(err) {
-		return fmt.Errorf("%w: %w", ErrUnavailable, err)
-	}
+	err := f(ctx)
+	g.record(ctx, err)
 	return err
 }
 
-// wait says whether a call may go: at once while calls flow; while they
-// are paused, only the one call that probes whether Green API is back, once
-// the pause is over. Other calls fail with ErrUnavailable.
-func (g *Guard) wait(context.Context) (probe bool, err error) {
+// admit refuses a call while calls are paused.
+func (g *Guard) admit() error {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	switch {
-	case g.openUntil.IsZero():
-		return false, nil
-	case g.cfg.Probe == nil && !g.probing && !time.Now().Before(g.openUntil):
-		g.probing = true
-		return true, nil
+	p := g.paused
+	if p == nil {
+		return nil
 	}
-	return false, fmt.Errorf("%w: %w until %s after %d failures in a row: %w",
-		ErrUnavailable, ErrPaused, g.openUntil.Format(time.TimeOnly), g.failures, g.lastErr)
+	p.refused++
+	return &WaitError{Until: time.Now().Add(g.cfg.MaxPause), ready: p.resumed,
+		Cause: fmt.Errorf("%w since %s: %w", ErrPaused, p.since.Format(time.TimeOnly), p.err)}
 }
 
-// probeAt calls Probe at until, and again after each further pause, until
-// Green API answers.
-func (g *Guard) probeAt(until time.Time) {
-	for {
-		time.Sleep(time.Until(until))
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		err := g.cfg.Probe(ctx)
-		cancel()
-		g.record(context.Background(), err, true)
-		g.mu.Lock()
-		if g.openUntil.IsZero() {
-			g.mu.Unlock()
-			return
-		}
-		g.probing = true // record cleared it; this loop still owns the probe
-		until = g.openUntil
-		g.mu.Unlock()
-	}
-}
-
-func (g *Guard) record(ctx context.Context, err error, probe bool) {
+func (g *Guard) record(ctx context.Context, err error) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	if probe {
-		g.probing = false
-	}
+	kind := greenapi.KindOf(err)
 	switch {
-	case err == nil || !upstreamDown(err):
-		if errors.Is(err, greenapi.ErrQuotaExceeded) {
-			if !g.quotaSeen {
-				g.quotaSeen = true
-				g.log.Error("Green API's monthly quota is spent: new senders get no lookup and no greeting until it is raised (console.green-api.com)", "err", err)
-			}
-		} else if err == nil && g.quotaSeen {
-			g.quotaSeen = false
-		}
-		if g.failures > 0 || !g.openUntil.IsZero() {
-			if !g.openUntil.IsZero() {
-				g.log.Info("Green API answers again; resuming")
-				if g.cfg.OnChange != nil {
-					g.cfg.OnChange(nil)
-				}
-			}
-			g.failures, g.openUntil, g.pause, g.lastErr = 0, time.Time{}, 0, nil
-		}
-	case ctx.Err() != nil:
-		// Our own deadline or shutdown, not Green API's fault.
-	default:
+	case err != nil && (ctx.Err() != nil || errors.Is(err, greenapi.ErrNoSlot)):
+		// Our own deadline, our shutdown, or no request went out: this
+		// says nothing of Green API.
+	case kind == greenapi.InstanceDown, kind == greenapi.RetryLater:
 		g.failures++
-		if !probe && (g.failures < g.cfg.Threshold || !g.openUntil.IsZero()) {
+		// An instance-wide refusal (401, 403, no connection) is checked at
+		// once; failures worth retrying only once they pile up.
+		due := kind == greenapi.InstanceDown || g.failures >= g.cfg.Threshold
+		if due && !g.watching && g.paused == nil && time.Since(g.lastCheck) >= g.cfg.CheckEvery {
+			g.watching = true
+			g.wg.Add(1)
+			go g.check(err, g.failures)
+		}
+	case kind == greenapi.RetryNever:
+		g.failures = 0
+		if !g.quotaSeen {
+			g.quotaSeen = true
+			g.log.Error("Green API's monthly quota is spent: new senders get no lookup and no greeting until it is raised (console.green-api.com)", "err", err)
+		}
+	default: // success, or a refusal of one request: the instance answers
+		g.failures = 0
+		if err == nil && g.quotaSeen {
+			g.quotaSeen = false
+			g.log.Info("Green API accepts calls again after a spent quota")
+		}
+	}
+}
+
+// check probes once after Threshold failures in a row: calls pause only if
+// the instance itself does not answer.
+func (g *Guard) check(cause error, failures int) {
+	defer g.wg.Done()
+	err := g.probe()
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.watching, g.lastCheck = false, time.Now()
+	if g.ctx.Err() != nil {
+		return
+	}
+	if err == nil {
+		g.failures = 0
+		g.log.Warn("Green API calls keep failing while the instance answers; not pausing: each call is retried by its chat",
+			"failures_in_a_row", failures, "reason", greenapi.ReasonOf(cause), "err", cause)
+		return
+	}
+	g.pauseLocked(err)
+}
+
+// pauseLocked pauses calls, unless they are paused already, and starts the
+// probes that end the pause.
+func (g *Guard) pauseLocked(err error) {
+	if g.paused != nil {
+		g.paused.err = err
+		return
+	}
+	now := time.Now()
+	g.paused = &pause{since: now, err: err, resumed: &signal{}}
+	g.log.Warn("Green API unavailable: pausing calls", "reason", greenapi.ReasonOf(err), "failures_in_a_row", g.failures,
+		"probe_in", g.cfg.MinPause, "err", err)
+	g.metrics.GreenAPIPaused(true)
+	if g.cfg.OnChange != nil {
+		g.cfg.OnChange(err)
+	}
+	g.wg.Add(1)
+	go g.probeUntilBack(g.paused)
+}
+
+// probeUntilBack probes at the end of each pause step until a probe
+// succeeds (calls resume) or the guard is closed.
+func (g *Guard) probeUntilBack(p *pause) {
+	defer g.wg.Done()
+	step := g.cfg.MinPause
+	for {
+		t := time.NewTimer(step)
+		select {
+		case <-g.ctx.Done():
+			t.Stop()
+			return
+		case <-t.C:
+		}
+		err := g.probe()
+		if g.ctx.Err() != nil {
 			return
 		}
-		g.pause = min(max(g.pause*2, g.cfg.MinPause), g.cfg.MaxPause)
-		g.openUntil, g.lastErr = time.Now().Add(g.pause), err
-		if g.cfg.Probe != nil && !probe && !g.probing { // a probe's own failure: its loop goes on
-			g.probing = true
-			go g.probeAt(g.openUntil)
+		g.mu.Lock()
+		p.probes++
+		if err == nil {
+			g.paused, g.failures = nil, 0
+			g.log.Info("Green API answers again; resuming calls", "paused_for", time.Since(p.since).Round(time.Millisecond),
+				"probes", p.probes, "calls_refused", p.refused)
+			g.metrics.GreenAPIPaused(false)
+			if g.cfg.OnChange != nil {
+				g.cfg.OnChange(nil)
+			}
+			g.mu.Unlock()
+			p.resumed.fire()
+			return
 		}
-		g.log.Warn("Green API unavailable: pausing calls", "retry_in", g.pause, "failures_in_a_row", g.failures, "err", err)
+		step = min(step*2, g.cfg.MaxPause)
+		p.err = err
 		if g.cfg.OnChange != nil {
 			g.cfg.OnChange(err)
 		}
+		g.mu.Unlock()
+		g.log.Debug("Green API still unavailable", "probes", p.probes, "probe_in", step, "err", err)
 	}
 }
 
-// upstreamDown reports whether err says Green API is down or refuses us as
-// a whole, rather than refusing one request.
-func upstreamDown(err error) bool {
-	var apiErr *greenapi.APIError
-	if errors.As(err, &apiErr) {
-		return apiErr.Status >= 500 || apiErr.Status == http.StatusUnauthorized || apiErr.Status == http.StatusForbidden ||
-			errors.Is(apiErr, greenapi.ErrNotAuthorized)
-	}
-	return !errors.Is(err, greenapi.ErrMessageTooLong) && !errors.Is(err, greenapi.ErrNoSlot) && !errors.Is(err, context.Canceled)
+func (g *Guard) probe() error {
+	ctx, cancel := context.WithTimeout(g.ctx, 20*time.Second)
+	defer cancel()
+	return g.cfg.Probe(ctx)
 }

@@ -8,8 +8,6 @@ import (
 	"slices"
 	"sync"
 	"time"
-
-	"github.com/frontdesk-bot/frontdesk/greenapi"
 )
 
 // PoolMetrics observes the pool.
@@ -39,13 +37,14 @@ type PoolConfig struct {
 }
 
 // Pool works through stored notifications: one chat's notifications one at
-// a time and in order, different chats in parallel. A chat that waits for
-// Green API holds no worker: waiting for its retry, or for a rate-limit
-// slot reserved for it (getContactInfo allows 1 call a second, sendMessage
-// 50), it holds only a timer and its place in line. So a burst of new
-// senders or an outage of Green API never holds up the chats that need no
-// call, and a backlog of thousands costs no goroutine each. Past MaxQueued
-// notifications the pool spills: newer ones wait only in the store.
+// a time and in order, different chats in parallel. A chat that waits holds
+// no worker: waiting for its retry after a failure, or for what a
+// *WaitError names (its sender's lookup, Green API to be back), it holds
+// only a timer and its place in line, and a WaitError that becomes ready
+// takes it back at once. So a burst of new senders or an outage of Green
+// API never holds up the chats that need no call, and a backlog of
+// thousands costs no goroutine each. Past MaxQueued notifications the pool
+// spills: newer ones wait only in the store.
 type Pool struct {
 	store   Store
 	handle  func(context.Context, Notification) error
@@ -57,15 +56,12 @@ type Pool struct {
 	queues   map[string][]Notification // per chat, waiting, in order
 	held     int                       // bytes of the bodies kept in queues
 	queued   map[int64]bool
-	mem      int                               // notifications in queues
-	active   map[string]bool                   // chats with a goroutine
-	running  int                               // len(active), bounded by MaxActiveChats
-	slots    map[string]*greenapi.Reservations // rate-limit slots reserved for a chat
-	waiting  []string                          // chats with work but no free slot, in order
-	failures map[string]int                    // consecutive failures of a chat's first notification
-	retrying map[string]*time.Timer            // chats waiting to retry, without a slot
-	paused   map[string]bool                   // chats waiting for Green API to be back (RetryNow)
-	wakeAll  *time.Timer                       // safety net for paused chats, should RetryNow never come
+	mem      int                    // notifications in queues
+	active   map[string]bool        // chats with a goroutine
+	running  int                    // len(active), bounded by MaxActiveChats
+	waiting  []string               // chats with work but no free slot, in order
+	failures map[string]int         // consecutive failures of a chat's first notification
+	retrying map[string]*time.Timer // chats set aside: waiting, without a slot, for a retry or a WaitError
 	stopped  bool
 
 	// Spilling: past MaxQueued, notifications above cursor wait only in
@@ -101,8 +97,7 @@ func NewPool(store Store, handle func(context.Context, Notification) error, cfg 
 	}
 	return &Pool{store: store, handle: handle, log: log, metrics: metrics, cfg: cfg,
 		queues: make(map[string][]Notification), queued: make(map[int64]bool), active: make(map[string]bool),
-		failures: make(map[string]int), retrying: make(map[string]*time.Timer), paused: make(map[string]bool),
-		slots: make(map[string]*greenapi.Reservations)}
+		failures: make(map[string]int), retrying: make(map[string]*time.Timer)}
 }
 
 // Start loads every unfinished notification from the store (those a crash
@@ -150,14 +145,6 @@ func (p *Pool) Stop(ctx context.Context) {
 	for chat, t := range p.retrying {
 		t.Stop()
 		delete(p.retrying, chat)
-	}
-	for chat, slots := range p.slots {
-		slots.Cancel("")
-		delete(p.slots, chat)
-	}
-	clear(p.paused)
-	if p.wakeAll != nil {
-		p.wakeAll.Stop()
 	}
 	cancel := p.cancel
 	p.mu.Unlock()
@@ -273,28 +260,18 @@ func (p *Pool) runChat(chat string) {
 			return
 		}
 		n, work := q[0], p.work
-		slots := p.slots[chat]
-		if slots == nil {
-			slots = &greenapi.Reservations{}
-			p.slots[chat] = slots
-		}
 		p.mu.Unlock()
 
-		err := p.process(greenapi.WithReservations(work, slots), n)
-		var wait *greenapi.WaitError
-		if !errors.As(err, &wait) {
-			// Only a chat waiting for its slot keeps its reservations.
-			p.mu.Lock()
-			slots.Cancel("")
-			delete(p.slots, chat)
-			p.mu.Unlock()
-		}
-		if wait != nil && work.Err() == nil {
-			// Green API's rate limit has a slot for this chat later: wait
-			// for it without a worker, like a retry, but not as a failure.
+		err := p.process(work, n)
+		var wait *WaitError
+		if errors.As(err, &wait) && work.Err() == nil {
+			// Not a failure: the chat waits, without a worker, until the
+			// wait is ready or Until at the latest.
 			p.mu.Lock()
 			p.setAsideLocked(chat, time.Until(wait.Until))
 			p.mu.Unlock()
+			wait.OnReady(func() { p.wake(chat) })
+			p.log.Debug("notification waits", "chat", chat, "id", n.ID, "until", wait.Until.Format(time.TimeOnly), "err", err)
 			return
 		}
 		if err != nil && work.Err() == nil {
@@ -302,20 +279,9 @@ func (p *Pool) runChat(chat string) {
 			p.failures[chat]++
 			failures := p.failures[chat]
 			delay := p.backoff(failures)
-			if errors.Is(err, ErrPaused) {
-				// Green API is down: wait for RetryNow when it is back, with
-				// no timer of its own (a backlog of thousands costs little).
-				delay = p.cfg.MaxRetry
-				p.pauseLocked(chat)
-			} else {
-				p.setAsideLocked(chat, delay)
-			}
+			p.setAsideLocked(chat, delay)
 			p.mu.Unlock()
-			level := slog.LevelWarn
-			if errors.Is(err, ErrUnavailable) {
-				level = slog.LevelDebug // the guard logs outages once per step
-			}
-			p.log.Log(work, level, "notification failed; will retry", "chat", chat, "id", n.ID, "attempt", failures,
+			p.log.Warn("notification failed; will retry", "chat", chat, "id", n.ID, "attempt", failures,
 				"retry_in", delay.Round(time.Millisecond), "err", err)
 			return
 		}
@@ -345,47 +311,9 @@ func (p *Pool) startWaitingLocked() {
 	}
 }
 
-// RetryNow takes every chat waiting to retry back to work at once, with
-// its backoff reset: call it when Green API is back after an outage.
-func (p *Pool) RetryNow() {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	p.retryNowLocked()
-}
-
-func (p *Pool) retryNowLocked() {
-	for chat, t := range p.retrying {
-		if t.Stop() { // else its timer fired: retry is under way
-			delete(p.failures, chat)
-			p.retryLocked(chat)
-		}
-	}
-	for chat := range p.paused {
-		delete(p.paused, chat)
-		delete(p.failures, chat)
-		p.resumeLocked(chat)
-	}
-}
-
 // setAside reports whether chat waits, without a worker, for its retry or
-// for Green API.
-func (p *Pool) setAside(chat string) bool { return p.retrying[chat] != nil || p.paused[chat] }
-
-// pauseLocked takes chat off its worker until RetryNow, or MaxRetry if it
-// never comes.
-func (p *Pool) pauseLocked(chat string) {
-	delete(p.active, chat)
-	p.running--
-	if !p.stopped {
-		p.paused[chat] = true
-		if p.wakeAll == nil {
-			p.wakeAll = time.AfterFunc(p.cfg.MaxRetry, p.RetryNow)
-		} else {
-			p.wakeAll.Reset(p.cfg.MaxRetry)
-		}
-	}
-	p.startWaitingLocked()
-}
+// for a WaitError.
+func (p *Pool) setAside(chat string) bool { return p.retrying[chat] != nil }
 
 // setAsideLocked takes chat off its worker until delay has passed.
 func (p *Pool) setAsideLocked(chat string, delay time.Duration) {
@@ -395,6 +323,16 @@ func (p *Pool) setAsideLocked(chat string, delay time.Duration) {
 		p.retrying[chat] = time.AfterFunc(delay, func() { p.retry(chat) })
 	}
 	p.startWaitingLocked()
+}
+
+// wake takes a chat that was set aside back to work before its timer, when
+// what it waited for is ready.
+func (p *Pool) wake(chat string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if t := p.retrying[chat]; t != nil && t.Stop() {
+		p.retryLocked(chat)
+	}
 }
 
 // retry takes a chat back to work when its backoff has passed: at once if
@@ -439,6 +377,10 @@ func (p *Pool) process(ctx context.Context, ref Notification) error {
 		}
 	}
 	err := p.handle(ctx, n)
+	var wait *WaitError
+	if errors.As(err, &wait) {
+		return err // waiting is not failing
+	}
 	p.metrics.Processed(n.TypeWebhook, time.Since(start), err)
 	if errors.Is(err, ErrPermanent) {
 		p.log.Error("notification cannot be processed; kept in dead_letters", "chat", n.ChatID, "id", n.ID, "err", err)

@@ -11,8 +11,6 @@ import (
 	"time"
 
 	"github.com/frontdesk-bot/frontdesk/bot"
-	"github.com/frontdesk-bot/frontdesk/greenapi"
-	"github.com/frontdesk-bot/frontdesk/greenapi/greenapitest"
 	"github.com/frontdesk-bot/frontdesk/internal/logtest"
 	"github.com/frontdesk-bot/frontdesk/store/sqlite"
 )
@@ -284,28 +282,26 @@ func TestPoolChatWaitingToRetryFreesItsSlot(t *testing.T) {
 	}
 }
 
-func TestPoolChatWaitingForARateLimitLetsOthersGo(t *testing.T) {
+func TestPoolWaitingChatLetsOthersGoAndComesBackWhenReady(t *testing.T) {
 	t.Parallel()
-	srv := greenapitest.New(t)
-	client, err := greenapi.NewClient(srv.Config()) // getContactInfo: 1 a second
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := client.GetContactInfo(context.Background(), "1@c.us"); err != nil { // spends this second's token
-		t.Fatal(err)
-	}
+	// The new sender's chat waits for something (its lookup) that is
+	// ready only when the test says so; its Until is an hour away.
+	wait, ready := bot.NewWait(time.Now().Add(time.Hour), errors.New("waiting for the lookup"))
+	var mu sync.Mutex
+	waiting := true
 	done := make(chan string, 2)
-	handle := func(ctx context.Context, n bot.Notification) error {
-		if n.ChatID == "new@c.us" {
-			if _, err := client.GetContactInfo(ctx, n.ChatID); err != nil { // waits about a second
-				return err
-			}
+	handle := func(_ context.Context, n bot.Notification) error {
+		mu.Lock()
+		defer mu.Unlock()
+		if n.ChatID == "new@c.us" && waiting {
+			return fmt.Errorf("first contact: %w", wait)
 		}
 		done <- n.ChatID
 		return nil
 	}
 	s := openStore(t, "")
-	pool := bot.NewPool(s, handle, bot.PoolConfig{MaxActiveChats: 1}, discard(), nopPoolMetrics{})
+	// One worker only: a chat that held it while waiting would block the other.
+	pool := bot.NewPool(s, handle, bot.PoolConfig{MaxActiveChats: 1, MinRetry: time.Hour, MaxRetry: time.Hour}, discard(), nopPoolMetrics{})
 	if err := pool.Start(context.Background()); err != nil {
 		t.Fatal(err)
 	}
@@ -314,16 +310,28 @@ func TestPoolChatWaitingForARateLimitLetsOthersGo(t *testing.T) {
 	pool.Enqueue(store(t, s, "new@c.us", "n1"))
 	pool.Enqueue(store(t, s, "known@c.us", "k1"))
 	if first := <-done; first != "known@c.us" || time.Since(start) > 500*time.Millisecond {
-		t.Errorf("%s done first, after %v: the known chat waited for the new sender's lookup slot", first, time.Since(start))
+		t.Errorf("%s done first, after %v: the known chat waited behind the waiting one", first, time.Since(start))
 	}
-	if second := <-done; second != "new@c.us" {
-		t.Errorf("second done: %s", second)
+	mu.Lock()
+	waiting = false
+	mu.Unlock()
+	ready()
+	select {
+	case second := <-done:
+		if second != "new@c.us" {
+			t.Errorf("second done: %s", second)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("the waiting chat did not come back when its wait was ready")
 	}
 }
 
-func TestPoolPausedChatsWaitForRetryNow(t *testing.T) {
+func TestPoolChatsPausedTogetherComeBackTogether(t *testing.T) {
 	t.Parallel()
 	s := openStore(t, "")
+	// One WaitError for every chat, as the guard gives while calls are
+	// paused; ready when they resume.
+	wait, resume := bot.NewWait(time.Now().Add(time.Hour), bot.ErrPaused)
 	var down sync.Mutex
 	paused := true
 	done := make(chan string, 10)
@@ -331,12 +339,12 @@ func TestPoolPausedChatsWaitForRetryNow(t *testing.T) {
 		down.Lock()
 		defer down.Unlock()
 		if paused {
-			return fmt.Errorf("sending: %w", bot.ErrPaused)
+			return fmt.Errorf("sending: %w", wait)
 		}
 		done <- n.IDMessage
 		return nil
 	}
-	// The backoff is an hour: only RetryNow can bring the chats back soon.
+	// The backoff is an hour: only the resumption can bring the chats back soon.
 	pool := bot.NewPool(s, handle, bot.PoolConfig{MinRetry: time.Hour, MaxRetry: time.Hour}, discard(), nopPoolMetrics{})
 	if err := pool.Start(context.Background()); err != nil {
 		t.Fatal(err)
@@ -345,7 +353,7 @@ func TestPoolPausedChatsWaitForRetryNow(t *testing.T) {
 	for i := range 3 {
 		pool.Enqueue(store(t, s, fmt.Sprintf("p%d@c.us", i), fmt.Sprintf("p%d", i)))
 	}
-	time.Sleep(100 * time.Millisecond) // each chat tries once and is paused
+	time.Sleep(100 * time.Millisecond) // each chat tries once and is set aside
 	select {
 	case id := <-done:
 		t.Fatalf("%s handled while Green API is down", id)
@@ -354,12 +362,12 @@ func TestPoolPausedChatsWaitForRetryNow(t *testing.T) {
 	down.Lock()
 	paused = false
 	down.Unlock()
-	pool.RetryNow()
+	resume()
 	for range 3 {
 		select {
 		case <-done:
 		case <-time.After(5 * time.Second):
-			t.Fatal("a paused chat did not come back on RetryNow")
+			t.Fatal("a paused chat did not come back when calls resumed")
 		}
 	}
 }

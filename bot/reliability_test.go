@@ -24,42 +24,59 @@ type system struct {
 	pool  *bot.Pool
 	guard *bot.Guard
 	logs  *logtest.Buffer
+	store bot.Store
 }
 
-func newSystem(t *testing.T, lookupTimeout time.Duration) *system {
+// setup is what newSystem builds a system from; options change it.
+type setup struct {
+	client  greenapi.Config
+	guard   bot.GuardConfig
+	bot     bot.Config
+	pool    bot.PoolConfig
+	metrics bot.Metrics
+}
+
+// newSystem builds a system with fast settings (lookups at 1,000 a second,
+// short timeouts and backoffs), changed by each option in turn.
+func newSystem(t *testing.T, lookupTimeout time.Duration, options ...func(*setup)) *system {
 	t.Helper()
 	srv := greenapitest.New(t, greenapitest.WithLimit(greenapi.MethodGetContactInfo, 1000))
-	cfg := srv.Config()
-	cfg.Timeout = 300 * time.Millisecond
-	cfg.MinBackoff, cfg.MaxBackoff, cfg.MaxAttempts = 5*time.Millisecond, 50*time.Millisecond, 3
-	cfg.Limits = map[string]rate.Limit{greenapi.MethodGetContactInfo: 1000}
-	client, err := greenapi.NewClient(cfg)
+	st := setup{
+		client: srv.Config(),
+		guard:  bot.GuardConfig{MinPause: 50 * time.Millisecond, MaxPause: 400 * time.Millisecond},
+		bot: bot.Config{NewSenderAfter: 14 * 24 * time.Hour, ProfileRefresh: time.Hour, LookupTimeout: lookupTimeout,
+			OperatorChatID: operatorChat, Lookup: bot.LookupConfig{Interval: time.Millisecond, MinRetry: 20 * time.Millisecond}},
+		pool: bot.PoolConfig{MinRetry: 20 * time.Millisecond, MaxRetry: 300 * time.Millisecond},
+	}
+	st.client.Timeout = 300 * time.Millisecond
+	st.client.MinBackoff, st.client.MaxBackoff, st.client.MaxAttempts = 5*time.Millisecond, 50*time.Millisecond, 3
+	st.client.Limits = map[string]rate.Limit{greenapi.MethodGetContactInfo: 1000}
+	for _, o := range options {
+		o(&st)
+	}
+	client, err := greenapi.NewClient(st.client)
 	if err != nil {
 		t.Fatal(err)
 	}
 	logs := &logtest.Buffer{}
-	log := slog.New(slog.NewTextHandler(io.MultiWriter(logs, logtest.Writer()), &slog.HandlerOptions{Level: slog.LevelInfo}))
+	log := slog.New(slog.NewJSONHandler(io.MultiWriter(logs, logtest.Writer()), &slog.HandlerOptions{Level: slog.LevelInfo}))
 	store := openStore(t, "")
 	catalog := mustCatalog(t)
 	rules, err := bot.ParseRules(bot.DefaultRulesName, []byte(bot.DefaultRules), catalog)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var pool *bot.Pool
-	guard := bot.NewGuard(client, bot.GuardConfig{MinPause: 50 * time.Millisecond, MaxPause: 400 * time.Millisecond,
-		OnChange: func(err error) {
-			if err == nil {
-				pool.RetryNow()
-			}
-		}}, log, nil)
-	b := bot.New(store, guard, catalog, rules, bot.Config{NewSenderAfter: 14 * 24 * time.Hour, ProfileRefresh: time.Hour,
-		LookupTimeout: lookupTimeout, OperatorChatID: operatorChat}, log, nil)
-	pool = bot.NewPool(store, b.Handle, bot.PoolConfig{MinRetry: 20 * time.Millisecond, MaxRetry: 300 * time.Millisecond}, log, nopPoolMetrics{})
+	st.guard.Probe = func(ctx context.Context) error { _, err := client.GetStateInstance(ctx); return err }
+	guard := bot.NewGuard(client, st.guard, log, st.metrics)
+	t.Cleanup(guard.Close)
+	b := bot.New(store, guard, catalog, rules, st.bot, log, st.metrics)
+	t.Cleanup(b.Close)
+	pool := bot.NewPool(store, b.Handle, st.pool, log, nopPoolMetrics{})
 	if err := pool.Start(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { pool.Stop(context.Background()) })
-	return &system{srv: srv, inbox: bot.NewInbox(store, pool, log, nopInboxMetrics{}), pool: pool, guard: guard, logs: logs}
+	return &system{srv: srv, inbox: bot.NewInbox(store, pool, log, nopInboxMetrics{}), pool: pool, guard: guard, logs: logs, store: store}
 }
 
 type nopInboxMetrics struct{}
@@ -146,8 +163,9 @@ func TestRandomFaultsStillGreetEveryoneExactlyOnce(t *testing.T) {
 func TestOutageWaitsWithoutBusyLoopThenDrains(t *testing.T) {
 	t.Parallel()
 	s := newSystem(t, time.Second)
+	// Green API unreachable: every connection dropped, the probe's too.
 	guarded := []string{greenapi.MethodGetContactInfo, greenapi.MethodSendMessage, greenapi.MethodGetChatHistory}
-	for _, m := range guarded {
+	for _, m := range append(guarded, greenapi.MethodGetStateInstance) {
 		s.srv.FailRandomly(m, 1, greenapitest.Fault{Drop: true})
 	}
 	outageStart := time.Now()
@@ -161,7 +179,6 @@ func TestOutageWaitsWithoutBusyLoopThenDrains(t *testing.T) {
 		t.Error("calls are not paused during the outage")
 	}
 	firstWave := len(s.srv.Calls(guarded...))
-	pausesBefore := strings.Count(s.logs.String(), "Green API unavailable: pausing calls")
 	// A chat the business wrote to first needs no call: it is handled
 	// during the outage, not held behind the chats that wait for Green API.
 	waiting := s.pool.Depth()
@@ -177,32 +194,34 @@ func TestOutageWaitsWithoutBusyLoopThenDrains(t *testing.T) {
 	}
 	time.Sleep(1500*time.Millisecond - time.Since(knownStart))
 	later := len(s.srv.Calls(guarded...)) - firstWave
-	pauses := strings.Count(s.logs.String(), "Green API unavailable: pausing calls")
-	probes := pauses - pausesBefore + 1 // each failed probe starts a pause step; one may be in flight
-	for _, m := range guarded {
+	probes := len(s.srv.Calls(greenapi.MethodGetStateInstance))
+	for _, m := range append(guarded, greenapi.MethodGetStateInstance) {
 		s.srv.FailRandomly(m, 0)
 	}
 	outage := time.Since(outageStart)
 	took := s.drain(t, 30*time.Second)
-	t.Logf("RELIABILITY outage: %d new senders, 2 s outage: %d calls in the first 0.5 s (each chat's first call and its client retries), %d in the next 1.5 s (%d probes), %d pause log lines, a known chat handled during it, drained %v after it ended",
-		contacts, firstWave, later, probes, pauses, took.Round(time.Millisecond))
-	// The first wave is bounded by chats x client attempts; after it, only
-	// the guard's probes go out, one per backoff step. Without the guard, 50
-	// chats retrying every 20-300 ms would make hundreds of calls.
-	if firstWave > contacts*3 {
+	logs := s.logs.String()
+	pauses, resumes := strings.Count(logs, "pausing calls"), strings.Count(logs, "resuming calls")
+	t.Logf("RELIABILITY outage: %d new senders, %v outage: %d calls in the first 0.5 s, %d in the next 1.5 s, %d probes (getStateInstance), %d pause and %d resume log lines, a known chat handled during it, drained %v after it ended",
+		contacts, outage.Round(100*time.Millisecond), firstWave, later, probes, pauses, resumes, took.Round(time.Millisecond))
+	// Before the pause: the calls that went out until Threshold failures
+	// and a failed probe, each with the client's 3 attempts.
+	if firstWave > 3*contacts {
 		t.Errorf("%d calls in the first wave, more than %d chats x 3 attempts", firstWave, contacts)
 	}
-	// Paused, only probes go out: one per pause step (50 ms doubling to
-	// 400 ms here), each with the client's 3 attempts. Without the guard,
-	// 50 chats retrying every 20-300 ms would make hundreds of calls.
-	if later > 3*probes {
-		t.Errorf("%d calls in 1.5 s of a paused outage with %d pause steps: more than one probe (3 attempts) a step", later, probes)
+	// Paused, only the guard's probes go out; no chat's call does.
+	if later > 0 {
+		t.Errorf("%d calls of chats went out while calls were paused", later)
 	}
-	// Pauses of 50, 100, 200, then 400 ms: the steps an outage this long can hold.
-	if steps := 5 + int(outage/(400*time.Millisecond)); pauses == 0 || pauses > steps {
-		t.Errorf("%d pause log lines in a %v outage; want one per backoff step, at most %d", pauses, outage.Round(time.Millisecond), steps)
+	// Pauses of 50, 100, 200, then 400 ms: the probes an outage this long
+	// can hold, each with the client's 3 attempts, and the check that paused.
+	if steps := 2 + int(outage/(400*time.Millisecond)) + 3; probes == 0 || probes > 3*steps {
+		t.Errorf("%d probe calls in a %v outage; want one probe (3 attempts) per pause step, at most %d steps", probes, outage.Round(time.Millisecond), steps)
 	}
-	if n := strings.Count(s.logs.String(), "notification failed; will retry"); n > contacts {
+	if pauses != 1 || resumes != 1 {
+		t.Errorf("%d pause and %d resume log lines for one outage; want one each", pauses, resumes)
+	}
+	if n := strings.Count(logs, "notification failed; will retry"); n > contacts {
 		t.Errorf("%d per-message failure lines during an outage", n)
 	}
 	for i := range contacts {

@@ -143,6 +143,8 @@ type call struct {
 	// retryAmbiguous allows a retry after a failure that may have reached
 	// Green API (a timeout or a 500): false for calls that must not run twice.
 	retryAmbiguous bool
+	// once makes one attempt only: the caller schedules its own retries.
+	once bool
 }
 
 // do performs c with rate limiting and retries, and decodes a 200 answer into out.
@@ -154,19 +156,19 @@ func (cl *Client) do(ctx context.Context, c call, out any) error {
 			return fmt.Errorf("greenapi: %s: %w", c.method, err)
 		}
 	}
+	attempts := cl.maxAttempts
+	if c.once {
+		attempts = 1
+	}
 	var lastErr error
-	for attempt := 0; attempt < cl.maxAttempts; attempt++ {
+	for attempt := 0; attempt < attempts; attempt++ {
 		if attempt > 0 {
 			if err := sleep(ctx, cl.backoff(attempt, lastErr)); err != nil {
 				return fmt.Errorf("%w (gave up: %v)", lastErr, err)
 			}
 		}
 		if lim := cl.limiters[c.method]; lim != nil {
-			if err := waitTurn(ctx, c.method, lim); err != nil {
-				var wait *WaitError
-				if errors.As(err, &wait) {
-					return err
-				}
+			if err := lim.Wait(ctx); err != nil {
 				if lastErr != nil {
 					return fmt.Errorf("%w (gave up: %v)", lastErr, err)
 				}
@@ -187,7 +189,7 @@ func (cl *Client) do(ctx context.Context, c call, out any) error {
 }
 
 func (cl *Client) shouldRetry(ctx context.Context, c call, err error) bool {
-	if ctx.Err() != nil || !Retryable(err) {
+	if ctx.Err() != nil || KindOf(err) != RetryLater {
 		return false
 	}
 	if c.retryAmbiguous {
@@ -280,7 +282,7 @@ func (cl *Client) attempt(ctx context.Context, c call, payload []byte, out any) 
 		return nil
 	}
 	if err := json.Unmarshal(data, out); err != nil {
-		return fmt.Errorf("greenapi: %s: decoding the answer: %w", c.method, err)
+		return fmt.Errorf("greenapi: %s: %w: %v", c.method, ErrUnreadableAnswer, err)
 	}
 	return nil
 }
@@ -338,12 +340,14 @@ type Product struct {
 }
 
 // GetContactInfo returns the profile of chatID. An unknown contact comes back
-// with empty fields, as Green API answers.
+// with empty fields, as Green API answers. It makes one request, after the
+// rate limit's turn: with 1 call a second for the whole instance, the caller
+// decides when a failed lookup is worth another turn (see bot.Lookups).
 func (cl *Client) GetContactInfo(ctx context.Context, chatID string) (*ContactInfo, error) {
 	var info ContactInfo
 	err := cl.do(ctx, call{
 		method: MethodGetContactInfo, httpVerb: http.MethodPost,
-		body: map[string]string{"chatId": chatID}, retryAmbiguous: true,
+		body: map[string]string{"chatId": chatID}, once: true,
 	}, &info)
 	if err != nil {
 		return nil, err
@@ -372,6 +376,10 @@ func (cl *Client) SendMessage(ctx context.Context, p SendMessageParams) (string,
 	}
 	if err := cl.do(ctx, call{method: MethodSendMessage, httpVerb: http.MethodPost, body: p}, &out); err != nil {
 		return "", err
+	}
+	if out.IDMessage == "" {
+		// Sent or not, there is no id to record: the caller settles it.
+		return "", fmt.Errorf("greenapi: sendMessage: %w: no idMessage", ErrUnreadableAnswer)
 	}
 	return out.IDMessage, nil
 }

@@ -97,12 +97,14 @@ func TestRetries(t *testing.T) {
 		wantCalls int
 		wantErr   error
 	}{
-		{"lookup 500 then 200 is retried once", greenapi.MethodGetContactInfo, greenapitest.Fault{Status: 500}, 1, 2, nil},
-		{"lookup 429 is retried", greenapi.MethodGetContactInfo, greenapitest.Fault{Status: 429}, 1, 2, nil},
-		{"lookup 466 is not retried", greenapi.MethodGetContactInfo, greenapitest.Fault{Status: 466}, 1, 1, greenapi.ErrQuotaExceeded},
-		{"lookup 400 is not retried", greenapi.MethodGetContactInfo, greenapitest.Fault{Status: 400}, 1, 1, greenapi.ErrBadRequest},
-		{"lookup dropped connection is retried", greenapi.MethodGetContactInfo, greenapitest.Fault{Drop: true}, 1, 2, nil},
-		{"lookup gives up after max attempts", greenapi.MethodGetContactInfo, greenapitest.Fault{Status: 503}, 10, 3, greenapi.ErrServer},
+		{"history 500 then 200 is retried once", greenapi.MethodGetChatHistory, greenapitest.Fault{Status: 500}, 1, 2, nil},
+		{"history 429 is retried", greenapi.MethodGetChatHistory, greenapitest.Fault{Status: 429}, 1, 2, nil},
+		{"history 466 is not retried", greenapi.MethodGetChatHistory, greenapitest.Fault{Status: 466}, 1, 1, greenapi.ErrQuotaExceeded},
+		{"history 400 is not retried", greenapi.MethodGetChatHistory, greenapitest.Fault{Status: 400}, 1, 1, greenapi.ErrBadRequest},
+		{"history dropped connection is retried", greenapi.MethodGetChatHistory, greenapitest.Fault{Drop: true}, 1, 2, nil},
+		{"history gives up after max attempts", greenapi.MethodGetChatHistory, greenapitest.Fault{Status: 503}, 10, 3, greenapi.ErrServer},
+		{"lookup 500 is tried once: the caller spends the 1/s budget", greenapi.MethodGetContactInfo, greenapitest.Fault{Status: 500}, 1, 1, greenapi.ErrServer},
+		{"lookup 429 is tried once", greenapi.MethodGetContactInfo, greenapitest.Fault{Status: 429}, 1, 1, greenapi.ErrRateLimited},
 		{"send 502 is retried", greenapi.MethodSendMessage, greenapitest.Fault{Status: 502}, 1, 2, nil},
 		{"send 429 is retried", greenapi.MethodSendMessage, greenapitest.Fault{Status: 429}, 1, 2, nil},
 		{"send 500 is not retried: it may have been sent", greenapi.MethodSendMessage, greenapitest.Fault{Status: 500}, 1, 1, greenapi.ErrServer},
@@ -115,9 +117,12 @@ func TestRetries(t *testing.T) {
 			c := fastClient(t, srv, func(cfg *greenapi.Config) { cfg.MaxAttempts = 3 })
 			srv.FailNext(tt.method, tt.faults, tt.fault)
 			var err error
-			if tt.method == greenapi.MethodSendMessage {
+			switch tt.method {
+			case greenapi.MethodSendMessage:
 				_, err = c.SendMessage(context.Background(), greenapi.SendMessageParams{ChatID: "1@c.us", Message: "hi"})
-			} else {
+			case greenapi.MethodGetChatHistory:
+				_, err = c.GetChatHistory(context.Background(), "1@c.us", 10)
+			default:
 				_, err = c.GetContactInfo(context.Background(), "1@c.us")
 			}
 			if !errors.Is(err, tt.wantErr) || (tt.wantErr == nil && err != nil) {
@@ -142,18 +147,18 @@ func TestQuotaErrorCarriesBody(t *testing.T) {
 	if !strings.Contains(err.Error(), "Monthly quota has been exceeded") {
 		t.Errorf("error %q does not explain the quota", err)
 	}
-	if greenapi.Retryable(err) {
-		t.Error("a 466 must not be retryable")
+	if k := greenapi.KindOf(err); k != greenapi.RetryNever {
+		t.Errorf("a 466 is %s, want %s", k, greenapi.RetryNever)
 	}
 }
 
 func TestTimeoutIsBoundedAndRetried(t *testing.T) {
 	t.Parallel()
 	srv := greenapitest.New(t)
-	srv.FailNext(greenapi.MethodGetContactInfo, 1, greenapitest.Fault{Hang: true})
+	srv.FailNext(greenapi.MethodGetChatHistory, 1, greenapitest.Fault{Hang: true})
 	c := fastClient(t, srv, func(cfg *greenapi.Config) { cfg.Timeout = 200 * time.Millisecond })
 	start := time.Now()
-	if _, err := c.GetContactInfo(context.Background(), "1@c.us"); err != nil {
+	if _, err := c.GetChatHistory(context.Background(), "1@c.us", 10); err != nil {
 		t.Fatalf("a hung call followed by a good one: %v", err)
 	}
 	if d := time.Since(start); d > 3*time.Second {
@@ -164,7 +169,7 @@ func TestTimeoutIsBoundedAndRetried(t *testing.T) {
 func TestCallerContextBoundsRetries(t *testing.T) {
 	t.Parallel()
 	srv := greenapitest.New(t)
-	srv.FailNext(greenapi.MethodGetContactInfo, 100, greenapitest.Fault{Status: 500})
+	srv.FailNext(greenapi.MethodGetChatHistory, 100, greenapitest.Fault{Status: 500})
 	c := fastClient(t, srv, func(cfg *greenapi.Config) {
 		cfg.MaxAttempts = 1000
 		cfg.MinBackoff, cfg.MaxBackoff = 50*time.Millisecond, 50*time.Millisecond
@@ -172,7 +177,7 @@ func TestCallerContextBoundsRetries(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
 	defer cancel()
 	start := time.Now()
-	_, err := c.GetContactInfo(ctx, "1@c.us")
+	_, err := c.GetChatHistory(ctx, "1@c.us", 10)
 	if !errors.Is(err, greenapi.ErrServer) {
 		t.Errorf("err = %v, want the last server error", err)
 	}
@@ -270,45 +275,6 @@ func TestBadRequestCarriesGreenAPIMessage(t *testing.T) {
 	}
 }
 
-func TestReservationsKeepThePlaceWithoutWaiting(t *testing.T) {
-	t.Parallel()
-	srv := greenapitest.New(t)
-	c := fastClient(t, srv)                                                     // getContactInfo: 1 a second
-	if _, err := c.GetContactInfo(context.Background(), "1@c.us"); err != nil { // spends this second's slot
-		t.Fatal(err)
-	}
-	ctx := greenapi.WithReservations(context.Background(), &greenapi.Reservations{})
-	start := time.Now()
-	_, err := c.GetContactInfo(ctx, "2@c.us")
-	var wait *greenapi.WaitError
-	if !errors.As(err, &wait) || !errors.Is(err, greenapi.ErrNoSlot) {
-		t.Fatalf("err = %v, want a *WaitError", err)
-	}
-	if d := time.Since(start); d > 50*time.Millisecond {
-		t.Errorf("the call waited %v instead of returning", d)
-	}
-	if d := wait.Until.Sub(start); d < 800*time.Millisecond || d > 1100*time.Millisecond {
-		t.Errorf("next slot in %v, want about a second", d)
-	}
-	// Asking again keeps the same place; no request went out meanwhile.
-	_, err = c.GetContactInfo(ctx, "2@c.us")
-	var again *greenapi.WaitError
-	if !errors.As(err, &again) || again.Until.Sub(wait.Until).Abs() > 20*time.Millisecond {
-		t.Errorf("asking again: %v, want the same slot at %v", err, wait.Until)
-	}
-	if n := len(srv.Calls(greenapi.MethodGetContactInfo)); n != 1 {
-		t.Errorf("%d calls reached Green API, want only the first", n)
-	}
-	time.Sleep(time.Until(wait.Until))
-	callStart := time.Now()
-	if _, err := c.GetContactInfo(ctx, "2@c.us"); err != nil {
-		t.Fatalf("at its slot: %v", err)
-	}
-	if d := time.Since(callStart); d > 200*time.Millisecond {
-		t.Errorf("at its slot the call still took %v", d)
-	}
-}
-
 func TestNotAuthorizedIsTellableFromValidation(t *testing.T) {
 	t.Parallel()
 	for _, tt := range []struct {
@@ -325,31 +291,5 @@ func TestNotAuthorizedIsTellableFromValidation(t *testing.T) {
 		if tt.err.Status == 400 && !errors.Is(tt.err, greenapi.ErrBadRequest) {
 			t.Errorf("%v: not an ErrBadRequest", tt.err)
 		}
-	}
-}
-
-func TestMissedSlotsAreNotUsedLate(t *testing.T) {
-	t.Parallel()
-	srv := greenapitest.New(t)
-	c := fastClient(t, srv) // getContactInfo: 1 a second
-	if _, err := c.GetContactInfo(context.Background(), "1@c.us"); err != nil {
-		t.Fatal(err)
-	}
-	a := greenapi.WithReservations(context.Background(), &greenapi.Reservations{})
-	b := greenapi.WithReservations(context.Background(), &greenapi.Reservations{})
-	var wait *greenapi.WaitError
-	for _, ctx := range []context.Context{a, b} { // slots in about 1 and 2 seconds
-		if _, err := c.GetContactInfo(ctx, "2@c.us"); !errors.As(err, &wait) {
-			t.Fatalf("err = %v, want a *WaitError", err)
-		}
-	}
-	// Both come back late, as after an outage: using both slots now would
-	// send two calls at once, which Green API answers with 429.
-	time.Sleep(time.Until(wait.Until) + 1200*time.Millisecond)
-	if _, err := c.GetContactInfo(a, "2@c.us"); err != nil {
-		t.Fatalf("first back: %v", err)
-	}
-	if _, err := c.GetContactInfo(b, "2@c.us"); !errors.As(err, &wait) {
-		t.Errorf("second back at once: %v, want a *WaitError for a fresh slot", err)
 	}
 }

@@ -38,6 +38,9 @@ var (
 	// rate limit has no free slot before the caller's deadline. It also
 	// matches context.DeadlineExceeded.
 	ErrNoSlot = errors.New("no rate-limit slot before the deadline")
+	// ErrUnreadableAnswer is a 200 whose body is not what the method's
+	// documentation says it returns (not JSON, empty, or of another shape).
+	ErrUnreadableAnswer = errors.New("unreadable answer")
 )
 
 // APIError is an answer from Green API with a status other than 200.
@@ -126,14 +129,4 @@ func (b *QuotaBody) Description() string {
 		}
 	}
 	return ""
-}
-
-// Retryable reports whether err is worth trying again later: a 429, a 5xx or
-// a network failure, but not a 4xx answer nor a spent quota.
-func Retryable(err error) bool {
-	var apiErr *APIError
-	if errors.As(err, &apiErr) {
-		return apiErr.Status == http.StatusTooManyRequests || apiErr.Status >= 500
-	}
-	return err != nil && !errors.Is(err, ErrMessageTooLong)
 }

@@ -16,6 +16,7 @@ type Instance struct {
 	state   string
 	err     error
 	checked time.Time
+	paused  error // why calls to Green API are paused; nil: they flow
 }
 
 // Set records a state, or the error that prevented reading it.
@@ -33,6 +34,21 @@ func (i *Instance) SetError(err error) {
 	i.err, i.checked = err, time.Now()
 }
 
+// SetPaused records that calls to Green API are paused and why (nil: they
+// resume); the guard tells it.
+func (i *Instance) SetPaused(err error) {
+	i.mu.Lock()
+	defer i.mu.Unlock()
+	i.paused = err
+}
+
+// Paused returns why calls to Green API are paused, or nil.
+func (i *Instance) Paused() error {
+	i.mu.Lock()
+	defer i.mu.Unlock()
+	return i.paused
+}
+
 // Get returns the last state, when it was learnt, and the error that
 // prevented reading it.
 func (i *Instance) Get() (string, time.Time, error) {
@@ -43,8 +59,9 @@ func (i *Instance) Get() (string, time.Time, error) {
 
 func healthz(c *gin.Context) { c.JSON(http.StatusOK, gin.H{"status": "ok"}) }
 
-// readyz is 200 when the store answers and the instance is authorized, and
-// 503 otherwise, with what is wrong in the body.
+// readyz is 200 when the store answers, the instance is authorized and
+// calls to Green API are not paused, and 503 otherwise, with what is wrong
+// in the body.
 func readyz(store interface{ Ping(context.Context) error }, inst *Instance) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		ctx, cancel := context.WithTimeout(c.Request.Context(), 2*time.Second)
@@ -65,6 +82,10 @@ func readyz(store interface{ Ping(context.Context) error }, inst *Instance) gin.
 			body["instance_error"] = err.Error()
 			ready = false
 		case state != "authorized":
+			ready = false
+		}
+		if paused := inst.Paused(); paused != nil {
+			body["greenapi_calls"] = "paused: " + paused.Error()
 			ready = false
 		}
 		status := http.StatusOK

@@ -28,6 +28,7 @@ type Metrics struct {
 	lookupFailed  *prometheus.CounterVec
 	gaveUp        *prometheus.CounterVec
 	quota         prometheus.Counter
+	paused        prometheus.Gauge
 }
 
 // NewMetrics registers every metric.
@@ -53,14 +54,16 @@ func NewMetrics() *Metrics {
 		firstContacts: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "frontdesk_first_contacts_total",
 			Help: "First contacts, by the rule that matched, its tag and the locale."}, []string{"rule", "tag", "locale"}),
 		lookupFailed: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "frontdesk_lookup_failures_total",
-			Help: "getContactInfo failures after retries; the greeting went out without the profile."}, []string{"reason"}),
+			Help: "First contacts greeted without the profile, by why the lookup failed (after its retries, or when LOOKUP_TIMEOUT ran out)."}, []string{"reason"}),
 		gaveUp: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "frontdesk_messages_given_up_total",
 			Help: "Replies or summaries Green API refused for good."}, []string{"reason"}),
 		quota: prometheus.NewCounter(prometheus.CounterOpts{Name: "frontdesk_quota_exceeded_total",
 			Help: "quotaExceeded notifications received."}),
+		paused: prometheus.NewGauge(prometheus.GaugeOpts{Name: "frontdesk_greenapi_paused",
+			Help: "1 while calls to Green API are paused because the instance does not answer its probe, else 0."}),
 	}
 	m.reg.MustRegister(m.notifications, m.rejected, m.processed, m.failures, m.depth, m.apiCalls, m.apiLatency,
-		m.sent, m.firstContacts, m.lookupFailed, m.gaveUp, m.quota,
+		m.sent, m.firstContacts, m.lookupFailed, m.gaveUp, m.quota, m.paused,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
@@ -107,6 +110,15 @@ func (m *Metrics) LookupFailed(reason string) { m.lookupFailed.WithLabelValues(r
 
 // MessageSent implements bot.Metrics.
 func (m *Metrics) MessageSent(kind string) { m.sent.WithLabelValues(kind).Inc() }
+
+// GreenAPIPaused implements bot.GuardMetrics.
+func (m *Metrics) GreenAPIPaused(paused bool) {
+	if paused {
+		m.paused.Set(1)
+	} else {
+		m.paused.Set(0)
+	}
+}
 
 // GaveUp implements bot.Metrics.
 func (m *Metrics) GaveUp(reason string) { m.gaveUp.WithLabelValues(reason).Inc() }

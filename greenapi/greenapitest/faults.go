@@ -22,6 +22,11 @@ type Fault struct {
 	// AfterWork does the method's work (records, sends) before failing
 	// with Status: the caller cannot tell whether it happened.
 	AfterWork bool
+	// Body, with Status 200 or 0, answers 200 with this body instead of
+	// doing the method's work: an answer that breaks the contract.
+	Body string
+	// EmptyBody answers 200 with no body at all.
+	EmptyBody bool
 }
 
 type faults struct {
@@ -122,6 +127,11 @@ func (s *Server) injectFault(w http.ResponseWriter, r *http.Request, method stri
 	case f.Hang:
 		<-r.Context().Done()
 		return true, 0, nil
+	case f.Body != "" || f.EmptyBody:
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusOK)
+		_, _ = w.Write([]byte(f.Body))
+		return true, http.StatusOK, nil
 	case f.Drop:
 		if hj, ok := w.(http.Hijacker); ok {
 			if conn, _, err := hj.Hijack(); err == nil {

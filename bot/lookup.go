@@ -1,0 +1,347 @@
+package bot
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/frontdesk-bot/frontdesk/greenapi"
+)
+
+// errLookupPending is the cause of the WaitError of a first contact whose
+// sender's lookup is not settled yet.
+var errLookupPending = errors.New("waiting for the sender's lookup")
+
+// ErrLookupTimeout ends a lookup that was not settled within the first
+// contact's budget (LOOKUP_TIMEOUT): its turn did not come, or the call
+// did not answer in time.
+var ErrLookupTimeout = errors.New("no answer within LOOKUP_TIMEOUT")
+
+// LookupConfig tunes Lookups.
+type LookupConfig struct {
+	// Interval is the least time between two getContactInfo calls: Green
+	// API allows one a second per instance; default 1 s.
+	Interval time.Duration
+	// AttemptTimeout bounds one call; default 20 s. A call that answers
+	// after its first contact's budget ran out still has its profile
+	// cached, for the sender's next first contact.
+	AttemptTimeout time.Duration
+	// MinRetry is the wait before a failed lookup is tried again; it
+	// doubles with each attempt; default 2 s.
+	MinRetry time.Duration
+}
+
+// Lookups looks senders up with getContactInfo for their first contacts,
+// at Green API's pace: one call per Interval for the whole instance, in
+// the order the first contacts asked, a sender not yet tried before a
+// sender being retried. A lookup that fails in a way worth retrying (5xx,
+// 429, a timeout, the instance down) is tried again after a backoff that
+// doubles (2 s, 4 s, 8 s, ...), and only while its first contact's budget
+// lasts: one broken contact takes at most a handful of calls from the
+// instance's budget (4 in the default 30 s), never all of it. A refusal of
+// the contact (400, 404), a spent quota or an unreadable answer ends the
+// lookup at once. Every fetched profile is cached in the store.
+//
+// Lookups hold no goroutine while idle: a timer starts each call.
+type Lookups struct {
+	api   GreenAPI
+	store Store
+	now   func() time.Time // dates the cached profiles
+	log   *slog.Logger
+	cfg   LookupConfig
+
+	ctx    context.Context // ends with Close
+	cancel context.CancelFunc
+	calls  sync.WaitGroup
+
+	mu      sync.Mutex
+	byChat  map[string]*lookup
+	queue   []*lookup // not in flight and not settled, in the order asked
+	next    time.Time // the earliest start of the next call
+	timer   *time.Timer
+	stopped bool
+}
+
+// lookup is one sender's lookup for one first contact.
+type lookup struct {
+	chat      string
+	deadline  time.Time // the first contact's budget ends
+	notBefore time.Time // a retry's backoff
+	attempts  int
+	inFlight  bool
+	abandoned bool // the first contact went on without it: cache only
+	settled   bool
+	info      *greenapi.ContactInfo
+	err       error
+	ready     *signal
+}
+
+// NewLookups returns Lookups that call api and cache profiles in store,
+// dated by now.
+func NewLookups(api GreenAPI, store Store, cfg LookupConfig, now func() time.Time, log *slog.Logger) *Lookups {
+	if cfg.Interval <= 0 {
+		cfg.Interval = time.Second
+	}
+	if cfg.AttemptTimeout <= 0 {
+		cfg.AttemptTimeout = 20 * time.Second
+	}
+	if cfg.MinRetry <= 0 {
+		cfg.MinRetry = 2 * time.Second
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	return &Lookups{api: api, store: store, now: now, log: log, cfg: cfg, ctx: ctx, cancel: cancel, byChat: make(map[string]*lookup)}
+}
+
+// Close stops new calls, cancels those in flight and waits for them.
+func (l *Lookups) Close() {
+	l.mu.Lock()
+	l.stopped = true
+	if l.timer != nil {
+		l.timer.Stop()
+	}
+	l.mu.Unlock()
+	l.cancel()
+	l.calls.Wait()
+}
+
+// Result returns chat's profile once its lookup is settled, or the error
+// that ended it. A lookup not asked for yet is queued, with budget as the
+// time left to its first contact; until it is settled Result returns a
+// *WaitError that is ready when it is. Once the budget has run out, Result
+// returns ErrLookupTimeout (with the last failure, if any) and the lookup,
+// if a call is in flight, only caches what it brings.
+func (l *Lookups) Result(chat string, budget time.Duration) (*greenapi.ContactInfo, error) {
+	now := time.Now()
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	e := l.byChat[chat]
+	if e == nil || e.abandoned {
+		if budget <= 0 {
+			return nil, ErrLookupTimeout
+		}
+		if e == nil {
+			e = &lookup{chat: chat, ready: &signal{}}
+			l.byChat[chat] = e
+		}
+		e.abandoned, e.deadline = false, now.Add(budget)
+		if !e.inFlight {
+			l.queue = append(l.queue, e)
+			l.scheduleLocked(now)
+		}
+	}
+	if e.settled {
+		delete(l.byChat, chat)
+		return e.info, e.err
+	}
+	if !now.Before(e.deadline) {
+		l.abandonLocked(e)
+		return nil, timedOut(e)
+	}
+	return nil, &WaitError{Until: e.deadline, Cause: errLookupPending, ready: e.ready}
+}
+
+// Take returns, and forgets, the outcome of chat's lookup if it is settled:
+// a first contact that waited for it uses it before anything else, even
+// when the profile it cached is stale by then.
+func (l *Lookups) Take(chat string) (info *greenapi.ContactInfo, err error, settled bool) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	e := l.byChat[chat]
+	if e == nil || !e.settled {
+		return nil, nil, false
+	}
+	delete(l.byChat, chat)
+	return e.info, e.err, true
+}
+
+// abandonLocked lets the first contact go on without e: a call in flight
+// still caches its profile; a queued lookup is dropped.
+func (l *Lookups) abandonLocked(e *lookup) {
+	if e.inFlight {
+		e.abandoned = true
+		return
+	}
+	l.removeLocked(e)
+	delete(l.byChat, e.chat)
+}
+
+func (l *Lookups) removeLocked(e *lookup) {
+	for i, q := range l.queue {
+		if q == e {
+			l.queue = append(l.queue[:i], l.queue[i+1:]...)
+			return
+		}
+	}
+}
+
+// scheduleLocked sets the timer for the next call, if one is due.
+func (l *Lookups) scheduleLocked(now time.Time) {
+	if l.timer != nil || l.stopped || len(l.queue) == 0 {
+		return
+	}
+	at := l.next
+	earliest := l.queue[0].notBefore
+	for _, e := range l.queue[1:] {
+		if e.notBefore.Before(earliest) {
+			earliest = e.notBefore
+		}
+	}
+	if earliest.After(at) {
+		at = earliest
+	}
+	l.timer = time.AfterFunc(at.Sub(now), l.dispatch)
+}
+
+// dispatch starts the call of the lookup whose turn it is.
+func (l *Lookups) dispatch() {
+	now := time.Now()
+	var expired []*lookup
+	l.mu.Lock()
+	l.timer = nil
+	if l.stopped {
+		l.mu.Unlock()
+		return
+	}
+	var pick *lookup
+	for _, e := range l.queue {
+		switch {
+		case !now.Before(e.deadline):
+			expired = append(expired, e)
+		case now.Before(e.notBefore):
+		case pick == nil || e.attempts < pick.attempts:
+			pick = e // the first asked among the fewest attempts
+		}
+	}
+	for _, e := range expired {
+		// Its turn never came within the budget: its first contact is
+		// told, and goes on without a profile.
+		l.removeLocked(e)
+		l.settleLocked(e, nil, timedOut(e))
+	}
+	if pick != nil {
+		l.removeLocked(pick)
+		pick.inFlight = true
+		pick.attempts++
+		l.next = now.Add(l.cfg.Interval)
+		l.calls.Add(1)
+		go l.call(pick)
+	}
+	l.scheduleLocked(now)
+	l.mu.Unlock()
+	for _, e := range expired {
+		e.ready.fire()
+	}
+}
+
+// call makes one getContactInfo call and settles, retries or abandons its
+// lookup by what the failure means.
+func (l *Lookups) call(e *lookup) {
+	defer l.calls.Done()
+	ctx, cancel := context.WithTimeout(l.ctx, l.cfg.AttemptTimeout)
+	info, err := l.api.GetContactInfo(ctx, e.chat)
+	cancel()
+	if err == nil {
+		if saveErr := l.store.SaveProfile(l.ctx, Profile{ChatID: e.chat, Info: *info, FetchedAt: l.now()}); saveErr != nil {
+			l.log.Warn("caching the profile failed", "chat", e.chat, "err", saveErr)
+		}
+	}
+	now := time.Now()
+	l.mu.Lock()
+	e.inFlight = false
+	retryAt := now.Add(l.cfg.MinRetry << min(e.attempts-1, 10))
+	switch {
+	case l.ctx.Err() != nil:
+		// Closing: the first contact is settled by the next process.
+		l.mu.Unlock()
+		return
+	case e.abandoned:
+		delete(l.byChat, e.chat)
+		l.mu.Unlock()
+		return
+	case err != nil && (errors.Is(err, ErrPaused) || errors.Is(err, greenapi.ErrNoSlot)):
+		// No call went out: the turn is not spent on this lookup. While
+		// calls are paused it waits for them to resume.
+		e.attempts--
+		retryAt = now.Add(l.cfg.Interval)
+		var wait *WaitError
+		if errors.As(err, &wait) {
+			// What waits is this lookup, not the first contact: keep
+			// only why.
+			retryAt, err = wait.Until, wait.Cause
+		}
+		if now.Add(l.cfg.Interval).Before(e.deadline) {
+			e.notBefore, e.err = retryAt, err
+			l.queue = append(l.queue, e)
+			l.scheduleLocked(now)
+			l.mu.Unlock()
+			if wait != nil {
+				wait.OnReady(func() { l.retryNow(e) })
+			}
+			return
+		}
+	case err != nil && retryable(err) && retryAt.Before(e.deadline):
+		e.notBefore, e.err = retryAt, err
+		l.queue = append(l.queue, e)
+		l.scheduleLocked(now)
+		attempts := e.attempts
+		l.mu.Unlock()
+		l.log.Debug("getContactInfo failed; will retry", "chat", e.chat, "attempt", attempts,
+			"retry_in", retryAt.Sub(now), "reason", greenapi.ReasonOf(err), "err", err)
+		return
+	}
+	l.settleLocked(e, info, err)
+	l.mu.Unlock()
+	e.ready.fire()
+}
+
+// retryNow takes e's turn as soon as the pace allows, when what it waited
+// for (calls to resume) is ready.
+func (l *Lookups) retryNow(e *lookup) {
+	now := time.Now()
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if e.inFlight || e.settled || !now.Before(e.notBefore) {
+		return
+	}
+	e.notBefore = now
+	if l.timer != nil && l.timer.Stop() {
+		l.timer = nil
+	}
+	l.scheduleLocked(now)
+}
+
+func (l *Lookups) settleLocked(e *lookup, info *greenapi.ContactInfo, err error) {
+	e.settled, e.info, e.err = true, info, err
+}
+
+// timedOut is the error of a lookup whose budget ran out unsettled.
+func timedOut(e *lookup) error {
+	if e.err != nil {
+		return fmt.Errorf("%w after %d attempts, the last: %w", ErrLookupTimeout, e.attempts, e.err)
+	}
+	return ErrLookupTimeout
+}
+
+// retryable reports whether a failed lookup is worth another turn.
+func retryable(err error) bool {
+	switch greenapi.KindOf(err) {
+	case greenapi.RetryLater, greenapi.InstanceDown:
+		return true
+	}
+	return false
+}
+
+// lookupReason is the degraded reason of a first contact whose lookup
+// ended with err.
+func lookupReason(err error) string {
+	switch {
+	case errors.Is(err, ErrPaused):
+		return "unavailable"
+	case errors.Is(err, ErrLookupTimeout):
+		return "timeout"
+	}
+	return greenapi.ReasonOf(err)
+}
