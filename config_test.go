@@ -1,6 +1,7 @@
 package main
 
 import (
+	"log/slog"
 	"math"
 	"os"
 	"strings"
@@ -48,7 +49,7 @@ func TestConfigErrorsNameTheVariable(t *testing.T) {
 		{"bad port", map[string]string{"PORT": "http"}, nil, []string{`PORT: "http" is not a TCP port`}},
 		{"bad duration", map[string]string{"NEW_SENDER_AFTER": "two weeks"}, nil, []string{`NEW_SENDER_AFTER: "two weeks" is not a duration`}},
 		{"bad mode", map[string]string{"RECEIVE_MODE": "push"}, nil, []string{"RECEIVE_MODE", "webhook or poll"}},
-		{"short webhook token", map[string]string{"WEBHOOK_TOKEN": "abc"}, nil, []string{"WEBHOOK_TOKEN: too short"}},
+		{"short webhook token", map[string]string{"WEBHOOK_TOKEN": "abc"}, nil, []string{"WEBHOOK_TOKEN: too short (3 characters); use at least 16", "openssl rand -hex 24"}},
 		{"bad url", map[string]string{"GREEN_API_URL": "7105.api.greenapi.com"}, nil, []string{"GREEN_API_URL"}},
 		{"bad log level", map[string]string{"LOG_LEVEL": "loud"}, nil, []string{"LOG_LEVEL"}},
 		{"retention too short", map[string]string{"KEEP_NOTIFICATIONS": "2h"}, nil, []string{"KEEP_NOTIFICATIONS: 2h0m0s is too short", "0 keeps them forever"}},
@@ -162,6 +163,33 @@ func TestConfigPollModeNeedsNoWebhookToken(t *testing.T) {
 	c, err := loadConfig(env(e))
 	if err != nil || c.NewSenderAfter != 0 || c.KeepFinished != 0 {
 		t.Errorf("poll mode: %+v, %v", c, err)
+	}
+}
+
+// TestLoggerMasksOnlySecretsInUse: in poll mode the webhook token is never
+// used, so it is not masked; with WEBHOOK_TOKEN=x, every "x" in the logs
+// became "***" ("conte***t deadline").
+func TestLoggerMasksOnlySecretsInUse(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		mode        string
+		webhookSeen bool
+	}{{"poll", true}, {"webhook", false}} {
+		e := validEnv()
+		e["RECEIVE_MODE"] = tt.mode
+		c, err := loadConfig(env(e))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out strings.Builder
+		newLogger(&out, slog.LevelInfo, c.secrets()...).Info("line", "a", "context deadline exceeded "+c.WebhookToken, "b", c.APIToken)
+		got := out.String()
+		if strings.Contains(got, c.APIToken) {
+			t.Errorf("%s mode: the API token is logged: %s", tt.mode, got)
+		}
+		if strings.Contains(got, c.WebhookToken) != tt.webhookSeen || !strings.Contains(got, "context deadline exceeded") {
+			t.Errorf("%s mode: %s", tt.mode, got)
+		}
 	}
 }
 

@@ -88,7 +88,8 @@ type FirstContact struct {
 	UpdatedAt time.Time
 }
 
-// Store is the durable state Frontdesk needs. Implementations: store/sqlite.
+// Store is the durable state Frontdesk needs. Implementations: store/sqlite
+// and store/postgres, both held to store/storetest.
 // Every method is safe for concurrent use; the claims are atomic.
 type Store interface {
 	// AddNotification stores n durably unless a notification with the same

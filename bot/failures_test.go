@@ -96,7 +96,7 @@ var matrixFailures = []struct {
 type outcome struct {
 	greeted  bool   // the sender got the greeting (never twice: asserted for every case)
 	profile  bool   // the greeting used the looked-up profile
-	degraded string // why the greeting went without the profile
+	degraded string // why the greeting went without the profile; a|b: either
 	gaveUp   string // why the first contact was given up
 	paused   bool   // the guard paused every call
 	maxCalls int    // calls of the failing method, at most
@@ -164,7 +164,9 @@ func matrixWant(method, failure string) outcome {
 	// the lookup ends at LOOKUP_TIMEOUT, the greeting goes out on resume.
 	o := outcome{greeted: true, paused: true, degraded: "unavailable", maxCalls: 20}
 	if failure == "500" {
-		o.degraded = "server_error" // one sender's retries alone do not reach the threshold
+		// The lookup's last attempt meets either the pause or one more 500,
+		// as the probe that pauses and the attempt race.
+		o.degraded = "unavailable|server_error"
 	}
 	return o
 }
@@ -191,11 +193,12 @@ func runMatrixCase(t *testing.T, method, failure string, fault greenapitest.Faul
 	metrics := &recMetrics{}
 	s := newSystem(t, lookupTimeout, func(st *setup) {
 		st.client.HTTPClient = &http.Client{Transport: transport}
-		st.client.Timeout = 200 * time.Millisecond
+		st.client.Timeout = time.Second // long enough that a loaded CI machine never times out a quick answer
 		st.client.MaxBackoff = 20 * time.Millisecond
 		st.guard.MinPause = 100 * time.Millisecond
+		st.guard.Threshold = 3
 		st.bot.NewSenderAfter = 24 * time.Hour
-		st.bot.Lookup = bot.LookupConfig{Interval: 10 * time.Millisecond, MinRetry: 200 * time.Millisecond, AttemptTimeout: 300 * time.Millisecond}
+		st.bot.Lookup = bot.LookupConfig{Interval: 10 * time.Millisecond, MinRetry: 200 * time.Millisecond, AttemptTimeout: time.Second}
 		st.pool.MinRetry, st.pool.MaxRetry = 50*time.Millisecond, 200*time.Millisecond
 		st.metrics = metrics
 	})
@@ -300,7 +303,8 @@ func runMatrixCase(t *testing.T, method, failure string, fault greenapitest.Faul
 // each call the bot makes (and, last, every call at once: the instance
 // down) × each failure Green API may answer with, for 2.5 s, while one new
 // sender writes; scaled down: LOOKUP_TIMEOUT 2 s, lookup retries from
-// 200 ms, pauses from 100 ms.
+// 200 ms, pauses from 100 ms, a probe after 3 failures of a method in a row
+// (5 in production).
 func TestEveryCallTimesEveryFailure(t *testing.T) {
 	t.Parallel()
 	if testing.Short() {
@@ -325,7 +329,7 @@ func TestEveryCallTimesEveryFailure(t *testing.T) {
 				want := matrixWant(method, f.name)
 				got := res.got
 				name := callName(method) + " × " + f.name
-				if got.greeted != want.greeted || got.degraded != want.degraded || got.gaveUp != want.gaveUp || got.paused != want.paused ||
+				if got.greeted != want.greeted || !slices.Contains(strings.Split(want.degraded, "|"), got.degraded) || got.gaveUp != want.gaveUp || got.paused != want.paused ||
 					(got.greeted && got.profile != want.profile) {
 					t.Errorf("%s: got %+v, want %+v", name, got, want)
 				}

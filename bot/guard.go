@@ -47,13 +47,13 @@ type GuardMetrics interface {
 // instance is down, as greenapi.KindOf and the probe say, not when one
 // method or one contact fails:
 //   - a failure of kind InstanceDown (401, 403, the phone logged out, no
-//     connection at all), or Threshold failures in a row of kind
-//     RetryLater (5xx, 429, timeouts), make the guard probe, at most once
-//     per CheckEvery; if the probe fails, calls pause; if it answers, calls
-//     go on (the failing calls are retried by their callers) and the guard
-//     logs that once;
-//   - any other outcome (success, a contact refused, a spent quota) resets
-//     the count.
+//     connection at all), or Threshold failures in a row of one method of
+//     kind RetryLater (5xx, 429, timeouts), make the guard probe, at most
+//     once per CheckEvery; if the probe fails, calls pause; if it answers,
+//     calls go on (the failing calls are retried by their callers) and the
+//     guard logs once that the method keeps failing;
+//   - any other outcome of a method (success, a contact refused, a spent
+//     quota) resets its count.
 //
 // While paused, each call fails at once, without going out, with a
 // *WaitError wrapping ErrPaused that is ready when calls resume, so that
@@ -72,7 +72,7 @@ type Guard struct {
 	wg      sync.WaitGroup
 
 	mu        sync.Mutex
-	failures  int // RetryLater failures in a row
+	failures  map[string]int // by method: failures in a row
 	watching  bool
 	lastCheck time.Time
 	paused    *pause // nil: calls flow
@@ -109,7 +109,7 @@ func NewGuard(api GreenAPI, cfg GuardConfig, log *slog.Logger, metrics GuardMetr
 		metrics = nopMetrics{}
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	return &Guard{api: api, log: log, metrics: metrics, cfg: cfg, ctx: ctx, cancel: cancel}
+	return &Guard{api: api, log: log, metrics: metrics, cfg: cfg, ctx: ctx, cancel: cancel, failures: make(map[string]int)}
 }
 
 // Close stops the guard's probes and waits for the one in flight.
@@ -121,7 +121,7 @@ func (g *Guard) Close() {
 // GetContactInfo implements GreenAPI.
 func (g *Guard) GetContactInfo(ctx context.Context, chatID string) (*greenapi.ContactInfo, error) {
 	var info *greenapi.ContactInfo
-	err := g.call(ctx, func(ctx context.Context) (err error) {
+	err := g.call(ctx, greenapi.MethodGetContactInfo, func(ctx context.Context) (err error) {
 		info, err = g.api.GetContactInfo(ctx, chatID)
 		return err
 	})
@@ -131,7 +131,7 @@ func (g *Guard) GetContactInfo(ctx context.Context, chatID string) (*greenapi.Co
 // SendMessage implements GreenAPI.
 func (g *Guard) SendMessage(ctx context.Context, p greenapi.SendMessageParams) (string, error) {
 	var id string
-	err := g.call(ctx, func(ctx context.Context) (err error) {
+	err := g.call(ctx, greenapi.MethodSendMessage, func(ctx context.Context) (err error) {
 		id, err = g.api.SendMessage(ctx, p)
 		return err
 	})
@@ -141,7 +141,7 @@ func (g *Guard) SendMessage(ctx context.Context, p greenapi.SendMessageParams) (
 // GetChatHistory implements GreenAPI.
 func (g *Guard) GetChatHistory(ctx context.Context, chatID string, count int) ([]greenapi.HistoryMessage, error) {
 	var h []greenapi.HistoryMessage
-	err := g.call(ctx, func(ctx context.Context) (err error) {
+	err := g.call(ctx, greenapi.MethodGetChatHistory, func(ctx context.Context) (err error) {
 		h, err = g.api.GetChatHistory(ctx, chatID, count)
 		return err
 	})
@@ -155,12 +155,12 @@ func (g *Guard) Paused() bool {
 	return g.paused != nil
 }
 
-func (g *Guard) call(ctx context.Context, f func(context.Context) error) error {
+func (g *Guard) call(ctx context.Context, method string, f func(context.Context) error) error {
 	if err := g.admit(); err != nil {
 		return err
 	}
 	err := f(ctx)
-	g.record(ctx, err)
+	g.record(ctx, method, err)
 	return err
 }
 
@@ -177,7 +177,7 @@ func (g *Guard) admit() error {
 		Cause: fmt.Errorf("%w since %s: %w", ErrPaused, p.since.Format(time.TimeOnly), p.err)}
 }
 
-func (g *Guard) record(ctx context.Context, err error) {
+func (g *Guard) record(ctx context.Context, method string, err error) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	kind := greenapi.KindOf(err)
@@ -186,23 +186,23 @@ func (g *Guard) record(ctx context.Context, err error) {
 		// Our own deadline, our shutdown, or no request went out: this
 		// says nothing of Green API.
 	case kind == greenapi.InstanceDown, kind == greenapi.RetryLater:
-		g.failures++
+		g.failures[method]++
 		// An instance-wide refusal (401, 403, no connection) is checked at
-		// once; failures worth retrying only once they pile up.
-		due := kind == greenapi.InstanceDown || g.failures >= g.cfg.Threshold
+		// once; failures worth retrying once they pile up in one method.
+		due := kind == greenapi.InstanceDown || g.failures[method] >= g.cfg.Threshold
 		if due && !g.watching && g.paused == nil && time.Since(g.lastCheck) >= g.cfg.CheckEvery {
 			g.watching = true
 			g.wg.Add(1)
-			go g.check(err, g.failures)
+			go g.check(method, err, g.failures[method])
 		}
 	case kind == greenapi.RetryNever:
-		g.failures = 0
+		delete(g.failures, method)
 		if !g.quotaSeen {
 			g.quotaSeen = true
 			g.log.Error("Green API's monthly quota is spent: new senders get no lookup and no greeting until it is raised (console.green-api.com)", "err", err)
 		}
-	default: // success, or a refusal of one request: the instance answers
-		g.failures = 0
+	default: // success, or a refusal of one request: the method answers
+		delete(g.failures, method)
 		if err == nil && g.quotaSeen {
 			g.quotaSeen = false
 			g.log.Info("Green API accepts calls again after a spent quota")
@@ -210,9 +210,10 @@ func (g *Guard) record(ctx context.Context, err error) {
 	}
 }
 
-// check probes once after Threshold failures in a row: calls pause only if
-// the instance itself does not answer.
-func (g *Guard) check(cause error, failures int) {
+// check probes once after a method failed Threshold times in a row (or
+// once with an instance-wide refusal): calls pause only if the instance
+// itself does not answer.
+func (g *Guard) check(method string, cause error, failures int) {
 	defer g.wg.Done()
 	err := g.probe()
 	g.mu.Lock()
@@ -222,24 +223,24 @@ func (g *Guard) check(cause error, failures int) {
 		return
 	}
 	if err == nil {
-		g.failures = 0
-		g.log.Warn("Green API calls keep failing while the instance answers; not pausing: each call is retried by its chat",
-			"failures_in_a_row", failures, "reason", greenapi.ReasonOf(cause), "err", cause)
+		delete(g.failures, method)
+		g.log.Warn("a Green API method keeps failing while the instance answers; not pausing: each call is retried by its chat",
+			"method", method, "failures_in_a_row", failures, "reason", greenapi.ReasonOf(cause), "err", cause)
 		return
 	}
-	g.pauseLocked(err)
+	g.pauseLocked(err, failures)
 }
 
 // pauseLocked pauses calls, unless they are paused already, and starts the
 // probes that end the pause.
-func (g *Guard) pauseLocked(err error) {
+func (g *Guard) pauseLocked(err error, failures int) {
 	if g.paused != nil {
 		g.paused.err = err
 		return
 	}
 	now := time.Now()
 	g.paused = &pause{since: now, err: err, resumed: &signal{}}
-	g.log.Warn("Green API unavailable: pausing calls", "reason", greenapi.ReasonOf(err), "failures_in_a_row", g.failures,
+	g.log.Warn("Green API unavailable: pausing calls", "reason", greenapi.ReasonOf(err), "failures_in_a_row", failures,
 		"probe_in", g.cfg.MinPause, "err", err)
 	g.metrics.GreenAPIPaused(true)
 	if g.cfg.OnChange != nil {
@@ -269,7 +270,8 @@ func (g *Guard) probeUntilBack(p *pause) {
 		g.mu.Lock()
 		p.probes++
 		if err == nil {
-			g.paused, g.failures = nil, 0
+			g.paused = nil
+			clear(g.failures)
 			g.log.Info("Green API answers again; resuming calls", "paused_for", time.Since(p.since).Round(time.Millisecond),
 				"probes", p.probes, "calls_refused", p.refused)
 			g.metrics.GreenAPIPaused(false)

@@ -148,6 +148,9 @@ func TestProbes(t *testing.T) {
 	notAuthorized.Set("notAuthorized", nil)
 	unreachable := &handlers.Instance{}
 	unreachable.Set("", errors.New("dial tcp: connection refused"))
+	paused := &handlers.Instance{}
+	paused.Set("authorized", nil)
+	paused.SetPaused(errors.New("greenapi: getStateInstance: HTTP 500 server error"))
 	tests := []struct {
 		name   string
 		path   string
@@ -161,7 +164,9 @@ func TestProbes(t *testing.T) {
 		{"store down", "/readyz", pinger{errors.New("database is locked")}, nil, 503, "database is locked"},
 		{"instance not authorized", "/readyz", pinger{}, notAuthorized, 503, "notAuthorized"},
 		{"green api unreachable", "/readyz", pinger{}, unreachable, 503, "connection refused"},
+		{"calls paused", "/readyz", pinger{}, paused, 503, `"greenapi_calls":"paused: greenapi: getStateInstance: HTTP 500`},
 		{"metrics", "/metrics", pinger{}, nil, 200, "frontdesk_inbox_depth"},
+		{"paused metric", "/metrics", pinger{}, nil, 200, "frontdesk_greenapi_paused 0"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -1,6 +1,7 @@
 package greenapitest
 
 import (
+	"encoding/json"
 	"math/rand/v2"
 	"net/http"
 	"sync"
@@ -72,6 +73,19 @@ func (s *Server) FailNext(method string, n int, f Fault) {
 	}
 }
 
+// FailChat makes every call to method that names chatID (in its body's
+// chatId) fail with f, as Green API does for one broken contact while the
+// others are served; the zero Fault stops it.
+func (s *Server) FailChat(method, chatID string, f Fault) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if f == (Fault{}) {
+		delete(s.chatFaults, method+" "+chatID)
+		return
+	}
+	s.chatFaults[method+" "+chatID] = f
+}
+
 // FailRandomly makes a share ratio (0 to 1) of the calls to method fail
 // with one of the given faults, chosen at random; ratio 0 stops it.
 func (s *Server) FailRandomly(method string, ratio float64, choices ...Fault) {
@@ -94,16 +108,27 @@ func (s *Server) faultsLocked(method string) *faults {
 // request was answered and with which status (0 for a dropped connection).
 // A fault with AfterWork is returned instead, for the caller to apply once
 // the work is done.
-func (s *Server) injectFault(w http.ResponseWriter, r *http.Request, method string) (bool, int, *Fault) {
+func (s *Server) injectFault(w http.ResponseWriter, r *http.Request, method string, body []byte) (bool, int, *Fault) {
 	s.mu.Lock()
 	fs := s.faults[method]
 	var (
 		latency time.Duration
 		f       *Fault
 	)
+	if len(s.chatFaults) > 0 {
+		var named struct {
+			ChatID string `json:"chatId"`
+		}
+		if json.Unmarshal(body, &named) == nil {
+			if cf, ok := s.chatFaults[method+" "+named.ChatID]; ok {
+				f = &cf
+			}
+		}
+	}
 	if fs != nil {
 		latency = fs.latency
 		switch {
+		case f != nil:
 		case len(fs.next) > 0:
 			f = &fs.next[0]
 			fs.next = fs.next[1:]
@@ -154,6 +179,14 @@ func writeFault(w http.ResponseWriter, status int) int {
 	}
 	http.Error(w, http.StatusText(status), status)
 	return status
+}
+
+// SetLimit changes the rate limit the server enforces for method, in
+// requests per second; 0 turns it off.
+func (s *Server) SetLimit(method string, perSecond int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	WithLimit(method, perSecond)(s)
 }
 
 // window enforces a rate limit: at most limit requests in any second. A

@@ -60,6 +60,7 @@ type Server struct {
 	nextID     int64
 	limits     map[string]*window
 	faults     map[string]*faults
+	chatFaults map[string]Fault // method + " " + chatId: every such call fails
 	unexpected []string
 	delivery   *delivery
 	closed     bool
@@ -96,6 +97,7 @@ func NewServer(opts ...Option) *Server {
 		history:    make(map[string][]greenapi.HistoryMessage),
 		limits:     make(map[string]*window),
 		faults:     make(map[string]*faults),
+		chatFaults: make(map[string]Fault),
 		nextID:     1,
 	}
 	s.changed = sync.NewCond(&s.mu)
@@ -204,7 +206,7 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "Unauthorized", http.StatusUnauthorized)
 		return
 	}
-	handled, status, after := s.injectFault(w, r, method)
+	handled, status, after := s.injectFault(w, r, method, body)
 	if handled {
 		record(status)
 		return

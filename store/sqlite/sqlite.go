@@ -131,7 +131,6 @@ func (d *DB) Close() error {
 	return errors.Join(d.getNotification.Close(), d.db.Close(), d.wdb.Close())
 }
 
-// Ping checks that the database answers.
 // Ping implements bot.Store: the database answers, and it can be written.
 // While the last write failed for want of storage (a full disk, a file
 // system turned read-only), Ping tries a write of its own, so that the

@@ -1,5 +1,5 @@
 // Package storetest is the test suite every bot.Store implementation must
-// pass: SQLite today, PostgreSQL next.
+// pass: store/sqlite and store/postgres run it.
 package storetest
 
 import (
