@@ -199,7 +199,7 @@ func (g *Guard) record(ctx context.Context, method string, err error) {
 		delete(g.failures, method)
 		if !g.quotaSeen {
 			g.quotaSeen = true
-			g.log.Error("Green API's monthly quota is spent: new senders get no lookup and no greeting until it is raised (console.green-api.com)", "err", err)
+			g.log.Error("Green API's monthly quota is spent: lookups and messages are refused until it is raised (console.green-api.com)", "method", method, "err", err)
 		}
 	default: // success, or a refusal of one request: the method answers
 		delete(g.failures, method)

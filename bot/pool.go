@@ -281,7 +281,13 @@ func (p *Pool) runChat(chat string) {
 			delay := p.backoff(failures)
 			p.setAsideLocked(chat, delay)
 			p.mu.Unlock()
-			p.log.Warn("notification failed; will retry", "chat", chat, "id", n.ID, "attempt", failures,
+			// The first failure is a WARN; its repeats are DEBUG, and the
+			// outcome says how many there were.
+			level := slog.LevelWarn
+			if failures > 1 {
+				level = slog.LevelDebug
+			}
+			p.log.Log(work, level, "notification failed; will retry", "chat", chat, "id", n.ID, "attempt", failures,
 				"retry_in", delay.Round(time.Millisecond), "err", err)
 			return
 		}
@@ -289,6 +295,7 @@ func (p *Pool) runChat(chat string) {
 			continue
 		}
 		p.mu.Lock()
+		failed := p.failures[chat]
 		delete(p.failures, chat)
 		p.queues[chat][0] = Notification{} // let the body go
 		p.queues[chat] = p.queues[chat][1:]
@@ -298,6 +305,9 @@ func (p *Pool) runChat(chat string) {
 		p.reportDepthLocked()
 		p.refillIfLowLocked()
 		p.mu.Unlock()
+		if failed > 0 {
+			p.log.Info("notification handled after failed attempts", "chat", chat, "id", n.ID, "failed_attempts", failed)
+		}
 	}
 }
 
