@@ -258,6 +258,58 @@ func TestEndToEndReplies(t *testing.T) {
 	p.stop(t)
 }
 
+// TestEndToEndGreenAPIDownPausesCallsAndReadyzSaysSo: with every call of
+// Green API failing (500), the service's guard probes getStateInstance,
+// pauses, and says so in /readyz and /metrics; once Green API answers
+// again it resumes by itself and every new sender is greeted once.
+func TestEndToEndGreenAPIDownPausesCallsAndReadyzSaysSo(t *testing.T) {
+	t.Parallel()
+	fake := greenapitest.New(t)
+	p := start(t, fake, 0, filepath.Join(t.TempDir(), "fd.db"), "LOOKUP_TIMEOUT=2s")
+	fake.DeliverWebhooks(p.url+"/webhook", e2eWebhookToken, 50*time.Millisecond, 5*time.Second)
+	methods := []string{greenapi.MethodGetContactInfo, greenapi.MethodSendMessage, greenapi.MethodGetChatHistory, greenapi.MethodGetStateInstance}
+	for _, m := range methods {
+		fake.FailRandomly(m, 1, greenapitest.Fault{Status: 500})
+	}
+	chats := []string{"12125550101@c.us", "12125550102@c.us", "12125550103@c.us", "12125550104@c.us", "12125550105@c.us", "12125550106@c.us"}
+	for _, c := range chats {
+		fake.PushIncoming(greenapitest.Incoming{ChatID: c, Text: "hi"})
+	}
+	get := func(path string) (int, string) {
+		resp, err := http.Get(p.url + path)
+		if err != nil {
+			return 0, err.Error()
+		}
+		defer resp.Body.Close()
+		body, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(body)
+	}
+	waitFor(t, "/readyz to say calls are paused", 15*time.Second, func() bool {
+		code, body := get("/readyz")
+		return code == http.StatusServiceUnavailable && strings.Contains(body, `"greenapi_calls":"paused:`)
+	})
+	if _, body := get("/metrics"); !strings.Contains(body, "frontdesk_greenapi_paused 1") {
+		t.Errorf("/metrics does not show the pause")
+	}
+	for _, m := range methods {
+		fake.FailRandomly(m, 0)
+	}
+	waitFor(t, "/readyz to be ready again", 15*time.Second, func() bool { code, _ := get("/readyz"); return code == http.StatusOK })
+	for _, c := range chats {
+		if sent := fake.WaitSent(c, 1, 10*time.Second); len(sent) != 1 {
+			t.Errorf("%s greeted %d times", c, len(sent))
+		}
+	}
+	if _, body := get("/metrics"); !strings.Contains(body, "frontdesk_greenapi_paused 0") {
+		t.Errorf("/metrics still shows a pause")
+	}
+	logs := p.logs.String()
+	if pauses, resumes := strings.Count(logs, "pausing calls"), strings.Count(logs, "resuming calls"); pauses != 1 || resumes != 1 {
+		t.Errorf("%d pause and %d resume lines; want one each", pauses, resumes)
+	}
+	p.stop(t)
+}
+
 func TestEndToEndKilledMidFirstContact(t *testing.T) {
 	t.Parallel()
 	tests := []struct {

@@ -16,8 +16,9 @@ import (
 var errLookupPending = errors.New("waiting for the sender's lookup")
 
 // ErrLookupTimeout ends a lookup that was not settled within the first
-// contact's budget (LOOKUP_TIMEOUT): its turn did not come, or the call
-// did not answer in time.
+// contact's budget (LOOKUP_TIMEOUT): its turn would not come in time (it
+// is then not queued at all), or did not come, or the call did not answer
+// in time.
 var ErrLookupTimeout = errors.New("no answer within LOOKUP_TIMEOUT")
 
 // LookupConfig tunes Lookups.
@@ -109,8 +110,9 @@ func (l *Lookups) Close() {
 
 // Result returns chat's profile once its lookup is settled, or the error
 // that ended it. A lookup not asked for yet is queued, with budget as the
-// time left to its first contact; until it is settled Result returns a
-// *WaitError that is ready when it is. Once the budget has run out, Result
+// time left to its first contact, unless so many are ahead that its turn
+// would come too late: then it ends at once with ErrLookupTimeout. Until
+// it is settled Result returns a *WaitError that is ready when it is. Once the budget has run out, Result
 // returns ErrLookupTimeout (with the last failure, if any) and the lookup,
 // if a call is in flight, only caches what it brings.
 func (l *Lookups) Result(chat string, budget time.Duration) (*greenapi.ContactInfo, error) {
@@ -125,6 +127,14 @@ func (l *Lookups) Result(chat string, budget time.Duration) (*greenapi.ContactIn
 		if e == nil {
 			e = &lookup{chat: chat, ready: &signal{}}
 			l.byChat[chat] = e
+		}
+		if !e.inFlight && !l.turnBeforeLocked(now, now.Add(budget)) {
+			// Its turn cannot come within the budget: the sender is better
+			// served by a greeting now than by one without a profile later.
+			if !e.abandoned {
+				delete(l.byChat, chat)
+			}
+			return nil, fmt.Errorf("%w: %d lookups are ahead at one per %v", ErrLookupTimeout, l.newAheadLocked(), l.cfg.Interval)
 		}
 		e.abandoned, e.deadline = false, now.Add(budget)
 		if !e.inFlight {
@@ -155,6 +165,28 @@ func (l *Lookups) Take(chat string) (info *greenapi.ContactInfo, err error, sett
 	}
 	delete(l.byChat, chat)
 	return e.info, e.err, true
+}
+
+// turnBeforeLocked reports whether a lookup asked for now would get its
+// turn before deadline: new senders go first, one per Interval.
+func (l *Lookups) turnBeforeLocked(now, deadline time.Time) bool {
+	turn := l.next
+	if turn.Before(now) {
+		turn = now
+	}
+	turn = turn.Add(time.Duration(l.newAheadLocked()) * l.cfg.Interval)
+	return turn.Before(deadline)
+}
+
+// newAheadLocked counts the queued lookups not tried yet.
+func (l *Lookups) newAheadLocked() int {
+	n := 0
+	for _, e := range l.queue {
+		if e.attempts == 0 {
+			n++
+		}
+	}
+	return n
 }
 
 // abandonLocked lets the first contact go on without e: a call in flight

@@ -132,3 +132,41 @@ func containsString(list []string, s string) bool {
 	}
 	return false
 }
+
+// TestSenderWhoseTurnCannotComeIsGreetedAtOnce: lookups go one per
+// Interval; a sender whose turn would come after its LOOKUP_TIMEOUT gets
+// the greeting without the profile at once instead of at the end of it.
+func TestSenderWhoseTurnCannotComeIsGreetedAtOnce(t *testing.T) {
+	t.Parallel()
+	s := newSystem(t, time.Second, func(st *setup) {
+		st.bot.Lookup = bot.LookupConfig{Interval: 300 * time.Millisecond}
+	})
+	start := time.Now()
+	for i := range 6 {
+		s.srv.SetContact(chatN(i), greenapi.ContactInfo{Name: fmt.Sprint("Shop ", i)})
+		s.srv.PushIncoming(greenapitest.Incoming{ChatID: chatN(i), Text: "hi"})
+	}
+	s.deliver(t)
+	s.drain(t, 5*time.Second)
+	var withProfile, atOnce int
+	for i := range 6 {
+		sent := s.srv.Sent(chatN(i))
+		if len(sent) != 1 {
+			t.Fatalf("%s greeted %d times", chatN(i), len(sent))
+		}
+		switch {
+		case strings.Contains(sent[0].Message, "Shop"):
+			withProfile++
+		case sent[0].At.Sub(start) < 500*time.Millisecond:
+			atOnce++
+		}
+	}
+	// Turns at 0, 0.3, 0.6 and 0.9 s fit in the 1 s budget; the other two
+	// cannot, and are greeted without waiting for it to run out.
+	if withProfile != 4 || atOnce != 2 {
+		t.Errorf("%d greeted with their profile, %d at once without; want 4 and 2", withProfile, atOnce)
+	}
+	if n := len(s.srv.Calls(greenapi.MethodGetContactInfo)); n != 4 {
+		t.Errorf("%d lookups; want 4", n)
+	}
+}

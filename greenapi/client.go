@@ -385,12 +385,14 @@ func (cl *Client) SendMessage(ctx context.Context, p SendMessageParams) (string,
 }
 
 // GetStateInstance returns the instance's state: authorized, notAuthorized,
-// blocked, sleepMode, starting or yellowCard.
+// blocked, sleepMode, starting or yellowCard. It makes one request: it is
+// the probe that decides whether Green API is up, and its callers ask again
+// on their own schedule.
 func (cl *Client) GetStateInstance(ctx context.Context) (string, error) {
 	var out struct {
 		StateInstance string `json:"stateInstance"`
 	}
-	err := cl.do(ctx, call{method: MethodGetStateInstance, httpVerb: http.MethodGet, retryAmbiguous: true}, &out)
+	err := cl.do(ctx, call{method: MethodGetStateInstance, httpVerb: http.MethodGet, once: true}, &out)
 	return out.StateInstance, err
 }
 

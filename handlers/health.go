@@ -26,14 +26,6 @@ func (i *Instance) Set(state string, err error) {
 	i.state, i.err, i.checked = state, err, time.Now()
 }
 
-// SetError records that Green API could not be reached (nil: it can again),
-// keeping the last known state.
-func (i *Instance) SetError(err error) {
-	i.mu.Lock()
-	defer i.mu.Unlock()
-	i.err, i.checked = err, time.Now()
-}
-
 // SetPaused records that calls to Green API are paused and why (nil: they
 // resume); the guard tells it.
 func (i *Instance) SetPaused(err error) {
