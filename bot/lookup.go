@@ -112,9 +112,10 @@ func (l *Lookups) Close() {
 // that ended it. A lookup not asked for yet is queued, with budget as the
 // time left to its first contact, unless so many are ahead that its turn
 // would come too late: then it ends at once with ErrLookupTimeout. Until
-// it is settled Result returns a *WaitError that is ready when it is. Once the budget has run out, Result
-// returns ErrLookupTimeout (with the last failure, if any) and the lookup,
-// if a call is in flight, only caches what it brings.
+// it is settled Result returns a *WaitError that is ready when it is.
+// Once the budget has run out, Result returns ErrLookupTimeout (with the
+// last failure, if any), and a call still in flight only caches what it
+// brings.
 func (l *Lookups) Result(chat string, budget time.Duration) (*greenapi.ContactInfo, error) {
 	now := time.Now()
 	l.mu.Lock()
