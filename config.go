@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math"
+	"net"
 	"net/url"
 	"strconv"
 	"strings"
@@ -15,26 +16,31 @@ import (
 
 // config is the whole configuration, read from the environment only here.
 type config struct {
-	APIURL          string
-	IDInstance      string
-	APIToken        string
-	WebhookToken    string
-	Port            int
-	DatabaseURL     string
-	DefaultLocale   string
-	OperatorChatID  string
-	OperatorLocale  string
-	NewSenderAfter  time.Duration
-	ProfileRefresh  time.Duration
-	LookupTimeout   time.Duration
-	KeepFinished    time.Duration // 0: forever
-	InboxInMemory   int           // notifications the pool keeps in memory
-	LocalesDir      string
-	RulesFile       string
-	ReceiveMode     string
-	LogLevel        slog.Level
-	ShutdownTimeout time.Duration
-	MemoryLimit     int64 // the Go runtime's soft memory limit, in bytes; math.MaxInt64 is off
+	APIURL       string
+	IDInstance   string
+	APIToken     string
+	WebhookToken string
+	// PreviousWebhookToken is also accepted while the webhook token is
+	// rotated.
+	PreviousWebhookToken string
+	MetricsToken         string // required on /metrics when set
+	Port                 int
+	AdminAddr            string // the operations listener: /readyz, /metrics
+	DatabaseURL          string
+	DefaultLocale        string
+	OperatorChatID       string
+	OperatorLocale       string
+	NewSenderAfter       time.Duration
+	ProfileRefresh       time.Duration
+	LookupTimeout        time.Duration
+	KeepFinished         time.Duration // 0: forever
+	InboxInMemory        int           // notifications the pool keeps in memory
+	LocalesDir           string
+	RulesFile            string
+	ReceiveMode          string
+	LogLevel             slog.Level
+	ShutdownTimeout      time.Duration
+	MemoryLimit          int64 // the Go runtime's soft memory limit, in bytes; math.MaxInt64 is off
 }
 
 // defaultMemoryLimit keeps a server with 10,000 notifications waiting under
@@ -68,21 +74,24 @@ func loadConfig(getenv func(string) string) (config, error) {
 		return d
 	}
 	c := config{
-		APIURL:          get("GREEN_API_URL", greenapi.DefaultAPIURL),
-		IDInstance:      get("GREEN_API_ID_INSTANCE", ""),
-		APIToken:        get("GREEN_API_TOKEN_INSTANCE", ""),
-		WebhookToken:    get("WEBHOOK_TOKEN", ""),
-		DatabaseURL:     get("DATABASE_URL", "frontdesk.db"),
-		DefaultLocale:   get("DEFAULT_LOCALE", "en"),
-		OperatorChatID:  get("OPERATOR_CHAT_ID", ""),
-		LocalesDir:      get("LOCALES_DIR", ""),
-		RulesFile:       get("RULES_FILE", ""),
-		ReceiveMode:     get("RECEIVE_MODE", "webhook"),
-		NewSenderAfter:  duration("NEW_SENDER_AFTER", "14d"),
-		ProfileRefresh:  duration("PROFILE_REFRESH", "24h"),
-		LookupTimeout:   duration("LOOKUP_TIMEOUT", "30s"),
-		ShutdownTimeout: duration("SHUTDOWN_TIMEOUT", "20s"),
-		KeepFinished:    duration("KEEP_NOTIFICATIONS", "7d"),
+		APIURL:               get("GREEN_API_URL", greenapi.DefaultAPIURL),
+		IDInstance:           get("GREEN_API_ID_INSTANCE", ""),
+		APIToken:             get("GREEN_API_TOKEN_INSTANCE", ""),
+		WebhookToken:         get("WEBHOOK_TOKEN", ""),
+		PreviousWebhookToken: get("WEBHOOK_TOKEN_PREVIOUS", ""),
+		MetricsToken:         get("METRICS_TOKEN", ""),
+		AdminAddr:            get("ADMIN_ADDR", "127.0.0.1:9090"),
+		DatabaseURL:          get("DATABASE_URL", "frontdesk.db"),
+		DefaultLocale:        get("DEFAULT_LOCALE", "en"),
+		OperatorChatID:       get("OPERATOR_CHAT_ID", ""),
+		LocalesDir:           get("LOCALES_DIR", ""),
+		RulesFile:            get("RULES_FILE", ""),
+		ReceiveMode:          get("RECEIVE_MODE", "webhook"),
+		NewSenderAfter:       duration("NEW_SENDER_AFTER", "14d"),
+		ProfileRefresh:       duration("PROFILE_REFRESH", "24h"),
+		LookupTimeout:        duration("LOOKUP_TIMEOUT", "30s"),
+		ShutdownTimeout:      duration("SHUTDOWN_TIMEOUT", "20s"),
+		KeepFinished:         duration("KEEP_NOTIFICATIONS", "7d"),
 	}
 	if c.KeepFinished > 0 && c.KeepFinished < 24*time.Hour {
 		bad("KEEP_NOTIFICATIONS", "%v is too short: keep processed notifications at least 24h, so that one Green API delivers again is still known as a duplicate; 0 keeps them forever", c.KeepFinished)
@@ -112,9 +121,22 @@ func loadConfig(getenv func(string) string) (config, error) {
 		} else if len(c.WebhookToken) < minSecretLength {
 			bad("WEBHOOK_TOKEN", "too short (%d characters); use at least %d random characters, e.g. the output of: openssl rand -hex 24", len(c.WebhookToken), minSecretLength)
 		}
+		if c.PreviousWebhookToken != "" && len(c.PreviousWebhookToken) < minSecretLength {
+			bad("WEBHOOK_TOKEN_PREVIOUS", "too short (%d characters); it is a former WEBHOOK_TOKEN, at least %d characters", len(c.PreviousWebhookToken), minSecretLength)
+		}
 	case "poll":
 	default:
 		bad("RECEIVE_MODE", "%q: expected webhook or poll", c.ReceiveMode)
+	}
+	if c.MetricsToken != "" && len(c.MetricsToken) < minSecretLength {
+		bad("METRICS_TOKEN", "too short (%d characters); use at least %d random characters, e.g. the output of: openssl rand -hex 24", len(c.MetricsToken), minSecretLength)
+	}
+	if host, port, err := net.SplitHostPort(c.AdminAddr); err != nil || port == "" {
+		bad("ADMIN_ADDR", "%q: expected host:port, e.g. 127.0.0.1:9090 (0.0.0.0:9090 where the network is private, as in a pod)", c.AdminAddr)
+	} else if p, err := strconv.Atoi(port); err != nil || p < 0 || p > 65535 {
+		bad("ADMIN_ADDR", "%q: %q is not a TCP port", c.AdminAddr, port)
+	} else if host == "" {
+		bad("ADMIN_ADDR", "%q listens on every interface: name the host, 127.0.0.1:%s (or 0.0.0.0:%s where the network is private)", c.AdminAddr, port, port)
 	}
 	if isPostgres(c.DatabaseURL) {
 		if _, err := url.Parse(c.DatabaseURL); err != nil {
@@ -155,11 +177,20 @@ const minSecretLength = 16
 // secrets lists the secrets in use, for the log masker: the webhook token
 // only in webhook mode (in poll mode it is never sent nor checked).
 func (c config) secrets() []string {
-	s := []string{c.APIToken}
+	s := []string{c.APIToken, c.MetricsToken}
 	if c.ReceiveMode == "webhook" {
-		s = append(s, c.WebhookToken)
+		s = append(s, c.webhookTokens()...)
 	}
 	return s
+}
+
+// webhookTokens are the tokens the webhook accepts: the current one and,
+// during a rotation, the previous one.
+func (c config) webhookTokens() []string {
+	if c.PreviousWebhookToken != "" {
+		return []string{c.WebhookToken, c.PreviousWebhookToken}
+	}
+	return []string{c.WebhookToken}
 }
 
 // parseMemoryLimit reads a size the way the Go runtime reads GOMEMLIMIT

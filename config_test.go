@@ -50,6 +50,11 @@ func TestConfigErrorsNameTheVariable(t *testing.T) {
 		{"bad duration", map[string]string{"NEW_SENDER_AFTER": "two weeks"}, nil, []string{`NEW_SENDER_AFTER: "two weeks" is not a duration`}},
 		{"bad mode", map[string]string{"RECEIVE_MODE": "push"}, nil, []string{"RECEIVE_MODE", "webhook or poll"}},
 		{"short webhook token", map[string]string{"WEBHOOK_TOKEN": "abc"}, nil, []string{"WEBHOOK_TOKEN: too short (3 characters); use at least 16", "openssl rand -hex 24"}},
+		{"short previous webhook token", map[string]string{"WEBHOOK_TOKEN_PREVIOUS": "old"}, nil, []string{"WEBHOOK_TOKEN_PREVIOUS: too short (3 characters)"}},
+		{"short metrics token", map[string]string{"METRICS_TOKEN": "m"}, nil, []string{"METRICS_TOKEN: too short (1 characters)", "openssl rand -hex 24"}},
+		{"admin address without a host", map[string]string{"ADMIN_ADDR": ":9090"}, nil, []string{"ADMIN_ADDR: \":9090\" listens on every interface", "127.0.0.1:9090"}},
+		{"admin address not host:port", map[string]string{"ADMIN_ADDR": "9090"}, nil, []string{"ADMIN_ADDR: \"9090\": expected host:port"}},
+		{"admin port not a port", map[string]string{"ADMIN_ADDR": "127.0.0.1:http2"}, nil, []string{"ADMIN_ADDR: \"127.0.0.1:http2\": \"http2\" is not a TCP port"}},
 		{"bad url", map[string]string{"GREEN_API_URL": "7105.api.greenapi.com"}, nil, []string{"GREEN_API_URL"}},
 		{"bad log level", map[string]string{"LOG_LEVEL": "loud"}, nil, []string{"LOG_LEVEL"}},
 		{"retention too short", map[string]string{"KEEP_NOTIFICATIONS": "2h"}, nil, []string{"KEEP_NOTIFICATIONS: 2h0m0s is too short", "0 keeps them forever"}},
@@ -190,6 +195,29 @@ func TestLoggerMasksOnlySecretsInUse(t *testing.T) {
 		if strings.Contains(got, c.WebhookToken) != tt.webhookSeen || !strings.Contains(got, "context deadline exceeded") {
 			t.Errorf("%s mode: %s", tt.mode, got)
 		}
+	}
+}
+
+func TestConfigSecretsIncludeEveryTokenInUse(t *testing.T) {
+	t.Parallel()
+	e := validEnv()
+	e["WEBHOOK_TOKEN_PREVIOUS"] = "previous-token-0123456789"
+	e["METRICS_TOKEN"] = "metrics-token-0123456789"
+	c, err := loadConfig(env(e))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.AdminAddr != "127.0.0.1:9090" {
+		t.Errorf("ADMIN_ADDR default = %q", c.AdminAddr)
+	}
+	secrets := strings.Join(c.secrets(), " ")
+	for _, want := range []string{e["GREEN_API_TOKEN_INSTANCE"], e["WEBHOOK_TOKEN"], e["WEBHOOK_TOKEN_PREVIOUS"], e["METRICS_TOKEN"]} {
+		if !strings.Contains(secrets, want) {
+			t.Errorf("the log masker is not given %q", want)
+		}
+	}
+	if got := c.webhookTokens(); len(got) != 2 || got[0] != e["WEBHOOK_TOKEN"] {
+		t.Errorf("webhook tokens = %q; want the current one first, then the previous", got)
 	}
 }
 

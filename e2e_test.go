@@ -57,10 +57,11 @@ const (
 
 // program is one run of the real binary.
 type program struct {
-	cmd  *exec.Cmd
-	url  string
-	logs *logBuffer
-	done chan struct{}
+	cmd   *exec.Cmd
+	url   string // the public listener: the webhook
+	admin string // the operations listener: /readyz, /metrics
+	logs  *logBuffer
+	done  chan struct{}
 }
 
 // logBuffer keeps everything the program logged.
@@ -109,6 +110,7 @@ func start(t *testing.T, fake *greenapitest.Server, port int, dbPath string, ext
 		fmt.Sprintf("PORT=%d", port),
 		"LOG_LEVEL=debug",
 		"SHUTDOWN_TIMEOUT=5s",
+		"ADMIN_ADDR=127.0.0.1:0",
 	}, extra...)
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
@@ -118,7 +120,7 @@ func start(t *testing.T, fake *greenapitest.Server, port int, dbPath string, ext
 		t.Fatal(err)
 	}
 	p := &program{cmd: cmd, logs: &logBuffer{}, done: make(chan struct{})}
-	listening := make(chan string, 1)
+	listening := make(chan [2]string, 1)
 	go func() {
 		scanner := bufio.NewScanner(stderr)
 		scanner.Buffer(make([]byte, 1<<20), 1<<20)
@@ -127,9 +129,12 @@ func start(t *testing.T, fake *greenapitest.Server, port int, dbPath string, ext
 			p.logs.add(line)
 			fmt.Fprintln(logtest.Writer(), line)
 			if strings.Contains(line, `"frontdesk listening"`) {
-				var entry struct{ Addr string }
+				var entry struct {
+					Addr      string
+					AdminAddr string `json:"admin_addr"`
+				}
 				_ = json.Unmarshal([]byte(line), &entry)
-				listening <- entry.Addr
+				listening <- [2]string{entry.Addr, entry.AdminAddr}
 			}
 		}
 		_ = cmd.Wait()
@@ -140,9 +145,10 @@ func start(t *testing.T, fake *greenapitest.Server, port int, dbPath string, ext
 		assertNoSecrets(t, p.logs.String(), fake.Token, e2eWebhookToken)
 	})
 	select {
-	case addr := <-listening:
-		_, port, _ := net.SplitHostPort(addr)
+	case addrs := <-listening:
+		_, port, _ := net.SplitHostPort(addrs[0])
 		p.url = "http://127.0.0.1:" + port
+		p.admin = "http://" + addrs[1]
 	case <-p.done:
 		t.Fatalf("frontdesk exited before listening:\n%s", p.logs)
 	case <-time.After(20 * time.Second):
@@ -234,7 +240,7 @@ func TestEndToEndReplies(t *testing.T) {
 	if err := run(t.Context(), []string{"healthcheck"}, env(map[string]string{"PORT": port}), io.Discard, logtest.Writer()); err != nil {
 		t.Errorf("healthcheck: %v", err)
 	}
-	resp, err := http.Get(p.url + "/readyz")
+	resp, err := http.Get(p.admin + "/readyz")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -243,7 +249,7 @@ func TestEndToEndReplies(t *testing.T) {
 	if resp.StatusCode != 200 || !strings.Contains(string(body), "authorized") {
 		t.Errorf("/readyz = %d %s", resp.StatusCode, body)
 	}
-	resp, err = http.Get(p.url + "/metrics")
+	resp, err = http.Get(p.admin + "/metrics")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -276,7 +282,7 @@ func TestEndToEndGreenAPIDownPausesCallsAndReadyzSaysSo(t *testing.T) {
 		fake.PushIncoming(greenapitest.Incoming{ChatID: c, Text: "hi"})
 	}
 	get := func(path string) (int, string) {
-		resp, err := http.Get(p.url + path)
+		resp, err := http.Get(p.admin + path)
 		if err != nil {
 			return 0, err.Error()
 		}

@@ -154,7 +154,7 @@ func TestReliabilityDiskFull(t *testing.T) {
 	if queued == 0 || refused == 0 {
 		t.Fatalf("with the disk full: %d queued at Green API, %d deliveries refused: a 200 lost notifications", queued, refused)
 	}
-	if status, body := ready(t, p.url); status != http.StatusServiceUnavailable || !strings.Contains(body, "cannot be written") {
+	if status, body := ready(t, p.admin); status != http.StatusServiceUnavailable || !strings.Contains(body, "cannot be written") {
 		t.Errorf("/readyz with the disk full = %d %s; want 503 saying the database cannot be written", status, body)
 	}
 	os.Remove(filler)
@@ -162,7 +162,7 @@ func TestReliabilityDiskFull(t *testing.T) {
 	if !fake.WaitQueueEmpty(30 * time.Second) {
 		t.Fatalf("after freeing the disk %d notifications are still queued", fake.QueueLen())
 	}
-	if status, body := ready(t, p.url); status != http.StatusOK {
+	if status, body := ready(t, p.admin); status != http.StatusOK {
 		t.Errorf("/readyz once the disk has room = %d %s; want 200", status, body)
 	}
 	for i := range during {
@@ -226,7 +226,7 @@ func TestReliabilityReadOnlyDisk(t *testing.T) {
 	if fake.QueueLen() < during || refused == 0 {
 		t.Fatalf("with the file system read-only: %d queued at Green API, %d deliveries refused: a 200 lost notifications", fake.QueueLen(), refused)
 	}
-	status, body := ready(t, p.url)
+	status, body := ready(t, p.admin)
 	if status != http.StatusServiceUnavailable || !strings.Contains(body, "cannot be written") {
 		t.Errorf("/readyz with the file system read-only = %d %s; want 503 saying the database cannot be written", status, body)
 	}
@@ -259,7 +259,7 @@ func TestReliabilityReadOnlyDisk(t *testing.T) {
 	if n := len(fake.Sent("12127000001@c.us")); n != 1 {
 		t.Errorf("the sender greeted before the failure was greeted %d times", n)
 	}
-	if status, body := ready(t, p.url); status != http.StatusOK {
+	if status, body := ready(t, p.admin); status != http.StatusOK {
 		t.Errorf("/readyz after the repair = %d %s; want 200", status, body)
 	}
 	t.Logf("RELIABILITY read-only: %d notifications arrived while the file system was read-only; %d deliveries answered 5xx (Green API kept them); /readyz %d (%s); after repair and restart all %d greeted once, %v after the restart",

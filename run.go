@@ -23,12 +23,18 @@ import (
 	"github.com/frontdesk-bot/frontdesk/store/postgres"
 	"github.com/frontdesk-bot/frontdesk/store/sqlite"
 	"github.com/mattn/go-isatty"
+	"golang.org/x/net/netutil"
 )
 
 // version is set at build time with -ldflags "-X main.version=...".
 var version = "dev"
 
 const usage = "usage: frontdesk [serve | check | healthcheck | version]"
+
+// maxConnections caps the public listener's open connections; past it new
+// connections wait in the kernel's backlog until one closes. Slow clients
+// are cut off by the header and body timeouts.
+const maxConnections = 4096
 
 // run is the whole program; main only gives it the process's context,
 // arguments, environment and output.
@@ -136,19 +142,36 @@ func serve(ctx context.Context, getenv func(string) string, stderr io.Writer) er
 	inbox := bot.NewInbox(store, pool, log, metrics)
 	inbox.OnState = func(state string) { instance.Set(state, nil) }
 
-	deps := handlers.Deps{Inbox: inbox, Store: store, Instance: instance, Metrics: metrics, Log: log}
+	deps := handlers.Deps{Inbox: inbox, Store: store, Instance: instance, Metrics: metrics, Log: log, MetricsToken: cfg.MetricsToken}
 	if cfg.ReceiveMode == "webhook" {
-		deps.WebhookToken = cfg.WebhookToken
+		deps.WebhookTokens = cfg.webhookTokens()
 	}
 	ln, err := net.Listen("tcp", ":"+strconv.Itoa(cfg.Port))
 	if err != nil {
 		pool.Stop(ctx)
 		return fmt.Errorf("PORT: %w", err)
 	}
+	adminLn, err := net.Listen("tcp", cfg.AdminAddr)
+	if err != nil {
+		ln.Close()
+		pool.Stop(ctx)
+		return fmt.Errorf("ADMIN_ADDR: %w", err)
+	}
+	// The public listener faces the internet: connections are capped, and
+	// a client must send its headers within 5 s and its body within 10 s.
 	srv := &http.Server{
-		Handler:           handlers.Routes(deps),
+		Handler:           handlers.Public(deps),
 		ReadHeaderTimeout: 5 * time.Second,
-		ReadTimeout:       30 * time.Second,
+		ReadTimeout:       10 * time.Second,
+		WriteTimeout:      30 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelDebug),
+	}
+	adminSrv := &http.Server{
+		Handler:           handlers.Admin(deps),
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       10 * time.Second,
 		WriteTimeout:      30 * time.Second,
 		IdleTimeout:       120 * time.Second,
 		MaxHeaderBytes:    64 << 10,
@@ -157,7 +180,7 @@ func serve(ctx context.Context, getenv func(string) string, stderr io.Writer) er
 	// Set only once the service starts, not for a refused start-up: the
 	// limit is the process's, and the tests run refusals in process.
 	debug.SetMemoryLimit(cfg.MemoryLimit)
-	log.Info("frontdesk listening", "addr", ln.Addr().String(), "mode", cfg.ReceiveMode, "version", version,
+	log.Info("frontdesk listening", "addr", ln.Addr().String(), "admin_addr", adminLn.Addr().String(), "mode", cfg.ReceiveMode, "version", version,
 		"database", redactURL(cfg.DatabaseURL), "locales", catalog.Locales(), "rules", len(rules), "memory_limit", memoryLimitText(cfg.MemoryLimit))
 
 	var background sync.WaitGroup
@@ -181,8 +204,9 @@ func serve(ctx context.Context, getenv func(string) string, stderr io.Writer) er
 			poll(bgCtx, client, inbox, log)
 		}()
 	}
-	serveErr := make(chan error, 1)
-	go func() { serveErr <- srv.Serve(ln) }()
+	serveErr := make(chan error, 2)
+	go func() { serveErr <- srv.Serve(netutil.LimitListener(ln, maxConnections)) }()
+	go func() { serveErr <- adminSrv.Serve(adminLn) }()
 
 	select {
 	case <-ctx.Done():
@@ -195,6 +219,7 @@ func serve(ctx context.Context, getenv func(string) string, stderr io.Writer) er
 	if shutdownErr := srv.Shutdown(shutdownCtx); shutdownErr != nil {
 		log.Warn("closing connections", "err", shutdownErr)
 	}
+	_ = adminSrv.Shutdown(shutdownCtx) // probes and scrapes: nothing to finish
 	stopBackground()
 	background.Wait()
 	pool.Stop(shutdownCtx)

@@ -41,7 +41,7 @@ func (panickingInbox) Accept(context.Context, []byte) (bot.Outcome, error) {
 func TestAPanicIsAnsweredWith500AndLoggedAsJSON(t *testing.T) {
 	t.Parallel()
 	var logs logtest.Buffer
-	h := handlers.Routes(handlers.Deps{Inbox: panickingInbox{}, WebhookToken: token, Store: pinger{}, Instance: &handlers.Instance{},
+	h := handlers.Public(handlers.Deps{Inbox: panickingInbox{}, WebhookTokens: []string{token}, Store: pinger{}, Instance: &handlers.Instance{},
 		Metrics: handlers.NewMetrics(), Log: slog.New(slog.NewJSONHandler(io.MultiWriter(&logs, logtest.Writer()), nil))})
 	req := httptest.NewRequest(http.MethodPost, "/webhook", strings.NewReader(`{"typeWebhook":"incomingMessageReceived"}`))
 	req.Header.Set("Authorization", "Bearer "+token)
@@ -66,13 +66,23 @@ type pinger struct{ err error }
 
 func (p pinger) Ping(context.Context) error { return p.err }
 
-func router(inbox handlers.Acceptor, store pinger, inst *handlers.Instance) http.Handler {
+func deps(inbox handlers.Acceptor, store pinger, inst *handlers.Instance) handlers.Deps {
 	if inst == nil {
 		inst = &handlers.Instance{}
 		inst.Set("authorized", nil)
 	}
-	return handlers.Routes(handlers.Deps{Inbox: inbox, WebhookToken: token, Store: store, Instance: inst,
-		Metrics: handlers.NewMetrics(), Log: logtest.Logger()})
+	return handlers.Deps{Inbox: inbox, WebhookTokens: []string{token}, Store: store, Instance: inst,
+		Metrics: handlers.NewMetrics(), Log: logtest.Logger()}
+}
+
+// router is the public listener's router.
+func router(inbox handlers.Acceptor, store pinger, inst *handlers.Instance) http.Handler {
+	return handlers.Public(deps(inbox, store, inst))
+}
+
+// admin is the operations listener's router.
+func admin(store pinger, inst *handlers.Instance) http.Handler {
+	return handlers.Admin(deps(&fakeInbox{}, store, inst))
 }
 
 func TestWebhookAuthAndSize(t *testing.T) {
@@ -172,7 +182,7 @@ func TestProbes(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			rec := httptest.NewRecorder()
-			router(&fakeInbox{}, tt.store, tt.inst).ServeHTTP(rec, httptest.NewRequest(http.MethodGet, tt.path, nil))
+			admin(tt.store, tt.inst).ServeHTTP(rec, httptest.NewRequest(http.MethodGet, tt.path, nil))
 			if rec.Code != tt.status || !strings.Contains(rec.Body.String(), tt.body) {
 				t.Errorf("%s = %d %q; want %d containing %q", tt.path, rec.Code, rec.Body.String(), tt.status, tt.body)
 			}

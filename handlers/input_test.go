@@ -19,8 +19,9 @@ import (
 // service is the webhook with the real inbox on a real SQLite store; the
 // pool is not started, so stored notifications simply wait.
 type service struct {
-	http.Handler
-	store *sqlite.DB
+	http.Handler              // the public listener
+	admin        http.Handler // the operations listener
+	store        *sqlite.DB
 }
 
 func newService(tb testing.TB) *service {
@@ -39,9 +40,9 @@ func newServiceLogging(tb testing.TB, log *slog.Logger) *service {
 	pool := bot.NewPool(store, func(context.Context, bot.Notification) error { return nil }, bot.PoolConfig{}, log, metrics)
 	inst := &handlers.Instance{}
 	inst.Set("authorized", nil)
-	h := handlers.Routes(handlers.Deps{Inbox: bot.NewInbox(store, pool, log, metrics), WebhookToken: token,
-		Store: store, Instance: inst, Metrics: metrics, Log: log})
-	return &service{Handler: h, store: store}
+	d := handlers.Deps{Inbox: bot.NewInbox(store, pool, log, metrics), WebhookTokens: []string{token},
+		Store: store, Instance: inst, Metrics: metrics, Log: log}
+	return &service{Handler: handlers.Public(d), admin: handlers.Admin(d), store: store}
 }
 
 func (s *service) post(auth string, body io.Reader) int {
@@ -113,7 +114,7 @@ func TestBadInputLosesNothingAndKeepsServing(t *testing.T) {
 				}
 			}
 			rec := httptest.NewRecorder()
-			s.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/readyz", nil))
+			s.admin.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/readyz", nil))
 			if rec.Code != 200 {
 				t.Errorf("/readyz = %d after this input", rec.Code)
 			}

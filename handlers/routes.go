@@ -1,5 +1,6 @@
 // Package handlers is Frontdesk's HTTP side (gin): the webhook Green API
-// posts to, the probes and the metrics. Every route is listed in Routes.
+// posts to on the public listener (Public), the probes and the metrics on
+// the operations listener (Admin). Every route is listed in those two.
 package handlers
 
 import (
@@ -26,29 +27,83 @@ type Acceptor interface {
 
 // Deps are what the routes need.
 type Deps struct {
-	Inbox        Acceptor
-	WebhookToken string // empty: no webhook route (poll mode)
+	Inbox Acceptor
+	// WebhookTokens are the tokens the webhook accepts: WEBHOOK_TOKEN and,
+	// while it is being rotated, WEBHOOK_TOKEN_PREVIOUS. None: no webhook
+	// route (poll mode).
+	WebhookTokens []string
+	// MetricsToken, if set, is required as "Authorization: Bearer <it>"
+	// on /metrics.
+	MetricsToken string
 	Store        interface{ Ping(context.Context) error }
 	Instance     *Instance
 	Metrics      *Metrics
 	Log          *slog.Logger
 }
 
+// MaxInFlight bounds the requests the public listener serves at once;
+// past it a request is answered 503 at once (Green API sends a webhook
+// again later). At the measured 7,000 acknowledgements a second about 60
+// are in flight.
+const MaxInFlight = 1024
+
 // gin's debug mode prints every route and warnings on stdout; the service
 // logs through slog only.
 func init() { gin.SetMode(gin.ReleaseMode) }
 
-// Routes returns the service's router with every route.
-func Routes(d Deps) *gin.Engine {
+// Public returns the router of the listener that faces the internet
+// (PORT): the webhook and a bare /healthz, nothing else. An unknown path
+// gets a plain 404 that names no software.
+func Public(d Deps) *gin.Engine {
 	r := gin.New()
-	r.Use(recovery(d.Log), accessLog(d.Log))
-	if d.WebhookToken != "" {
-		r.POST("/webhook", webhook(d.Inbox, d.WebhookToken, d.Metrics, d.Log))
+	r.Use(recovery(d.Log), accessLog(d.Log), limitInFlight(MaxInFlight, d.Metrics))
+	if len(d.WebhookTokens) > 0 {
+		r.POST("/webhook", webhook(d.Inbox, d.WebhookTokens, d.Metrics, d.Log))
 	}
 	r.GET("/healthz", healthz)
-	r.GET("/readyz", readyz(d.Store, d.Instance))
-	r.GET("/metrics", gin.WrapH(d.Metrics.Handler()))
 	return r
+}
+
+// Admin returns the router of the operations listener (ADMIN_ADDR), for
+// the orchestrator and the monitoring only: /healthz, /readyz and
+// /metrics.
+func Admin(d Deps) *gin.Engine {
+	r := gin.New()
+	r.Use(recovery(d.Log), accessLog(d.Log))
+	r.GET("/healthz", healthz)
+	r.GET("/readyz", readyz(d.Store, d.Instance))
+	metrics := gin.WrapH(d.Metrics.Handler())
+	if d.MetricsToken != "" {
+		r.GET("/metrics", requireToken(d.MetricsToken), metrics)
+	} else {
+		r.GET("/metrics", metrics)
+	}
+	return r
+}
+
+// limitInFlight answers 503 to a request past max served at once.
+func limitInFlight(max int, m *Metrics) gin.HandlerFunc {
+	slots := make(chan struct{}, max)
+	return func(c *gin.Context) {
+		select {
+		case slots <- struct{}{}:
+			defer func() { <-slots }()
+			c.Next()
+		default:
+			m.Rejected("busy")
+			c.AbortWithStatus(http.StatusServiceUnavailable)
+		}
+	}
+}
+
+// requireToken refuses a request without "Authorization: Bearer <token>".
+func requireToken(token string) gin.HandlerFunc {
+	tokens := []string{token}
+	return func(c *gin.Context) {
+		if !authorized(c.GetHeader("Authorization"), tokens) {
+			c.AbortWithStatus(http.StatusUnauthorized)
+		}
+	}
 }
 
 // recovery answers 500 to a request whose handler panicked and logs the

@@ -15,9 +15,9 @@ import (
 // the body is read), 413 for a body over MaxBodyBytes, 500 when the body
 // could not be stored (Green API will send it again), 200 otherwise, once
 // the notification is stored durably, or kept aside, or ignored.
-func webhook(inbox Acceptor, token string, m *Metrics, log *slog.Logger) gin.HandlerFunc {
+func webhook(inbox Acceptor, tokens []string, m *Metrics, log *slog.Logger) gin.HandlerFunc {
 	return func(c *gin.Context) {
-		if !authorized(c.GetHeader("Authorization"), token) {
+		if !authorized(c.GetHeader("Authorization"), tokens) {
 			m.Rejected("unauthorized")
 			c.AbortWithStatus(http.StatusUnauthorized)
 			return
@@ -51,12 +51,16 @@ func webhook(inbox Acceptor, token string, m *Metrics, log *slog.Logger) gin.Han
 }
 
 // authorized checks "Bearer <token>" (or "Basic <token>", which Green API's
-// own servers also send) in constant time.
-func authorized(header, token string) bool {
+// own servers also send) against each of tokens, in constant time.
+func authorized(header string, tokens []string) bool {
 	scheme, given, ok := strings.Cut(strings.TrimSpace(header), " ")
 	if !ok || (!strings.EqualFold(scheme, "Bearer") && !strings.EqualFold(scheme, "Basic")) {
 		return false
 	}
 	given = strings.TrimSpace(given)
-	return subtle.ConstantTimeCompare([]byte(given), []byte(token)) == 1
+	match := 0
+	for _, token := range tokens {
+		match |= subtle.ConstantTimeCompare([]byte(given), []byte(token))
+	}
+	return match == 1
 }

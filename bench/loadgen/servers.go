@@ -47,6 +47,7 @@ func serveCeiling() error {
 type process struct {
 	cmd     *exec.Cmd
 	url     string
+	admin   string // Frontdesk's operations listener (/readyz, /metrics)
 	logs    string // file with what it wrote to stderr
 	cleanup func() // after it stopped; may be nil
 }
@@ -95,6 +96,10 @@ func startFrontdesk(binary, dir string, fake *greenapitest.Server, o frontdeskOp
 	if err != nil {
 		return nil, "", err
 	}
+	adminPort, err := freePort()
+	if err != nil {
+		return nil, "", err
+	}
 	db := filepath.Join(dir, o.name+".db")
 	var dropSchema func()
 	if o.postgres != "" {
@@ -113,12 +118,13 @@ func startFrontdesk(binary, dir string, fake *greenapitest.Server, o frontdeskOp
 		"OPERATOR_CHAT_ID=" + operatorChat,
 		"DATABASE_URL=" + db,
 		"PORT=" + strconv.Itoa(port),
+		"ADMIN_ADDR=127.0.0.1:" + strconv.Itoa(adminPort),
 		"LOG_LEVEL=warn",
 		"LOOKUP_TIMEOUT=" + o.lookupTimeout.String(),
 		"SHUTDOWN_TIMEOUT=2s",
 	}
 	cmd.Env = append(cmd.Env, o.env...)
-	p := &process{cmd: cmd, url: fmt.Sprintf("http://127.0.0.1:%d", port), logs: filepath.Join(dir, o.name+".log"), cleanup: dropSchema}
+	p := &process{cmd: cmd, url: fmt.Sprintf("http://127.0.0.1:%d", port), admin: fmt.Sprintf("http://127.0.0.1:%d", adminPort), logs: filepath.Join(dir, o.name+".log"), cleanup: dropSchema}
 	if cmd.Stderr, err = os.Create(p.logs); err != nil {
 		return nil, "", err
 	}
@@ -127,7 +133,7 @@ func startFrontdesk(binary, dir string, fake *greenapitest.Server, o frontdeskOp
 	}
 	deadline := time.Now().Add(20 * time.Second)
 	for {
-		resp, err := http.Get(p.url + "/readyz")
+		resp, err := http.Get(p.admin + "/readyz")
 		if err == nil {
 			resp.Body.Close()
 			if resp.StatusCode == http.StatusOK {
@@ -199,7 +205,7 @@ var metricsClient = &http.Client{Transport: &http.Transport{DisableCompression: 
 
 // metric reads one unlabelled metric from /metrics.
 func (p *process) metric(ctx context.Context, name string) (float64, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, p.url+"/metrics", nil)
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, p.admin+"/metrics", nil)
 	if err != nil {
 		return 0, err
 	}
