@@ -34,6 +34,8 @@ type config struct {
 	ProfileRefresh       time.Duration
 	LookupTimeout        time.Duration
 	KeepFinished         time.Duration // 0: forever
+	KeepContacts         time.Duration // profiles, finished first contacts, dead letters, silent chats; 0: forever
+	LogPhoneNumbers      string        // masked or full
 	InboxInMemory        int           // notifications the pool keeps in memory
 	LocalesDir           string
 	RulesFile            string
@@ -92,9 +94,17 @@ func loadConfig(getenv func(string) string) (config, error) {
 		LookupTimeout:        duration("LOOKUP_TIMEOUT", "30s"),
 		ShutdownTimeout:      duration("SHUTDOWN_TIMEOUT", "20s"),
 		KeepFinished:         duration("KEEP_NOTIFICATIONS", "7d"),
+		KeepContacts:         duration("KEEP_CONTACTS", "90d"),
+		LogPhoneNumbers:      get("LOG_PHONE_NUMBERS", "masked"),
 	}
 	if c.KeepFinished > 0 && c.KeepFinished < 24*time.Hour {
 		bad("KEEP_NOTIFICATIONS", "%v is too short: keep processed notifications at least 24h, so that one Green API delivers again is still known as a duplicate; 0 keeps them forever", c.KeepFinished)
+	}
+	if c.KeepContacts > 0 && c.KeepContacts < c.NewSenderAfter {
+		bad("KEEP_CONTACTS", "%v is shorter than NEW_SENDER_AFTER (%v): a chat forgotten earlier would be greeted again too soon; keep contacts at least as long, or 0 keeps them forever", c.KeepContacts, c.NewSenderAfter)
+	}
+	if c.LogPhoneNumbers != "masked" && c.LogPhoneNumbers != "full" {
+		bad("LOG_PHONE_NUMBERS", "%q: expected masked (491*******78@c.us) or full", c.LogPhoneNumbers)
 	}
 	c.OperatorLocale = get("OPERATOR_LOCALE", c.DefaultLocale)
 	if c.IDInstance == "" {

@@ -187,7 +187,7 @@ func TestLoggerMasksOnlySecretsInUse(t *testing.T) {
 			t.Fatal(err)
 		}
 		var out strings.Builder
-		newLogger(&out, slog.LevelInfo, c.secrets()...).Info("line", "a", "context deadline exceeded "+c.WebhookToken, "b", c.APIToken)
+		newLogger(&out, slog.LevelInfo, false, c.secrets()...).Info("line", "a", "context deadline exceeded "+c.WebhookToken, "b", c.APIToken)
 		got := out.String()
 		if strings.Contains(got, c.APIToken) {
 			t.Errorf("%s mode: the API token is logged: %s", tt.mode, got)

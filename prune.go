@@ -9,22 +9,53 @@ import (
 )
 
 const (
-	pruneEvery = time.Hour // how often finished notifications are pruned
+	pruneEvery = time.Hour // how often old notifications and contacts are pruned
 	pruneBatch = 1000      // deleted a transaction, so that webhooks never wait long behind it
 )
 
-// prune deletes notifications finished more than keep ago: at start, then
-// every pruneEvery, until ctx ends.
-func prune(ctx context.Context, store bot.Store, keep time.Duration, log *slog.Logger) {
+// retention is how long Frontdesk keeps what it stored; 0: forever.
+type retention struct {
+	notifications time.Duration // processed notifications
+	contacts      time.Duration // profiles, finished first contacts, dead letters
+	chats         bool          // also delete chats silent for contacts (only when NEW_SENDER_AFTER > 0)
+}
+
+// prune deletes what is older than the retention: at start, then every
+// pruneEvery, until ctx ends.
+func prune(ctx context.Context, store bot.Store, keep retention, log *slog.Logger) {
 	tick := time.NewTicker(pruneEvery)
 	defer tick.Stop()
 	for {
-		pruneOnce(ctx, store, time.Now().Add(-keep), log)
+		now := time.Now()
+		if keep.notifications > 0 {
+			pruneOnce(ctx, store, now.Add(-keep.notifications), log)
+		}
+		if keep.contacts > 0 {
+			pruneContacts(ctx, store, now.Add(-keep.contacts), keep.chats, log)
+		}
 		select {
 		case <-ctx.Done():
 			return
 		case <-tick.C:
 		}
+	}
+}
+
+// pruneContacts deletes the personal data older than before: profiles,
+// finished first contacts and dead letters, and with chats the chats
+// silent since then.
+func pruneContacts(ctx context.Context, store bot.Store, before time.Time, chats bool, log *slog.Logger) {
+	n, err := store.PruneContacts(ctx, before)
+	if err == nil && chats {
+		var c int
+		c, err = store.PruneChats(ctx, before)
+		n += c
+	}
+	if err != nil && ctx.Err() == nil {
+		log.Warn("pruning old contacts failed; will try again", "deleted", n, "err", err)
+	}
+	if n > 0 {
+		log.Info("pruned old contacts", "rows", n, "before", before.UTC().Format(time.RFC3339))
 	}
 }
 

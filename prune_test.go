@@ -61,3 +61,40 @@ func TestPruneDeletesOnlyWhatFinishedBeforeTheCutoff(t *testing.T) {
 		t.Errorf("a second prune deleted %d", n)
 	}
 }
+
+func TestPruneContactsKeepsChatsWhenEveryMessageCounts(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "fd.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	old := time.Now().Add(-100 * 24 * time.Hour)
+	for _, chat := range []string{"1@c.us", "2@c.us"} {
+		if _, err := s.TouchChat(ctx, chat, "M", old, true, 0); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.SaveProfile(ctx, bot.Profile{ChatID: chat, FetchedAt: old}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var logs logtest.Buffer
+	log := slog.New(slog.NewJSONHandler(io.MultiWriter(&logs, logtest.Writer()), nil))
+	// NEW_SENDER_AFTER=0: a chat row is what says the sender is not new, so
+	// only the personal data goes.
+	pruneContacts(ctx, s, time.Now().Add(-90*24*time.Hour), false, log)
+	if claimed, _ := s.TouchChat(ctx, "1@c.us", "N", time.Now(), true, 0); claimed {
+		t.Error("with chats kept, a known sender became new")
+	}
+	if _, err := s.GetProfile(ctx, "1@c.us"); err == nil {
+		t.Error("a 100-day-old profile survived a 90-day retention")
+	}
+	pruneContacts(ctx, s, time.Now().Add(-90*24*time.Hour), true, log)
+	if claimed, _ := s.TouchChat(ctx, "2@c.us", "N", time.Now(), true, 0); !claimed {
+		t.Error("with chats pruned, a sender silent for 100 days is still known")
+	}
+	if !strings.Contains(logs.String(), `"msg":"pruned old contacts"`) {
+		t.Errorf("nothing logged:\n%s", logs.String())
+	}
+}

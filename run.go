@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"regexp"
 	"runtime/debug"
 	"strconv"
 	"strings"
@@ -29,7 +30,7 @@ import (
 // version is set at build time with -ldflags "-X main.version=...".
 var version = "dev"
 
-const usage = "usage: frontdesk [serve | check | healthcheck | version]"
+const usage = "usage: frontdesk [serve | check | forget <phone or chatId> | healthcheck | version]"
 
 // maxConnections caps the public listener's open connections; past it new
 // connections wait in the kernel's backlog until one closes. Slow clients
@@ -48,6 +49,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return serve(ctx, getenv, stderr)
 	case "check":
 		return check(getenv, stdout)
+	case "forget":
+		return forget(ctx, args[1:], getenv, stdout)
 	case "version":
 		fmt.Fprintln(stdout, "frontdesk", version)
 		return nil
@@ -104,7 +107,7 @@ func serve(ctx context.Context, getenv func(string) string, stderr io.Writer) er
 	if err != nil {
 		return err
 	}
-	log := newLogger(stderr, cfg.LogLevel, cfg.secrets()...)
+	log := newLogger(stderr, cfg.LogLevel, cfg.LogPhoneNumbers == "full", cfg.secrets()...)
 	catalog, rules, err := loadContent(cfg.DefaultLocale, cfg.LocalesDir, cfg.RulesFile)
 	if err != nil {
 		return err
@@ -190,11 +193,12 @@ func serve(ctx context.Context, getenv func(string) string, stderr io.Writer) er
 		defer background.Done()
 		watchInstance(bgCtx, client, instance, log)
 	}()
-	if cfg.KeepFinished > 0 {
+	if cfg.KeepFinished > 0 || cfg.KeepContacts > 0 {
+		keep := retention{notifications: cfg.KeepFinished, contacts: cfg.KeepContacts, chats: cfg.NewSenderAfter > 0}
 		background.Add(1)
 		go func() {
 			defer background.Done()
-			prune(bgCtx, store, cfg.KeepFinished, log)
+			prune(bgCtx, store, keep, log)
 		}()
 	}
 	if cfg.ReceiveMode == "poll" {
@@ -311,7 +315,9 @@ func watchInstance(ctx context.Context, client *greenapi.Client, instance *handl
 // newLogger logs JSON, or text on a terminal, and masks the secrets in
 // every attribute as a last line of defence. Only secrets in use are given:
 // a secret is long enough never to match ordinary text (loadConfig checks).
-func newLogger(w io.Writer, level slog.Level, secrets ...string) *slog.Logger {
+// Unless fullPhones, the phone number of every personal chat id is shown
+// partly masked (491512345678@c.us → 491*******78@c.us).
+func newLogger(w io.Writer, level slog.Level, fullPhones bool, secrets ...string) *slog.Logger {
 	var nonEmpty []string
 	for _, s := range secrets {
 		if s != "" {
@@ -319,12 +325,19 @@ func newLogger(w io.Writer, level slog.Level, secrets ...string) *slog.Logger {
 		}
 	}
 	mask := strings.NewReplacer(nonEmpty...)
+	clean := func(s string) string {
+		s = mask.Replace(s)
+		if !fullPhones && strings.Contains(s, "@c.us") {
+			s = maskPhones(s)
+		}
+		return s
+	}
 	opts := &slog.HandlerOptions{Level: level, ReplaceAttr: func(_ []string, a slog.Attr) slog.Attr {
 		switch v := a.Value.Any().(type) {
 		case string:
-			a.Value = slog.StringValue(mask.Replace(v))
+			a.Value = slog.StringValue(clean(v))
 		case error:
-			a.Value = slog.StringValue(mask.Replace(v.Error()))
+			a.Value = slog.StringValue(clean(v.Error()))
 		case time.Duration:
 			a.Value = slog.StringValue(v.String()) // "1.5s", not 1500000000 in JSON
 		}
@@ -334,4 +347,16 @@ func newLogger(w io.Writer, level slog.Level, secrets ...string) *slog.Logger {
 		return slog.New(slog.NewTextHandler(w, opts))
 	}
 	return slog.New(slog.NewJSONHandler(w, opts))
+}
+
+// phoneInChat finds the digits of personal chat ids.
+var phoneInChat = regexp.MustCompile(`\b(\d{3})(\d+)(\d{2})@c\.us`)
+
+// maskPhones keeps a phone number's first three digits (the country) and
+// its last two, enough to tell contacts apart in a log, and hides the rest.
+func maskPhones(s string) string {
+	return phoneInChat.ReplaceAllStringFunc(s, func(m string) string {
+		g := phoneInChat.FindStringSubmatch(m)
+		return g[1] + strings.Repeat("*", len(g[2])) + g[3] + "@c.us"
+	})
 }

@@ -46,6 +46,11 @@ type Profile struct {
 	FetchedAt time.Time
 }
 
+// Forgotten counts the rows Store.Forget removed, by kind.
+type Forgotten struct {
+	Profiles, Chats, FirstContacts, Notifications, DeadLetters int
+}
+
 // Step is how far a first contact has got. Steps are recorded before the
 // side effect they describe, so that a crash can be settled on restart.
 type Step string
@@ -111,6 +116,17 @@ type Store interface {
 	// PruneNotifications deletes at most limit notifications finished
 	// before the given time, oldest first, and returns how many it deleted.
 	PruneNotifications(ctx context.Context, finishedBefore time.Time, limit int) (int, error)
+	// PruneContacts deletes the personal data older than before: profiles
+	// fetched, first contacts finished (done or gave_up) and dead letters
+	// received before it. It returns how many rows it deleted.
+	PruneContacts(ctx context.Context, before time.Time) (int, error)
+	// PruneChats deletes the chats silent since before, unless a first
+	// contact of theirs is unfinished, and returns how many.
+	PruneChats(ctx context.Context, before time.Time) (int, error)
+	// Forget erases everything kept about a chat: its profile, its chat
+	// row, its first contacts, its notifications and the dead letters whose
+	// body names it; it says how many rows of each it removed.
+	Forget(ctx context.Context, chatID string) (Forgotten, error)
 
 	// TouchChat records activity in a chat at the given time. For an
 	// incoming message it atomically claims a first contact when the chat

@@ -193,6 +193,63 @@ func (d *DB) PruneNotifications(ctx context.Context, finishedBefore time.Time, l
 	return int(tag.RowsAffected()), nil
 }
 
+// PruneContacts implements bot.Store.
+func (d *DB) PruneContacts(ctx context.Context, before time.Time) (int, error) {
+	total := 0
+	for _, q := range []string{
+		`DELETE FROM profiles WHERE fetched_at < $1`,
+		`DELETE FROM first_contacts WHERE step IN ('done', 'gave_up') AND updated_at < $1`,
+		`DELETE FROM dead_letters WHERE received_at < $1`,
+	} {
+		tag, err := d.pool.Exec(ctx, q, before)
+		if err != nil {
+			return total, fmt.Errorf("pruning contacts: %w", err)
+		}
+		total += int(tag.RowsAffected())
+	}
+	return total, nil
+}
+
+// PruneChats implements bot.Store.
+func (d *DB) PruneChats(ctx context.Context, before time.Time) (int, error) {
+	tag, err := d.pool.Exec(ctx, `
+		DELETE FROM chats WHERE last_activity_at < $1 AND NOT EXISTS (
+			SELECT 1 FROM first_contacts f WHERE f.chat_id = chats.chat_id AND f.step NOT IN ('done', 'gave_up'))`, before)
+	if err != nil {
+		return 0, fmt.Errorf("pruning chats: %w", err)
+	}
+	return int(tag.RowsAffected()), nil
+}
+
+// Forget implements bot.Store: one transaction, so that a contact is
+// forgotten everywhere or nowhere.
+func (d *DB) Forget(ctx context.Context, chatID string) (bot.Forgotten, error) {
+	var f bot.Forgotten
+	err := pgx.BeginFunc(ctx, d.pool, func(tx pgx.Tx) error {
+		for _, step := range []struct {
+			q     string
+			count *int
+		}{
+			{`DELETE FROM profiles WHERE chat_id = $1`, &f.Profiles},
+			{`DELETE FROM chats WHERE chat_id = $1`, &f.Chats},
+			{`DELETE FROM first_contacts WHERE chat_id = $1`, &f.FirstContacts},
+			{`DELETE FROM notifications WHERE chat_id = $1`, &f.Notifications},
+			{`DELETE FROM dead_letters WHERE position(convert_to($1, 'UTF8') in body) > 0`, &f.DeadLetters},
+		} {
+			tag, err := tx.Exec(ctx, step.q, chatID)
+			if err != nil {
+				return err
+			}
+			*step.count = int(tag.RowsAffected())
+		}
+		return nil
+	})
+	if err != nil {
+		return bot.Forgotten{}, fmt.Errorf("forgetting %s: %w", chatID, err)
+	}
+	return f, nil
+}
+
 // TouchChat implements bot.Store. The claim is one statement: the row is
 // locked, and every SET expression sees it as it was.
 func (d *DB) TouchChat(ctx context.Context, chatID, idMessage string, at time.Time, incoming bool, newAfter time.Duration) (bool, error) {

@@ -235,6 +235,79 @@ func (d *DB) PruneNotifications(ctx context.Context, finishedBefore time.Time, l
 	return int(n), nil
 }
 
+// PruneContacts implements bot.Store.
+func (d *DB) PruneContacts(ctx context.Context, before time.Time) (int, error) {
+	var total int64
+	err := d.wr.Do(ctx, func(tx *sql.Tx) error {
+		total = 0
+		for _, q := range []string{
+			`DELETE FROM profiles WHERE fetched_at < ?`,
+			`DELETE FROM first_contacts WHERE step IN ('done', 'gave_up') AND updated_at < ?`,
+			`DELETE FROM dead_letters WHERE received_at < ?`,
+		} {
+			res, err := tx.Exec(q, before.UnixMilli())
+			if err != nil {
+				return err
+			}
+			n, _ := res.RowsAffected()
+			total += n
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, fmt.Errorf("pruning contacts: %w", err)
+	}
+	return int(total), nil
+}
+
+// PruneChats implements bot.Store.
+func (d *DB) PruneChats(ctx context.Context, before time.Time) (int, error) {
+	var n int64
+	err := d.wr.Do(ctx, func(tx *sql.Tx) error {
+		res, err := tx.Exec(`
+			DELETE FROM chats WHERE last_activity_at < ? AND NOT EXISTS (
+				SELECT 1 FROM first_contacts f WHERE f.chat_id = chats.chat_id AND f.step NOT IN ('done', 'gave_up'))`, before.UnixMilli())
+		if err == nil {
+			n, err = res.RowsAffected()
+		}
+		return err
+	})
+	if err != nil {
+		return 0, fmt.Errorf("pruning chats: %w", err)
+	}
+	return int(n), nil
+}
+
+// Forget implements bot.Store.
+func (d *DB) Forget(ctx context.Context, chatID string) (bot.Forgotten, error) {
+	var f bot.Forgotten
+	err := d.wr.Do(ctx, func(tx *sql.Tx) error {
+		f = bot.Forgotten{}
+		for _, step := range []struct {
+			q     string
+			count *int
+		}{
+			{`DELETE FROM profiles WHERE chat_id = ?`, &f.Profiles},
+			{`DELETE FROM chats WHERE chat_id = ?`, &f.Chats},
+			{`DELETE FROM first_contacts WHERE chat_id = ?`, &f.FirstContacts},
+			{`DELETE FROM notifications WHERE chat_id = ?`, &f.Notifications},
+			{`DELETE FROM dead_letters WHERE instr(CAST(body AS TEXT), ?) > 0`, &f.DeadLetters},
+		} {
+			res, err := tx.Exec(step.q, chatID)
+			if err != nil {
+				return err
+			}
+			n, _ := res.RowsAffected()
+			*step.count = int(n)
+		}
+		return nil
+	})
+	if err != nil {
+		return bot.Forgotten{}, fmt.Errorf("forgetting %s: %w", chatID, err)
+	}
+	return f, nil
+}
+
 // CountPending implements bot.Store.
 func (d *DB) CountPending(ctx context.Context) (int, error) {
 	var n int

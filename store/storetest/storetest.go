@@ -25,6 +25,8 @@ func Run(t *testing.T, open func(t *testing.T) bot.Store) {
 		"Profiles":                                 testProfiles,
 		"FirstContactRecords":                      testFirstContacts,
 		"PruneFinishedNotifications":               testPrune,
+		"ForgetAContactEverywhere":                 testForget,
+		"PruneOldContacts":                         testPruneContacts,
 	}
 	for name, test := range tests {
 		t.Run(name, func(t *testing.T) {
@@ -257,5 +259,95 @@ func testPrune(t *testing.T, s bot.Store) {
 	}
 	if pending, _ := s.PendingNotifications(ctx, 0, 10); len(pending) != 1 || pending[0].ID != ids[4] {
 		t.Errorf("pending after pruning = %+v; want the unfinished one", pending)
+	}
+}
+
+// contact stores everything Frontdesk keeps about a chat: a notification,
+// a profile, a first contact, a dead letter that names it.
+func contact(t *testing.T, s bot.Store, chat string, at time.Time, step bot.Step) {
+	t.Helper()
+	ctx := context.Background()
+	n := notification(chat, "M-"+chat)
+	n.ReceivedAt = at
+	if _, err := s.AddNotification(ctx, n); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.TouchChat(ctx, chat, "M-"+chat, at, true, 0); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.SaveProfile(ctx, bot.Profile{ChatID: chat, Info: greenapi.ContactInfo{Name: "Ana " + chat, Email: "ana@example.com"}, FetchedAt: at}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.SaveFirstContact(ctx, bot.FirstContact{ChatID: chat, IDMessage: "M-" + chat, Step: step, CreatedAt: at, UpdatedAt: at}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.AddDeadLetter(ctx, []byte(`{"senderData":{"chatId":"`+chat+`"},"broken":`), "unexpected end of JSON", at); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func testForget(t *testing.T, s bot.Store) {
+	ctx := context.Background()
+	contact(t, s, "79001234567@c.us", t0, bot.StepDone)
+	contact(t, s, "79001234568@c.us", t0, bot.StepDone) // a neighbour, whose id shares all but a digit
+	got, err := s.Forget(ctx, "79001234567@c.us")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := (bot.Forgotten{Profiles: 1, Chats: 1, FirstContacts: 1, Notifications: 1, DeadLetters: 1}); got != want {
+		t.Errorf("Forget = %+v, want %+v", got, want)
+	}
+	if _, err := s.GetProfile(ctx, "79001234567@c.us"); !errors.Is(err, bot.ErrNotFound) {
+		t.Errorf("the profile is still there: %v", err)
+	}
+	if _, err := s.GetFirstContact(ctx, "79001234567@c.us", "M-79001234567@c.us"); !errors.Is(err, bot.ErrNotFound) {
+		t.Errorf("the first contact is still there: %v", err)
+	}
+	// Forgotten, the sender is new again: the next message is a first contact.
+	if claimed, err := s.TouchChat(ctx, "79001234567@c.us", "N", t0.Add(time.Hour), true, 0); err != nil || !claimed {
+		t.Errorf("a forgotten sender writing again: claimed %v, %v", claimed, err)
+	}
+	// The neighbour is untouched.
+	if _, err := s.GetProfile(ctx, "79001234568@c.us"); err != nil {
+		t.Errorf("the neighbour's profile: %v", err)
+	}
+	if again, err := s.Forget(ctx, "79001234568@c.us"); err != nil || again.DeadLetters != 1 || again.Notifications != 1 {
+		t.Errorf("forgetting the neighbour = %+v, %v", again, err)
+	}
+	if none, err := s.Forget(ctx, "10000000000@c.us"); err != nil || none != (bot.Forgotten{}) {
+		t.Errorf("forgetting an unknown chat = %+v, %v", none, err)
+	}
+}
+
+func testPruneContacts(t *testing.T, s bot.Store) {
+	ctx := context.Background()
+	old, recent := t0, t0.Add(60*24*time.Hour)
+	contact(t, s, "1@c.us", old, bot.StepDone)    // old and finished: goes
+	contact(t, s, "2@c.us", old, bot.StepReplied) // old but unfinished: its first contact stays
+	contact(t, s, "3@c.us", recent, bot.StepDone) // recent: stays
+	cut := t0.Add(30 * 24 * time.Hour)
+	n, err := s.PruneContacts(ctx, cut)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Profiles of 1 and 2, the first contact of 1, the dead letters of 1 and 2.
+	if n != 5 {
+		t.Errorf("PruneContacts deleted %d rows, want 5", n)
+	}
+	if _, err := s.GetProfile(ctx, "1@c.us"); !errors.Is(err, bot.ErrNotFound) {
+		t.Errorf("an old profile is kept: %v", err)
+	}
+	if _, err := s.GetFirstContact(ctx, "2@c.us", "M-2@c.us"); err != nil {
+		t.Errorf("an unfinished first contact was pruned: %v", err)
+	}
+	if _, err := s.GetProfile(ctx, "3@c.us"); err != nil {
+		t.Errorf("a recent profile was pruned: %v", err)
+	}
+	chats, err := s.PruneChats(ctx, cut)
+	if err != nil || chats != 1 {
+		t.Errorf("PruneChats = %d, %v; want 1: chat 1 (chat 2 has an unfinished first contact)", chats, err)
+	}
+	if claimed, err := s.TouchChat(ctx, "1@c.us", "N", recent, true, 0); err != nil || !claimed {
+		t.Errorf("a pruned chat writing again: claimed %v, %v; want a new first contact", claimed, err)
 	}
 }

@@ -1,0 +1,79 @@
+package main
+
+import (
+	"context"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/frontdesk-bot/frontdesk/bot"
+	"github.com/frontdesk-bot/frontdesk/greenapi"
+	"github.com/frontdesk-bot/frontdesk/store/postgres/postgrestest"
+)
+
+func TestChatIDOf(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct{ in, want, err string }{
+		{"+49 151 2345678", "491512345678@c.us", ""},
+		{"0049 (151) 234-5678", "491512345678@c.us", ""},
+		{"79001234567", "79001234567@c.us", ""},
+		{"79001234567@c.us", "79001234567@c.us", ""},
+		{"123456789012345@lid", "123456789012345@lid", ""},
+		{"120363000000000001@g.us", "", "not a personal chat id"},
+		{"+49 151 CALL-ME", "", "not a phone number"},
+		{"12345", "", "not a phone number"},
+	} {
+		got, err := chatIDOf(tt.in)
+		if got != tt.want || (tt.err == "") != (err == nil) || (err != nil && !strings.Contains(err.Error(), tt.err)) {
+			t.Errorf("chatIDOf(%q) = %q, %v; want %q, %q", tt.in, got, err, tt.want, tt.err)
+		}
+	}
+}
+
+// TestForgetCommand erases a contact through `frontdesk forget`, on SQLite
+// and on PostgreSQL, and says what it removed.
+func TestForgetCommand(t *testing.T) {
+	t.Parallel()
+	for name, databaseURL := range map[string]string{
+		"sqlite":   filepath.Join(t.TempDir(), "fd.db"),
+		"postgres": postgrestest.SchemaURL(t),
+	} {
+		t.Run(name, func(t *testing.T) {
+			ctx := context.Background()
+			store, err := openStore(ctx, databaseURL)
+			if err != nil {
+				t.Fatal(err)
+			}
+			chat := "491512345678@c.us"
+			now := time.Now()
+			if _, err := store.AddNotification(ctx, bot.Notification{ChatID: chat, IDMessage: "A", TypeWebhook: "incomingMessageReceived",
+				Body: []byte(`{"senderData":{"chatId":"` + chat + `"}}`), ReceivedAt: now}); err != nil {
+				t.Fatal(err)
+			}
+			if err := store.SaveProfile(ctx, bot.Profile{ChatID: chat, Info: greenapi.ContactInfo{Name: "Jana", Email: "jana@example.de"}, FetchedAt: now}); err != nil {
+				t.Fatal(err)
+			}
+			store.Close()
+
+			var out strings.Builder
+			if err := run(ctx, []string{"forget", "+49 151 2345678"}, env(map[string]string{"DATABASE_URL": databaseURL}), &out, &out); err != nil {
+				t.Fatalf("forget: %v\n%s", err, out.String())
+			}
+			if !strings.Contains(out.String(), "forgot 491512345678@c.us in ") || !strings.Contains(out.String(), "1 profile, 0 chat, 0 first contacts, 1 notifications, 0 dead letters") {
+				t.Errorf("forget said:\n%s", out.String())
+			}
+			store, err = openStore(ctx, databaseURL)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer store.Close()
+			if p, err := store.GetProfile(ctx, chat); err == nil {
+				t.Errorf("the profile survived: %+v", p)
+			}
+			if err := run(ctx, []string{"forget"}, env(map[string]string{"DATABASE_URL": databaseURL}), &out, &out); err == nil || !strings.Contains(err.Error(), "usage: frontdesk forget") {
+				t.Errorf("forget without an argument: %v", err)
+			}
+		})
+	}
+}
