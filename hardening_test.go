@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -16,6 +17,7 @@ import (
 	"time"
 
 	"github.com/frontdesk-bot/frontdesk/greenapi/greenapitest"
+	"github.com/frontdesk-bot/frontdesk/internal/logtest"
 )
 
 // TestWrongTokensCostNothing: 10,000 requests with a wrong token leave the
@@ -177,4 +179,26 @@ func TestByteByByteClientsAreCutOff(t *testing.T) {
 		}()
 	}
 	wg.Wait()
+}
+
+// TestSecondProcessOnOneSQLiteFileRefusesToStart: SQLite serves one
+// process; a second one (a careless rolling deploy) says so and stops
+// instead of working the same inbox.
+func TestSecondProcessOnOneSQLiteFileRefusesToStart(t *testing.T) {
+	t.Parallel()
+	fake := greenapitest.New(t)
+	db := filepath.Join(t.TempDir(), "fd.db")
+	first := start(t, fake, 0, db)
+	second := exec.Command(binary)
+	second.Dir = t.TempDir()
+	second.Env = []string{"PATH=" + os.Getenv("PATH"), "GREEN_API_URL=" + fake.URL, "GREEN_API_ID_INSTANCE=" + fake.IDInstance,
+		"GREEN_API_TOKEN_INSTANCE=" + fake.Token, "WEBHOOK_TOKEN=" + e2eWebhookToken, "DATABASE_URL=" + db, "PORT=0", "ADMIN_ADDR=127.0.0.1:0"}
+	out, err := second.CombinedOutput()
+	fmt.Fprintln(logtest.Writer(), string(out))
+	if err == nil || !strings.Contains(string(out), "in use by another Frontdesk process") || !strings.Contains(string(out), "PostgreSQL") {
+		t.Errorf("a second process on %s: %v\n%s", filepath.Base(db), err, out)
+	}
+	first.stop(t)
+	// Once the first has stopped, the file is free again.
+	start(t, fake, 0, db).stop(t)
 }

@@ -122,6 +122,13 @@ func serve(ctx context.Context, getenv func(string) string, stderr io.Writer) er
 	if err := checkInstance(ctx, client, instance, log); err != nil {
 		return err
 	}
+	if !isPostgres(cfg.DatabaseURL) {
+		unlock, err := sqlite.Lock(cfg.DatabaseURL)
+		if err != nil {
+			return fmt.Errorf("DATABASE_URL: %w", err)
+		}
+		defer unlock()
+	}
 	store, err := openStore(ctx, cfg.DatabaseURL)
 	if err != nil {
 		return fmt.Errorf("DATABASE_URL: %w", err)
