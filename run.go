@@ -112,16 +112,6 @@ func serve(ctx context.Context, getenv func(string) string, stderr io.Writer) er
 	if err != nil {
 		return err
 	}
-	metrics := handlers.NewMetrics()
-	client, err := greenapi.NewClient(greenapi.Config{APIURL: cfg.APIURL, IDInstance: cfg.IDInstance,
-		APIToken: cfg.APIToken, Observe: metrics.ObserveAPI})
-	if err != nil {
-		return err
-	}
-	instance := &handlers.Instance{}
-	if err := checkInstance(ctx, client, instance, log); err != nil {
-		return err
-	}
 	if !isPostgres(cfg.DatabaseURL) {
 		unlock, err := sqlite.Lock(cfg.DatabaseURL)
 		if err != nil {
@@ -134,6 +124,24 @@ func serve(ctx context.Context, getenv func(string) string, stderr io.Writer) er
 		return fmt.Errorf("DATABASE_URL: %w", err)
 	}
 	defer store.Close()
+	// Green API's limits are per instance: on PostgreSQL, where replicas
+	// share the database, they share the turns too.
+	var pacer bot.Pacer = &bot.LocalPacer{}
+	clientCfg := greenapi.Config{APIURL: cfg.APIURL, IDInstance: cfg.IDInstance, APIToken: cfg.APIToken}
+	if shared, ok := store.(bot.Pacer); ok {
+		pacer = shared
+		clientCfg.Limiter = sharedLimiter(shared, cfg.IDInstance, log)
+	}
+	metrics := handlers.NewMetrics()
+	clientCfg.Observe = metrics.ObserveAPI
+	client, err := greenapi.NewClient(clientCfg)
+	if err != nil {
+		return err
+	}
+	instance := &handlers.Instance{}
+	if err := checkInstance(ctx, client, instance, log); err != nil {
+		return err
+	}
 
 	guard := bot.NewGuard(client, bot.GuardConfig{
 		Probe:    func(ctx context.Context) error { return probeInstance(ctx, client, instance) },
@@ -143,6 +151,7 @@ func serve(ctx context.Context, getenv func(string) string, stderr io.Writer) er
 	b := bot.New(store, guard, catalog, rules, bot.Config{
 		NewSenderAfter: cfg.NewSenderAfter, ProfileRefresh: cfg.ProfileRefresh, LookupTimeout: cfg.LookupTimeout,
 		OperatorChatID: cfg.OperatorChatID, OperatorLocale: cfg.OperatorLocale,
+		Lookup: bot.LookupConfig{Pacer: pacer, Key: cfg.IDInstance + ":" + greenapi.MethodGetContactInfo},
 	}, log, metrics)
 	defer b.Close()
 	pool := bot.NewPool(store, b.Handle, bot.PoolConfig{MaxQueued: cfg.InboxInMemory}, log, metrics)

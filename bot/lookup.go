@@ -33,6 +33,12 @@ type LookupConfig struct {
 	// MinRetry is the wait before a failed lookup is tried again; it
 	// doubles with each attempt; default 2 s.
 	MinRetry time.Duration
+	// Pacer hands out the turns, one per Interval, under Key; default a
+	// LocalPacer. Replicas on one database share a store/postgres Pacer, so
+	// that the instance's limit holds across them.
+	Pacer Pacer
+	// Key names the turns in the Pacer: the instance and the method.
+	Key string
 }
 
 // Lookups looks senders up with getContactInfo for their first contacts,
@@ -46,7 +52,11 @@ type LookupConfig struct {
 // the contact (400, 404), a spent quota or an unreadable answer ends the
 // lookup at once. Every fetched profile is cached in the store.
 //
-// Lookups hold no goroutine while idle: a timer starts each call.
+// The turns come from a Pacer under the instance's key, so that replicas
+// on one database share the instance's 1 call a second; each replica
+// reserves at most one turn ahead, so turns go to the replicas in the
+// order they ask. Lookups hold no goroutine while idle: a timer starts
+// each call.
 type Lookups struct {
 	api   GreenAPI
 	store Store
@@ -58,12 +68,13 @@ type Lookups struct {
 	cancel context.CancelFunc
 	calls  sync.WaitGroup
 
-	mu      sync.Mutex
-	byChat  map[string]*lookup
-	queue   []*lookup // not in flight and not settled, in the order asked
-	next    time.Time // the earliest start of the next call
-	timer   *time.Timer
-	stopped bool
+	mu        sync.Mutex
+	byChat    map[string]*lookup
+	queue     []*lookup // not in flight and not settled, in the order asked
+	next      time.Time // the earliest start of the next call
+	reserving bool      // a turn is being reserved: the next waits for it
+	timer     *time.Timer
+	stopped   bool
 }
 
 // lookup is one sender's lookup for one first contact.
@@ -91,6 +102,12 @@ func NewLookups(api GreenAPI, store Store, cfg LookupConfig, now func() time.Tim
 	}
 	if cfg.MinRetry <= 0 {
 		cfg.MinRetry = 2 * time.Second
+	}
+	if cfg.Pacer == nil {
+		cfg.Pacer = &LocalPacer{}
+	}
+	if cfg.Key == "" {
+		cfg.Key = greenapi.MethodGetContactInfo
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	return &Lookups{api: api, store: store, now: now, log: log, cfg: cfg, ctx: ctx, cancel: cancel, byChat: make(map[string]*lookup)}
@@ -175,7 +192,11 @@ func (l *Lookups) turnBeforeLocked(now, deadline time.Time) bool {
 	if turn.Before(now) {
 		turn = now
 	}
-	turn = turn.Add(time.Duration(l.newAheadLocked()) * l.cfg.Interval)
+	ahead := l.newAheadLocked()
+	if l.reserving {
+		ahead++ // the turn being reserved comes first
+	}
+	turn = turn.Add(time.Duration(ahead) * l.cfg.Interval)
 	return turn.Before(deadline)
 }
 
@@ -212,7 +233,7 @@ func (l *Lookups) removeLocked(e *lookup) {
 
 // scheduleLocked sets the timer for the next call, if one is due.
 func (l *Lookups) scheduleLocked(now time.Time) {
-	if l.timer != nil || l.stopped || len(l.queue) == 0 {
+	if l.timer != nil || l.stopped || l.reserving || len(l.queue) == 0 {
 		return
 	}
 	at := l.next
@@ -258,7 +279,7 @@ func (l *Lookups) dispatch() {
 		l.removeLocked(pick)
 		pick.inFlight = true
 		pick.attempts++
-		l.next = now.Add(l.cfg.Interval)
+		l.reserving = true // the next call waits for this one's turn
 		l.calls.Add(1)
 		go l.call(pick)
 	}
@@ -269,13 +290,12 @@ func (l *Lookups) dispatch() {
 	}
 }
 
-// call makes one getContactInfo call and settles, retries or abandons its
-// lookup by what the failure means.
+// call takes the instance's next turn, makes one getContactInfo call in
+// it, and settles, retries or abandons its lookup by what the failure
+// means.
 func (l *Lookups) call(e *lookup) {
 	defer l.calls.Done()
-	ctx, cancel := context.WithTimeout(l.ctx, l.cfg.AttemptTimeout)
-	info, err := l.api.GetContactInfo(ctx, e.chat)
-	cancel()
+	info, err := l.callInTurn(e.chat)
 	if err == nil {
 		if saveErr := l.store.SaveProfile(l.ctx, Profile{ChatID: e.chat, Info: *info, FetchedAt: l.now()}); saveErr != nil {
 			l.log.Warn("caching the profile failed", "chat", e.chat, "err", saveErr)
@@ -328,6 +348,35 @@ func (l *Lookups) call(e *lookup) {
 	l.settleLocked(e, info, err)
 	l.mu.Unlock()
 	e.ready.fire()
+}
+
+// callInTurn reserves the next turn from the Pacer, lets the next lookup
+// be dispatched one Interval after it, waits for the turn and calls.
+func (l *Lookups) callInTurn(chat string) (*greenapi.ContactInfo, error) {
+	wait, err := l.cfg.Pacer.Reserve(l.ctx, l.cfg.Key, l.cfg.Interval)
+	now := time.Now()
+	l.mu.Lock()
+	l.reserving, l.next = false, now.Add(wait+l.cfg.Interval) // this turn, then the next
+	if err != nil {
+		l.next = now.Add(l.cfg.Interval) // the store failed: try again at the local pace
+	}
+	l.scheduleLocked(now)
+	l.mu.Unlock()
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", greenapi.ErrNoSlot, err)
+	}
+	if wait > 0 {
+		t := time.NewTimer(wait)
+		select {
+		case <-l.ctx.Done():
+			t.Stop()
+			return nil, l.ctx.Err()
+		case <-t.C:
+		}
+	}
+	ctx, cancel := context.WithTimeout(l.ctx, l.cfg.AttemptTimeout)
+	defer cancel()
+	return l.api.GetContactInfo(ctx, chat)
 }
 
 // retryNow takes e's turn as soon as the pace allows, when what it waited

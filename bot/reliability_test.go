@@ -34,13 +34,20 @@ type setup struct {
 	bot     bot.Config
 	pool    bot.PoolConfig
 	metrics bot.Metrics
+	store   bot.Store // default: a new SQLite file
 }
 
 // newSystem builds a system with fast settings (lookups at 1,000 a second,
 // short timeouts and backoffs), changed by each option in turn.
 func newSystem(t *testing.T, lookupTimeout time.Duration, options ...func(*setup)) *system {
 	t.Helper()
-	srv := greenapitest.New(t, greenapitest.WithLimit(greenapi.MethodGetContactInfo, 1000))
+	return newSystemOn(t, greenapitest.New(t, greenapitest.WithLimit(greenapi.MethodGetContactInfo, 1000)), lookupTimeout, options...)
+}
+
+// newSystemOn builds a system against srv: several systems on one fake
+// and one database are replicas.
+func newSystemOn(t *testing.T, srv *greenapitest.Server, lookupTimeout time.Duration, options ...func(*setup)) *system {
+	t.Helper()
 	st := setup{
 		client: srv.Config(),
 		guard:  bot.GuardConfig{MinPause: 50 * time.Millisecond, MaxPause: 400 * time.Millisecond},
@@ -60,7 +67,10 @@ func newSystem(t *testing.T, lookupTimeout time.Duration, options ...func(*setup
 	}
 	logs := &logtest.Buffer{}
 	log := slog.New(slog.NewJSONHandler(io.MultiWriter(logs, logtest.Writer()), &slog.HandlerOptions{Level: slog.LevelInfo}))
-	store := openStore(t, "")
+	var store bot.Store = st.store
+	if store == nil {
+		store = openStore(t, "")
+	}
 	catalog := mustCatalog(t)
 	rules, err := bot.ParseRules(bot.DefaultRulesName, []byte(bot.DefaultRules), catalog)
 	if err != nil {

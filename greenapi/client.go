@@ -68,6 +68,11 @@ type Config struct {
 	// Observe, if set, is told of every HTTP attempt: the method, the
 	// status (0 when no answer came) and how long it took.
 	Observe func(method string, status int, d time.Duration)
+	// Limiter, if set, gives each attempt of a method it limits its turn,
+	// in place of the client's own limiter, and returns true; for a method
+	// it leaves to the client it returns false. Replicas share Green API's
+	// per-instance limits through it.
+	Limiter func(ctx context.Context, method string) (limited bool, err error)
 }
 
 // Client calls one Green API instance. It is safe for concurrent use; its
@@ -82,6 +87,7 @@ type Client struct {
 	minBackoff  time.Duration
 	maxBackoff  time.Duration
 	observe     func(method string, status int, d time.Duration)
+	limiter     func(ctx context.Context, method string) (bool, error)
 }
 
 // NewClient returns a client for the instance cfg names.
@@ -109,6 +115,7 @@ func NewClient(cfg Config) (*Client, error) {
 		minBackoff:  orDefault(cfg.MinBackoff, 500*time.Millisecond),
 		maxBackoff:  orDefault(cfg.MaxBackoff, 30*time.Second),
 		observe:     cfg.Observe,
+		limiter:     cfg.Limiter,
 	}
 	if c.http == nil {
 		c.http = &http.Client{}
@@ -167,18 +174,16 @@ func (cl *Client) do(ctx context.Context, c call, out any) error {
 				return fmt.Errorf("%w (gave up: %v)", lastErr, err)
 			}
 		}
-		if lim := cl.limiters[c.method]; lim != nil {
-			if err := lim.Wait(ctx); err != nil {
-				if lastErr != nil {
-					return fmt.Errorf("%w (gave up: %v)", lastErr, err)
-				}
-				if ctx.Err() == nil {
-					// The limiter refuses at once a wait that would outlast the
-					// deadline: report it as the deadline it is.
-					return fmt.Errorf("greenapi: %s: %w (%w)", c.method, ErrNoSlot, context.DeadlineExceeded)
-				}
-				return fmt.Errorf("greenapi: %s: waiting for the rate limit: %w", c.method, err)
+		if err := cl.waitTurn(ctx, c.method); err != nil {
+			if lastErr != nil {
+				return fmt.Errorf("%w (gave up: %v)", lastErr, err)
 			}
+			if ctx.Err() == nil {
+				// The limiter refuses at once a wait that would outlast the
+				// deadline, or cannot give a turn: no request went out.
+				return fmt.Errorf("greenapi: %s: %w (%w)", c.method, ErrNoSlot, context.DeadlineExceeded)
+			}
+			return fmt.Errorf("greenapi: %s: waiting for the rate limit: %w", c.method, err)
 		}
 		lastErr = cl.attempt(ctx, c, payload, out)
 		if lastErr == nil || !cl.shouldRetry(ctx, c, lastErr) {
@@ -186,6 +191,20 @@ func (cl *Client) do(ctx context.Context, c call, out any) error {
 		}
 	}
 	return lastErr
+}
+
+// waitTurn waits for method's turn: from the Limiter when it limits the
+// method, else from the client's own limiter.
+func (cl *Client) waitTurn(ctx context.Context, method string) error {
+	if cl.limiter != nil {
+		if limited, err := cl.limiter(ctx, method); limited || err != nil {
+			return err
+		}
+	}
+	if lim := cl.limiters[method]; lim != nil {
+		return lim.Wait(ctx)
+	}
+	return nil
 }
 
 func (cl *Client) shouldRetry(ctx context.Context, c call, err error) bool {

@@ -193,6 +193,22 @@ func (d *DB) PruneNotifications(ctx context.Context, finishedBefore time.Time, l
 	return int(tag.RowsAffected()), nil
 }
 
+// Reserve implements bot.Pacer: the turns of key are handed out in the
+// database's clock, one statement each, so that every replica takes them
+// from one line.
+func (d *DB) Reserve(ctx context.Context, key string, every time.Duration) (time.Duration, error) {
+	var wait float64
+	err := d.pool.QueryRow(ctx, `
+		INSERT INTO paces (key, next_at) VALUES ($1, clock_timestamp() + $2::interval)
+		ON CONFLICT (key) DO UPDATE SET next_at = greatest(paces.next_at, clock_timestamp()) + $2::interval
+		RETURNING extract(epoch FROM next_at - $2::interval - clock_timestamp())::float8`,
+		key, every).Scan(&wait)
+	if err != nil {
+		return 0, fmt.Errorf("reserving a turn of %s: %w", key, err)
+	}
+	return max(0, time.Duration(wait*float64(time.Second))), nil
+}
+
 // PruneContacts implements bot.Store.
 func (d *DB) PruneContacts(ctx context.Context, before time.Time) (int, error) {
 	total := 0

@@ -1,0 +1,67 @@
+package postgres_test
+
+import (
+	"context"
+	"sort"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/frontdesk-bot/frontdesk/store/postgres"
+	"github.com/frontdesk-bot/frontdesk/store/postgres/postgrestest"
+)
+
+// TestReserveSharesTurnsBetweenProcesses: three stores (as three replicas
+// have) on one database reserve turns of one key concurrently; the turns
+// they get are never closer than the interval, and another key has its
+// own line.
+func TestReserveSharesTurnsBetweenProcesses(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	db := postgrestest.SchemaURL(t)
+	var replicas []*postgres.DB
+	for range 3 {
+		s, err := postgres.Open(ctx, db)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer s.Close()
+		replicas = append(replicas, s)
+	}
+	const every = 20 * time.Millisecond
+	var mu sync.Mutex
+	var turns []time.Time
+	var wg sync.WaitGroup
+	start := time.Now()
+	for _, s := range replicas {
+		for range 10 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				wait, err := s.Reserve(ctx, "1101000001:getContactInfo", every)
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				mu.Lock()
+				turns = append(turns, time.Now().Add(wait))
+				mu.Unlock()
+			}()
+		}
+	}
+	wg.Wait()
+	sort.Slice(turns, func(i, j int) bool { return turns[i].Before(turns[j]) })
+	for i := 1; i < len(turns); i++ {
+		// The clocks of the database and of this process tick alike; a
+		// millisecond of slack is the round trip's jitter.
+		if gap := turns[i].Sub(turns[i-1]); gap < every-3*time.Millisecond {
+			t.Errorf("turns %d and %d are %v apart; want at least %v", i-1, i, gap, every)
+		}
+	}
+	if span := turns[len(turns)-1].Sub(start); span < 29*every-10*time.Millisecond {
+		t.Errorf("30 turns span %v; want about %v", span, 29*every)
+	}
+	if wait, err := replicas[0].Reserve(ctx, "1101000002:getContactInfo", every); err != nil || wait > 5*time.Millisecond {
+		t.Errorf("another instance waits %v, %v; want its own line", wait, err)
+	}
+}
