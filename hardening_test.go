@@ -18,6 +18,7 @@ import (
 
 	"github.com/frontdesk-bot/frontdesk/greenapi/greenapitest"
 	"github.com/frontdesk-bot/frontdesk/internal/logtest"
+	"github.com/frontdesk-bot/frontdesk/store/postgres/postgrestest"
 )
 
 // TestWrongTokensCostNothing: 10,000 requests with a wrong token leave the
@@ -201,4 +202,40 @@ func TestSecondProcessOnOneSQLiteFileRefusesToStart(t *testing.T) {
 	first.stop(t)
 	// Once the first has stopped, the file is free again.
 	start(t, fake, 0, db).stop(t)
+}
+
+// TestEndToEndOnePollerAmongReplicas: two replicas on one PostgreSQL in
+// poll mode: one polls Green API's queue; when it is SIGKILLed, the other
+// takes the duty over and the new senders are still greeted, each once.
+func TestEndToEndOnePollerAmongReplicas(t *testing.T) {
+	t.Parallel()
+	db := postgrestest.SchemaURL(t)
+	fake := greenapitest.New(t)
+	a := start(t, fake, 0, db, "RECEIVE_MODE=poll", "WEBHOOK_TOKEN=")
+	b := start(t, fake, 0, db, "RECEIVE_MODE=poll", "WEBHOOK_TOKEN=")
+	leads := func(p *program) bool { return strings.Contains(p.logs.String(), `"msg":"this replica leads a duty","duty":"poll `) }
+	waitFor(t, "a poller", 10*time.Second, func() bool { return leads(a) || leads(b) })
+	time.Sleep(time.Second) // the other campaigns meanwhile, and loses
+	if leads(a) && leads(b) {
+		t.Fatal("both replicas poll")
+	}
+	leader, other := a, b
+	if leads(b) {
+		leader, other = b, a
+	}
+	fake.PushIncoming(greenapitest.Incoming{ChatID: "4915112340001@c.us", Text: "Hallo"})
+	fake.WaitSent("4915112340001@c.us", 1, 15*time.Second)
+	leader.kill()
+	killed := time.Now()
+	waitFor(t, "the other replica to take polling over", 15*time.Second, func() bool { return leads(other) })
+	takeover := time.Since(killed)
+	fake.PushIncoming(greenapitest.Incoming{ChatID: "4915112340002@c.us", Text: "Hallo"})
+	fake.WaitSent("4915112340002@c.us", 1, 15*time.Second)
+	t.Logf("RELIABILITY poller takeover: the poller SIGKILLed, the other replica polls %v later", takeover.Round(100*time.Millisecond))
+	for _, c := range []string{"4915112340001@c.us", "4915112340002@c.us"} {
+		if n := len(fake.Sent(c)); n != 1 {
+			t.Errorf("%s greeted %d times", c, n)
+		}
+	}
+	other.stop(t)
 }

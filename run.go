@@ -32,6 +32,10 @@ var version = "dev"
 
 const usage = "usage: frontdesk [serve | check | forget <phone or chatId> | healthcheck | version]"
 
+// leaderRetry is how often a replica that does not lead a duty (pruning,
+// polling) campaigns for it: the longest a duty waits after its leader died.
+const leaderRetry = 5 * time.Second
+
 // maxConnections caps the public listener's open connections; past it new
 // connections wait in the kernel's backlog until one closes. Slow clients
 // are cut off by the header and body timeouts.
@@ -209,19 +213,24 @@ func serve(ctx context.Context, getenv func(string) string, stderr io.Writer) er
 		defer background.Done()
 		watchInstance(bgCtx, client, instance, log)
 	}()
+	// Housekeeping runs on one replica at a time (on SQLite, the one).
+	var elector bot.Elector = bot.SoleElector{}
+	if e, ok := store.(bot.Elector); ok {
+		elector = e
+	}
 	if cfg.KeepFinished > 0 || cfg.KeepContacts > 0 {
 		keep := retention{notifications: cfg.KeepFinished, contacts: cfg.KeepContacts, chats: cfg.NewSenderAfter > 0}
 		background.Add(1)
 		go func() {
 			defer background.Done()
-			prune(bgCtx, store, keep, log)
+			bot.Lead(bgCtx, elector, "prune", leaderRetry, log, func(ctx context.Context) { prune(ctx, store, keep, log) })
 		}()
 	}
 	if cfg.ReceiveMode == "poll" {
 		background.Add(1)
 		go func() {
 			defer background.Done()
-			poll(bgCtx, client, inbox, log)
+			bot.Lead(bgCtx, elector, "poll "+cfg.IDInstance, leaderRetry, log, func(ctx context.Context) { poll(ctx, client, inbox, log) })
 		}()
 	}
 	serveErr := make(chan error, 2)

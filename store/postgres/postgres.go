@@ -30,6 +30,7 @@ const migrationLock = 0x66726f6e74 // "front"
 type DB struct {
 	pool *pgxpool.Pool // reads, and the writer's transactions
 	wr   *writer
+	conn *pgx.ConnConfig // for the connections that hold a leadership
 }
 
 var _ bot.Store = (*DB)(nil)
@@ -45,7 +46,7 @@ func Open(ctx context.Context, url string) (*DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("postgres: %w", err)
 	}
-	d := &DB{pool: pool, wr: newWriter(pool)}
+	d := &DB{pool: pool, wr: newWriter(pool), conn: cfg.ConnConfig.Copy()}
 	if err := pool.Ping(ctx); err != nil {
 		d.Close()
 		return nil, fmt.Errorf("postgres: %w", err)
