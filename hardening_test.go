@@ -213,7 +213,9 @@ func TestEndToEndOnePollerAmongReplicas(t *testing.T) {
 	fake := greenapitest.New(t)
 	a := start(t, fake, 0, db, "RECEIVE_MODE=poll", "WEBHOOK_TOKEN=")
 	b := start(t, fake, 0, db, "RECEIVE_MODE=poll", "WEBHOOK_TOKEN=")
-	leads := func(p *program) bool { return strings.Contains(p.logs.String(), `"msg":"this replica leads a duty","duty":"poll `) }
+	leads := func(p *program) bool {
+		return strings.Contains(p.logs.String(), `"msg":"this replica leads a duty","duty":"poll `)
+	}
 	waitFor(t, "a poller", 10*time.Second, func() bool { return leads(a) || leads(b) })
 	time.Sleep(time.Second) // the other campaigns meanwhile, and loses
 	if leads(a) && leads(b) {
