@@ -7,6 +7,7 @@ import (
 	"math"
 	"net"
 	"net/url"
+	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -26,6 +27,7 @@ type config struct {
 	MetricsToken         string // required on /metrics when set
 	Port                 int
 	AdminAddr            string // the operations listener: /readyz, /metrics
+	ReplicaID            string // this process among the replicas on one PostgreSQL database
 	DatabaseURL          string
 	DefaultLocale        string
 	OperatorChatID       string
@@ -83,6 +85,7 @@ func loadConfig(getenv func(string) string) (config, error) {
 		PreviousWebhookToken: get("WEBHOOK_TOKEN_PREVIOUS", ""),
 		MetricsToken:         get("METRICS_TOKEN", ""),
 		AdminAddr:            get("ADMIN_ADDR", "127.0.0.1:9090"),
+		ReplicaID:            get("REPLICA_ID", hostname()),
 		DatabaseURL:          get("DATABASE_URL", "frontdesk.db"),
 		DefaultLocale:        get("DEFAULT_LOCALE", "en"),
 		OperatorChatID:       get("OPERATOR_CHAT_ID", ""),
@@ -178,6 +181,15 @@ func loadConfig(getenv func(string) string) (config, error) {
 		return c, errors.New("configuration:\n  " + strings.Join(problems, "\n  "))
 	}
 	return c, nil
+}
+
+// hostname is the default replica id: a pod's or a container's name.
+func hostname() string {
+	h, err := os.Hostname()
+	if err != nil {
+		return "frontdesk"
+	}
+	return h
 }
 
 // minSecretLength is the shortest webhook token accepted: shorter is

@@ -15,6 +15,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -95,6 +96,9 @@ func freePort(t *testing.T) int {
 }
 
 // start runs the binary against the fake and waits until it listens.
+// replicaIDs numbers the processes the tests start.
+var replicaIDs atomic.Int64
+
 func start(t *testing.T, fake *greenapitest.Server, port int, dbPath string, extra ...string) *program {
 	t.Helper()
 	cmd := exec.Command(binary)
@@ -111,6 +115,7 @@ func start(t *testing.T, fake *greenapitest.Server, port int, dbPath string, ext
 		"LOG_LEVEL=debug",
 		"SHUTDOWN_TIMEOUT=5s",
 		"ADMIN_ADDR=127.0.0.1:0",
+		fmt.Sprintf("REPLICA_ID=e2e-%d", replicaIDs.Add(1)), // processes on one database are replicas
 	}, extra...)
 	stderr, err := cmd.StderrPipe()
 	if err != nil {

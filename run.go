@@ -128,6 +128,28 @@ func serve(ctx context.Context, getenv func(string) string, stderr io.Writer) er
 		return fmt.Errorf("DATABASE_URL: %w", err)
 	}
 	defer store.Close()
+	// On PostgreSQL this process is one replica among any number: it works
+	// what it stores and rescues what replicas that died left.
+	var replicas bot.Replicas
+	if pg, ok := store.(*postgres.DB); ok {
+		lost, release, err := pg.Replica(ctx, cfg.ReplicaID)
+		if err != nil {
+			return fmt.Errorf("REPLICA_ID: %w; give each replica its own (default: the host name)", err)
+		}
+		defer release()
+		var stop context.CancelFunc
+		ctx, stop = context.WithCancel(ctx)
+		defer stop()
+		go func() {
+			select {
+			case <-lost:
+				log.Error("the database dropped this replica's lock: other replicas may take its work, so it stops", "replica", cfg.ReplicaID)
+				stop()
+			case <-ctx.Done():
+			}
+		}()
+		replicas = pg
+	}
 	// Green API's limits are per instance: on PostgreSQL, where replicas
 	// share the database, they share the turns too.
 	var pacer bot.Pacer = &bot.LocalPacer{}
@@ -158,7 +180,7 @@ func serve(ctx context.Context, getenv func(string) string, stderr io.Writer) er
 		Lookup: bot.LookupConfig{Pacer: pacer, Key: cfg.IDInstance + ":" + greenapi.MethodGetContactInfo},
 	}, log, metrics)
 	defer b.Close()
-	pool := bot.NewPool(store, b.Handle, bot.PoolConfig{MaxQueued: cfg.InboxInMemory}, log, metrics)
+	pool := bot.NewPool(store, b.Handle, bot.PoolConfig{MaxQueued: cfg.InboxInMemory, Replicas: replicas}, log, metrics)
 	if err := pool.Start(ctx); err != nil {
 		return err
 	}
@@ -204,6 +226,7 @@ func serve(ctx context.Context, getenv func(string) string, stderr io.Writer) er
 	// limit is the process's, and the tests run refusals in process.
 	debug.SetMemoryLimit(cfg.MemoryLimit)
 	log.Info("frontdesk listening", "addr", ln.Addr().String(), "admin_addr", adminLn.Addr().String(), "mode", cfg.ReceiveMode, "version", version,
+		"replica", cfg.ReplicaID,
 		"database", redactURL(cfg.DatabaseURL), "locales", catalog.Locales(), "rules", len(rules), "memory_limit", memoryLimitText(cfg.MemoryLimit))
 
 	var background sync.WaitGroup

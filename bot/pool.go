@@ -34,7 +34,33 @@ type PoolConfig struct {
 	// in order as the queues drain, so a backlog of any size costs the
 	// same memory.
 	MaxQueued int
+	// Replicas, if set, is the store shared with other replicas: the pool
+	// rescues the work of replicas that died, every RescueEvery (default
+	// 2 s), works a notification only when no older one of its chat
+	// belongs to another replica, and hands its unstarted work back when
+	// it stops.
+	Replicas    Replicas
+	RescueEvery time.Duration
 }
+
+// Replicas is what a store shared by several replicas gives the pool;
+// store/postgres has it. Each replica works the notifications it owns:
+// those it stored and those it rescued.
+type Replicas interface {
+	// Rescue makes this replica the owner of at most limit unfinished
+	// notifications of replicas that are gone, or handed back, and
+	// returns them (ids and chats).
+	Rescue(ctx context.Context, limit int) ([]Notification, error)
+	// HandBack gives up this replica's unfinished notifications but keep.
+	HandBack(ctx context.Context, keep []int64) error
+	// OlderPending reports whether an older unfinished notification of the
+	// chat belongs to another replica.
+	OlderPending(ctx context.Context, chatID string, id int64) (bool, error)
+}
+
+// errOlderElsewhere is why a notification waits while an older one of its
+// chat is worked by another replica.
+var errOlderElsewhere = errors.New("an older notification of the chat is with another replica")
 
 // Pool works through stored notifications: one chat's notifications one at
 // a time and in order, different chats in parallel. A chat that waits holds
@@ -95,6 +121,9 @@ func NewPool(store Store, handle func(context.Context, Notification) error, cfg 
 	if cfg.MaxQueued <= 0 {
 		cfg.MaxQueued = 4096
 	}
+	if cfg.RescueEvery <= 0 {
+		cfg.RescueEvery = 2 * time.Second
+	}
 	return &Pool{store: store, handle: handle, log: log, metrics: metrics, cfg: cfg,
 		queues: make(map[string][]Notification), queued: make(map[int64]bool), active: make(map[string]bool),
 		failures: make(map[string]int), retrying: make(map[string]*time.Timer)}
@@ -129,7 +158,44 @@ func (p *Pool) Start(ctx context.Context) error {
 		}
 	}
 	p.reportDepthLocked()
+	if p.cfg.Replicas != nil {
+		p.wg.Add(1)
+		go p.rescue()
+	}
 	return nil
+}
+
+// rescue takes over, every RescueEvery, the work of replicas that died.
+func (p *Pool) rescue() {
+	defer p.wg.Done()
+	t := time.NewTicker(p.cfg.RescueEvery)
+	defer t.Stop()
+	for {
+		select {
+		case <-p.work.Done():
+			return
+		case <-t.C:
+		}
+		p.mu.Lock()
+		stopped := p.stopped
+		p.mu.Unlock()
+		if stopped {
+			return
+		}
+		rescued, err := p.cfg.Replicas.Rescue(p.work, p.cfg.MaxQueued/2)
+		if err != nil {
+			if p.work.Err() == nil {
+				p.log.Warn("rescuing the work of replicas that are gone failed; will try again", "err", err)
+			}
+			continue
+		}
+		if len(rescued) > 0 {
+			p.log.Info("took over the unfinished notifications of replicas that are gone", "count", len(rescued))
+		}
+		for _, n := range rescued {
+			p.Enqueue(n)
+		}
+	}
 }
 
 // Stop stops taking new work and waits for the notifications in flight to
@@ -147,7 +213,19 @@ func (p *Pool) Stop(ctx context.Context) {
 		delete(p.retrying, chat)
 	}
 	cancel := p.cancel
+	var inFlight []int64
+	for chat := range p.active {
+		if q := p.queues[chat]; len(q) > 0 {
+			inFlight = append(inFlight, q[0].ID)
+		}
+	}
 	p.mu.Unlock()
+	if p.cfg.Replicas != nil {
+		// What has not started goes to the other replicas at once.
+		if err := p.cfg.Replicas.HandBack(ctx, inFlight); err != nil {
+			p.log.Warn("handing unstarted work back failed; other replicas take it once this one is gone", "err", err)
+		}
+	}
 	done := make(chan struct{})
 	go func() {
 		p.wg.Wait()
@@ -384,6 +462,15 @@ func (p *Pool) process(ctx context.Context, ref Notification) error {
 		}
 		if n.Finished {
 			return nil // handled already: it arrived late, after a refill
+		}
+	}
+	if p.cfg.Replicas != nil {
+		older, err := p.cfg.Replicas.OlderPending(ctx, n.ChatID, n.ID)
+		if err != nil {
+			return err
+		}
+		if older {
+			return &WaitError{Until: time.Now().Add(p.cfg.RescueEvery / 10), Cause: errOlderElsewhere}
 		}
 	}
 	err := p.handle(ctx, n)

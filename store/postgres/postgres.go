@@ -31,6 +31,9 @@ type DB struct {
 	pool *pgxpool.Pool // reads, and the writer's transactions
 	wr   *writer
 	conn *pgx.ConnConfig // for the connections that hold a leadership
+	// owner is this replica's id (see Replica): the notifications it
+	// stores are its own, and it lists only its own.
+	owner string
 }
 
 var _ bot.Store = (*DB)(nil)
@@ -114,10 +117,10 @@ func (d *DB) AddNotification(ctx context.Context, n bot.Notification) (int64, er
 	var id int64
 	err := d.wr.Do(ctx, func(b *pgx.Batch) {
 		b.Queue(`
-			INSERT INTO notifications (chat_id, id_message, type_webhook, body, received_at)
-			VALUES ($1, $2, $3, $4, $5)
+			INSERT INTO notifications (chat_id, id_message, type_webhook, body, received_at, owner)
+			VALUES ($1, $2, $3, $4, $5, $6)
 			ON CONFLICT (chat_id, id_message) DO NOTHING
-			RETURNING id`, n.ChatID, n.IDMessage, n.TypeWebhook, n.Body, n.ReceivedAt,
+			RETURNING id`, n.ChatID, n.IDMessage, n.TypeWebhook, n.Body, n.ReceivedAt, d.owner,
 		).QueryRow(func(row pgx.Row) error {
 			id = 0
 			if err := row.Scan(&id); !errors.Is(err, pgx.ErrNoRows) { // no row: a duplicate
@@ -140,11 +143,11 @@ func (d *DB) AddDeadLetter(ctx context.Context, body []byte, reason string, at t
 	return nil
 }
 
-// PendingNotifications implements bot.Store.
+// PendingNotifications implements bot.Store: this replica's own.
 func (d *DB) PendingNotifications(ctx context.Context, after int64, limit int) ([]bot.Notification, error) {
 	rows, err := d.pool.Query(ctx, `
 		SELECT id, chat_id, id_message, type_webhook, received_at
-		FROM notifications WHERE finished_at IS NULL AND id > $1 ORDER BY id LIMIT $2`, after, limit)
+		FROM notifications WHERE finished_at IS NULL AND owner = $3 AND id > $1 ORDER BY id LIMIT $2`, after, limit, d.owner)
 	if err != nil {
 		return nil, fmt.Errorf("listing pending notifications: %w", err)
 	}
@@ -176,10 +179,10 @@ func (d *DB) FinishNotification(ctx context.Context, id int64, at time.Time) err
 	return d.wr.exec(ctx, `UPDATE notifications SET finished_at = $1 WHERE id = $2`, at, id)
 }
 
-// CountPending implements bot.Store.
+// CountPending implements bot.Store: this replica's own.
 func (d *DB) CountPending(ctx context.Context) (int, error) {
 	var n int
-	err := d.pool.QueryRow(ctx, `SELECT count(*) FROM notifications WHERE finished_at IS NULL`).Scan(&n)
+	err := d.pool.QueryRow(ctx, `SELECT count(*) FROM notifications WHERE finished_at IS NULL AND owner = $1`, d.owner).Scan(&n)
 	return n, err
 }
 

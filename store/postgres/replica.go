@@ -1,0 +1,99 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/frontdesk-bot/frontdesk/bot"
+	"github.com/jackc/pgx/v5"
+)
+
+// ErrReplicaInUse is returned by Replica when a live process already uses
+// the id.
+var ErrReplicaInUse = errors.New("in use by a live replica")
+
+// replicaDuty names the lock that says a replica is alive.
+func replicaDuty(id string) string { return "replica " + id }
+
+// Replica makes this store the one of replica id: the notifications it
+// stores from now on are its own, it lists only its own, and it holds a
+// lock, on a connection of its own, that says it is alive. A replica that
+// restarts with the same id takes its own unfinished work back at once;
+// when it dies, the server drops the lock with its connection and every
+// other replica may rescue its work (Rescue). Call it before any other
+// method. lost is closed if the lock is lost: the replica must then stop
+// working, since others may take its work; release gives the lock up.
+func (d *DB) Replica(ctx context.Context, id string) (lost <-chan struct{}, release func(), err error) {
+	if id == "" {
+		return nil, nil, errors.New("postgres: empty replica id")
+	}
+	lost, release, ok, err := d.TryLead(ctx, replicaDuty(id))
+	if err != nil {
+		return nil, nil, err
+	}
+	if !ok {
+		return nil, nil, fmt.Errorf("replica id %q is %w", id, ErrReplicaInUse)
+	}
+	d.owner = id
+	return lost, release, nil
+}
+
+// Rescue makes this replica the owner of at most limit unfinished
+// notifications whose owner is gone (its replica lock is not held) or that
+// were handed back, oldest first, and returns them; a notification another
+// replica is rescuing at the same moment is skipped, so no two take one.
+func (d *DB) Rescue(ctx context.Context, limit int) ([]bot.Notification, error) {
+	rows, err := d.pool.Query(ctx, `
+		UPDATE notifications SET owner = $1
+		WHERE id IN (
+			SELECT n.id FROM notifications n
+			WHERE n.finished_at IS NULL AND n.owner <> $1
+			  AND NOT EXISTS (
+				SELECT 1 FROM pg_locks l
+				WHERE l.locktype = 'advisory' AND l.granted AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
+				  AND l.objid = hashtext('frontdesk leader replica ' || n.owner)::oid)
+			ORDER BY n.id LIMIT $2
+			FOR UPDATE SKIP LOCKED)
+		RETURNING id, chat_id`, d.owner, limit)
+	if err != nil {
+		return nil, fmt.Errorf("rescuing notifications: %w", err)
+	}
+	out, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (bot.Notification, error) {
+		var n bot.Notification
+		err := row.Scan(&n.ID, &n.ChatID)
+		return n, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("rescuing notifications: %w", err)
+	}
+	return out, nil
+}
+
+// HandBack gives up this replica's unfinished notifications but those in
+// keep (in flight), for another replica to rescue at once: on a graceful
+// stop.
+func (d *DB) HandBack(ctx context.Context, keep []int64) error {
+	if keep == nil {
+		keep = []int64{}
+	}
+	_, err := d.pool.Exec(ctx, `UPDATE notifications SET owner = '' WHERE owner = $1 AND finished_at IS NULL AND NOT (id = ANY($2))`, d.owner, keep)
+	if err != nil {
+		return fmt.Errorf("handing notifications back: %w", err)
+	}
+	return nil
+}
+
+// OlderPending reports whether an unfinished notification of chatID older
+// than id belongs to another replica: this one must then wait, so that a
+// chat's notifications are worked in order across replicas.
+func (d *DB) OlderPending(ctx context.Context, chatID string, id int64) (bool, error) {
+	var older bool
+	err := d.pool.QueryRow(ctx, `
+		SELECT EXISTS (SELECT 1 FROM notifications WHERE chat_id = $1 AND id < $2 AND finished_at IS NULL AND owner <> $3)`,
+		chatID, id, d.owner).Scan(&older)
+	if err != nil {
+		return false, fmt.Errorf("looking for older notifications of the chat: %w", err)
+	}
+	return older, nil
+}
