@@ -99,6 +99,16 @@ func freePort(t *testing.T) int {
 // replicaIDs numbers the processes the tests start.
 var replicaIDs atomic.Int64
 
+// replicaID names a test's process: a restart on the same port is the same
+// replica coming back (as a restarted container keeps its host name); on
+// port 0 each process is a new one.
+func replicaID(port int) string {
+	if port != 0 {
+		return fmt.Sprintf("e2e-port-%d", port)
+	}
+	return fmt.Sprintf("e2e-%d", replicaIDs.Add(1))
+}
+
 func start(t *testing.T, fake *greenapitest.Server, port int, dbPath string, extra ...string) *program {
 	t.Helper()
 	cmd := exec.Command(binary)
@@ -115,7 +125,7 @@ func start(t *testing.T, fake *greenapitest.Server, port int, dbPath string, ext
 		"LOG_LEVEL=debug",
 		"SHUTDOWN_TIMEOUT=5s",
 		"ADMIN_ADDR=127.0.0.1:0",
-		fmt.Sprintf("REPLICA_ID=e2e-%d", replicaIDs.Add(1)), // processes on one database are replicas
+		"REPLICA_ID=" + replicaID(port), // processes on one database are replicas
 	}, extra...)
 	stderr, err := cmd.StderrPipe()
 	if err != nil {

@@ -165,16 +165,19 @@ func (p *Pool) Start(ctx context.Context) error {
 	return nil
 }
 
-// rescue takes over, every RescueEvery, the work of replicas that died.
+// rescue takes over the work of replicas that died or handed it back: at
+// once when the pool starts, then every RescueEvery.
 func (p *Pool) rescue() {
 	defer p.wg.Done()
 	t := time.NewTicker(p.cfg.RescueEvery)
 	defer t.Stop()
-	for {
-		select {
-		case <-p.work.Done():
-			return
-		case <-t.C:
+	for first := true; ; first = false {
+		if !first {
+			select {
+			case <-p.work.Done():
+				return
+			case <-t.C:
+			}
 		}
 		p.mu.Lock()
 		stopped := p.stopped
