@@ -184,6 +184,14 @@ func serve(ctx context.Context, getenv func(string) string, stderr io.Writer) er
 	if err := pool.Start(ctx); err != nil {
 		return err
 	}
+	if pg, ok := replicas.(*postgres.DB); ok {
+		// Joining replicas that are alive: they ask OlderPending only once
+		// they know of this one, at their next rescue; until then this one
+		// takes no traffic.
+		if others, err := pg.OthersAlive(ctx); err != nil || others {
+			instance.JoinUntil(time.Now().Add(2 * bot.DefaultRescueEvery))
+		}
+	}
 	inbox := bot.NewInbox(store, pool, log, metrics)
 	inbox.OnState = func(state string) { instance.Set(state, nil) }
 

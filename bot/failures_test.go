@@ -336,7 +336,9 @@ func TestEveryCallTimesEveryFailure(t *testing.T) {
 				if res.calls > want.maxCalls {
 					t.Errorf("%s: %d calls of the failing method, want at most %d", name, res.calls, want.maxCalls)
 				}
-				if method == greenapi.MethodGetContactInfo && res.greetedAfter > 2500*time.Millisecond {
+				// The greeting is decided at LOOKUP_TIMEOUT at the latest; sending
+				// it takes a little more, and a loaded CI machine more still.
+				if method == greenapi.MethodGetContactInfo && res.greetedAfter > 3500*time.Millisecond {
 					t.Errorf("%s: greeted %v after the first contact; LOOKUP_TIMEOUT is 2 s", name, res.greetedAfter)
 				}
 				mu.Lock()

@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -56,7 +57,14 @@ type Replicas interface {
 	// OlderPending reports whether an older unfinished notification of the
 	// chat belongs to another replica.
 	OlderPending(ctx context.Context, chatID string, id int64) (bool, error)
+	// OthersAlive reports whether another replica is alive: alone, a
+	// replica need not ask OlderPending.
+	OthersAlive(ctx context.Context) (bool, error)
 }
+
+// DefaultRescueEvery is how often a replica rescues the work of replicas
+// that are gone, and learns whether others are alive.
+const DefaultRescueEvery = 2 * time.Second
 
 // errOlderElsewhere is why a notification waits while an older one of its
 // chat is worked by another replica.
@@ -89,6 +97,7 @@ type Pool struct {
 	failures map[string]int         // consecutive failures of a chat's first notification
 	retrying map[string]*time.Timer // chats set aside: waiting, without a slot, for a retry or a WaitError
 	stopped  bool
+	alone    atomic.Bool // no other replica is alive (as of the last rescue)
 
 	// Spilling: past MaxQueued, notifications above cursor wait only in
 	// the store, and refills read them back in id order.
@@ -122,7 +131,7 @@ func NewPool(store Store, handle func(context.Context, Notification) error, cfg 
 		cfg.MaxQueued = 4096
 	}
 	if cfg.RescueEvery <= 0 {
-		cfg.RescueEvery = 2 * time.Second
+		cfg.RescueEvery = DefaultRescueEvery
 	}
 	return &Pool{store: store, handle: handle, log: log, metrics: metrics, cfg: cfg,
 		queues: make(map[string][]Notification), queued: make(map[int64]bool), active: make(map[string]bool),
@@ -184,6 +193,10 @@ func (p *Pool) rescue() {
 		p.mu.Unlock()
 		if stopped {
 			return
+		}
+		others, err := p.cfg.Replicas.OthersAlive(p.work)
+		if err == nil {
+			p.alone.Store(!others)
 		}
 		rescued, err := p.cfg.Replicas.Rescue(p.work, p.cfg.MaxQueued/2)
 		if err != nil {
@@ -467,7 +480,7 @@ func (p *Pool) process(ctx context.Context, ref Notification) error {
 			return nil // handled already: it arrived late, after a refill
 		}
 	}
-	if p.cfg.Replicas != nil {
+	if p.cfg.Replicas != nil && !p.alone.Load() {
 		older, err := p.cfg.Replicas.OlderPending(ctx, n.ChatID, n.ID)
 		if err != nil {
 			return err

@@ -71,7 +71,10 @@ func TestReplicasShareTheInstancesLookupTurns(t *testing.T) {
 	if limited != 0 || lookups != senders {
 		t.Errorf("%d lookups, %d answered 429; want %d and 0", lookups, limited, senders)
 	}
-	if minGap < 90*time.Millisecond {
+	// The turns are 100 ms apart at the database; a call can still reach
+	// Green API some milliseconds late on a loaded machine, and the next on
+	// time. Without shared turns the replicas call at the same moment.
+	if minGap < 50*time.Millisecond {
 		t.Errorf("two lookups %v apart; the instance allows one per 100 ms", minGap)
 	}
 	for i := range senders {

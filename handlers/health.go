@@ -16,7 +16,8 @@ type Instance struct {
 	state   string
 	err     error
 	checked time.Time
-	paused  error // why calls to Green API are paused; nil: they flow
+	paused  error     // why calls to Green API are paused; nil: they flow
+	joining time.Time // not ready before: the other replicas learn of this one
 }
 
 // Set records a state, or the error that prevented reading it.
@@ -32,6 +33,20 @@ func (i *Instance) SetPaused(err error) {
 	i.mu.Lock()
 	defer i.mu.Unlock()
 	i.paused = err
+}
+
+// JoinUntil keeps the replica out of the load balancer's rotation until t,
+// the time the other replicas need to learn of it.
+func (i *Instance) JoinUntil(t time.Time) {
+	i.mu.Lock()
+	defer i.mu.Unlock()
+	i.joining = t
+}
+
+func (i *Instance) joiningUntil() time.Time {
+	i.mu.Lock()
+	defer i.mu.Unlock()
+	return i.joining
 }
 
 // Paused returns why calls to Green API are paused, or nil.
@@ -74,6 +89,10 @@ func readyz(store interface{ Ping(context.Context) error }, inst *Instance) gin.
 			body["instance_error"] = err.Error()
 			ready = false
 		case state != "authorized":
+			ready = false
+		}
+		if until := inst.joiningUntil(); time.Now().Before(until) {
+			body["replica"] = "joining: the other replicas learn of this one until " + until.UTC().Format(time.RFC3339)
 			ready = false
 		}
 		if paused := inst.Paused(); paused != nil {

@@ -52,6 +52,7 @@ type config struct {
 	burst       float64
 	backlog     int
 	backlogOnly bool
+	replicas    int
 	postgres    string
 	keep        bool
 	env         envList
@@ -93,6 +94,7 @@ func main() {
 	flag.Float64Var(&c.burst, "burst", 5, "new senders a second added in the second fixed-rate phase")
 	flag.IntVar(&c.backlog, "backlog", 10000, "new senders left waiting in the inbox for the memory phase")
 	flag.BoolVar(&c.backlogOnly, "backlog-only", false, "run only the backlog (memory) phase")
+	flag.IntVar(&c.replicas, "replicas", 0, "run only the replicas phase: acknowledgements with 1 to N replicas on one PostgreSQL database (needs -postgres)")
 	flag.StringVar(&c.postgres, "postgres", "", "run Frontdesk on this PostgreSQL server (postgres://…), each server in a schema of its own, instead of SQLite")
 	flag.BoolVar(&c.keep, "keep", false, "keep the working directory (databases, server logs) and print its path")
 	flag.Var(&c.env, "env", "NAME=value added to the servers' environment (repeatable), e.g. GOMEMLIMIT=48MiB")

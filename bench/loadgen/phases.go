@@ -51,6 +51,9 @@ func run(ctx context.Context, c config) error {
 	if c.backlogOnly {
 		return backlogPhase(ctx, c, dir, t, fake)
 	}
+	if c.replicas > 0 {
+		return replicasPhase(ctx, c, dir, t, fake)
+	}
 	fd, db, err := startFrontdesk(c.binary, dir, fake, frontdeskOptions{name: "main", lookupTimeout: 30 * time.Second, env: c.env, postgres: c.postgres})
 	if err != nil {
 		return err

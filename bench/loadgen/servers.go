@@ -86,6 +86,7 @@ type frontdeskOptions struct {
 	lookupTimeout time.Duration
 	env           []string
 	postgres      string // a server URL: a new schema there instead of a SQLite file
+	database      string // with postgres: this schema's URL instead of a new one (another replica)
 }
 
 // startFrontdesk runs the Frontdesk binary on a fresh SQLite file (or a
@@ -102,7 +103,9 @@ func startFrontdesk(binary, dir string, fake *greenapitest.Server, o frontdeskOp
 	}
 	db := filepath.Join(dir, o.name+".db")
 	var dropSchema func()
-	if o.postgres != "" {
+	if o.postgres != "" && o.database != "" {
+		db = o.database
+	} else if o.postgres != "" {
 		if db, dropSchema, err = postgrestest.NewSchema(context.Background(), o.postgres, "loadgen_"+o.name); err != nil {
 			return nil, "", fmt.Errorf("-postgres: %w", err)
 		}

@@ -36,7 +36,37 @@ func (d *DB) Replica(ctx context.Context, id string) (lost <-chan struct{}, rele
 		return nil, nil, fmt.Errorf("replica id %q is %w", id, ErrReplicaInUse)
 	}
 	d.owner = id
+	if _, err := d.pool.Exec(ctx, `INSERT INTO replicas (id, started_at) VALUES ($1, now())
+		ON CONFLICT (id) DO UPDATE SET started_at = excluded.started_at`, id); err != nil {
+		release()
+		return nil, nil, fmt.Errorf("registering replica %q: %w", id, err)
+	}
 	return lost, release, nil
+}
+
+// OthersAlive reports whether another replica than this one is alive, and
+// forgets the replicas that are gone.
+func (d *DB) OthersAlive(ctx context.Context) (bool, error) {
+	var others bool
+	err := pgx.BeginFunc(ctx, d.pool, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `DELETE FROM replicas r WHERE r.id <> $1 AND NOT `+held("r.id"), d.owner); err != nil {
+			return err
+		}
+		return tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM replicas WHERE id <> $1)`, d.owner).Scan(&others)
+	})
+	if err != nil {
+		return false, fmt.Errorf("looking for other replicas: %w", err)
+	}
+	return others, nil
+}
+
+// held is the SQL condition that the replica whose id is the expression
+// idExpr holds its lock: it is alive.
+func held(idExpr string) string {
+	return `EXISTS (
+		SELECT 1 FROM pg_locks l
+		WHERE l.locktype = 'advisory' AND l.granted AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
+		  AND l.objid = hashtext('frontdesk leader replica ' || ` + idExpr + `)::oid)`
 }
 
 // Rescue makes this replica the owner of at most limit unfinished
@@ -48,11 +78,7 @@ func (d *DB) Rescue(ctx context.Context, limit int) ([]bot.Notification, error) 
 		UPDATE notifications SET owner = $1
 		WHERE id IN (
 			SELECT n.id FROM notifications n
-			WHERE n.finished_at IS NULL AND n.owner <> $1
-			  AND NOT EXISTS (
-				SELECT 1 FROM pg_locks l
-				WHERE l.locktype = 'advisory' AND l.granted AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
-				  AND l.objid = hashtext('frontdesk leader replica ' || n.owner)::oid)
+			WHERE n.finished_at IS NULL AND n.owner <> $1 AND NOT `+held("n.owner")+`
 			ORDER BY n.id LIMIT $2
 			FOR UPDATE SKIP LOCKED)
 		RETURNING id, chat_id`, d.owner, limit)
