@@ -4,5 +4,5 @@ package bot
 func (p *Pool) InMemory() int {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	return p.mem
+	return p.inMemory
 }

@@ -44,32 +44,6 @@ type PoolConfig struct {
 	RescueEvery time.Duration
 }
 
-// Replicas is what a store shared by several replicas gives the pool;
-// store/postgres has it. Each replica works the notifications it owns:
-// those it stored and those it rescued.
-type Replicas interface {
-	// Rescue makes this replica the owner of at most limit unfinished
-	// notifications of replicas that are gone, or handed back, and
-	// returns them (ids and chats).
-	Rescue(ctx context.Context, limit int) ([]Notification, error)
-	// HandBack gives up this replica's unfinished notifications but keep.
-	HandBack(ctx context.Context, keep []int64) error
-	// OlderPending reports whether an older unfinished notification of the
-	// chat belongs to another replica.
-	OlderPending(ctx context.Context, chatID string, id int64) (bool, error)
-	// OthersAlive reports whether another replica is alive: alone, a
-	// replica need not ask OlderPending.
-	OthersAlive(ctx context.Context) (bool, error)
-}
-
-// DefaultRescueEvery is how often a replica rescues the work of replicas
-// that are gone, and learns whether others are alive.
-const DefaultRescueEvery = 2 * time.Second
-
-// errOlderElsewhere is why a notification waits while an older one of its
-// chat is worked by another replica.
-var errOlderElsewhere = errors.New("an older notification of the chat is with another replica")
-
 // Pool works through stored notifications: one chat's notifications one at
 // a time and in order, different chats in parallel. A chat that waits holds
 // no worker: waiting for its retry after a failure, or for what a
@@ -86,31 +60,31 @@ type Pool struct {
 	metrics PoolMetrics
 	cfg     PoolConfig
 
-	mu       sync.Mutex
-	queues   map[string][]Notification // per chat, waiting, in order
-	held     int                       // bytes of the bodies kept in queues
-	queued   map[int64]bool
-	mem      int                    // notifications in queues
-	active   map[string]bool        // chats with a goroutine
-	running  int                    // len(active), bounded by MaxActiveChats
-	waiting  []string               // chats with work but no free slot, in order
-	failures map[string]int         // consecutive failures of a chat's first notification
-	retrying map[string]*time.Timer // chats set aside: waiting, without a slot, for a retry or a WaitError
-	stopped  bool
-	alone    atomic.Bool // no other replica is alive (as of the last rescue)
+	mu        sync.Mutex
+	queues    map[string][]Notification // per chat, waiting, in order
+	heldBytes int                       // bytes of the bodies kept in queues
+	queued    map[int64]bool
+	inMemory  int                    // notifications in queues
+	active    map[string]bool        // chats with a goroutine
+	running   int                    // len(active), bounded by MaxActiveChats
+	waiting   []string               // chats with work but no free slot, in order
+	failures  map[string]int         // consecutive failures of a chat's first notification
+	retrying  map[string]*time.Timer // chats set aside: waiting, without a slot, for a retry or a WaitError
+	stopped   bool
+	alone     atomic.Bool // no other replica is alive (as of the last rescue)
 
 	// Spilling: past MaxQueued, notifications above cursor wait only in
 	// the store, and refills read them back in id order.
-	spilled   bool
-	cursor    int64 // while spilled: every pending id up to it is in memory
-	maxSeen   int64 // the highest id given to Enqueue
-	loaded    int64 // the highest id read back from the store
-	stored    int   // while spilled: about how many wait only in the store
-	refilling bool
-	arrived   []Notification // spilled while a refill reads the store
-	wg        sync.WaitGroup
-	work      context.Context // handed to handlers; ends after the drain deadline
-	cancel    context.CancelFunc
+	spilled     bool
+	cursor      int64 // while spilled: every pending id up to it is in memory
+	maxSeen     int64 // the highest id given to Enqueue
+	loaded      int64 // the highest id read back from the store
+	onlyInStore int   // while spilled: about how many wait only in the store
+	refilling   bool
+	arrived     []Notification // spilled while a refill reads the store
+	wg          sync.WaitGroup
+	work        context.Context // handed to handlers; ends after the drain deadline
+	cancel      context.CancelFunc
 }
 
 // NewPool returns a pool that calls handle for each stored notification.
@@ -163,7 +137,7 @@ func (p *Pool) Start(ctx context.Context) error {
 		last := pending[len(pending)-1].ID
 		p.loaded, p.maxSeen = last, last
 		if len(pending) == p.cfg.MaxQueued {
-			p.spilled, p.cursor, p.stored = true, last, max(0, count-len(pending))
+			p.spilled, p.cursor, p.onlyInStore = true, last, max(0, count-len(pending))
 		}
 	}
 	p.reportDepthLocked()
@@ -172,46 +146,6 @@ func (p *Pool) Start(ctx context.Context) error {
 		go p.rescue()
 	}
 	return nil
-}
-
-// rescue takes over the work of replicas that died or handed it back: at
-// once when the pool starts, then every RescueEvery.
-func (p *Pool) rescue() {
-	defer p.wg.Done()
-	t := time.NewTicker(p.cfg.RescueEvery)
-	defer t.Stop()
-	for first := true; ; first = false {
-		if !first {
-			select {
-			case <-p.work.Done():
-				return
-			case <-t.C:
-			}
-		}
-		p.mu.Lock()
-		stopped := p.stopped
-		p.mu.Unlock()
-		if stopped {
-			return
-		}
-		others, err := p.cfg.Replicas.OthersAlive(p.work)
-		if err == nil {
-			p.alone.Store(!others)
-		}
-		rescued, err := p.cfg.Replicas.Rescue(p.work, p.cfg.MaxQueued/2)
-		if err != nil {
-			if p.work.Err() == nil {
-				p.log.Warn("rescuing the work of replicas that are gone failed; will try again", "err", err)
-			}
-			continue
-		}
-		if len(rescued) > 0 {
-			p.log.Info("took over the unfinished notifications of replicas that are gone", "count", len(rescued))
-		}
-		for _, n := range rescued {
-			p.Enqueue(n)
-		}
-	}
 }
 
 // Stop stops taking new work and waits for the notifications in flight to
@@ -267,12 +201,12 @@ func (p *Pool) Enqueue(n Notification) {
 	}
 	prev := p.maxSeen
 	p.maxSeen = max(p.maxSeen, n.ID)
-	if !p.spilled && p.mem >= p.cfg.MaxQueued && n.ID > prev {
-		p.spilled, p.cursor, p.stored = true, prev, 0
-		p.log.Info("inbox over its memory budget; newer notifications wait in the store", "in_memory", p.mem)
+	if !p.spilled && p.inMemory >= p.cfg.MaxQueued && n.ID > prev {
+		p.spilled, p.cursor, p.onlyInStore = true, prev, 0
+		p.log.Info("inbox over its memory budget; newer notifications wait in the store", "in_memory", p.inMemory)
 	}
 	if p.spilled && n.ID > p.cursor {
-		p.stored++ // a refill reads it back in its turn
+		p.onlyInStore++ // a refill reads it back in its turn
 		if p.refilling {
 			// The refill's read may have missed it: it is queued with the
 			// refill's rows should the refill catch up with the store.
@@ -291,8 +225,8 @@ func (p *Pool) Enqueue(n Notification) {
 // addLocked queues n in its chat's queue, in id order, and starts the chat
 // if it can.
 func (p *Pool) addLocked(n Notification, late bool) {
-	if !late && n.Body != nil && p.held+heldCost(n) <= p.cfg.MaxHeldBytes {
-		p.held += heldCost(n)
+	if !late && n.Body != nil && p.heldBytes+heldCost(n) <= p.cfg.MaxHeldBytes {
+		p.heldBytes += heldCost(n)
 	} else {
 		n = Notification{ID: n.ID, ChatID: n.ChatID} // the rest is read back when its turn comes
 	}
@@ -307,8 +241,8 @@ func (p *Pool) addLocked(n Notification, late bool) {
 		i--
 	}
 	p.queues[n.ChatID] = slices.Insert(q, i, n)
-	p.mem++
-	if p.stopped || p.active[n.ChatID] || p.setAside(n.ChatID) {
+	p.inMemory++
+	if p.stopped || p.active[n.ChatID] || p.isAside(n.ChatID) {
 		return
 	}
 	if p.running >= p.cfg.MaxActiveChats {
@@ -362,7 +296,7 @@ func (p *Pool) runChat(chat string) {
 			// Not a failure: the chat waits, without a worker, until the
 			// wait is ready or Until at the latest.
 			p.mu.Lock()
-			p.setAsideLocked(chat, time.Until(wait.Until))
+			p.putAsideLocked(chat, time.Until(wait.Until))
 			p.mu.Unlock()
 			wait.OnReady(func() { p.wake(chat) })
 			p.log.Debug("notification waits", "chat", chat, "id", n.ID, "until", wait.Until.Format(time.TimeOnly), "err", err)
@@ -373,7 +307,7 @@ func (p *Pool) runChat(chat string) {
 			p.failures[chat]++
 			failures := p.failures[chat]
 			delay := p.backoff(failures)
-			p.setAsideLocked(chat, delay)
+			p.putAsideLocked(chat, delay)
 			p.mu.Unlock()
 			// The first failure is a WARN; its repeats are DEBUG, and the
 			// outcome says how many there were.
@@ -393,9 +327,9 @@ func (p *Pool) runChat(chat string) {
 		delete(p.failures, chat)
 		p.queues[chat][0] = Notification{} // let the body go
 		p.queues[chat] = p.queues[chat][1:]
-		p.held -= heldCost(n)
+		p.heldBytes -= heldCost(n)
 		delete(p.queued, n.ID)
-		p.mem--
+		p.inMemory--
 		p.reportDepthLocked()
 		p.refillIfLowLocked()
 		p.mu.Unlock()
@@ -409,18 +343,18 @@ func (p *Pool) startWaitingLocked() {
 	for len(p.waiting) > 0 && p.running < p.cfg.MaxActiveChats && !p.stopped {
 		chat := p.waiting[0]
 		p.waiting = p.waiting[1:]
-		if len(p.queues[chat]) > 0 && !p.active[chat] && !p.setAside(chat) {
+		if len(p.queues[chat]) > 0 && !p.active[chat] && !p.isAside(chat) {
 			p.startLocked(chat)
 		}
 	}
 }
 
-// setAside reports whether chat waits, without a worker, for its retry or
+// isAside reports whether chat waits, without a worker, for its retry or
 // for a WaitError.
-func (p *Pool) setAside(chat string) bool { return p.retrying[chat] != nil }
+func (p *Pool) isAside(chat string) bool { return p.retrying[chat] != nil }
 
-// setAsideLocked takes chat off its worker until delay has passed.
-func (p *Pool) setAsideLocked(chat string, delay time.Duration) {
+// putAsideLocked takes chat off its worker until delay has passed.
+func (p *Pool) putAsideLocked(chat string, delay time.Duration) {
 	delete(p.active, chat)
 	p.running--
 	if !p.stopped {
@@ -520,91 +454,7 @@ func (p *Pool) backoff(failures int) time.Duration {
 func (p *Pool) Depth() int {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	return p.mem + p.stored
+	return p.inMemory + p.onlyInStore
 }
 
-func (p *Pool) reportDepthLocked() { p.metrics.InboxDepth(p.mem + p.stored) }
-
-// refillIfLowLocked starts reading spilled notifications back from the
-// store once the queues are half empty.
-func (p *Pool) refillIfLowLocked() {
-	if p.spilled && !p.refilling && !p.stopped && p.mem <= p.cfg.MaxQueued/2 {
-		p.refilling = true
-		p.wg.Add(1)
-		go p.refill()
-	}
-}
-
-// refill reads spilled notifications back from the store, oldest first,
-// until the queues are full again or nothing waits only in the store.
-func (p *Pool) refill() {
-	defer p.wg.Done()
-	for {
-		p.mu.Lock()
-		if p.stopped {
-			p.refilling = false
-			p.mu.Unlock()
-			return
-		}
-		after, limit, seen, work := p.cursor, p.cfg.MaxQueued-p.mem, p.maxSeen, p.work
-		p.arrived = p.arrived[:0]
-		p.mu.Unlock()
-
-		rows, err := p.store.PendingNotifications(work, after, limit)
-		count := 0
-		if err == nil && len(rows) == limit { // still spilled: count for the depth metric
-			count, err = p.store.CountPending(work)
-		}
-		p.mu.Lock()
-		arrived := p.arrived
-		p.arrived = nil
-		if err != nil {
-			p.refilling = false
-			if !p.stopped {
-				time.AfterFunc(p.cfg.MinRetry, func() {
-					p.mu.Lock()
-					defer p.mu.Unlock()
-					p.refillIfLowLocked()
-				})
-			}
-			p.mu.Unlock()
-			if work.Err() == nil {
-				p.log.Warn("reading waiting notifications back from the store failed; will retry", "err", err)
-			}
-			return
-		}
-		for _, n := range rows {
-			if !p.queued[n.ID] && !p.stopped {
-				p.addLocked(n, false)
-			}
-		}
-		if len(rows) == limit {
-			p.cursor = rows[len(rows)-1].ID
-			p.loaded = max(p.loaded, p.cursor)
-			p.stored = max(0, count-p.mem)
-		} else {
-			// The refill has caught up with the store: every notification
-			// given to Enqueue before the read was stored before it, so
-			// those still pending are in rows; those given during the read
-			// are in arrived. Later ones go to memory as usual.
-			if len(rows) > 0 {
-				p.loaded = max(p.loaded, rows[len(rows)-1].ID)
-			}
-			for _, n := range arrived {
-				if !p.queued[n.ID] && n.ID > after && !p.stopped {
-					p.addLocked(n, n.ID <= p.loaded)
-				}
-			}
-			p.cursor = max(after, seen, p.maxSeen)
-			p.spilled, p.stored = false, 0
-			p.log.Info("inbox back within its memory budget", "in_memory", p.mem)
-		}
-		p.reportDepthLocked()
-		if !p.spilled || p.stopped || p.mem > p.cfg.MaxQueued/2 {
-			p.refilling = false
-			p.mu.Unlock()
-			return
-		}
-		p.mu.Unlock()
-	}
-}
+func (p *Pool) reportDepthLocked() { p.metrics.InboxDepth(p.inMemory + p.onlyInStore) }
