@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/frontdesk-bot/frontdesk/bot"
 	"github.com/frontdesk-bot/frontdesk/handlers"
@@ -161,6 +162,9 @@ func TestProbes(t *testing.T) {
 	paused := &handlers.Instance{}
 	paused.Set("authorized", nil)
 	paused.SetPaused(errors.New("greenapi: getStateInstance: HTTP 500 server error"))
+	joining := &handlers.Instance{}
+	joining.Set("authorized", nil)
+	joining.JoinUntil(time.Now().Add(time.Hour))
 	tests := []struct {
 		name   string
 		path   string
@@ -175,6 +179,7 @@ func TestProbes(t *testing.T) {
 		{"instance not authorized", "/readyz", pinger{}, notAuthorized, 503, "notAuthorized"},
 		{"green api unreachable", "/readyz", pinger{}, unreachable, 503, "connection refused"},
 		{"calls paused", "/readyz", pinger{}, paused, 503, `"greenapi_calls":"paused: greenapi: getStateInstance: HTTP 500`},
+		{"replica joining", "/readyz", pinger{}, joining, 503, `"replica":"joining: the other replicas learn of this one until`},
 		{"metrics", "/metrics", pinger{}, nil, 200, "frontdesk_inbox_depth"},
 		{"paused metric", "/metrics", pinger{}, nil, 200, "frontdesk_greenapi_paused 0"},
 	}

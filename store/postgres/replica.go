@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/frontdesk-bot/frontdesk/bot"
 	"github.com/jackc/pgx/v5"
@@ -12,6 +13,10 @@ import (
 // ErrReplicaInUse is returned by Replica when a live process already uses
 // the id.
 var ErrReplicaInUse = errors.New("in use by a live replica")
+
+// replicaWait is how long Replica waits for an id's lock before it says
+// the id is in use.
+const replicaWait = 5 * time.Second
 
 // replicaDuty names the lock that says a replica is alive.
 func replicaDuty(id string) string { return "replica " + id }
@@ -28,12 +33,25 @@ func (d *DB) Replica(ctx context.Context, id string) (lost <-chan struct{}, rele
 	if id == "" {
 		return nil, nil, errors.New("postgres: empty replica id")
 	}
-	lost, release, ok, err := d.TryLead(ctx, replicaDuty(id))
-	if err != nil {
-		return nil, nil, err
-	}
-	if !ok {
-		return nil, nil, fmt.Errorf("replica id %q is %w", id, ErrReplicaInUse)
+	// A replica that restarts at once after it was killed may find its
+	// former session still ending: it waits a little for the lock.
+	var ok bool
+	for deadline := time.Now().Add(replicaWait); ; {
+		lost, release, ok, err = d.TryLead(ctx, replicaDuty(id))
+		if err != nil {
+			return nil, nil, err
+		}
+		if ok {
+			break
+		}
+		if time.Now().After(deadline) {
+			return nil, nil, fmt.Errorf("replica id %q is %w", id, ErrReplicaInUse)
+		}
+		select {
+		case <-ctx.Done():
+			return nil, nil, ctx.Err()
+		case <-time.After(200 * time.Millisecond):
+		}
 	}
 	d.owner = id
 	if _, err := d.pool.Exec(ctx, `INSERT INTO replicas (id, started_at) VALUES ($1, now())
