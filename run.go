@@ -165,6 +165,7 @@ func serve(ctx context.Context, getenv func(string) string, stderr io.Writer) er
 		return err
 	}
 	instance := &handlers.Instance{}
+	metrics.WatchInstance(instance)
 	if err := checkInstance(ctx, client, instance, log); err != nil {
 		return err
 	}

@@ -68,6 +68,19 @@ func NewMetrics() *Metrics {
 	return m
 }
 
+// WatchInstance exports the instance's state as frontdesk_instance_authorized:
+// 1 while Frontdesk last learnt that the instance is authorized, else 0.
+func (m *Metrics) WatchInstance(inst *Instance) {
+	m.reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "frontdesk_instance_authorized",
+		Help: "1 while the Green API instance was last seen authorized (getStateInstance or stateInstanceChanged), else 0."},
+		func() float64 {
+			if state, _, err := inst.Get(); err == nil && state == "authorized" {
+				return 1
+			}
+			return 0
+		}))
+}
+
 // Handler serves the metrics in Prometheus' format.
 func (m *Metrics) Handler() http.Handler { return promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{}) }
 
