@@ -234,8 +234,12 @@ func serve(ctx context.Context, getenv func(string) string, stderr io.Writer) er
 	// Set only once the service starts, not for a refused start-up: the
 	// limit is the process's, and the tests run refusals in process.
 	debug.SetMemoryLimit(cfg.MemoryLimit)
+	replicaAttr := slog.Attr{} // a replica id means something on PostgreSQL only
+	if replicas != nil {
+		replicaAttr = slog.String("replica", cfg.ReplicaID)
+	}
 	log.Info("frontdesk listening", "addr", ln.Addr().String(), "admin_addr", adminLn.Addr().String(), "mode", cfg.ReceiveMode, "version", version,
-		"replica", cfg.ReplicaID,
+		replicaAttr,
 		"database", redactURL(cfg.DatabaseURL), "locales", catalog.Locales(), "rules", len(rules), "memory_limit", memoryLimitText(cfg.MemoryLimit))
 
 	var background sync.WaitGroup
