@@ -28,6 +28,8 @@ type config struct {
 	Port                 int
 	AdminAddr            string // the operations listener: /readyz, /metrics
 	ReplicaID            string // this process among the replicas on one PostgreSQL database
+	EventsURL            string // where events are POSTed; "" for none
+	EventsSecret         string // signs them
 	DatabaseURL          string
 	DefaultLocale        string
 	OperatorChatID       string
@@ -86,6 +88,8 @@ func loadConfig(getenv func(string) string) (config, error) {
 		MetricsToken:         get("METRICS_TOKEN", ""),
 		AdminAddr:            get("ADMIN_ADDR", "127.0.0.1:9090"),
 		ReplicaID:            get("REPLICA_ID", hostname()),
+		EventsURL:            get("EVENTS_URL", ""),
+		EventsSecret:         get("EVENTS_SECRET", ""),
 		DatabaseURL:          get("DATABASE_URL", "frontdesk.db"),
 		DefaultLocale:        get("DEFAULT_LOCALE", "en"),
 		OperatorChatID:       get("OPERATOR_CHAT_ID", ""),
@@ -140,6 +144,14 @@ func loadConfig(getenv func(string) string) (config, error) {
 	case "poll":
 	default:
 		bad("RECEIVE_MODE", "%q: expected webhook or poll", c.ReceiveMode)
+	}
+	if c.EventsURL != "" {
+		if u, err := url.Parse(c.EventsURL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+			bad("EVENTS_URL", "%q: expected the http(s) URL events are POSTed to, e.g. https://crm.example.com/frontdesk", c.EventsURL)
+		}
+		if len(c.EventsSecret) < minSecretLength {
+			bad("EVENTS_SECRET", "required with EVENTS_URL, at least %d characters: the key of the events' signature, e.g. the output of: openssl rand -hex 24", minSecretLength)
+		}
 	}
 	if c.MetricsToken != "" && len(c.MetricsToken) < minSecretLength {
 		bad("METRICS_TOKEN", "too short (%d characters); use at least %d random characters, e.g. the output of: openssl rand -hex 24", len(c.MetricsToken), minSecretLength)
@@ -199,7 +211,7 @@ const minSecretLength = 16
 // secrets lists the secrets in use, for the log masker: the webhook token
 // only in webhook mode (in poll mode it is never sent nor checked).
 func (c config) secrets() []string {
-	s := []string{c.APIToken, c.MetricsToken}
+	s := []string{c.APIToken, c.MetricsToken, c.EventsSecret}
 	if c.ReceiveMode == "webhook" {
 		s = append(s, c.webhookTokens()...)
 	}

@@ -33,9 +33,9 @@ func forget(ctx context.Context, args []string, getenv func(string) string, stdo
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "forgot %s in %s: %d profile, %d chat, %d first contacts, %d notifications, %d dead letters\n",
-		chatID, redactURL(databaseURL), f.Profiles, f.Chats, f.FirstContacts, f.Notifications, f.DeadLetters)
-	fmt.Fprintln(stdout, "not reachable from here: the messages in WhatsApp itself (the chat, and the operator group's summaries), and log files already written")
+	fmt.Fprintf(stdout, "forgot %s in %s: %d profile, %d chat, %d first contacts, %d notifications, %d dead letters, %d events\n",
+		chatID, redactURL(databaseURL), f.Profiles, f.Chats, f.FirstContacts, f.Notifications, f.DeadLetters, f.Events)
+	fmt.Fprintln(stdout, "not reachable from here: the messages in WhatsApp itself (the chat, and the operator group's summaries), events already delivered to EVENTS_URL, and log files already written")
 	return nil
 }
 

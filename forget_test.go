@@ -60,7 +60,7 @@ func TestForgetCommand(t *testing.T) {
 			if err := run(ctx, []string{"forget", "+49 151 2345678"}, env(map[string]string{"DATABASE_URL": databaseURL}), &out, &out); err != nil {
 				t.Fatalf("forget: %v\n%s", err, out.String())
 			}
-			if !strings.Contains(out.String(), "forgot 491512345678@c.us in ") || !strings.Contains(out.String(), "1 profile, 0 chat, 0 first contacts, 1 notifications, 0 dead letters") {
+			if !strings.Contains(out.String(), "forgot 491512345678@c.us in ") || !strings.Contains(out.String(), "1 profile, 0 chat, 0 first contacts, 1 notifications, 0 dead letters, 0 events") {
 				t.Errorf("forget said:\n%s", out.String())
 			}
 			store, err = openStore(ctx, databaseURL)

@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/frontdesk-bot/frontdesk/bot"
+	eventsout "github.com/frontdesk-bot/frontdesk/events"
 	"github.com/frontdesk-bot/frontdesk/greenapi"
 	"github.com/frontdesk-bot/frontdesk/handlers"
 	"github.com/frontdesk-bot/frontdesk/locales"
@@ -170,15 +171,22 @@ func serve(ctx context.Context, getenv func(string) string, stderr io.Writer) er
 		return err
 	}
 
+	events := cfg.EventsURL != ""
 	guard := bot.NewGuard(client, bot.GuardConfig{
 		Probe:    func(ctx context.Context) error { return probeInstance(ctx, client, instance) },
 		OnChange: instance.SetPaused,
+		OnProblem: func(problem, method string, err error) {
+			if events {
+				emitProblem(store, problem, method, err, log)
+			}
+		},
 	}, log, metrics)
 	defer guard.Close()
 	b := bot.New(store, guard, catalog, rules, bot.Config{
 		NewSenderAfter: cfg.NewSenderAfter, ProfileRefresh: cfg.ProfileRefresh, LookupTimeout: cfg.LookupTimeout,
 		OperatorChatID: cfg.OperatorChatID, OperatorLocale: cfg.OperatorLocale,
 		Lookup: bot.LookupConfig{Pacer: pacer, Key: cfg.IDInstance + ":" + greenapi.MethodGetContactInfo},
+		Events: events,
 	}, log, metrics)
 	defer b.Close()
 	pool := bot.NewPool(store, b.Handle, bot.PoolConfig{MaxQueued: cfg.InboxInMemory, Replicas: replicas}, log, metrics)
@@ -262,6 +270,14 @@ func serve(ctx context.Context, getenv func(string) string, stderr io.Writer) er
 			bot.Lead(bgCtx, elector, "prune", leaderRetry, log, func(ctx context.Context) { prune(ctx, store, keep, log) })
 		}()
 	}
+	if events {
+		deliverer := eventsout.NewDeliverer(store, eventsout.Config{URL: cfg.EventsURL, Secret: cfg.EventsSecret}, log, metrics)
+		background.Add(1)
+		go func() {
+			defer background.Done()
+			bot.Lead(bgCtx, elector, "events", leaderRetry, log, deliverer.Run)
+		}()
+	}
 	if cfg.ReceiveMode == "poll" {
 		background.Add(1)
 		go func() {
@@ -341,13 +357,28 @@ func checkInstance(ctx context.Context, client *greenapi.Client, instance *handl
 	return nil
 }
 
+// emitProblem keeps a greenapi_problem event in the outbox. It runs under
+// the guard's lock: one write, bounded by a short timeout.
+func emitProblem(store bot.Store, problem, method string, cause error, log *slog.Logger) {
+	e := bot.NewEvent(bot.EventGreenAPIProblem, "", time.Now(), bot.GreenAPIProblemData{Problem: problem, Method: method, Detail: cause.Error()})
+	out, err := e.Outbox()
+	if err == nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		err = store.AddEvent(ctx, out)
+		cancel()
+	}
+	if err != nil {
+		log.Warn("keeping a greenapi_problem event failed", "problem", problem, "err", err)
+	}
+}
+
 // probeInstance is the guard's probe: getStateInstance answers and the
 // instance is authorized. What it learns shows in /readyz.
 func probeInstance(ctx context.Context, client *greenapi.Client, instance *handlers.Instance) error {
 	state, err := client.GetStateInstance(ctx)
 	instance.Set(state, err)
 	if err == nil && state != "authorized" {
-		return fmt.Errorf("the instance is %s, not authorized", state)
+		return fmt.Errorf("the instance is %s: %w", state, greenapi.ErrNotAuthorized)
 	}
 	return err
 }

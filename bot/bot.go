@@ -46,9 +46,29 @@ type Profile struct {
 	FetchedAt time.Time
 }
 
+// OutboxEvent is an event in the outbox: its body is what is POSTed.
+type OutboxEvent struct {
+	Seq       int64 // the outbox's order
+	ID        string
+	ChatID    string // "" for events of no chat
+	Body      []byte
+	CreatedAt time.Time
+	Attempts  int
+}
+
+// EventSettlement is the outcome of one delivery attempt.
+type EventSettlement struct {
+	At        time.Time
+	Delivered bool
+	Attempts  int       // attempts so far, this one included
+	NextAt    time.Time // when not delivered: the next attempt
+	Dead      bool      // when not delivered: no more attempts
+	Err       string
+}
+
 // Forgotten counts the rows Store.Forget removed, by kind.
 type Forgotten struct {
-	Profiles, Chats, FirstContacts, Notifications, DeadLetters int
+	Profiles, Chats, FirstContacts, Notifications, DeadLetters, Events int
 }
 
 // Step is how far a first contact has got. Steps are recorded before the
@@ -88,7 +108,10 @@ type FirstContact struct {
 	SummaryAttempted bool
 	SummaryID        string
 	// Degraded says why the profile lookup was skipped or failed, if it was.
-	Degraded  string
+	Degraded string
+	// gaveUp says why a message was refused for good, until the record is
+	// saved as gave_up (for its event).
+	gaveUp    string
 	CreatedAt time.Time
 	UpdatedAt time.Time
 }
@@ -117,15 +140,16 @@ type Store interface {
 	// before the given time, oldest first, and returns how many it deleted.
 	PruneNotifications(ctx context.Context, finishedBefore time.Time, limit int) (int, error)
 	// PruneContacts deletes the personal data older than before: profiles
-	// fetched, first contacts finished (done or gave_up) and dead letters
-	// received before it. It returns how many rows it deleted.
+	// fetched, first contacts finished (done or gave_up), dead letters
+	// received and events delivered or dead before it. It returns how many
+	// rows it deleted.
 	PruneContacts(ctx context.Context, before time.Time) (int, error)
 	// PruneChats deletes the chats silent since before, unless a first
 	// contact of theirs is unfinished, and returns how many.
 	PruneChats(ctx context.Context, before time.Time) (int, error)
 	// Forget erases everything kept about a chat: its profile, its chat
-	// row, its first contacts, its notifications and the dead letters whose
-	// body names it; it says how many rows of each it removed.
+	// row, its first contacts, its notifications, its events and the dead
+	// letters whose body names it; it says how many rows of each it removed.
 	Forget(ctx context.Context, chatID string) (Forgotten, error)
 
 	// TouchChat records activity in a chat at the given time. For an
@@ -145,6 +169,17 @@ type Store interface {
 	GetFirstContact(ctx context.Context, chatID, idMessage string) (FirstContact, error)
 	// SaveFirstContact creates or updates the record of a first contact.
 	SaveFirstContact(ctx context.Context, fc FirstContact) error
+
+	// AddEvent keeps an event in the outbox, unless one with its id is
+	// there already.
+	AddEvent(ctx context.Context, e OutboxEvent) error
+	// DueEvents returns at most limit events to deliver now: of each chat,
+	// the oldest not yet delivered nor dead, if its next attempt is due.
+	DueEvents(ctx context.Context, now time.Time, limit int) ([]OutboxEvent, error)
+	// SettleEvent records the outcome of a delivery attempt of event seq.
+	SettleEvent(ctx context.Context, seq int64, s EventSettlement) error
+	// CountEvents returns how many events wait and how many are dead.
+	CountEvents(ctx context.Context) (waiting, dead int, err error)
 
 	// Ping checks that the store is reachable.
 	Ping(ctx context.Context) error

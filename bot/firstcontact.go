@@ -35,6 +35,9 @@ type Config struct {
 	OperatorChatID string
 	// OperatorLocale is the summaries' language; default: the default locale.
 	OperatorLocale string
+	// Events keeps a first_contact event in the outbox for each first
+	// contact that ends (EVENTS_URL).
+	Events bool
 }
 
 // Metrics counts what the bot does; the service exports it.
@@ -150,11 +153,17 @@ func (b *Bot) firstContact(ctx context.Context, msg *greenapi.MessageNotificatio
 		}
 		log.Info("first contact", "rule", fc.Rule, "tag", fc.Tag, "locale", fc.Locale, "degraded", fc.Degraded)
 		b.metrics.FirstContact(fc.Rule, fc.Tag, fc.Locale)
+		if fc.Step == StepDone { // no rule matched: nothing to send
+			return b.end(ctx, &fc, msg)
+		}
 	}
 	if fc.Step == StepDecided {
 		if fc.Reply != "" {
-			if err := b.deliver(ctx, &fc, chatID, fc.Reply, &fc.ReplyAttempted, &fc.ReplyID, "reply", log); err != nil || fc.Step == StepGaveUp {
+			if err := b.deliver(ctx, &fc, chatID, fc.Reply, &fc.ReplyAttempted, &fc.ReplyID, "reply", log); err != nil {
 				return err
+			}
+			if fc.Step == StepGaveUp {
+				return b.end(ctx, &fc, msg)
 			}
 		}
 		fc.Step = StepReplied
@@ -164,14 +173,26 @@ func (b *Bot) firstContact(ctx context.Context, msg *greenapi.MessageNotificatio
 	}
 	if fc.Step == StepReplied {
 		if fc.Summary != "" {
-			if err := b.deliver(ctx, &fc, fc.SummaryTo, fc.Summary, &fc.SummaryAttempted, &fc.SummaryID, "summary", log); err != nil || fc.Step == StepGaveUp {
+			if err := b.deliver(ctx, &fc, fc.SummaryTo, fc.Summary, &fc.SummaryAttempted, &fc.SummaryID, "summary", log); err != nil {
 				return err
+			}
+			if fc.Step == StepGaveUp {
+				return b.end(ctx, &fc, msg)
 			}
 		}
 		fc.Step = StepDone
-		return b.save(ctx, &fc)
+		return b.end(ctx, &fc, msg)
 	}
 	return nil
+}
+
+// end records a first contact as done or given up, after its event is in
+// the outbox: a crash in between writes the same event again, kept once.
+func (b *Bot) end(ctx context.Context, fc *FirstContact, msg *greenapi.MessageNotification) error {
+	if err := b.emitFirstContact(ctx, fc, msg); err != nil {
+		return err
+	}
+	return b.save(ctx, fc)
 }
 
 func (b *Bot) save(ctx context.Context, fc *FirstContact) error {
@@ -213,9 +234,9 @@ func (b *Bot) decide(ctx context.Context, fc *FirstContact, msg *greenapi.Messag
 	rule := b.rules.Match(Facts{Name: data.Name, Category: data.Category, Products: data.Products,
 		Region: region, Locale: locale, Text: data.Text})
 	if rule == nil {
-		fc.Step = StepDone
+		fc.Step = StepDone // recorded by the caller, with its event
 		log.Warn("first contact matched no rule: nothing sent")
-		return b.save(ctx, fc)
+		return nil
 	}
 	if rule.SetLocale != "" {
 		locale = rule.SetLocale
@@ -294,7 +315,7 @@ func (b *Bot) deliver(ctx context.Context, fc *FirstContact, chatID, text string
 		if err != nil && !errors.Is(err, ErrPaused) && !retryable(err) {
 			// The history cannot be read, now or later: resending could
 			// greet twice, so the message is given up.
-			return b.giveUp(ctx, fc, kind, err, log)
+			return b.giveUp(fc, kind, err, log)
 		}
 		if err != nil {
 			return fmt.Errorf("settling an earlier %s attempt: %w", kind, err)
@@ -319,7 +340,7 @@ func (b *Bot) deliver(ctx context.Context, fc *FirstContact, chatID, text string
 		}
 	}
 	if err != nil && !errors.Is(err, ErrPaused) && !retryable(err) {
-		return b.giveUp(ctx, fc, kind, err, log)
+		return b.giveUp(fc, kind, err, log)
 	}
 	if err != nil {
 		return fmt.Errorf("sending the %s: %w", kind, err)
@@ -332,12 +353,14 @@ func (b *Bot) deliver(ctx context.Context, fc *FirstContact, chatID, text string
 // giveUp ends a first contact whose message Green API refused for good (a
 // spent quota, a refused chat, an answer that breaks the contract): it is
 // recorded as gave_up and never retried.
-func (b *Bot) giveUp(ctx context.Context, fc *FirstContact, kind string, err error, log *slog.Logger) error {
+// The caller records it (end), with its event.
+func (b *Bot) giveUp(fc *FirstContact, kind string, err error, log *slog.Logger) error {
 	fc.Step = StepGaveUp
 	reason := greenapi.ReasonOf(err)
+	fc.gaveUp = reason
 	b.metrics.GaveUp(reason)
 	log.Error("Green API refused the "+kind+" for good; giving up on it", "reason", reason, "kind_of_failure", greenapi.KindOf(err), "err", err)
-	return b.save(ctx, fc)
+	return nil
 }
 
 // notSent reports whether a failed call certainly did nothing at Green API:

@@ -36,6 +36,11 @@ type GuardConfig struct {
 	// OnChange, if set, is told when calls pause (with the error) and
 	// resume (with nil).
 	OnChange func(err error)
+	// OnProblem, if set, is told once when Green API refuses Frontdesk as
+	// a whole: the quota is spent, or calls pause for want of
+	// authorization (the token, the instance id, the phone logged out).
+	// It is called with the guard's lock held: a quick write, no call.
+	OnProblem func(problem, method string, err error)
 }
 
 // GuardMetrics is told when calls pause and resume.
@@ -199,6 +204,9 @@ func (g *Guard) record(ctx context.Context, method string, err error) {
 		delete(g.failures, method)
 		if !g.quotaSeen {
 			g.quotaSeen = true
+			if g.cfg.OnProblem != nil {
+				g.cfg.OnProblem("quota_exceeded", method, err)
+			}
 			g.log.Error("Green API's monthly quota is spent: lookups and messages are refused until it is raised (console.green-api.com)", "method", method, "err", err)
 		}
 	default: // success, or a refusal of one request: the method answers
@@ -245,6 +253,9 @@ func (g *Guard) pauseLocked(err error, failures int) {
 	g.metrics.GreenAPIPaused(true)
 	if g.cfg.OnChange != nil {
 		g.cfg.OnChange(err)
+	}
+	if reason := greenapi.ReasonOf(err); g.cfg.OnProblem != nil && (reason == "unauthorized" || reason == "forbidden" || reason == "not_authorized") {
+		g.cfg.OnProblem(reason, "", err)
 	}
 	g.wg.Add(1)
 	go g.probeUntilBack(g.paused)

@@ -29,6 +29,9 @@ type Metrics struct {
 	gaveUp        *prometheus.CounterVec
 	quota         prometheus.Counter
 	paused        prometheus.Gauge
+	events        *prometheus.CounterVec
+	eventsWaiting prometheus.Gauge
+	eventsDead    prometheus.Gauge
 }
 
 // NewMetrics registers every metric.
@@ -61,9 +64,15 @@ func NewMetrics() *Metrics {
 			Help: "quotaExceeded notifications received."}),
 		paused: prometheus.NewGauge(prometheus.GaugeOpts{Name: "frontdesk_greenapi_paused",
 			Help: "1 while calls to Green API are paused because the instance does not answer its probe, else 0."}),
+		events: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "frontdesk_event_deliveries_total",
+			Help: "Attempts to deliver an event to EVENTS_URL, by outcome (delivered, failed: retried later, dead: given up after a day)."}, []string{"outcome"}),
+		eventsWaiting: prometheus.NewGauge(prometheus.GaugeOpts{Name: "frontdesk_events_waiting",
+			Help: "Events in the outbox not yet delivered (on the replica that delivers)."}),
+		eventsDead: prometheus.NewGauge(prometheus.GaugeOpts{Name: "frontdesk_events_dead",
+			Help: "Events kept in the outbox that could not be delivered within a day."}),
 	}
 	m.reg.MustRegister(m.notifications, m.rejected, m.processed, m.failures, m.depth, m.apiCalls, m.apiLatency,
-		m.sent, m.firstContacts, m.lookupFailed, m.gaveUp, m.quota, m.paused,
+		m.sent, m.firstContacts, m.lookupFailed, m.gaveUp, m.quota, m.paused, m.events, m.eventsWaiting, m.eventsDead,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
@@ -131,6 +140,15 @@ func (m *Metrics) GreenAPIPaused(paused bool) {
 	} else {
 		m.paused.Set(0)
 	}
+}
+
+// EventAttempt implements events.Metrics.
+func (m *Metrics) EventAttempt(outcome string) { m.events.WithLabelValues(outcome).Inc() }
+
+// EventsWaiting implements events.Metrics.
+func (m *Metrics) EventsWaiting(waiting, dead int) {
+	m.eventsWaiting.Set(float64(waiting))
+	m.eventsDead.Set(float64(dead))
 }
 
 // GaveUp implements bot.Metrics.

@@ -36,6 +36,8 @@ func exported(t *testing.T) map[string]bool {
 	m.MessageSent("reply")
 	m.GaveUp("rejected")
 	m.GreenAPIPaused(false)
+	m.EventAttempt("dead")
+	m.EventsWaiting(1, 1)
 	rec := httptest.NewRecorder()
 	m.Handler().ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
 	body, _ := io.ReadAll(rec.Body)

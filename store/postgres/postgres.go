@@ -213,6 +213,62 @@ func (d *DB) Reserve(ctx context.Context, key string, every time.Duration) (time
 	return max(0, time.Duration(wait*float64(time.Second))), nil
 }
 
+// AddEvent implements bot.Store.
+func (d *DB) AddEvent(ctx context.Context, e bot.OutboxEvent) error {
+	if err := d.wr.exec(ctx, `INSERT INTO events (id, chat_id, body, created_at, next_at) VALUES ($1, $2, $3, $4, $4)
+		ON CONFLICT (id) DO NOTHING`, e.ID, e.ChatID, e.Body, e.CreatedAt); err != nil {
+		return fmt.Errorf("keeping event %s: %w", e.ID, err)
+	}
+	return nil
+}
+
+// DueEvents implements bot.Store.
+func (d *DB) DueEvents(ctx context.Context, now time.Time, limit int) ([]bot.OutboxEvent, error) {
+	rows, err := d.pool.Query(ctx, `
+		SELECT seq, id, chat_id, body, created_at, attempts FROM events e
+		WHERE delivered_at IS NULL AND dead_at IS NULL AND next_at <= $1
+		  AND NOT EXISTS (SELECT 1 FROM events o WHERE o.chat_id = e.chat_id AND o.chat_id <> '' AND o.seq < e.seq
+		                  AND o.delivered_at IS NULL AND o.dead_at IS NULL)
+		ORDER BY seq LIMIT $2`, now, limit)
+	if err != nil {
+		return nil, fmt.Errorf("listing due events: %w", err)
+	}
+	out, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (bot.OutboxEvent, error) {
+		var e bot.OutboxEvent
+		err := row.Scan(&e.Seq, &e.ID, &e.ChatID, &e.Body, &e.CreatedAt, &e.Attempts)
+		return e, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("listing due events: %w", err)
+	}
+	return out, nil
+}
+
+// SettleEvent implements bot.Store.
+func (d *DB) SettleEvent(ctx context.Context, seq int64, s bot.EventSettlement) error {
+	var err error
+	switch {
+	case s.Delivered:
+		err = d.wr.exec(ctx, `UPDATE events SET delivered_at = $1, attempts = $2, last_error = '' WHERE seq = $3`, s.At, s.Attempts, seq)
+	case s.Dead:
+		err = d.wr.exec(ctx, `UPDATE events SET dead_at = $1, attempts = $2, last_error = $3 WHERE seq = $4`, s.At, s.Attempts, s.Err, seq)
+	default:
+		err = d.wr.exec(ctx, `UPDATE events SET next_at = $1, attempts = $2, last_error = $3 WHERE seq = $4`, s.NextAt, s.Attempts, s.Err, seq)
+	}
+	if err != nil {
+		return fmt.Errorf("recording event %d: %w", seq, err)
+	}
+	return nil
+}
+
+// CountEvents implements bot.Store.
+func (d *DB) CountEvents(ctx context.Context) (waiting, dead int, err error) {
+	err = d.pool.QueryRow(ctx, `SELECT
+		count(*) FILTER (WHERE delivered_at IS NULL AND dead_at IS NULL),
+		count(*) FILTER (WHERE dead_at IS NOT NULL) FROM events`).Scan(&waiting, &dead)
+	return waiting, dead, err
+}
+
 // PruneContacts implements bot.Store.
 func (d *DB) PruneContacts(ctx context.Context, before time.Time) (int, error) {
 	total := 0
@@ -220,6 +276,7 @@ func (d *DB) PruneContacts(ctx context.Context, before time.Time) (int, error) {
 		`DELETE FROM profiles WHERE fetched_at < $1`,
 		`DELETE FROM first_contacts WHERE step IN ('done', 'gave_up') AND updated_at < $1`,
 		`DELETE FROM dead_letters WHERE received_at < $1`,
+		`DELETE FROM events WHERE coalesce(delivered_at, dead_at) < $1`,
 	} {
 		tag, err := d.pool.Exec(ctx, q, before)
 		if err != nil {
@@ -254,6 +311,7 @@ func (d *DB) Forget(ctx context.Context, chatID string) (bot.Forgotten, error) {
 			{`DELETE FROM chats WHERE chat_id = $1`, &f.Chats},
 			{`DELETE FROM first_contacts WHERE chat_id = $1`, &f.FirstContacts},
 			{`DELETE FROM notifications WHERE chat_id = $1`, &f.Notifications},
+			{`DELETE FROM events WHERE chat_id = $1`, &f.Events},
 			{`DELETE FROM dead_letters WHERE position(convert_to($1, 'UTF8') in body) > 0`, &f.DeadLetters},
 		} {
 			tag, err := tx.Exec(ctx, step.q, chatID)

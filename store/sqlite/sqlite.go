@@ -244,6 +244,7 @@ func (d *DB) PruneContacts(ctx context.Context, before time.Time) (int, error) {
 			`DELETE FROM profiles WHERE fetched_at < ?`,
 			`DELETE FROM first_contacts WHERE step IN ('done', 'gave_up') AND updated_at < ?`,
 			`DELETE FROM dead_letters WHERE received_at < ?`,
+			`DELETE FROM events WHERE coalesce(delivered_at, dead_at) < ?`,
 		} {
 			res, err := tx.Exec(q, before.UnixMilli())
 			if err != nil {
@@ -291,6 +292,7 @@ func (d *DB) Forget(ctx context.Context, chatID string) (bot.Forgotten, error) {
 			{`DELETE FROM chats WHERE chat_id = ?`, &f.Chats},
 			{`DELETE FROM first_contacts WHERE chat_id = ?`, &f.FirstContacts},
 			{`DELETE FROM notifications WHERE chat_id = ?`, &f.Notifications},
+			{`DELETE FROM events WHERE chat_id = ?`, &f.Events},
 			{`DELETE FROM dead_letters WHERE instr(CAST(body AS TEXT), ?) > 0`, &f.DeadLetters},
 		} {
 			res, err := tx.Exec(step.q, chatID)
@@ -313,6 +315,72 @@ func (d *DB) CountPending(ctx context.Context) (int, error) {
 	var n int
 	err := d.db.QueryRowContext(ctx, `SELECT count(*) FROM notifications WHERE finished_at IS NULL`).Scan(&n)
 	return n, err
+}
+
+// AddEvent implements bot.Store.
+func (d *DB) AddEvent(ctx context.Context, e bot.OutboxEvent) error {
+	err := d.wr.Do(ctx, func(tx *sql.Tx) error {
+		_, err := tx.Exec(`INSERT INTO events (id, chat_id, body, created_at, next_at) VALUES (?, ?, ?, ?, ?)
+			ON CONFLICT (id) DO NOTHING`, e.ID, e.ChatID, e.Body, e.CreatedAt.UnixMilli(), e.CreatedAt.UnixMilli())
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("keeping event %s: %w", e.ID, err)
+	}
+	return nil
+}
+
+// DueEvents implements bot.Store.
+func (d *DB) DueEvents(ctx context.Context, now time.Time, limit int) ([]bot.OutboxEvent, error) {
+	rows, err := d.db.QueryContext(ctx, `
+		SELECT seq, id, chat_id, body, created_at, attempts FROM events e
+		WHERE delivered_at IS NULL AND dead_at IS NULL AND next_at <= ?
+		  AND NOT EXISTS (SELECT 1 FROM events o WHERE o.chat_id = e.chat_id AND o.chat_id <> '' AND o.seq < e.seq
+		                  AND o.delivered_at IS NULL AND o.dead_at IS NULL)
+		ORDER BY seq LIMIT ?`, now.UnixMilli(), limit)
+	if err != nil {
+		return nil, fmt.Errorf("listing due events: %w", err)
+	}
+	defer rows.Close()
+	var out []bot.OutboxEvent
+	for rows.Next() {
+		var e bot.OutboxEvent
+		var created int64
+		if err := rows.Scan(&e.Seq, &e.ID, &e.ChatID, &e.Body, &created, &e.Attempts); err != nil {
+			return nil, fmt.Errorf("listing due events: %w", err)
+		}
+		e.CreatedAt = time.UnixMilli(created)
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}
+
+// SettleEvent implements bot.Store.
+func (d *DB) SettleEvent(ctx context.Context, seq int64, s bot.EventSettlement) error {
+	err := d.wr.Do(ctx, func(tx *sql.Tx) error {
+		var err error
+		switch {
+		case s.Delivered:
+			_, err = tx.Exec(`UPDATE events SET delivered_at = ?, attempts = ?, last_error = '' WHERE seq = ?`, s.At.UnixMilli(), s.Attempts, seq)
+		case s.Dead:
+			_, err = tx.Exec(`UPDATE events SET dead_at = ?, attempts = ?, last_error = ? WHERE seq = ?`, s.At.UnixMilli(), s.Attempts, s.Err, seq)
+		default:
+			_, err = tx.Exec(`UPDATE events SET next_at = ?, attempts = ?, last_error = ? WHERE seq = ?`, s.NextAt.UnixMilli(), s.Attempts, s.Err, seq)
+		}
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("recording event %d: %w", seq, err)
+	}
+	return nil
+}
+
+// CountEvents implements bot.Store.
+func (d *DB) CountEvents(ctx context.Context) (waiting, dead int, err error) {
+	err = d.db.QueryRowContext(ctx, `SELECT
+		count(*) FILTER (WHERE delivered_at IS NULL AND dead_at IS NULL),
+		count(*) FILTER (WHERE dead_at IS NOT NULL) FROM events`).Scan(&waiting, &dead)
+	return waiting, dead, err
 }
 
 // CountDeadLetters returns how many bodies were set aside.

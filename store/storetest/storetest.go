@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -27,6 +28,7 @@ func Run(t *testing.T, open func(t *testing.T) bot.Store) {
 		"PruneFinishedNotifications":               testPrune,
 		"ForgetAContactEverywhere":                 testForget,
 		"PruneOldContacts":                         testPruneContacts,
+		"OutboxOrderPerChat":                       testOutbox,
 	}
 	for name, test := range tests {
 		t.Run(name, func(t *testing.T) {
@@ -284,6 +286,22 @@ func contact(t *testing.T, s bot.Store, chat string, at time.Time, step bot.Step
 	if err := s.AddDeadLetter(ctx, []byte(`{"senderData":{"chatId":"`+chat+`"},"broken":`), "unexpected end of JSON", at); err != nil {
 		t.Fatal(err)
 	}
+	if err := s.AddEvent(ctx, bot.OutboxEvent{ID: "fc-" + chat, ChatID: chat, Body: []byte(`{}`), CreatedAt: at}); err != nil {
+		t.Fatal(err)
+	}
+	if step == bot.StepDone { // its event delivered
+		events, err := s.DueEvents(ctx, at.Add(time.Hour), 100)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range events {
+			if e.ID == "fc-"+chat {
+				if err := s.SettleEvent(ctx, e.Seq, bot.EventSettlement{At: at, Attempts: 1, Delivered: true}); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+	}
 }
 
 func testForget(t *testing.T, s bot.Store) {
@@ -294,7 +312,7 @@ func testForget(t *testing.T, s bot.Store) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := (bot.Forgotten{Profiles: 1, Chats: 1, FirstContacts: 1, Notifications: 1, DeadLetters: 1}); got != want {
+	if want := (bot.Forgotten{Profiles: 1, Chats: 1, FirstContacts: 1, Notifications: 1, DeadLetters: 1, Events: 1}); got != want {
 		t.Errorf("Forget = %+v, want %+v", got, want)
 	}
 	if _, err := s.GetProfile(ctx, "79001234567@c.us"); !errors.Is(err, bot.ErrNotFound) {
@@ -330,9 +348,10 @@ func testPruneContacts(t *testing.T, s bot.Store) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// Profiles of 1 and 2, the first contact of 1, the dead letters of 1 and 2.
-	if n != 5 {
-		t.Errorf("PruneContacts deleted %d rows, want 5", n)
+	// Profiles of 1 and 2, the first contact of 1, the dead letters of 1
+	// and 2, the delivered event of 1 (2's waits: it is not delivered).
+	if n != 6 {
+		t.Errorf("PruneContacts deleted %d rows, want 6", n)
 	}
 	if _, err := s.GetProfile(ctx, "1@c.us"); !errors.Is(err, bot.ErrNotFound) {
 		t.Errorf("an old profile is kept: %v", err)
@@ -349,5 +368,75 @@ func testPruneContacts(t *testing.T, s bot.Store) {
 	}
 	if claimed, err := s.TouchChat(ctx, "1@c.us", "N", recent, true, 0); err != nil || !claimed {
 		t.Errorf("a pruned chat writing again: claimed %v, %v; want a new first contact", claimed, err)
+	}
+}
+
+func testOutbox(t *testing.T, s bot.Store) {
+	ctx := context.Background()
+	add := func(id, chat string) {
+		t.Helper()
+		if err := s.AddEvent(ctx, bot.OutboxEvent{ID: id, ChatID: chat, Body: []byte(`{"id":"` + id + `"}`), CreatedAt: t0}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	add("a1", "a@c.us")
+	add("a2", "a@c.us")
+	add("b1", "b@c.us")
+	add("a1", "a@c.us") // written again after a crash: kept once
+	add("q1", "")       // an event of no chat
+	add("a3", "a@c.us")
+	due := func(at time.Time) string {
+		t.Helper()
+		events, err := s.DueEvents(ctx, at, 10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var ids []string
+		for _, e := range events {
+			ids = append(ids, e.ID)
+		}
+		return strings.Join(ids, " ")
+	}
+	seq := func(id string) int64 {
+		t.Helper()
+		events, _ := s.DueEvents(ctx, t0.Add(24*time.Hour), 10)
+		for _, e := range events {
+			if e.ID == id {
+				return e.Seq
+			}
+		}
+		t.Fatalf("%s is not due", id)
+		return 0
+	}
+	if got := due(t0); got != "a1 b1 q1" {
+		t.Errorf("due = %q; want the oldest of each chat: a1 b1 q1", got)
+	}
+	// a1 fails: a's later events wait behind it, the others go on.
+	if err := s.SettleEvent(ctx, seq("a1"), bot.EventSettlement{At: t0, Attempts: 1, NextAt: t0.Add(time.Minute), Err: "HTTP 500"}); err != nil {
+		t.Fatal(err)
+	}
+	if got := due(t0.Add(time.Second)); got != "b1 q1" {
+		t.Errorf("due while a1 waits for its retry = %q; want b1 q1", got)
+	}
+	if got := due(t0.Add(2 * time.Minute)); got != "a1 b1 q1" {
+		t.Errorf("due once a1's retry is due = %q", got)
+	}
+	for _, id := range []string{"a1", "b1", "q1"} {
+		if err := s.SettleEvent(ctx, seq(id), bot.EventSettlement{At: t0, Attempts: 2, Delivered: true}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := due(t0.Add(2 * time.Minute)); got != "a2" {
+		t.Errorf("due after a1 = %q; want a2", got)
+	}
+	// a2 is given up: it no longer holds a3 back.
+	if err := s.SettleEvent(ctx, seq("a2"), bot.EventSettlement{At: t0, Attempts: 20, Dead: true, Err: "HTTP 500"}); err != nil {
+		t.Fatal(err)
+	}
+	if got := due(t0.Add(2 * time.Minute)); got != "a3" {
+		t.Errorf("due after a2 died = %q; want a3", got)
+	}
+	if waiting, dead, err := s.CountEvents(ctx); err != nil || waiting != 1 || dead != 1 {
+		t.Errorf("CountEvents = %d waiting, %d dead, %v; want 1 and 1", waiting, dead, err)
 	}
 }
