@@ -1,0 +1,109 @@
+package bot
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/frontdesk-bot/frontdesk/greenapi"
+)
+
+// Event types, as the "type" of an event (schema/events.schema.json).
+const (
+	EventFirstContact    = "first_contact"
+	EventGreenAPIProblem = "greenapi_problem"
+)
+
+// Event is what Frontdesk tells the business's other systems: a JSON body
+// POSTed to EVENTS_URL from the outbox.
+type Event struct {
+	// ID is unique; a receiver that keeps the ids it has seen handles each
+	// event once however often it arrives.
+	ID        string    `json:"id"`
+	Type      string    `json:"type"`
+	CreatedAt time.Time `json:"created_at"`
+	ChatID    string    `json:"chat_id,omitempty"`
+	Data      any       `json:"data"`
+}
+
+// FirstContactData is the data of a first_contact event: who wrote, what
+// the rules decided, and what was sent.
+type FirstContactData struct {
+	IDMessage   string `json:"id_message"`
+	Phone       string `json:"phone,omitempty"`
+	Name        string `json:"name,omitempty"`
+	Email       string `json:"email,omitempty"`
+	Category    string `json:"category,omitempty"`
+	Description string `json:"description,omitempty"`
+	IsBusiness  bool   `json:"is_business"`
+	Products    int    `json:"products"`
+	Rule        string `json:"rule"`
+	Tag         string `json:"tag"`
+	Locale      string `json:"locale"`
+	Replied     bool   `json:"replied"`
+	Forwarded   bool   `json:"forwarded"`
+	// Degraded says why the profile was not used, if it was not.
+	Degraded string `json:"degraded,omitempty"`
+	// GaveUp says why Green API refused a message for good, if it did.
+	GaveUp string `json:"gave_up,omitempty"`
+}
+
+// GreenAPIProblemData is the data of a greenapi_problem event.
+type GreenAPIProblemData struct {
+	// Problem is quota_exceeded, unauthorized, forbidden or not_authorized.
+	Problem string `json:"problem"`
+	Method  string `json:"method,omitempty"`
+	Detail  string `json:"detail"`
+}
+
+// NewEvent returns an event of type typ with a random id.
+func NewEvent(typ, chatID string, at time.Time, data any) Event {
+	var b [16]byte
+	_, _ = rand.Read(b[:])
+	return Event{ID: hex.EncodeToString(b[:]), Type: typ, CreatedAt: at.UTC(), ChatID: chatID, Data: data}
+}
+
+// Outbox returns e as it waits in the outbox.
+func (e Event) Outbox() (OutboxEvent, error) {
+	body, err := json.Marshal(e)
+	if err != nil {
+		return OutboxEvent{}, fmt.Errorf("encoding event %s: %w", e.ID, err)
+	}
+	return OutboxEvent{ID: e.ID, ChatID: e.ChatID, Body: body, CreatedAt: e.CreatedAt}, nil
+}
+
+// emitFirstContact keeps the first_contact event of fc in the outbox. Its
+// id comes from the chat and the message, so that writing it again after a
+// crash keeps one.
+func (b *Bot) emitFirstContact(ctx context.Context, fc *FirstContact, msg *greenapi.MessageNotification) error {
+	if !b.cfg.Events {
+		return nil
+	}
+	data := FirstContactData{IDMessage: fc.IDMessage, Rule: fc.Rule, Tag: fc.Tag, Locale: fc.Locale,
+		Replied: fc.ReplyID != "", Forwarded: fc.SummaryID != "", Degraded: fc.Degraded, GaveUp: fc.gaveUp,
+		Name: firstNonEmpty(msg.SenderData.SenderContactName, msg.SenderData.SenderName)}
+	if digits, ok := greenapi.PhoneOf(fc.ChatID); ok {
+		_, data.Phone = RegionOf(digits)
+	}
+	if p, err := b.store.GetProfile(ctx, fc.ChatID); err == nil && fc.Degraded == "" {
+		info := p.Info
+		data.Name = firstNonEmpty(info.Name, data.Name)
+		data.Email, data.Category, data.Description, data.IsBusiness = info.Email, info.Category, info.Description, info.IsBusiness
+		for _, prod := range info.Products {
+			if !prod.IsHidden {
+				data.Products++
+			}
+		}
+	}
+	sum := sha256.Sum256([]byte(EventFirstContact + "\x00" + fc.ChatID + "\x00" + fc.IDMessage))
+	e := Event{ID: hex.EncodeToString(sum[:16]), Type: EventFirstContact, CreatedAt: fc.CreatedAt.UTC(), ChatID: fc.ChatID, Data: data}
+	out, err := e.Outbox()
+	if err != nil {
+		return err
+	}
+	return b.store.AddEvent(ctx, out)
+}
