@@ -15,8 +15,16 @@ import (
 // the rest (the probe, polling, which one replica does) stay per process.
 var sharedMethods = map[string]bool{greenapi.MethodSendMessage: true, greenapi.MethodGetChatHistory: true}
 
+// sharedInterval is the time between two turns of a method Green API allows
+// perSecond times a second: 10% more than the limit's own, because turns
+// handed out exactly at the limit reach Green API with the network's
+// jitter, and two of them a little closer than allowed are one 429.
+func sharedInterval(perSecond float64) time.Duration {
+	return time.Duration(1.1 * float64(time.Second) / perSecond)
+}
+
 // sharedLimiter gives the calls of sharedMethods their turns from pacer,
-// under the instance's id, at Green API's documented rates. When the store
+// under the instance's id, at 90% of Green API's documented rates. When the store
 // cannot give a turn, the call falls back to the client's own limiter and
 // the failure is logged once per minute.
 func sharedLimiter(pacer bot.Pacer, idInstance string, log *slog.Logger) func(context.Context, string) (bool, error) {
@@ -26,7 +34,7 @@ func sharedLimiter(pacer bot.Pacer, idInstance string, log *slog.Logger) func(co
 		if !sharedMethods[method] {
 			return false, nil
 		}
-		wait, err := pacer.Reserve(ctx, idInstance+":"+method, time.Duration(float64(time.Second)/float64(limits[method])))
+		wait, err := pacer.Reserve(ctx, idInstance+":"+method, sharedInterval(float64(limits[method])))
 		if err != nil {
 			if now := time.Now().UnixNano(); now-lastWarn.Load() > int64(time.Minute) {
 				lastWarn.Store(now)

@@ -60,6 +60,6 @@ func TestReplicasShareSendMessagesLimit(t *testing.T) {
 		t.Errorf("%d of 120 messages answered 429", limited)
 	}
 	if took < 2*time.Second-100*time.Millisecond {
-		t.Errorf("120 messages took %v; at 50 a second for the instance they take about 2.4 s", took)
+		t.Errorf("120 messages took %v; at about 45 a second for the instance they take about 2.6 s", took)
 	}
 }
