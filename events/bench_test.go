@@ -41,10 +41,11 @@ func BenchmarkDelivererDrainsTheOutbox(b *testing.B) {
 	}
 	d := events.NewDeliverer(store, events.Config{URL: receiver.URL, Secret: secret, PollEvery: time.Millisecond}, slog.New(slog.NewTextHandler(io.Discard, nil)), &metrics{outcomes: map[string]int{}})
 	runCtx, cancel := context.WithCancel(ctx)
-	defer cancel()
+	stopped := make(chan struct{})
+	defer func() { cancel(); <-stopped }()
 	b.ResetTimer()
 	start := time.Now()
-	go d.Run(runCtx)
+	go func() { defer close(stopped); d.Run(runCtx) }()
 	for received.Load() < int64(b.N) {
 		time.Sleep(time.Millisecond)
 	}

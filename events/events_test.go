@@ -103,7 +103,8 @@ func TestDelivererKeepsOrderRetriesAndGivesUp(t *testing.T) {
 		MaxBackoff: 50 * time.Millisecond, PollEvery: 10 * time.Millisecond}, slog.New(slog.NewTextHandler(io.Discard, nil)), m)
 	runCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
-	go d.Run(runCtx)
+	stopped := make(chan struct{})
+	go func() { defer close(stopped); d.Run(runCtx) }()
 	for {
 		mu.Lock()
 		n := len(got)
@@ -117,9 +118,12 @@ func TestDelivererKeepsOrderRetriesAndGivesUp(t *testing.T) {
 		time.Sleep(10 * time.Millisecond)
 	}
 	cancel()
+	<-stopped
 	mu.Lock()
 	order := strings.Join(got, " ")
 	mu.Unlock()
+	m.mu.Lock()
+	defer m.mu.Unlock()
 	if strings.Index(order, "a1") > strings.Index(order, "a2") || !strings.HasSuffix(order, "c2") {
 		t.Errorf("delivered %q; want a1 before a2, and c2 once c1 died", order)
 	}
