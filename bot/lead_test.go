@@ -76,11 +76,17 @@ func TestLeadRunsADutyOnOneReplicaAndHandsItOver(t *testing.T) {
 	}
 	waitUntil("a leader", func() bool { return running.Load() == 1 })
 	time.Sleep(100 * time.Millisecond) // the others keep campaigning, and lose
-	e.drop()                           // the leader's session dies
+	if most.Load() != 1 {
+		t.Fatalf("while one leads, the duty ran on %d replicas", most.Load())
+	}
+	e.drop() // the leader's session dies
 	waitUntil("a second leader", func() bool { return runs.Load() == 2 && running.Load() == 1 })
 	cancel()
 	wg.Wait()
-	if most.Load() != 1 {
+	// Between the lock's loss at the database and the old leader noticing
+	// it, two may run the duty for a moment (each duty is safe twice: see
+	// DESIGN.md); never more.
+	if most.Load() > 2 {
 		t.Errorf("the duty ran on %d replicas at once", most.Load())
 	}
 	if running.Load() != 0 {
