@@ -212,6 +212,11 @@ const minSecretLength = 16
 // only in webhook mode (in poll mode it is never sent nor checked).
 func (c config) secrets() []string {
 	s := []string{c.APIToken, c.MetricsToken, c.EventsSecret}
+	if u, err := url.Parse(c.EventsURL); err == nil && u.User != nil {
+		if password, ok := u.User.Password(); ok && len(password) >= minSecretLength/2 {
+			s = append(s, password) // a receiver's basic-auth password, in delivery errors
+		}
+	}
 	if c.ReceiveMode == "webhook" {
 		s = append(s, c.webhookTokens()...)
 	}
