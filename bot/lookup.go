@@ -138,27 +138,27 @@ func (l *Lookups) Result(chat string, budget time.Duration) (*greenapi.ContactIn
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	e := l.byChat[chat]
-	if e == nil || e.abandoned {
+	switch {
+	case e == nil:
 		if budget <= 0 {
 			return nil, ErrLookupTimeout
 		}
-		if e == nil {
-			e = &lookup{chat: chat, ready: &signal{}}
-			l.byChat[chat] = e
-		}
-		if !e.inFlight && !l.turnBeforeLocked(now, now.Add(budget)) {
+		if !l.turnBeforeLocked(now, now.Add(budget)) {
 			// Its turn cannot come within the budget: the sender is better
 			// served by a greeting now than by one without a profile later.
-			if !e.abandoned {
-				delete(l.byChat, chat)
-			}
 			return nil, fmt.Errorf("%w: %d lookups are ahead at one per %v", ErrLookupTimeout, l.newAheadLocked(), l.cfg.Interval)
 		}
-		e.abandoned, e.deadline = false, now.Add(budget)
-		if !e.inFlight {
-			l.queue = append(l.queue, e)
-			l.scheduleLocked(now)
+		e = &lookup{chat: chat, ready: &signal{}, deadline: now.Add(budget)}
+		l.byChat[chat] = e
+		l.queue = append(l.queue, e)
+		l.scheduleLocked(now)
+	case e.abandoned:
+		// A call for an earlier first contact of the chat is still in
+		// flight (abandonLocked): this one waits for it.
+		if budget <= 0 {
+			return nil, ErrLookupTimeout
 		}
+		e.abandoned, e.deadline = false, now.Add(budget)
 	}
 	if e.settled {
 		delete(l.byChat, chat)
