@@ -61,6 +61,9 @@ func Verify(secret string, h http.Header, body []byte, now time.Time, tolerance 
 	return nil
 }
 
+// countEvery is how often the outbox is counted for the gauges.
+const countEvery = 15 * time.Second
+
 // Metrics counts deliveries.
 type Metrics interface {
 	EventAttempt(outcome string) // delivered, failed or dead
@@ -113,13 +116,19 @@ func NewDeliverer(store bot.Store, cfg Config, log *slog.Logger, metrics Metrics
 // Run delivers until ctx ends. One Run at a time per database (see
 // bot.Lead): order per chat rests on it.
 func (d *Deliverer) Run(ctx context.Context) {
+	var counted time.Time
 	for ctx.Err() == nil {
 		n, err := d.deliverDue(ctx)
 		if err != nil && ctx.Err() == nil {
 			d.log.Warn("reading the outbox failed; will try again", "err", err)
 		}
-		if waiting, dead, err := d.store.CountEvents(ctx); err == nil {
-			d.metrics.EventsWaiting(waiting, dead)
+		// Counting reads the whole outbox, delivered events included: for
+		// the gauges, now and then is enough.
+		if time.Since(counted) >= countEvery {
+			if waiting, dead, err := d.store.CountEvents(ctx); err == nil {
+				d.metrics.EventsWaiting(waiting, dead)
+				counted = time.Now()
+			}
 		}
 		if n > 0 {
 			continue // more may be due

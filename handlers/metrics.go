@@ -67,7 +67,7 @@ func NewMetrics() *Metrics {
 		events: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "frontdesk_event_deliveries_total",
 			Help: "Attempts to deliver an event to EVENTS_URL, by outcome (delivered, failed: retried later, dead: given up after a day)."}, []string{"outcome"}),
 		eventsWaiting: prometheus.NewGauge(prometheus.GaugeOpts{Name: "frontdesk_events_waiting",
-			Help: "Events in the outbox not yet delivered (on the replica that delivers)."}),
+			Help: "Events in the outbox not yet delivered (on the replica that delivers; counted every 15 s)."}),
 		eventsDead: prometheus.NewGauge(prometheus.GaugeOpts{Name: "frontdesk_events_dead",
 			Help: "Events kept in the outbox that could not be delivered within a day."}),
 	}
