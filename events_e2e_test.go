@@ -1,13 +1,11 @@
 package main
 
 import (
-	"bytes"
 	"encoding/json"
 	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"path/filepath"
 	"strconv"
 	"sync"
@@ -16,7 +14,7 @@ import (
 
 	"github.com/frontdesk-bot/frontdesk/events"
 	"github.com/frontdesk-bot/frontdesk/greenapi/greenapitest"
-	"github.com/santhosh-tekuri/jsonschema/v6"
+	"github.com/frontdesk-bot/frontdesk/schema"
 )
 
 const e2eEventsSecret = "e2e-events-secret-0123456789abcdef"
@@ -98,7 +96,10 @@ func TestEndToEndEventsSurviveAFailingReceiverAndAKill(t *testing.T) {
 	p.stop(t)
 	mu.Lock()
 	defer mu.Unlock()
-	schema := eventSchema(t)
+	eventsSchema, err := schema.CompileEvents()
+	if err != nil {
+		t.Fatal(err)
+	}
 	chats := map[string]bool{}
 	twice := 0
 	for id, n := range delivered {
@@ -112,11 +113,7 @@ func TestEndToEndEventsSurviveAFailingReceiverAndAKill(t *testing.T) {
 		if err := json.Unmarshal(bodies[id], &e); err != nil || e.Type != "first_contact" {
 			t.Errorf("event %s: %s (%v)", id, bodies[id], err)
 		}
-		doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(bodies[id]))
-		if err == nil {
-			err = schema.Validate(doc)
-		}
-		if err != nil {
+		if err := schema.Validate(eventsSchema, bodies[id]); err != nil {
 			t.Errorf("event %s does not follow schema/events.schema.json: %v", id, err)
 		}
 		chats[e.ChatID] = true
@@ -136,26 +133,3 @@ func pad2(i int) string {
 }
 
 func itoa(i int) string { return strconv.Itoa(i) }
-
-func eventSchema(t *testing.T) *jsonschema.Schema {
-	t.Helper()
-	f, err := os.Open(filepath.Join("schema", "events.schema.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	doc, err := jsonschema.UnmarshalJSON(f)
-	if err != nil {
-		t.Fatal(err)
-	}
-	c := jsonschema.NewCompiler()
-	c.AssertFormat()
-	if err := c.AddResource("events.schema.json", doc); err != nil {
-		t.Fatal(err)
-	}
-	s, err := c.Compile("events.schema.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	return s
-}
