@@ -33,6 +33,19 @@ var version = "dev"
 
 const usage = "usage: frontdesk [serve | check | forget <phone or chatId> | healthcheck | version]"
 
+// newHTTPServer serves h with the timeouts and limits both listeners keep.
+func newHTTPServer(h http.Handler, log *slog.Logger) *http.Server {
+	return &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       10 * time.Second,
+		WriteTimeout:      30 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelDebug),
+	}
+}
+
 // leaderRetry is how often a replica that does not lead a duty (pruning,
 // polling) campaigns for it: the longest a duty waits after its leader died.
 const leaderRetry = 5 * time.Second
@@ -132,7 +145,8 @@ func serve(ctx context.Context, getenv func(string) string, stderr io.Writer) er
 	// On PostgreSQL this process is one replica among any number: it works
 	// what it stores and rescues what replicas that died left.
 	var replicas bot.Replicas
-	if pg, ok := store.(*postgres.DB); ok {
+	pg, onPostgres := store.(*postgres.DB)
+	if onPostgres {
 		lost, release, err := pg.Replica(ctx, cfg.ReplicaID)
 		if err != nil {
 			return fmt.Errorf("REPLICA_ID: %w; give each replica its own (default: the host name)", err)
@@ -193,7 +207,7 @@ func serve(ctx context.Context, getenv func(string) string, stderr io.Writer) er
 	if err := pool.Start(ctx); err != nil {
 		return err
 	}
-	if pg, ok := replicas.(*postgres.DB); ok {
+	if onPostgres {
 		// Joining replicas that are alive: they ask OlderPending only once
 		// they know of this one, at their next rescue; until then this one
 		// takes no traffic.
@@ -219,26 +233,11 @@ func serve(ctx context.Context, getenv func(string) string, stderr io.Writer) er
 		pool.Stop(ctx)
 		return fmt.Errorf("ADMIN_ADDR: %w", err)
 	}
-	// The public listener faces the internet: connections are capped, and
-	// a client must send its headers within 5 s and its body within 10 s.
-	srv := &http.Server{
-		Handler:           handlers.Public(deps),
-		ReadHeaderTimeout: 5 * time.Second,
-		ReadTimeout:       10 * time.Second,
-		WriteTimeout:      30 * time.Second,
-		IdleTimeout:       120 * time.Second,
-		MaxHeaderBytes:    64 << 10,
-		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelDebug),
-	}
-	adminSrv := &http.Server{
-		Handler:           handlers.Admin(deps),
-		ReadHeaderTimeout: 5 * time.Second,
-		ReadTimeout:       10 * time.Second,
-		WriteTimeout:      30 * time.Second,
-		IdleTimeout:       120 * time.Second,
-		MaxHeaderBytes:    64 << 10,
-		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelDebug),
-	}
+	// The public listener faces the internet: connections are capped (at
+	// Serve), and a client must send its headers within 5 s and its body
+	// within 10 s.
+	srv := newHTTPServer(handlers.Public(deps), log)
+	adminSrv := newHTTPServer(handlers.Admin(deps), log)
 	// Set only once the service starts, not for a refused start-up: the
 	// limit is the process's, and the tests run refusals in process.
 	debug.SetMemoryLimit(cfg.MemoryLimit)
