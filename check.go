@@ -6,19 +6,70 @@ import (
 	"strings"
 
 	"github.com/frontdesk-bot/frontdesk/bot"
+	"github.com/frontdesk-bot/frontdesk/greenapi"
 )
 
 // check loads the locale and rules files as the server does, reports every
-// problem, and previews what each rule replies in each locale.
+// problem, and previews what each rule replies in each locale. With
+// INSTANCES_FILE it checks the file and every instance's files; instances
+// that share their files are previewed once.
 func check(getenv func(string) string, stdout io.Writer) error {
-	def := getenv("DEFAULT_LOCALE")
-	if def == "" {
-		def = "en"
+	env := func(name, def string) string {
+		if v := strings.TrimSpace(getenv(name)); v != "" {
+			return v
+		}
+		return def
 	}
-	catalog, rules, err := loadContent(def, getenv("LOCALES_DIR"), getenv("RULES_FILE"))
+	defaults := instanceConfig{APIURL: env("GREEN_API_URL", greenapi.DefaultAPIURL), DefaultLocale: env("DEFAULT_LOCALE", "en"),
+		LocalesDir: env("LOCALES_DIR", ""), RulesFile: env("RULES_FILE", ""), OperatorChatID: env("OPERATOR_CHAT_ID", ""),
+		ReceiveMode: env("RECEIVE_MODE", "webhook")}
+	defaults.OperatorLocale = env("OPERATOR_LOCALE", defaults.DefaultLocale)
+	instances := []instanceConfig{defaults}
+	if file := env("INSTANCES_FILE", ""); file != "" {
+		var err error
+		if instances, err = readInstances(file, defaults, getenv); err != nil {
+			return err
+		}
+	}
+	ls, err := loadInstances(instances)
 	if err != nil {
 		return err
 	}
+	// Instances that share their files share what was loaded from them.
+	type content struct {
+		catalog *bot.Catalog
+		first   *bot.Rule
+	}
+	var order []loaded
+	users := make(map[content][]string)
+	for _, l := range ls {
+		c := content{l.catalog, l.rules[0]}
+		if _, ok := users[c]; !ok {
+			order = append(order, l)
+		}
+		users[c] = append(users[c], l.ID)
+	}
+	problems := 0
+	for _, l := range order {
+		if len(ls) > 1 {
+			fmt.Fprintf(stdout, "\n=== instances %s\n", strings.Join(users[content{l.catalog, l.rules[0]}], ", "))
+		}
+		problems += preview(l.catalog, l.rules, stdout)
+	}
+	if problems > 0 {
+		return fmt.Errorf("check: %d problem(s)", problems)
+	}
+	if len(ls) > 1 {
+		fmt.Fprintf(stdout, "\ncheck: %d instances; their locales and rules are fine\n", len(ls))
+		return nil
+	}
+	fmt.Fprintln(stdout, "\ncheck: locales and rules are fine")
+	return nil
+}
+
+// preview reports the problems of one catalog and its rules, previews
+// what each rule replies in each locale, and returns the problems' count.
+func preview(catalog *bot.Catalog, rules bot.Rules, stdout io.Writer) int {
 	problems := 0
 	for _, locale := range catalog.Locales()[1:] {
 		missing := catalog.Missing()[locale]
@@ -54,9 +105,5 @@ func check(getenv func(string) string, stdout io.Writer) error {
 			fmt.Fprintf(stdout, "\n-- rule %s (%s):\n%s\n", r.ID, r.Reply, text)
 		}
 	}
-	if problems > 0 {
-		return fmt.Errorf("check: %d problem(s)", problems)
-	}
-	fmt.Fprintln(stdout, "\ncheck: locales and rules are fine")
-	return nil
+	return problems
 }

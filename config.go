@@ -15,38 +15,66 @@ import (
 	"github.com/frontdesk-bot/frontdesk/greenapi"
 )
 
-// config is the whole configuration, read from the environment only here.
+// config is the whole configuration, read from the environment (and the
+// instances file) only here.
 type config struct {
+	// Instances are the Green API instances served: one from the
+	// single-instance variables, or those of INSTANCES_FILE.
+	Instances     []instanceConfig
+	InstancesFile string // "" when the single-instance variables describe the one instance
+	MetricsToken  string // required on /metrics when set
+	Port          int
+	AdminAddr     string // the operations listener: /readyz, /metrics
+	ReplicaID     string // this process among the replicas on one PostgreSQL database
+	EventsURL     string // where events are POSTed; "" for none
+	EventsSecret  string // signs them
+	DatabaseURL   string
+	// The single-instance variables of the settings an instance may set:
+	// the defaults of the instances file's optional keys.
+	defaults        instanceConfig
+	ProfileRefresh  time.Duration
+	LookupTimeout   time.Duration
+	KeepFinished    time.Duration // 0: forever
+	KeepContacts    time.Duration // profiles, finished first contacts, dead letters, silent chats; 0: forever
+	LogPhoneNumbers string        // masked or full
+	InboxInMemory   int           // notifications the pool keeps in memory
+	LogLevel        slog.Level
+	ShutdownTimeout time.Duration
+	MemoryLimit     int64 // the Go runtime's soft memory limit, in bytes; math.MaxInt64 is off
+}
+
+// instanceConfig is one Green API instance served: its credentials, its
+// webhook token and its content.
+type instanceConfig struct {
+	ID           string // idInstance
 	APIURL       string
-	IDInstance   string
 	APIToken     string
 	WebhookToken string
 	// PreviousWebhookToken is also accepted while the webhook token is
 	// rotated.
 	PreviousWebhookToken string
-	MetricsToken         string // required on /metrics when set
-	Port                 int
-	AdminAddr            string // the operations listener: /readyz, /metrics
-	ReplicaID            string // this process among the replicas on one PostgreSQL database
-	EventsURL            string // where events are POSTed; "" for none
-	EventsSecret         string // signs them
-	DatabaseURL          string
 	DefaultLocale        string
 	OperatorChatID       string
 	OperatorLocale       string
 	NewSenderAfter       time.Duration
-	ProfileRefresh       time.Duration
-	LookupTimeout        time.Duration
-	KeepFinished         time.Duration // 0: forever
-	KeepContacts         time.Duration // profiles, finished first contacts, dead letters, silent chats; 0: forever
-	LogPhoneNumbers      string        // masked or full
-	InboxInMemory        int           // notifications the pool keeps in memory
 	LocalesDir           string
 	RulesFile            string
 	ReceiveMode          string
-	LogLevel             slog.Level
-	ShutdownTimeout      time.Duration
-	MemoryLimit          int64 // the Go runtime's soft memory limit, in bytes; math.MaxInt64 is off
+	// where names it in messages: "" for the single-instance variables,
+	// else the file and the line of its [[instance]].
+	where string
+}
+
+// webhookTokens are the tokens the instance's webhook accepts: the current
+// one and, during a rotation, the previous one; none in poll mode.
+func (ic instanceConfig) webhookTokens() []string {
+	switch {
+	case ic.ReceiveMode != "webhook":
+		return nil
+	case ic.PreviousWebhookToken != "":
+		return []string{ic.WebhookToken, ic.PreviousWebhookToken}
+	}
+	return []string{ic.WebhookToken}
 }
 
 // defaultMemoryLimit keeps a server with 10,000 notifications waiting under
@@ -80,70 +108,68 @@ func loadConfig(getenv func(string) string) (config, error) {
 		return d
 	}
 	c := config{
-		APIURL:               get("GREEN_API_URL", greenapi.DefaultAPIURL),
-		IDInstance:           get("GREEN_API_ID_INSTANCE", ""),
-		APIToken:             get("GREEN_API_TOKEN_INSTANCE", ""),
-		WebhookToken:         get("WEBHOOK_TOKEN", ""),
-		PreviousWebhookToken: get("WEBHOOK_TOKEN_PREVIOUS", ""),
-		MetricsToken:         get("METRICS_TOKEN", ""),
-		AdminAddr:            get("ADMIN_ADDR", "127.0.0.1:9090"),
-		ReplicaID:            get("REPLICA_ID", hostname()),
-		EventsURL:            get("EVENTS_URL", ""),
-		EventsSecret:         get("EVENTS_SECRET", ""),
-		DatabaseURL:          get("DATABASE_URL", "frontdesk.db"),
-		DefaultLocale:        get("DEFAULT_LOCALE", "en"),
-		OperatorChatID:       get("OPERATOR_CHAT_ID", ""),
-		LocalesDir:           get("LOCALES_DIR", ""),
-		RulesFile:            get("RULES_FILE", ""),
-		ReceiveMode:          get("RECEIVE_MODE", "webhook"),
-		NewSenderAfter:       duration("NEW_SENDER_AFTER", "14d"),
-		ProfileRefresh:       duration("PROFILE_REFRESH", "24h"),
-		LookupTimeout:        duration("LOOKUP_TIMEOUT", "30s"),
-		ShutdownTimeout:      duration("SHUTDOWN_TIMEOUT", "20s"),
-		KeepFinished:         duration("KEEP_NOTIFICATIONS", "7d"),
-		KeepContacts:         duration("KEEP_CONTACTS", "90d"),
-		LogPhoneNumbers:      get("LOG_PHONE_NUMBERS", "masked"),
+		InstancesFile:   get("INSTANCES_FILE", ""),
+		MetricsToken:    get("METRICS_TOKEN", ""),
+		AdminAddr:       get("ADMIN_ADDR", "127.0.0.1:9090"),
+		ReplicaID:       get("REPLICA_ID", hostname()),
+		EventsURL:       get("EVENTS_URL", ""),
+		EventsSecret:    get("EVENTS_SECRET", ""),
+		DatabaseURL:     get("DATABASE_URL", "frontdesk.db"),
+		ProfileRefresh:  duration("PROFILE_REFRESH", "24h"),
+		LookupTimeout:   duration("LOOKUP_TIMEOUT", "30s"),
+		ShutdownTimeout: duration("SHUTDOWN_TIMEOUT", "20s"),
+		KeepFinished:    duration("KEEP_NOTIFICATIONS", "7d"),
+		KeepContacts:    duration("KEEP_CONTACTS", "90d"),
+		LogPhoneNumbers: get("LOG_PHONE_NUMBERS", "masked"),
+		defaults: instanceConfig{
+			APIURL:               get("GREEN_API_URL", greenapi.DefaultAPIURL),
+			ID:                   get("GREEN_API_ID_INSTANCE", ""),
+			APIToken:             get("GREEN_API_TOKEN_INSTANCE", ""),
+			WebhookToken:         get("WEBHOOK_TOKEN", ""),
+			PreviousWebhookToken: get("WEBHOOK_TOKEN_PREVIOUS", ""),
+			DefaultLocale:        get("DEFAULT_LOCALE", "en"),
+			OperatorChatID:       get("OPERATOR_CHAT_ID", ""),
+			LocalesDir:           get("LOCALES_DIR", ""),
+			RulesFile:            get("RULES_FILE", ""),
+			ReceiveMode:          get("RECEIVE_MODE", "webhook"),
+			NewSenderAfter:       duration("NEW_SENDER_AFTER", "14d"),
+		},
 	}
+	c.defaults.OperatorLocale = get("OPERATOR_LOCALE", c.defaults.DefaultLocale)
 	if c.KeepFinished > 0 && c.KeepFinished < 24*time.Hour {
 		bad("KEEP_NOTIFICATIONS", "%v is too short: keep processed notifications at least 24h, so that one Green API delivers again is still known as a duplicate; 0 keeps them forever", c.KeepFinished)
-	}
-	if c.KeepContacts > 0 && c.KeepContacts < c.NewSenderAfter {
-		bad("KEEP_CONTACTS", "%v is shorter than NEW_SENDER_AFTER (%v): a chat forgotten earlier would be greeted again too soon; keep contacts at least as long, or 0 keeps them forever", c.KeepContacts, c.NewSenderAfter)
 	}
 	if c.LogPhoneNumbers != "masked" && c.LogPhoneNumbers != "full" {
 		bad("LOG_PHONE_NUMBERS", "%q: expected masked (491*******78@c.us) or full", c.LogPhoneNumbers)
 	}
-	c.OperatorLocale = get("OPERATOR_LOCALE", c.DefaultLocale)
-	if c.IDInstance == "" {
-		bad("GREEN_API_ID_INSTANCE", "required: the instance id from console.green-api.com, e.g. 1101000001")
-	} else if _, err := strconv.ParseInt(c.IDInstance, 10, 64); err != nil {
-		bad("GREEN_API_ID_INSTANCE", "expected digits only, e.g. 1101000001")
+	if c.InstancesFile == "" {
+		checkEnvInstance(c.defaults, bad)
+		c.Instances = []instanceConfig{c.defaults}
+	} else {
+		for _, name := range []string{"GREEN_API_ID_INSTANCE", "GREEN_API_TOKEN_INSTANCE", "WEBHOOK_TOKEN", "WEBHOOK_TOKEN_PREVIOUS"} {
+			if get(name, "") != "" {
+				bad(name, "set with INSTANCES_FILE: describe every instance in the file (a value written ${%s} there is read from this variable)", name)
+			}
+		}
+		instances, err := readInstances(c.InstancesFile, c.defaults, getenv)
+		if err != nil {
+			for _, line := range strings.Split(err.Error(), "\n") {
+				bad("INSTANCES_FILE", "%s", line)
+			}
+		}
+		c.Instances = instances
 	}
-	if c.APIToken == "" {
-		bad("GREEN_API_TOKEN_INSTANCE", "required: the instance's apiTokenInstance from console.green-api.com")
-	}
-	if !strings.HasPrefix(c.APIURL, "https://") && !strings.HasPrefix(c.APIURL, "http://") {
-		bad("GREEN_API_URL", "expected the instance's apiUrl, e.g. https://7105.api.greenapi.com")
+	for _, ic := range c.Instances {
+		if c.KeepContacts > 0 && c.KeepContacts < ic.NewSenderAfter {
+			bad("KEEP_CONTACTS", "%v is shorter than the new-sender window of %s (%v): a chat forgotten earlier would be greeted again too soon; keep contacts at least as long, or 0 keeps them forever",
+				c.KeepContacts, ic.name(), ic.NewSenderAfter)
+		}
 	}
 	port := get("PORT", "8080")
 	if p, err := strconv.Atoi(port); err != nil || p < 0 || p > 65535 {
 		bad("PORT", "%q is not a TCP port (0 to 65535)", port)
 	} else {
 		c.Port = p
-	}
-	switch c.ReceiveMode {
-	case "webhook":
-		if c.WebhookToken == "" {
-			bad("WEBHOOK_TOKEN", "required in webhook mode: a long random secret; set the same value as webhookUrlToken in the instance's settings (console.green-api.com or the setSettings method)")
-		} else if len(c.WebhookToken) < minSecretLength {
-			bad("WEBHOOK_TOKEN", "too short (%d characters); use at least %d random characters, e.g. the output of: openssl rand -hex 24", len(c.WebhookToken), minSecretLength)
-		}
-		if c.PreviousWebhookToken != "" && len(c.PreviousWebhookToken) < minSecretLength {
-			bad("WEBHOOK_TOKEN_PREVIOUS", "too short (%d characters); it is a former WEBHOOK_TOKEN, at least %d characters", len(c.PreviousWebhookToken), minSecretLength)
-		}
-	case "poll":
-	default:
-		bad("RECEIVE_MODE", "%q: expected webhook or poll", c.ReceiveMode)
 	}
 	if c.EventsURL != "" {
 		if u, err := url.Parse(c.EventsURL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
@@ -208,28 +234,21 @@ func hostname() string {
 // guessable, and masking it in the logs would garble ordinary words.
 const minSecretLength = 16
 
-// secrets lists the secrets in use, for the log masker: the webhook token
-// only in webhook mode (in poll mode it is never sent nor checked).
+// secrets lists the secrets in use, for the log masker: of every
+// instance, its API token and, in webhook mode, its webhook tokens (in
+// poll mode they are never sent nor checked).
 func (c config) secrets() []string {
-	s := []string{c.APIToken, c.MetricsToken, c.EventsSecret}
+	s := []string{c.MetricsToken, c.EventsSecret}
 	if u, err := url.Parse(c.EventsURL); err == nil && u.User != nil {
 		if password, ok := u.User.Password(); ok && len(password) >= minSecretLength/2 {
 			s = append(s, password) // a receiver's basic-auth password, in delivery errors
 		}
 	}
-	if c.ReceiveMode == "webhook" {
-		s = append(s, c.webhookTokens()...)
+	for _, ic := range c.Instances {
+		s = append(s, ic.APIToken)
+		s = append(s, ic.webhookTokens()...)
 	}
 	return s
-}
-
-// webhookTokens are the tokens the webhook accepts: the current one and,
-// during a rotation, the previous one.
-func (c config) webhookTokens() []string {
-	if c.PreviousWebhookToken != "" {
-		return []string{c.WebhookToken, c.PreviousWebhookToken}
-	}
-	return []string{c.WebhookToken}
 }
 
 // parseMemoryLimit reads a size the way the Go runtime reads GOMEMLIMIT

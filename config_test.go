@@ -3,7 +3,6 @@ package main
 import (
 	"log/slog"
 	"math"
-	"os"
 	"strings"
 	"testing"
 	"time"
@@ -27,9 +26,13 @@ func TestConfigDefaults(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.APIURL != "https://api.green-api.com" || c.Port != 8080 || c.DatabaseURL != "frontdesk.db" ||
-		c.DefaultLocale != "en" || c.OperatorLocale != "en" || c.NewSenderAfter != 14*24*time.Hour ||
-		c.ReceiveMode != "webhook" || c.ProfileRefresh != 24*time.Hour || c.MemoryLimit != 32<<20 ||
+	if len(c.Instances) != 1 {
+		t.Fatalf("instances = %+v; want the one of the variables", c.Instances)
+	}
+	ic := c.Instances[0]
+	if ic.ID != "1101000001" || ic.APIURL != "https://api.green-api.com" || c.Port != 8080 || c.DatabaseURL != "frontdesk.db" ||
+		ic.DefaultLocale != "en" || ic.OperatorLocale != "en" || ic.NewSenderAfter != 14*24*time.Hour ||
+		ic.ReceiveMode != "webhook" || c.ProfileRefresh != 24*time.Hour || c.MemoryLimit != 32<<20 ||
 		c.KeepFinished != 7*24*time.Hour || c.InboxInMemory != 4096 {
 		t.Errorf("defaults = %+v", c)
 	}
@@ -168,7 +171,7 @@ func TestConfigPollModeNeedsNoWebhookToken(t *testing.T) {
 	e["NEW_SENDER_AFTER"] = "0"
 	e["KEEP_NOTIFICATIONS"] = "0"
 	c, err := loadConfig(env(e))
-	if err != nil || c.NewSenderAfter != 0 || c.KeepFinished != 0 {
+	if err != nil || c.Instances[0].NewSenderAfter != 0 || c.KeepFinished != 0 {
 		t.Errorf("poll mode: %+v, %v", c, err)
 	}
 }
@@ -189,12 +192,13 @@ func TestLoggerMasksOnlySecretsInUse(t *testing.T) {
 			t.Fatal(err)
 		}
 		var out strings.Builder
-		newLogger(&out, slog.LevelInfo, false, c.secrets()...).Info("line", "a", "context deadline exceeded "+c.WebhookToken, "b", c.APIToken)
+		ic := c.Instances[0]
+		newLogger(&out, slog.LevelInfo, false, c.secrets()...).Info("line", "a", "context deadline exceeded "+ic.WebhookToken, "b", ic.APIToken)
 		got := out.String()
-		if strings.Contains(got, c.APIToken) {
+		if strings.Contains(got, ic.APIToken) {
 			t.Errorf("%s mode: the API token is logged: %s", tt.mode, got)
 		}
-		if strings.Contains(got, c.WebhookToken) != tt.webhookSeen || !strings.Contains(got, "context deadline exceeded") {
+		if strings.Contains(got, ic.WebhookToken) != tt.webhookSeen || !strings.Contains(got, "context deadline exceeded") {
 			t.Errorf("%s mode: %s", tt.mode, got)
 		}
 	}
@@ -220,7 +224,7 @@ func TestConfigSecretsIncludeEveryTokenInUse(t *testing.T) {
 			t.Errorf("the log masker is not given %q", want)
 		}
 	}
-	if got := c.webhookTokens(); len(got) != 2 || got[0] != e["WEBHOOK_TOKEN"] {
+	if got := c.Instances[0].webhookTokens(); len(got) != 2 || got[0] != e["WEBHOOK_TOKEN"] {
 		t.Errorf("webhook tokens = %q; want the current one first, then the previous", got)
 	}
 }
@@ -262,9 +266,3 @@ func TestRunUnknownCommand(t *testing.T) {
 	}
 }
 
-func writeFile(t *testing.T, path, content string) {
-	t.Helper()
-	if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
-		t.Fatal(err)
-	}
-}

@@ -307,9 +307,9 @@ func TestEndToEndGreenAPIDownPausesCallsAndReadyzSaysSo(t *testing.T) {
 	}
 	waitFor(t, "/readyz to say calls are paused", 15*time.Second, func() bool {
 		code, body := get("/readyz")
-		return code == http.StatusServiceUnavailable && strings.Contains(body, `"greenapi_calls":"paused:`)
+		return code == http.StatusServiceUnavailable && strings.Contains(body, `"`+fake.IDInstance+`":"calls paused:`)
 	})
-	if _, body := get("/metrics"); !strings.Contains(body, "frontdesk_greenapi_paused 1") {
+	if _, body := get("/metrics"); !strings.Contains(body, `frontdesk_greenapi_paused{id_instance="`+fake.IDInstance+`"} 1`) {
 		t.Errorf("/metrics does not show the pause")
 	}
 	for _, m := range methods {
@@ -321,7 +321,7 @@ func TestEndToEndGreenAPIDownPausesCallsAndReadyzSaysSo(t *testing.T) {
 			t.Errorf("%s greeted %d times", c, len(sent))
 		}
 	}
-	if _, body := get("/metrics"); !strings.Contains(body, "frontdesk_greenapi_paused 0") {
+	if _, body := get("/metrics"); !strings.Contains(body, `frontdesk_greenapi_paused{id_instance="`+fake.IDInstance+`"} 0`) {
 		t.Errorf("/metrics still shows a pause")
 	}
 	logs := p.logs.String()
@@ -489,8 +489,8 @@ func TestEndToEndPollMode(t *testing.T) {
 		t.Fatal(err)
 	}
 	resp.Body.Close()
-	if resp.StatusCode != http.StatusNotFound {
-		t.Errorf("POST /webhook in poll mode = %d, want 404", resp.StatusCode)
+	if resp.StatusCode != http.StatusUnauthorized {
+		t.Errorf("POST /webhook in poll mode = %d, want 401: no token opens a polled instance's webhook", resp.StatusCode)
 	}
 	p.stop(t)
 }

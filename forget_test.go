@@ -47,12 +47,14 @@ func TestForgetCommand(t *testing.T) {
 			}
 			chat := "491512345678@c.us"
 			now := time.Now()
-			if _, err := store.AddNotification(ctx, bot.Notification{ChatID: chat, IDMessage: "A", TypeWebhook: "incomingMessageReceived",
+			if _, err := store.AddNotification(ctx, bot.Notification{Instance: "1101000001", ChatID: chat, IDMessage: "A", TypeWebhook: "incomingMessageReceived",
 				Body: []byte(`{"senderData":{"chatId":"` + chat + `"}}`), ReceivedAt: now}); err != nil {
 				t.Fatal(err)
 			}
-			if err := store.SaveProfile(ctx, bot.Profile{ChatID: chat, Info: greenapi.ContactInfo{Name: "Jana", Email: "jana@example.de"}, FetchedAt: now}); err != nil {
-				t.Fatal(err)
+			for _, inst := range []string{"1101000001", "1101000002"} { // the same person wrote to two numbers
+				if err := store.SaveProfile(ctx, bot.Profile{Instance: inst, ChatID: chat, Info: greenapi.ContactInfo{Name: "Jana", Email: "jana@example.de"}, FetchedAt: now}); err != nil {
+					t.Fatal(err)
+				}
 			}
 			store.Close()
 
@@ -60,7 +62,7 @@ func TestForgetCommand(t *testing.T) {
 			if err := run(ctx, []string{"forget", "+49 151 2345678"}, env(map[string]string{"DATABASE_URL": databaseURL}), &out, &out); err != nil {
 				t.Fatalf("forget: %v\n%s", err, out.String())
 			}
-			if !strings.Contains(out.String(), "forgot 491512345678@c.us in ") || !strings.Contains(out.String(), "1 profile, 0 chat, 0 first contacts, 1 notifications, 0 dead letters, 0 events") {
+			if !strings.Contains(out.String(), "forgot 491512345678@c.us in ") || !strings.Contains(out.String(), "with every instance: 2 profiles, 0 chats, 0 first contacts, 1 notifications, 0 dead letters, 0 events") {
 				t.Errorf("forget said:\n%s", out.String())
 			}
 			store, err = openStore(ctx, databaseURL)
@@ -68,7 +70,7 @@ func TestForgetCommand(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer store.Close()
-			if p, err := store.GetProfile(ctx, chat); err == nil {
+			if p, err := store.GetProfile(ctx, "1101000002", chat); err == nil {
 				t.Errorf("the profile survived: %+v", p)
 			}
 			if err := run(ctx, []string{"forget"}, env(map[string]string{"DATABASE_URL": databaseURL}), &out, &out); err == nil || !strings.Contains(err.Error(), "usage: frontdesk forget") {

@@ -214,7 +214,7 @@ func TestEndToEndOnePollerAmongReplicas(t *testing.T) {
 	a := start(t, fake, 0, db, "RECEIVE_MODE=poll", "WEBHOOK_TOKEN=")
 	b := start(t, fake, 0, db, "RECEIVE_MODE=poll", "WEBHOOK_TOKEN=")
 	leads := func(p *program) bool {
-		return strings.Contains(p.logs.String(), `"msg":"this replica leads a duty","duty":"poll `)
+		return strings.Contains(p.logs.String(), `"msg":"this replica leads a duty","instance":"`+fake.IDInstance+`","duty":"poll `)
 	}
 	waitFor(t, "a poller", 10*time.Second, func() bool { return leads(a) || leads(b) })
 	time.Sleep(time.Second) // the other campaigns meanwhile, and loses

@@ -12,7 +12,7 @@ import (
 // poll takes notifications from the instance's queue, for businesses
 // without a public URL. A notification is deleted only once stored; if
 // deleting fails it comes back, and the inbox drops the duplicate.
-func poll(ctx context.Context, client *greenapi.Client, inbox *bot.Inbox, log *slog.Logger) {
+func poll(ctx context.Context, instance string, client *greenapi.Client, inbox *bot.Inbox, log *slog.Logger) {
 	failures := 0
 	pause := func(err error, what string) {
 		failures++
@@ -35,7 +35,7 @@ func poll(ctx context.Context, client *greenapi.Client, inbox *bot.Inbox, log *s
 			failures = 0
 			continue
 		}
-		if _, err := inbox.Accept(ctx, n.Body); err != nil {
+		if _, err := inbox.Accept(ctx, instance, n.Body); err != nil {
 			pause(err, "storing a received notification failed; it stays in Green API's queue")
 			continue
 		}

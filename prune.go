@@ -17,8 +17,14 @@ const (
 type retention struct {
 	notifications time.Duration // processed notifications
 	contacts      time.Duration // profiles, finished first contacts, dead letters
-	chats         bool          // also delete chats silent for contacts (only when NEW_SENDER_AFTER > 0)
+	// chats says whether chats silent for contacts are deleted too: only
+	// while no instance greets only a chat's first message ever
+	// (new_sender_after 0); asked at each pruning, after reloads.
+	chats func() bool
 }
+
+// any says whether anything is ever pruned.
+func (r retention) any() bool { return r.notifications > 0 || r.contacts > 0 }
 
 // prune deletes what is older than the retention: at start, then every
 // pruneEvery, until ctx ends.
@@ -31,7 +37,7 @@ func prune(ctx context.Context, store bot.Store, keep retention, log *slog.Logge
 			pruneOnce(ctx, store, now.Add(-keep.notifications), log)
 		}
 		if keep.contacts > 0 {
-			pruneContacts(ctx, store, now.Add(-keep.contacts), keep.chats, log)
+			pruneContacts(ctx, store, now.Add(-keep.contacts), keep.chats(), log)
 		}
 		select {
 		case <-ctx.Done():

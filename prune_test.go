@@ -72,10 +72,10 @@ func TestPruneContactsKeepsChatsWhenEveryMessageCounts(t *testing.T) {
 	defer s.Close()
 	old := time.Now().Add(-100 * 24 * time.Hour)
 	for _, chat := range []string{"1@c.us", "2@c.us"} {
-		if _, err := s.TouchChat(ctx, chat, "M", old, true, 0); err != nil {
+		if _, err := s.ClaimFirstContact(ctx, "1101000001", chat, "M", old, 0); err != nil {
 			t.Fatal(err)
 		}
-		if err := s.SaveProfile(ctx, bot.Profile{ChatID: chat, FetchedAt: old}); err != nil {
+		if err := s.SaveProfile(ctx, bot.Profile{Instance: "1101000001", ChatID: chat, FetchedAt: old}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -84,14 +84,14 @@ func TestPruneContactsKeepsChatsWhenEveryMessageCounts(t *testing.T) {
 	// NEW_SENDER_AFTER=0: a chat row is what says the sender is not new, so
 	// only the personal data goes.
 	pruneContacts(ctx, s, time.Now().Add(-90*24*time.Hour), false, log)
-	if claimed, _ := s.TouchChat(ctx, "1@c.us", "N", time.Now(), true, 0); claimed {
+	if claimed, _ := s.ClaimFirstContact(ctx, "1101000001", "1@c.us", "N", time.Now(), 0); claimed {
 		t.Error("with chats kept, a known sender became new")
 	}
-	if _, err := s.GetProfile(ctx, "1@c.us"); err == nil {
+	if _, err := s.GetProfile(ctx, "1101000001", "1@c.us"); err == nil {
 		t.Error("a 100-day-old profile survived a 90-day retention")
 	}
 	pruneContacts(ctx, s, time.Now().Add(-90*24*time.Hour), true, log)
-	if claimed, _ := s.TouchChat(ctx, "2@c.us", "N", time.Now(), true, 0); !claimed {
+	if claimed, _ := s.ClaimFirstContact(ctx, "1101000001", "2@c.us", "N", time.Now(), 0); !claimed {
 		t.Error("with chats pruned, a sender silent for 100 days is still known")
 	}
 	if !strings.Contains(logs.String(), `"msg":"pruned old contacts"`) {

@@ -15,13 +15,13 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/frontdesk-bot/frontdesk/bot"
 	eventsout "github.com/frontdesk-bot/frontdesk/events"
 	"github.com/frontdesk-bot/frontdesk/greenapi"
 	"github.com/frontdesk-bot/frontdesk/handlers"
-	"github.com/frontdesk-bot/frontdesk/locales"
 	"github.com/frontdesk-bot/frontdesk/store/postgres"
 	"github.com/frontdesk-bot/frontdesk/store/sqlite"
 	"github.com/mattn/go-isatty"
@@ -105,28 +105,15 @@ func healthcheck(ctx context.Context, getenv func(string) string) error {
 	return nil
 }
 
-// loadContent loads the locale and rules files exactly as the server does.
-func loadContent(defaultLocale, localesDir, rulesFile string) (*bot.Catalog, bot.Rules, error) {
-	catalog, err := bot.LoadCatalog(defaultLocale, locales.Files, localesDir)
-	if err != nil {
-		return nil, nil, err
-	}
-	var rules bot.Rules
-	if rulesFile != "" {
-		rules, err = bot.LoadRulesFile(rulesFile, catalog)
-	} else {
-		rules, err = bot.ParseRules(bot.DefaultRulesName, []byte(bot.DefaultRules), catalog)
-	}
-	return catalog, rules, err
-}
-
 func serve(ctx context.Context, getenv func(string) string, stderr io.Writer) error {
 	cfg, err := loadConfig(getenv)
 	if err != nil {
 		return err
 	}
-	log := newLogger(stderr, cfg.LogLevel, cfg.LogPhoneNumbers == "full", cfg.secrets()...)
-	catalog, rules, err := loadContent(cfg.DefaultLocale, cfg.LocalesDir, cfg.RulesFile)
+	mask := &secretMask{}
+	mask.set(cfg.secrets()...)
+	log := newMaskedLogger(stderr, cfg.LogLevel, cfg.LogPhoneNumbers == "full", mask)
+	instances, err := loadInstances(cfg.Instances)
 	if err != nil {
 		return err
 	}
@@ -165,63 +152,57 @@ func serve(ctx context.Context, getenv func(string) string, stderr io.Writer) er
 		}()
 		replicas = pg
 	}
-	// Green API's limits are per instance: on PostgreSQL, where replicas
-	// share the database, they share the turns too.
-	var pacer bot.Pacer = &bot.LocalPacer{}
-	clientCfg := greenapi.Config{APIURL: cfg.APIURL, IDInstance: cfg.IDInstance, APIToken: cfg.APIToken}
-	if shared, ok := store.(bot.Pacer); ok {
-		pacer = shared
-		clientCfg.Limiter = sharedLimiter(shared, cfg.IDInstance, log)
+	// The rows a single-instance Frontdesk kept are its instance's.
+	if len(instances) == 1 {
+		if n, err := store.AdoptUnassigned(ctx, instances[0].ID); err != nil {
+			return err
+		} else if n > 0 {
+			log.Info("rows kept before instances were told apart now belong to the instance", "instance", instances[0].ID, "rows", n)
+		}
 	}
 	metrics := handlers.NewMetrics()
-	clientCfg.Observe = metrics.ObserveAPI
-	client, err := greenapi.NewClient(clientCfg)
-	if err != nil {
+	set := handlers.NewInstances()
+	metrics.Watch(set)
+	fleet := bot.NewFleet(store, log)
+	defer fleet.Close()
+	bgCtx, stopBackground := context.WithCancel(ctx)
+	defer stopBackground()
+	// Green API's limits are per instance: on PostgreSQL, where replicas
+	// share the database, they share the turns too.
+	r := &runner{cfg: cfg, store: store, fleet: fleet, set: set, metrics: metrics, mask: mask, log: log,
+		pacer: &bot.LocalPacer{}, elector: bot.SoleElector{}, ctx: bgCtx}
+	if shared, ok := store.(bot.Pacer); ok {
+		r.pacer, r.shared = shared, shared
+	}
+	if e, ok := store.(bot.Elector); ok {
+		r.elector = e // housekeeping and polling run on one replica at a time
+	}
+	pool := bot.NewPool(store, fleet.Handle, bot.PoolConfig{MaxQueued: cfg.InboxInMemory, Replicas: replicas}, log, metrics)
+	inbox := bot.NewInbox(store, pool, log, metrics)
+	inbox.OnState = func(instance, state string) {
+		if inst := set.Get(instance); inst != nil {
+			inst.Set(state, nil)
+		}
+	}
+	r.inbox = inbox
+	if _, err := r.apply(ctx, instances); err != nil {
 		return err
 	}
-	instance := &handlers.Instance{}
-	metrics.WatchInstance(instance)
-	if err := checkInstance(ctx, client, instance, log); err != nil {
-		return err
-	}
-
-	events := cfg.EventsURL != ""
-	guard := bot.NewGuard(client, bot.GuardConfig{
-		Probe:    func(ctx context.Context) error { return probeInstance(ctx, client, instance) },
-		OnChange: instance.SetPaused,
-		OnProblem: func(problem, method string, err error) {
-			if events {
-				emitProblem(store, problem, method, err, log)
-			}
-		},
-	}, log, metrics)
-	defer guard.Close()
-	b := bot.New(store, guard, catalog, rules, bot.Config{
-		NewSenderAfter: cfg.NewSenderAfter, ProfileRefresh: cfg.ProfileRefresh, LookupTimeout: cfg.LookupTimeout,
-		OperatorChatID: cfg.OperatorChatID, OperatorLocale: cfg.OperatorLocale,
-		Lookup: bot.LookupConfig{Pacer: pacer, Key: cfg.IDInstance + ":" + greenapi.MethodGetContactInfo},
-		Events: events,
-	}, log, metrics)
-	defer b.Close()
-	pool := bot.NewPool(store, b.Handle, bot.PoolConfig{MaxQueued: cfg.InboxInMemory, Replicas: replicas}, log, metrics)
+	defer r.stopAll()
 	if err := pool.Start(ctx); err != nil {
 		return err
 	}
+	replica := &handlers.Replica{}
 	if onPostgres {
 		// Joining replicas that are alive: they ask OlderPending only once
 		// they know of this one, at their next rescue; until then this one
 		// takes no traffic.
 		if others, err := pg.OthersAlive(ctx); err != nil || others {
-			instance.JoinUntil(time.Now().Add(2 * bot.DefaultRescueEvery))
+			replica.JoinUntil(time.Now().Add(2 * bot.DefaultRescueEvery))
 		}
 	}
-	inbox := bot.NewInbox(store, pool, log, metrics)
-	inbox.OnState = func(state string) { instance.Set(state, nil) }
 
-	deps := handlers.Deps{Inbox: inbox, Store: store, Instance: instance, Metrics: metrics, Log: log, MetricsToken: cfg.MetricsToken}
-	if cfg.ReceiveMode == "webhook" {
-		deps.WebhookTokens = cfg.webhookTokens()
-	}
+	deps := handlers.Deps{Inbox: inbox, Instances: set, Replica: replica, Store: store, Metrics: metrics, Log: log, MetricsToken: cfg.MetricsToken}
 	ln, err := net.Listen("tcp", ":"+strconv.Itoa(cfg.Port))
 	if err != nil {
 		pool.Stop(ctx)
@@ -245,43 +226,29 @@ func serve(ctx context.Context, getenv func(string) string, stderr io.Writer) er
 	if replicas != nil {
 		replicaAttr = slog.String("replica", cfg.ReplicaID)
 	}
-	log.Info("frontdesk listening", "addr", ln.Addr().String(), "admin_addr", adminLn.Addr().String(), "mode", cfg.ReceiveMode, "version", version,
-		replicaAttr,
-		"database", redactURL(cfg.DatabaseURL), "locales", catalog.Locales(), "rules", len(rules), "memory_limit", memoryLimitText(cfg.MemoryLimit))
+	log.Info("frontdesk listening", "addr", ln.Addr().String(), "admin_addr", adminLn.Addr().String(), "version", version,
+		replicaAttr, "database", redactURL(cfg.DatabaseURL), "instances", len(instances), instancesAttr(instances),
+		"memory_limit", memoryLimitText(cfg.MemoryLimit))
 
 	var background sync.WaitGroup
-	bgCtx, stopBackground := context.WithCancel(ctx)
 	background.Add(1)
 	go func() {
 		defer background.Done()
-		watchInstance(bgCtx, client, instance, log)
+		watchConfig(bgCtx, cfg, getenv, r, log)
 	}()
-	// Housekeeping runs on one replica at a time (on SQLite, the one).
-	var elector bot.Elector = bot.SoleElector{}
-	if e, ok := store.(bot.Elector); ok {
-		elector = e
-	}
-	if cfg.KeepFinished > 0 || cfg.KeepContacts > 0 {
-		keep := retention{notifications: cfg.KeepFinished, contacts: cfg.KeepContacts, chats: cfg.NewSenderAfter > 0}
+	if keep := (retention{notifications: cfg.KeepFinished, contacts: cfg.KeepContacts, chats: r.chatsExpire}); keep.any() {
 		background.Add(1)
 		go func() {
 			defer background.Done()
-			bot.Lead(bgCtx, elector, "prune", leaderRetry, log, func(ctx context.Context) { prune(ctx, store, keep, log) })
+			bot.Lead(bgCtx, r.elector, "prune", leaderRetry, log, func(ctx context.Context) { prune(ctx, store, keep, log) })
 		}()
 	}
-	if events {
+	if cfg.EventsURL != "" {
 		deliverer := eventsout.NewDeliverer(store, eventsout.Config{URL: cfg.EventsURL, Secret: cfg.EventsSecret}, log, metrics)
 		background.Add(1)
 		go func() {
 			defer background.Done()
-			bot.Lead(bgCtx, elector, "events", leaderRetry, log, deliverer.Run)
-		}()
-	}
-	if cfg.ReceiveMode == "poll" {
-		background.Add(1)
-		go func() {
-			defer background.Done()
-			bot.Lead(bgCtx, elector, "poll "+cfg.IDInstance, leaderRetry, log, func(ctx context.Context) { poll(ctx, client, inbox, log) })
+			bot.Lead(bgCtx, r.elector, "events", leaderRetry, log, deliverer.Run)
 		}()
 	}
 	serveErr := make(chan error, 2)
@@ -302,12 +269,26 @@ func serve(ctx context.Context, getenv func(string) string, stderr io.Writer) er
 	_ = adminSrv.Shutdown(shutdownCtx) // probes and scrapes: nothing to finish
 	stopBackground()
 	background.Wait()
+	r.stopAll()
 	pool.Stop(shutdownCtx)
 	log.Info("stopped", "left_in_inbox", pool.Depth())
 	if errors.Is(err, http.ErrServerClosed) {
 		return nil
 	}
 	return err
+}
+
+// instancesAttr names the instances served in the start-up line, or
+// counts them past a few.
+func instancesAttr(ls []loaded) slog.Attr {
+	if len(ls) > 10 {
+		return slog.Attr{}
+	}
+	ids := make([]string, len(ls))
+	for i, l := range ls {
+		ids[i] = l.ID
+	}
+	return slog.Any("ids", ids)
 }
 
 // openStore opens PostgreSQL for a postgres:// or postgresql:// URL, and
@@ -335,31 +316,10 @@ func redactURL(databaseURL string) string {
 	return u.Redacted()
 }
 
-// checkInstance reads the instance's state at start-up. Wrong credentials
-// stop the program; an unreachable Green API does not (notifications can
-// still be stored), and /readyz says so.
-func checkInstance(ctx context.Context, client *greenapi.Client, instance *handlers.Instance, log *slog.Logger) error {
-	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-	defer cancel()
-	state, err := client.GetStateInstance(ctx)
-	instance.Set(state, err)
-	switch {
-	case errors.Is(err, greenapi.ErrUnauthorized):
-		return fmt.Errorf("GREEN_API_TOKEN_INSTANCE: Green API refused the token (%w)", err)
-	case errors.Is(err, greenapi.ErrForbidden):
-		return fmt.Errorf("GREEN_API_ID_INSTANCE: Green API does not know this instance with this token (%w)", err)
-	case err != nil:
-		log.Warn("Green API unreachable at start-up; notifications are still stored", "err", err)
-	case state != "authorized":
-		log.Warn("the instance is not authorized: scan the QR code in console.green-api.com", "state", state)
-	}
-	return nil
-}
-
 // emitProblem keeps a greenapi_problem event in the outbox. It runs under
 // the guard's lock: one write, bounded by a short timeout.
-func emitProblem(store bot.Store, problem, method string, cause error, log *slog.Logger) {
-	e := bot.NewEvent(bot.EventGreenAPIProblem, "", time.Now(), bot.GreenAPIProblemData{Problem: problem, Method: method, Detail: cause.Error()})
+func emitProblem(store bot.Store, instance, problem, method string, cause error, log *slog.Logger) {
+	e := bot.NewEvent(bot.EventGreenAPIProblem, instance, "", time.Now(), bot.GreenAPIProblemData{Problem: problem, Method: method, Detail: cause.Error()})
 	out, err := e.Outbox()
 	if err == nil {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
@@ -382,42 +342,40 @@ func probeInstance(ctx context.Context, client *greenapi.Client, instance *handl
 	return err
 }
 
-// watchInstance refreshes the instance state for /readyz every minute.
-func watchInstance(ctx context.Context, client *greenapi.Client, instance *handlers.Instance, log *slog.Logger) {
-	t := time.NewTicker(time.Minute)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-		cctx, cancel := context.WithTimeout(ctx, 20*time.Second)
-		state, err := client.GetStateInstance(cctx)
-		cancel()
-		_, _, prevErr := instance.Get()
-		if err != nil && prevErr == nil {
-			log.Warn("Green API instance state unavailable", "err", err)
-		}
-		instance.Set(state, err)
-	}
+// newLogger logs JSON, or text on a terminal, and masks the given secrets
+// in every attribute (see newMaskedLogger).
+func newLogger(w io.Writer, level slog.Level, fullPhones bool, secrets ...string) *slog.Logger {
+	mask := &secretMask{}
+	mask.set(secrets...)
+	return newMaskedLogger(w, level, fullPhones, mask)
 }
 
-// newLogger logs JSON, or text on a terminal, and masks the secrets in
-// every attribute as a last line of defence. Only secrets in use are given:
-// a secret is long enough never to match ordinary text (loadConfig checks).
-// Unless fullPhones, the phone number of every personal chat id is shown
-// partly masked (491512345678@c.us → 491*******78@c.us).
-func newLogger(w io.Writer, level slog.Level, fullPhones bool, secrets ...string) *slog.Logger {
-	var nonEmpty []string
+// secretMask hides the secrets in use in log lines; a reload that adds an
+// instance adds its tokens.
+type secretMask struct {
+	r atomic.Pointer[strings.Replacer]
+}
+
+// set makes secrets the ones hidden; empty ones are skipped.
+func (m *secretMask) set(secrets ...string) {
+	var pairs []string
 	for _, s := range secrets {
 		if s != "" {
-			nonEmpty = append(nonEmpty, s, "***")
+			pairs = append(pairs, s, "***")
 		}
 	}
-	mask := strings.NewReplacer(nonEmpty...)
+	m.r.Store(strings.NewReplacer(pairs...))
+}
+
+// newMaskedLogger logs JSON, or text on a terminal, and masks the secrets
+// of mask in every attribute as a last line of defence. Only secrets in
+// use are given: a secret is long enough never to match ordinary text
+// (loadConfig checks). Unless fullPhones, the phone number of every
+// personal chat id is shown partly masked (491512345678@c.us →
+// 491*******78@c.us).
+func newMaskedLogger(w io.Writer, level slog.Level, fullPhones bool, mask *secretMask) *slog.Logger {
 	clean := func(s string) string {
-		s = mask.Replace(s)
+		s = mask.r.Load().Replace(s)
 		if !fullPhones && strings.Contains(s, "@c.us") {
 			s = maskPhones(s)
 		}

@@ -24,7 +24,11 @@ type GreenAPI interface {
 
 // Notification is a webhook body kept in the durable inbox.
 type Notification struct {
-	ID          int64
+	ID int64
+	// Instance is the idInstance of the Green API instance (the WhatsApp
+	// number) the notification came from: every chat is a chat of one
+	// instance.
+	Instance    string
 	ChatID      string
 	IDMessage   string
 	TypeWebhook string
@@ -41,6 +45,7 @@ type Notification struct {
 
 // Profile is a contact's getContactInfo answer and when it was fetched.
 type Profile struct {
+	Instance  string
 	ChatID    string
 	Info      greenapi.ContactInfo
 	FetchedAt time.Time
@@ -50,6 +55,7 @@ type Profile struct {
 type OutboxEvent struct {
 	Seq       int64 // the outbox's order
 	ID        string
+	Instance  string // "" for events of no instance
 	ChatID    string // "" for events of no chat
 	Body      []byte
 	CreatedAt time.Time
@@ -87,6 +93,7 @@ const (
 // FirstContact is the record of one first contact, keyed by the chat and
 // the message that started it.
 type FirstContact struct {
+	Instance  string
 	ChatID    string
 	IDMessage string
 	Step      Step
@@ -124,8 +131,9 @@ type Store interface {
 	// chat and message id is there already; it returns the new id, or 0 for
 	// a duplicate.
 	AddNotification(ctx context.Context, n Notification) (id int64, err error)
-	// AddDeadLetter durably keeps a body that could not be parsed.
-	AddDeadLetter(ctx context.Context, body []byte, reason string, at time.Time) error
+	// AddDeadLetter durably keeps a body that could not be parsed, with
+	// the instance whose webhook received it.
+	AddDeadLetter(ctx context.Context, instance string, body []byte, reason string, at time.Time) error
 	// PendingNotifications lists the ids and chats of at most limit
 	// unfinished notifications with an id above after, oldest first.
 	PendingNotifications(ctx context.Context, after int64, limit int) ([]Notification, error)
@@ -136,6 +144,12 @@ type Store interface {
 	FinishNotification(ctx context.Context, id int64, at time.Time) error
 	// CountPending returns how many notifications are unfinished.
 	CountPending(ctx context.Context) (int, error)
+	// PendingOf returns how many notifications of an instance are
+	// unfinished, whichever replica works them.
+	PendingOf(ctx context.Context, instance string) (int, error)
+	// AdoptUnassigned gives the rows kept before Frontdesk served several
+	// instances (their instance is "") to instance, and returns how many.
+	AdoptUnassigned(ctx context.Context, instance string) (int, error)
 	// PruneNotifications deletes at most limit notifications finished
 	// before the given time, oldest first, and returns how many it deleted.
 	PruneNotifications(ctx context.Context, finishedBefore time.Time, limit int) (int, error)
@@ -147,26 +161,30 @@ type Store interface {
 	// PruneChats deletes the chats silent since before, unless a first
 	// contact of theirs is unfinished, and returns how many.
 	PruneChats(ctx context.Context, before time.Time) (int, error)
-	// Forget erases everything kept about a chat: its profile, its chat
-	// row, its first contacts, its notifications, its events and the dead
-	// letters whose body names it; it says how many rows of each it removed.
+	// Forget erases everything kept about a chat, with every instance:
+	// its profiles, its chat rows, its first contacts, its notifications,
+	// its events and the dead letters whose body names it; it says how many
+	// rows of each it removed.
 	Forget(ctx context.Context, chatID string) (Forgotten, error)
 
-	// TouchChat records activity in a chat at the given time. For an
-	// incoming message it atomically claims a first contact when the chat
-	// was never seen or was silent for longer than newAfter (0: never seen
-	// only), and reports whether the message idMessage holds the claim
-	// (again true when the same message is handled a second time). For
-	// outgoing activity it only marks the chat as known.
-	TouchChat(ctx context.Context, chatID, idMessage string, at time.Time, incoming bool, newAfter time.Duration) (claimed bool, err error)
+	// MarkKnown records that the business wrote in a chat of instance at
+	// the given time: the chat is known, its next incoming message is no
+	// first contact (unless the chat falls silent for long).
+	MarkKnown(ctx context.Context, instance, chatID string, at time.Time) error
+	// ClaimFirstContact records an incoming message in a chat of instance
+	// and atomically claims a first contact when the chat was never seen or
+	// was silent for longer than newAfter (0: never seen only). It reports
+	// whether the message idMessage holds the claim (again true when the
+	// same message is handled a second time).
+	ClaimFirstContact(ctx context.Context, instance, chatID, idMessage string, at time.Time, newAfter time.Duration) (claimed bool, err error)
 
 	// GetProfile returns the cached profile of a chat, or ErrNotFound.
-	GetProfile(ctx context.Context, chatID string) (Profile, error)
+	GetProfile(ctx context.Context, instance, chatID string) (Profile, error)
 	// SaveProfile caches a profile.
 	SaveProfile(ctx context.Context, p Profile) error
 
 	// GetFirstContact returns the record of a first contact, or ErrNotFound.
-	GetFirstContact(ctx context.Context, chatID, idMessage string) (FirstContact, error)
+	GetFirstContact(ctx context.Context, instance, chatID, idMessage string) (FirstContact, error)
 	// SaveFirstContact creates or updates the record of a first contact.
 	SaveFirstContact(ctx context.Context, fc FirstContact) error
 

@@ -26,8 +26,10 @@ type Event struct {
 	ID        string    `json:"id"`
 	Type      string    `json:"type"`
 	CreatedAt time.Time `json:"created_at"`
-	ChatID    string    `json:"chat_id,omitempty"`
-	Data      any       `json:"data"`
+	// Instance is the idInstance of the WhatsApp number it tells of.
+	Instance string `json:"instance,omitempty"`
+	ChatID   string `json:"chat_id,omitempty"`
+	Data     any    `json:"data"`
 }
 
 // FirstContactData is the data of a first_contact event: who wrote, what
@@ -61,10 +63,10 @@ type GreenAPIProblemData struct {
 }
 
 // NewEvent returns an event of type typ with a random id.
-func NewEvent(typ, chatID string, at time.Time, data any) Event {
+func NewEvent(typ, instance, chatID string, at time.Time, data any) Event {
 	var b [16]byte
 	_, _ = rand.Read(b[:])
-	return Event{ID: hex.EncodeToString(b[:]), Type: typ, CreatedAt: at.UTC(), ChatID: chatID, Data: data}
+	return Event{ID: hex.EncodeToString(b[:]), Type: typ, CreatedAt: at.UTC(), Instance: instance, ChatID: chatID, Data: data}
 }
 
 // Outbox returns e as it waits in the outbox.
@@ -73,11 +75,11 @@ func (e Event) Outbox() (OutboxEvent, error) {
 	if err != nil {
 		return OutboxEvent{}, fmt.Errorf("encoding event %s: %w", e.ID, err)
 	}
-	return OutboxEvent{ID: e.ID, ChatID: e.ChatID, Body: body, CreatedAt: e.CreatedAt}, nil
+	return OutboxEvent{ID: e.ID, Instance: e.Instance, ChatID: e.ChatID, Body: body, CreatedAt: e.CreatedAt}, nil
 }
 
 // emitFirstContact keeps the first_contact event of fc in the outbox. Its
-// id comes from the chat and the message, so that writing it again after a
+// id comes from the instance, the chat and the message, so that writing it again after a
 // crash keeps one.
 func (b *Bot) emitFirstContact(ctx context.Context, fc *FirstContact, msg *greenapi.MessageNotification) error {
 	if !b.cfg.Events {
@@ -89,7 +91,7 @@ func (b *Bot) emitFirstContact(ctx context.Context, fc *FirstContact, msg *green
 	if digits, ok := greenapi.PhoneOf(fc.ChatID); ok {
 		_, data.Phone = RegionOf(digits)
 	}
-	if p, err := b.store.GetProfile(ctx, fc.ChatID); err == nil && fc.Degraded == "" {
+	if p, err := b.store.GetProfile(ctx, fc.Instance, fc.ChatID); err == nil && fc.Degraded == "" {
 		info := p.Info
 		data.Name = firstNonEmpty(info.Name, data.Name)
 		data.Email, data.Category, data.Description, data.IsBusiness = info.Email, info.Category, info.Description, info.IsBusiness
@@ -99,8 +101,9 @@ func (b *Bot) emitFirstContact(ctx context.Context, fc *FirstContact, msg *green
 			}
 		}
 	}
-	sum := sha256.Sum256([]byte(EventFirstContact + "\x00" + fc.ChatID + "\x00" + fc.IDMessage))
-	e := Event{ID: hex.EncodeToString(sum[:16]), Type: EventFirstContact, CreatedAt: fc.CreatedAt.UTC(), ChatID: fc.ChatID, Data: data}
+	sum := sha256.Sum256([]byte(EventFirstContact + "\x00" + fc.Instance + "\x00" + fc.ChatID + "\x00" + fc.IDMessage))
+	e := Event{ID: hex.EncodeToString(sum[:16]), Type: EventFirstContact, CreatedAt: fc.CreatedAt.UTC(),
+		Instance: fc.Instance, ChatID: fc.ChatID, Data: data}
 	out, err := e.Outbox()
 	if err != nil {
 		return err

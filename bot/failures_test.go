@@ -232,7 +232,7 @@ func runMatrixCase(t *testing.T, method, failure string, fault greenapitest.Faul
 
 	start := time.Now()
 	_, body := srv.NewIncoming(greenapitest.Incoming{ChatID: chat, Text: "Oi", SenderName: "ana"})
-	if _, err := s.inbox.Accept(context.Background(), body); err != nil {
+	if _, err := s.inbox.Accept(context.Background(), greenapitest.DefaultIDInstance, body); err != nil {
 		t.Error(err)
 		return matrixResult{method: method, failure: failure}
 	}

@@ -16,8 +16,11 @@ import (
 // is set aside instead of retried.
 var ErrPermanent = errors.New("permanent failure")
 
-// Config tunes the bot.
+// Config tunes the bot of one instance.
 type Config struct {
+	// Instance is the idInstance of the Green API instance the bot works
+	// for: its chats are the instance's.
+	Instance string
 	// NewSenderAfter is how long a chat must be silent for its next
 	// incoming message to be a first contact again; 0: first message ever only.
 	NewSenderAfter time.Duration
@@ -66,19 +69,40 @@ type Bot struct {
 
 // New returns a bot. metrics may be nil.
 func New(store Store, api GreenAPI, catalog *Catalog, rules Rules, cfg Config, log *slog.Logger, metrics Metrics) *Bot {
+	cfg = cfg.normalized(catalog)
+	if metrics == nil {
+		metrics = nopMetrics{}
+	}
+	if cfg.Instance != "" {
+		log = log.With("instance", cfg.Instance)
+	}
+	cfg.Lookup.Instance = cfg.Instance
+	b := &Bot{store: store, api: api, catalog: catalog, rules: rules, cfg: cfg, log: log, metrics: metrics, Now: time.Now}
+	// Profiles are dated by the bot's clock, which decides when they are stale.
+	b.lookups = NewLookups(api, store, cfg.Lookup, func() time.Time { return b.Now() }, log)
+	return b
+}
+
+// normalized fills in the defaults of cfg for catalog.
+func (cfg Config) normalized(catalog *Catalog) Config {
 	if cfg.OperatorLocale == "" || !catalog.Supports(cfg.OperatorLocale) {
 		cfg.OperatorLocale = catalog.DefaultLocale()
 	}
 	if cfg.LookupTimeout <= 0 {
 		cfg.LookupTimeout = 30 * time.Second
 	}
-	if metrics == nil {
-		metrics = nopMetrics{}
-	}
-	b := &Bot{store: store, api: api, catalog: catalog, rules: rules, cfg: cfg, log: log, metrics: metrics, Now: time.Now}
-	// Profiles are dated by the bot's clock, which decides when they are stale.
-	b.lookups = NewLookups(api, store, cfg.Lookup, func() time.Time { return b.Now() }, log)
-	return b
+	return cfg
+}
+
+// WithContent returns a bot of the same instance that works with other
+// locales, rules and settings (a reload), and shares b's Green API client
+// and lookups: a first contact waiting for a lookup goes on with the new
+// bot. cfg's Instance and Lookup are b's. Close only one of the two.
+func (b *Bot) WithContent(catalog *Catalog, rules Rules, cfg Config) *Bot {
+	cfg.Instance, cfg.Lookup = b.cfg.Instance, b.cfg.Lookup
+	c := *b
+	c.catalog, c.rules, c.cfg = catalog, rules, cfg.normalized(catalog)
+	return &c
 }
 
 // Close stops the lookups in flight; call it once the pool has stopped.
@@ -116,13 +140,12 @@ func (b *Bot) Handle(ctx context.Context, n Notification) error {
 	switch parsed.(type) {
 	case *greenapi.OutgoingMessageReceived, *greenapi.OutgoingAPIMessageReceived:
 		// The business (or Frontdesk itself) wrote: the chat is known.
-		_, err := b.store.TouchChat(ctx, chatID, msg.IDMessage, at, false, 0)
-		return err
+		return b.store.MarkKnown(ctx, b.cfg.Instance, chatID, at)
 	case *greenapi.IncomingMessageReceived:
 		if !greenapi.IsPersonalChat(chatID) || (msg.InstanceData.Wid != "" && msg.SenderData.Sender == msg.InstanceData.Wid) {
 			return nil
 		}
-		claimed, err := b.store.TouchChat(ctx, chatID, msg.IDMessage, at, true, b.cfg.NewSenderAfter)
+		claimed, err := b.store.ClaimFirstContact(ctx, b.cfg.Instance, chatID, msg.IDMessage, at, b.cfg.NewSenderAfter)
 		if err != nil || !claimed {
 			return err
 		}
@@ -134,10 +157,10 @@ func (b *Bot) Handle(ctx context.Context, n Notification) error {
 // firstContact runs (or resumes) the first contact that msg started.
 func (b *Bot) firstContact(ctx context.Context, msg *greenapi.MessageNotification) error {
 	chatID := msg.SenderData.ChatID
-	fc, err := b.store.GetFirstContact(ctx, chatID, msg.IDMessage)
+	fc, err := b.store.GetFirstContact(ctx, b.cfg.Instance, chatID, msg.IDMessage)
 	if errors.Is(err, ErrNotFound) {
 		now := b.Now()
-		fc = FirstContact{ChatID: chatID, IDMessage: msg.IDMessage, Step: StepClaimed, CreatedAt: now, UpdatedAt: now}
+		fc = FirstContact{Instance: b.cfg.Instance, ChatID: chatID, IDMessage: msg.IDMessage, Step: StepClaimed, CreatedAt: now, UpdatedAt: now}
 		// Recorded before the lookup: its budget counts from this moment,
 		// across waits and restarts.
 		if err := b.store.SaveFirstContact(ctx, fc); err != nil {
@@ -278,7 +301,7 @@ func (b *Bot) decide(ctx context.Context, fc *FirstContact, msg *greenapi.Messag
 func (b *Bot) profile(ctx context.Context, chatID string, claimed time.Time, log *slog.Logger) (info greenapi.ContactInfo, degraded string, err error) {
 	fetched, err, settled := b.lookups.Take(chatID)
 	if !settled {
-		cached, cacheErr := b.store.GetProfile(ctx, chatID)
+		cached, cacheErr := b.store.GetProfile(ctx, b.cfg.Instance, chatID)
 		switch {
 		case cacheErr == nil && b.Now().Sub(cached.FetchedAt) < b.cfg.ProfileRefresh:
 			return cached.Info, "", nil
@@ -295,7 +318,7 @@ func (b *Bot) profile(ctx context.Context, chatID string, claimed time.Time, log
 		reason := lookupReason(err)
 		b.metrics.LookupFailed(reason)
 		log.Warn("getContactInfo failed: greeting without the profile", "reason", reason, "err", err)
-		if cached, err := b.store.GetProfile(ctx, chatID); err == nil {
+		if cached, err := b.store.GetProfile(ctx, b.cfg.Instance, chatID); err == nil {
 			return cached.Info, reason, nil // stale, but better than none
 		}
 		return info, reason, nil

@@ -43,7 +43,7 @@ func newHarness(t *testing.T, fast bool, mutate ...func(*bot.Config)) *harness {
 	h := &harness{t: t, srv: greenapitest.New(t, opts...), now: time.Now()}
 	cfg := h.srv.Config()
 	cfg.MinBackoff, cfg.MaxBackoff, cfg.MaxAttempts = time.Millisecond, 5*time.Millisecond, 3
-	bc := bot.Config{NewSenderAfter: 14 * 24 * time.Hour, ProfileRefresh: 24 * time.Hour, LookupTimeout: 5 * time.Second, OperatorChatID: operatorChat}
+	bc := bot.Config{Instance: greenapitest.DefaultIDInstance, NewSenderAfter: 14 * 24 * time.Hour, ProfileRefresh: 24 * time.Hour, LookupTimeout: 5 * time.Second, OperatorChatID: operatorChat}
 	if fast {
 		cfg.Limits = map[string]rate.Limit{greenapi.MethodGetContactInfo: 1000}
 		bc.Lookup = bot.LookupConfig{Interval: time.Millisecond, MinRetry: 10 * time.Millisecond}
@@ -494,7 +494,7 @@ func firstContact(t *testing.T, h *harness, chat string) bot.FirstContact {
 	}
 	for i := len(msgs) - 1; i >= 0; i-- {
 		if msgs[i].Type == "incoming" {
-			fc, err := h.store.GetFirstContact(context.Background(), chat, msgs[i].IDMessage)
+			fc, err := h.store.GetFirstContact(context.Background(), greenapitest.DefaultIDInstance, chat, msgs[i].IDMessage)
 			if err != nil {
 				t.Fatal(err)
 			}

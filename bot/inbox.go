@@ -2,8 +2,10 @@ package bot
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
+	"strconv"
 	"time"
 
 	"github.com/frontdesk-bot/frontdesk/greenapi"
@@ -22,9 +24,14 @@ const (
 
 // InboxMetrics counts what the inbox accepts.
 type InboxMetrics interface {
-	Accepted(typeWebhook string, outcome Outcome)
+	Accepted(instance, typeWebhook string, outcome Outcome)
 	QuotaExceeded()
 }
+
+// ErrOtherInstance is returned by Accept for a body that names another
+// instance than the one whose webhook received it: it is refused, never
+// stored, so that one instance's token never opens another's webhook.
+var ErrOtherInstance = errors.New("the notification names another instance")
 
 // Inbox accepts notification bodies, from the webhook or from polling, and
 // stores the ones Frontdesk acts on before they are acknowledged.
@@ -34,7 +41,7 @@ type Inbox struct {
 	log     *slog.Logger
 	metrics InboxMetrics
 	// OnState, if set, is told every stateInstanceChanged.
-	OnState func(state string)
+	OnState func(instance, state string)
 	now     func() time.Time
 }
 
@@ -43,58 +50,64 @@ func NewInbox(store Store, pool *Pool, log *slog.Logger, metrics InboxMetrics) *
 	return &Inbox{store: store, pool: pool, log: log, metrics: metrics, now: time.Now}
 }
 
-// Accept takes one notification body. It returns an error only when the
-// body could not be stored: the caller must then not acknowledge it, so
-// that Green API sends it again. A body that cannot be parsed goes to the
-// dead letters and is acknowledged, so it never blocks Green API's queue.
-func (in *Inbox) Accept(ctx context.Context, body []byte) (Outcome, error) {
+// Accept takes one notification body that reached the webhook (or the
+// poller) of instance, an idInstance. It returns an error only when the
+// body could not be stored, or names another instance (ErrOtherInstance):
+// the caller must then not acknowledge it. A body that cannot be parsed
+// goes to the dead letters and is acknowledged, so it never blocks Green
+// API's queue.
+func (in *Inbox) Accept(ctx context.Context, instance string, body []byte) (Outcome, error) {
 	now := in.now()
 	parsed, err := greenapi.ParseNotification(body)
 	if err != nil {
-		if err := in.store.AddDeadLetter(ctx, body, err.Error(), now); err != nil {
+		if err := in.store.AddDeadLetter(ctx, instance, body, err.Error(), now); err != nil {
 			return "", fmt.Errorf("keeping a dead letter: %w", err)
 		}
-		in.metrics.Accepted("invalid", DeadLetter)
-		in.log.Warn("notification could not be parsed; kept in dead_letters", "err", err, "bytes", len(body))
+		in.metrics.Accepted(instance, "invalid", DeadLetter)
+		in.log.Warn("notification could not be parsed; kept in dead_letters", "instance", instance, "err", err, "bytes", len(body))
 		return DeadLetter, nil
 	}
-	typ := parsed.Head().TypeWebhook
+	head := parsed.Head()
+	if id := head.InstanceData.IDInstance; id != 0 && strconv.FormatInt(id, 10) != instance {
+		return "", fmt.Errorf("%w: instanceData.idInstance is %d", ErrOtherInstance, id)
+	}
+	typ := head.TypeWebhook
 	switch n := parsed.(type) {
 	case *greenapi.StateInstanceChanged:
-		in.log.Info("instance state changed", "state", n.StateInstance)
+		in.log.Info("instance state changed", "instance", instance, "state", n.StateInstance)
 		if in.OnState != nil {
-			in.OnState(n.StateInstance)
+			in.OnState(instance, n.StateInstance)
 		}
 	case *greenapi.QuotaExceeded:
 		in.metrics.QuotaExceeded()
-		in.log.Error("Green API monthly quota exceeded", "method", n.QuotaData.Method, "status", n.QuotaData.Status,
+		in.log.Error("Green API monthly quota exceeded", "instance", instance, "method", n.QuotaData.Method, "status", n.QuotaData.Status,
 			"description", n.QuotaData.Description)
 	case *greenapi.UnknownNotification:
 		// Kept, not acted on: a newer Frontdesk may know what to do with it.
-		if err := in.store.AddDeadLetter(ctx, body, "unknown typeWebhook "+typ, now); err != nil {
+		if err := in.store.AddDeadLetter(ctx, instance, body, "unknown typeWebhook "+typ, now); err != nil {
 			return "", fmt.Errorf("keeping an unknown notification: %w", err)
 		}
-		in.metrics.Accepted(typ, DeadLetter)
-		in.log.Info("unknown notification type; kept in dead_letters", "typeWebhook", typ)
+		in.metrics.Accepted(instance, typ, DeadLetter)
+		in.log.Info("unknown notification type; kept in dead_letters", "instance", instance, "typeWebhook", typ)
 		return DeadLetter, nil
 	}
 	msg, ok := greenapi.MessageOf(parsed)
 	if !ok {
-		in.metrics.Accepted(typ, Ignored)
+		in.metrics.Accepted(instance, typ, Ignored)
 		return Ignored, nil
 	}
-	n := Notification{ChatID: msg.SenderData.ChatID, IDMessage: msg.IDMessage, TypeWebhook: typ, Body: body, ReceivedAt: now,
+	n := Notification{Instance: instance, ChatID: msg.SenderData.ChatID, IDMessage: msg.IDMessage, TypeWebhook: typ, Body: body, ReceivedAt: now,
 		parsed: parsed}
 	id, err := in.store.AddNotification(ctx, n)
 	if err != nil {
 		return "", err
 	}
 	if id == 0 {
-		in.metrics.Accepted(typ, Duplicate)
+		in.metrics.Accepted(instance, typ, Duplicate)
 		return Duplicate, nil
 	}
 	n.ID = id
-	in.metrics.Accepted(typ, Stored)
+	in.metrics.Accepted(instance, typ, Stored)
 	in.pool.Enqueue(n)
 	return Stored, nil
 }

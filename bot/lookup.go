@@ -39,6 +39,8 @@ type LookupConfig struct {
 	Pacer Pacer
 	// Key names the turns in the Pacer: the instance and the method.
 	Key string
+	// Instance is the idInstance whose profiles the lookups save.
+	Instance string
 }
 
 // Lookups looks senders up with getContactInfo for their first contacts,
@@ -107,7 +109,7 @@ func NewLookups(api GreenAPI, store Store, cfg LookupConfig, now func() time.Tim
 		cfg.Pacer = &LocalPacer{}
 	}
 	if cfg.Key == "" {
-		cfg.Key = greenapi.MethodGetContactInfo
+		cfg.Key = cfg.Instance + ":" + greenapi.MethodGetContactInfo
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	return &Lookups{api: api, store: store, now: now, log: log, cfg: cfg, ctx: ctx, cancel: cancel, byChat: make(map[string]*lookup)}
@@ -297,7 +299,7 @@ func (l *Lookups) call(e *lookup) {
 	defer l.calls.Done()
 	info, err := l.callInTurn(e.chat)
 	if err == nil {
-		if saveErr := l.store.SaveProfile(l.ctx, Profile{ChatID: e.chat, Info: *info, FetchedAt: l.now()}); saveErr != nil {
+		if saveErr := l.store.SaveProfile(l.ctx, Profile{Instance: l.cfg.Instance, ChatID: e.chat, Info: *info, FetchedAt: l.now()}); saveErr != nil {
 			l.log.Warn("caching the profile failed", "chat", e.chat, "err", saveErr)
 		}
 	}

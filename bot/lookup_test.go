@@ -110,7 +110,7 @@ func TestLateProfileIsCached(t *testing.T) {
 	}
 	deadline := time.Now().Add(3 * time.Second)
 	for {
-		p, err := s.store.GetProfile(context.Background(), chat)
+		p, err := s.store.GetProfile(context.Background(), greenapitest.DefaultIDInstance, chat)
 		if err == nil && p.Info.Name == "Slow Profile" {
 			break
 		}

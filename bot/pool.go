@@ -228,31 +228,36 @@ func (p *Pool) addLocked(n Notification, late bool) {
 	if !late && n.Body != nil && p.heldBytes+heldCost(n) <= p.cfg.MaxHeldBytes {
 		p.heldBytes += heldCost(n)
 	} else {
-		n = Notification{ID: n.ID, ChatID: n.ChatID} // the rest is read back when its turn comes
+		n = Notification{ID: n.ID, Instance: n.Instance, ChatID: n.ChatID} // the rest is read back when its turn comes
 	}
 	p.queued[n.ID] = true
-	q := p.queues[n.ChatID]
+	chat := n.queueKey()
+	q := p.queues[chat]
 	i := len(q)
 	first := 0
-	if p.active[n.ChatID] {
+	if p.active[chat] {
 		first = 1 // q[0] is in flight
 	}
 	for i > first && q[i-1].ID > n.ID {
 		i--
 	}
-	p.queues[n.ChatID] = slices.Insert(q, i, n)
+	p.queues[chat] = slices.Insert(q, i, n)
 	p.inMemory++
-	if p.stopped || p.active[n.ChatID] || p.isAside(n.ChatID) {
+	if p.stopped || p.active[chat] || p.isAside(chat) {
 		return
 	}
 	if p.running >= p.cfg.MaxActiveChats {
-		if len(p.queues[n.ChatID]) == 1 {
-			p.waiting = append(p.waiting, n.ChatID)
+		if len(p.queues[chat]) == 1 {
+			p.waiting = append(p.waiting, chat)
 		}
 		return
 	}
-	p.startLocked(n.ChatID)
+	p.startLocked(chat)
 }
+
+// queueKey names the chat of n among the pool's queues: a chat is a chat
+// of one instance.
+func (n Notification) queueKey() string { return n.Instance + "/" + n.ChatID }
 
 // heldCost estimates the memory a held notification keeps: its body and,
 // parsed, about four times as much (BenchmarkParseNotification's B/op).
@@ -415,7 +420,7 @@ func (p *Pool) process(ctx context.Context, ref Notification) error {
 		}
 	}
 	if p.cfg.Replicas != nil && !p.alone.Load() {
-		older, err := p.cfg.Replicas.OlderPending(ctx, n.ChatID, n.ID)
+		older, err := p.cfg.Replicas.OlderPending(ctx, n.Instance, n.ChatID, n.ID)
 		if err != nil {
 			return err
 		}
@@ -430,8 +435,8 @@ func (p *Pool) process(ctx context.Context, ref Notification) error {
 	}
 	p.metrics.Processed(n.TypeWebhook, time.Since(start), err)
 	if errors.Is(err, ErrPermanent) {
-		p.log.Error("notification cannot be processed; kept in dead_letters", "chat", n.ChatID, "id", n.ID, "err", err)
-		if dlErr := p.store.AddDeadLetter(ctx, n.Body, err.Error(), time.Now()); dlErr != nil {
+		p.log.Error("notification cannot be processed; kept in dead_letters", "instance", n.Instance, "chat", n.ChatID, "id", n.ID, "err", err)
+		if dlErr := p.store.AddDeadLetter(ctx, n.Instance, n.Body, err.Error(), time.Now()); dlErr != nil {
 			return dlErr
 		}
 		err = nil

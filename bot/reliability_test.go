@@ -51,7 +51,7 @@ func newSystemOn(t *testing.T, srv *greenapitest.Server, lookupTimeout time.Dura
 	st := setup{
 		client: srv.Config(),
 		guard:  bot.GuardConfig{MinPause: 50 * time.Millisecond, MaxPause: 400 * time.Millisecond},
-		bot: bot.Config{NewSenderAfter: 14 * 24 * time.Hour, ProfileRefresh: time.Hour, LookupTimeout: lookupTimeout,
+		bot: bot.Config{Instance: greenapitest.DefaultIDInstance, NewSenderAfter: 14 * 24 * time.Hour, ProfileRefresh: time.Hour, LookupTimeout: lookupTimeout,
 			OperatorChatID: operatorChat, Lookup: bot.LookupConfig{Interval: time.Millisecond, MinRetry: 20 * time.Millisecond}},
 		pool: bot.PoolConfig{MinRetry: 20 * time.Millisecond, MaxRetry: 300 * time.Millisecond},
 	}
@@ -91,8 +91,8 @@ func newSystemOn(t *testing.T, srv *greenapitest.Server, lookupTimeout time.Dura
 
 type nopInboxMetrics struct{}
 
-func (nopInboxMetrics) Accepted(string, bot.Outcome) {}
-func (nopInboxMetrics) QuotaExceeded()               {}
+func (nopInboxMetrics) Accepted(string, string, bot.Outcome) {}
+func (nopInboxMetrics) QuotaExceeded()                       {}
 
 // deliver hands every queued notification to the inbox, as the webhook does.
 func (s *system) deliver(t *testing.T) {
@@ -103,7 +103,7 @@ func (s *system) deliver(t *testing.T) {
 		if err != nil || n == nil {
 			continue
 		}
-		if _, err := s.inbox.Accept(context.Background(), n.Body); err != nil {
+		if _, err := s.inbox.Accept(context.Background(), greenapitest.DefaultIDInstance, n.Body); err != nil {
 			t.Fatal(err)
 		}
 		_ = client.DeleteNotification(context.Background(), n.ReceiptID)

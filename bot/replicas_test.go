@@ -45,7 +45,7 @@ func TestReplicasShareTheInstancesLookupTurns(t *testing.T) {
 	start := time.Now()
 	for i := range senders {
 		_, body := srv.NewIncoming(greenapitest.Incoming{ChatID: chatN(i), Text: "hello"})
-		if _, err := replicas[i%3].inbox.Accept(context.Background(), body); err != nil {
+		if _, err := replicas[i%3].inbox.Accept(context.Background(), greenapitest.DefaultIDInstance, body); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -18,7 +18,7 @@ type Replicas interface {
 	HandBack(ctx context.Context, keep []int64) error
 	// OlderPending reports whether an older unfinished notification of the
 	// chat belongs to another replica.
-	OlderPending(ctx context.Context, chatID string, id int64) (bool, error)
+	OlderPending(ctx context.Context, instance, chatID string, id int64) (bool, error)
 	// OthersAlive reports whether another replica is alive: alone, a
 	// replica need not ask OlderPending.
 	OthersAlive(ctx context.Context) (bool, error)

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/BurntSushi/toml"
+	"github.com/frontdesk-bot/frontdesk/internal/tomlpos"
 	"golang.org/x/text/language"
 )
 
@@ -168,10 +169,10 @@ func ParseRules(name string, data []byte, catalog *Catalog) (Rules, error) {
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
 	var problems []error
-	at := keyLines(data)
+	at := tomlpos.Scan(data, "[[rule]]")
 	for _, k := range md.Undecoded() {
 		key := k[len(k)-1]
-		problems = append(problems, fmt.Errorf("%s:%d: unknown key %q", name, at.first(k.String(), key), k.String()))
+		problems = append(problems, fmt.Errorf("%s:%d: unknown key %q", name, at.First(k.String(), key), k.String()))
 	}
 	if len(file.Rule) == 0 {
 		problems = append(problems, fmt.Errorf("%s: no [[rule]]: with no rule, no one would be answered", name))
@@ -180,7 +181,7 @@ func ParseRules(name string, data []byte, catalog *Catalog) (Rules, error) {
 	var rules Rules
 	for i, spec := range file.Rule {
 		fail := func(key, format string, args ...any) {
-			problems = append(problems, fmt.Errorf("%s:%d: rule %q: %s: %s", name, at.inRule(i, key), ruleName(spec, i), key, fmt.Sprintf(format, args...)))
+			problems = append(problems, fmt.Errorf("%s:%d: rule %q: %s: %s", name, at.In(i, key), ruleName(spec, i), key, fmt.Sprintf(format, args...)))
 		}
 		if spec.ID == "" {
 			fail("id", "missing; every rule needs an id, shown to operators and in metrics")
@@ -246,62 +247,4 @@ func ruleName(spec ruleSpec, i int) string {
 		return spec.ID
 	}
 	return fmt.Sprintf("#%d", i+1)
-}
-
-// lines maps each rule's keys to their lines, for messages.
-type lines struct {
-	rules []map[string]int // rule index: key: line
-	start []int            // rule index: line of [[rule]]
-	other map[string]int   // keys outside rules
-}
-
-// keyLines finds the line of every key of a rules file. TOML parsers keep
-// no positions for decoded keys, so this small scan does.
-func keyLines(data []byte) lines {
-	l := lines{other: make(map[string]int)}
-	for i, raw := range strings.Split(string(data), "\n") {
-		line := strings.TrimSpace(raw)
-		switch {
-		case line == "[[rule]]":
-			l.rules = append(l.rules, make(map[string]int))
-			l.start = append(l.start, i+1)
-		case strings.HasPrefix(line, "#") || line == "":
-		default:
-			key, _, ok := strings.Cut(line, "=")
-			if !ok {
-				continue
-			}
-			key = strings.Trim(strings.TrimSpace(key), `"`)
-			if len(l.rules) == 0 {
-				l.other[key] = i + 1
-			} else if _, dup := l.rules[len(l.rules)-1][key]; !dup {
-				l.rules[len(l.rules)-1][key] = i + 1
-			}
-		}
-	}
-	return l
-}
-
-// inRule returns the line of key in rule i, else the rule's first line.
-func (l lines) inRule(i int, key string) int {
-	if i >= len(l.rules) {
-		return 0
-	}
-	if n, ok := l.rules[i][key]; ok {
-		return n
-	}
-	return l.start[i]
-}
-
-// first returns the first line where key appears, in any rule or outside.
-func (l lines) first(full, key string) int {
-	if n, ok := l.other[full]; ok {
-		return n
-	}
-	for _, r := range l.rules {
-		if n, ok := r[key]; ok {
-			return n
-		}
-	}
-	return 0
 }

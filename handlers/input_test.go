@@ -38,10 +38,8 @@ func newServiceLogging(tb testing.TB, log *slog.Logger) *service {
 	tb.Cleanup(func() { store.Close() })
 	metrics := handlers.NewMetrics()
 	pool := bot.NewPool(store, func(context.Context, bot.Notification) error { return nil }, bot.PoolConfig{}, log, metrics)
-	inst := &handlers.Instance{}
-	inst.Set("authorized", nil)
-	d := handlers.Deps{Inbox: bot.NewInbox(store, pool, log, metrics), WebhookTokens: []string{token},
-		Store: store, Instance: inst, Metrics: metrics, Log: log}
+	d := deps(bot.NewInbox(store, pool, log, metrics), pinger{}, nil)
+	d.Store, d.Log = store, log
 	return &service{Handler: handlers.Public(d), admin: handlers.Admin(d), store: store}
 }
 
@@ -88,9 +86,10 @@ func TestBadInputLosesNothingAndKeepsServing(t *testing.T) {
 		{"empty body", "", 200, 0, 1},
 		{"invalid UTF-8", message(`"79001234567@c.us"`, "\"\xff\xfe\"", "\"bad \xc3\x28 bytes\""), 200, 1, 0},
 		{"deeply nested JSON", `{"typeWebhook":"incomingMessageReceived","x":` + strings.Repeat("[", 20000) + strings.Repeat("]", 20000) + `}`, 200, 0, 1},
-		{"unknown typeWebhook", `{"typeWebhook":"somethingNew","instanceData":{"idInstance":1}}`, 200, 0, 1},
+		{"unknown typeWebhook", `{"typeWebhook":"somethingNew","instanceData":{"idInstance":1101000001}}`, 200, 0, 1},
+		{"another instance's body", `{"typeWebhook":"somethingNew","instanceData":{"idInstance":1101000002}}`, 401, 0, 0},
 		{"every field missing", `{"typeWebhook":"incomingMessageReceived"}`, 200, 0, 1},
-		{"a type we ignore", `{"typeWebhook":"deviceInfo","instanceData":{"idInstance":1},"timestamp":1}`, 200, 0, 0},
+		{"a type we ignore", `{"typeWebhook":"deviceInfo","instanceData":{"idInstance":1101000001},"timestamp":1}`, 200, 0, 0},
 		{"odd characters in the chat id", message(`"'; DROP TABLE notifications;--\u0000\n@c.us"`, `"x"`, `"hi"`), 200, 1, 0},
 		{"formatting, emoji and right-to-left text", message(`"972501234567@c.us"`, `"*שלום* _עולם_ 🎉\u202e~x~"`, `"\u200f*bold* 👍🏽"`), 200, 1, 0},
 		{"10 MiB", strings.Repeat("x", 10<<20), 413, 0, 0},

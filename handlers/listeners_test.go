@@ -86,7 +86,8 @@ func TestWebhookTokenRotation(t *testing.T) {
 	t.Parallel()
 	const previous = "previous-token-0123456789abcdef"
 	d := deps(&fakeInbox{}, pinger{}, nil)
-	d.WebhookTokens = []string{token, previous}
+	inst := handlers.NewInstance(instanceID)
+	d.Instances.Set([]handlers.InstanceEntry{{Instance: inst, Tokens: []string{token, previous}}})
 	h := handlers.Public(d)
 	for _, tt := range []struct {
 		auth   string
@@ -113,7 +114,7 @@ type blockingInbox struct {
 	release chan struct{}
 }
 
-func (b *blockingInbox) Accept(context.Context, []byte) (bot.Outcome, error) {
+func (b *blockingInbox) Accept(context.Context, string, []byte) (bot.Outcome, error) {
 	b.entered <- struct{}{}
 	<-b.release
 	return bot.Stored, nil

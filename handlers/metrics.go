@@ -28,10 +28,10 @@ type Metrics struct {
 	lookupFailed  *prometheus.CounterVec
 	gaveUp        *prometheus.CounterVec
 	quota         prometheus.Counter
-	paused        prometheus.Gauge
 	events        *prometheus.CounterVec
 	eventsWaiting prometheus.Gauge
 	eventsDead    prometheus.Gauge
+	instances     *Instances // see Watch
 }
 
 // NewMetrics registers every metric.
@@ -62,8 +62,6 @@ func NewMetrics() *Metrics {
 			Help: "Replies or summaries Green API refused for good."}, []string{"reason"}),
 		quota: prometheus.NewCounter(prometheus.CounterOpts{Name: "frontdesk_quota_exceeded_total",
 			Help: "quotaExceeded notifications received."}),
-		paused: prometheus.NewGauge(prometheus.GaugeOpts{Name: "frontdesk_greenapi_paused",
-			Help: "1 while calls to Green API are paused because the instance does not answer its probe, else 0."}),
 		events: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "frontdesk_event_deliveries_total",
 			Help: "Attempts to deliver an event to EVENTS_URL, by outcome (delivered, failed: retried later, dead: given up after a day)."}, []string{"outcome"}),
 		eventsWaiting: prometheus.NewGauge(prometheus.GaugeOpts{Name: "frontdesk_events_waiting",
@@ -72,30 +70,89 @@ func NewMetrics() *Metrics {
 			Help: "Events kept in the outbox that could not be delivered within a day."}),
 	}
 	m.reg.MustRegister(m.notifications, m.rejected, m.processed, m.failures, m.depth, m.apiCalls, m.apiLatency,
-		m.sent, m.firstContacts, m.lookupFailed, m.gaveUp, m.quota, m.paused, m.events, m.eventsWaiting, m.eventsDead,
+		m.sent, m.firstContacts, m.lookupFailed, m.gaveUp, m.quota, m.events, m.eventsWaiting, m.eventsDead,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
 
-// WatchInstance exports the instance's state as frontdesk_instance_authorized:
-// 1 while Frontdesk last learnt that the instance is authorized, else 0.
-func (m *Metrics) WatchInstance(inst *Instance) {
-	m.reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "frontdesk_instance_authorized",
-		Help: "1 while the Green API instance was last seen authorized (getStateInstance or stateInstanceChanged), else 0."},
-		func() float64 {
-			if state, _, err := inst.Get(); err == nil && state == "authorized" {
-				return 1
-			}
-			return 0
-		}))
+// The metrics of each instance, labelled with its id: few, so that a
+// deployment of thousands of numbers stays a few thousand series.
+var (
+	instanceAuthorized = prometheus.NewDesc("frontdesk_instance_authorized",
+		"1 while the Green API instance was last seen authorized (getStateInstance or stateInstanceChanged), else 0.", []string{"id_instance"}, nil)
+	instancePaused = prometheus.NewDesc("frontdesk_greenapi_paused",
+		"1 while calls to the instance are paused because it does not answer its probe, else 0.", []string{"id_instance"}, nil)
+	instanceStored = prometheus.NewDesc("frontdesk_instance_notifications_stored_total",
+		"Notifications of the instance stored in the inbox (since the instance was added to this process).", []string{"id_instance"}, nil)
+	instanceFirstContacts = prometheus.NewDesc("frontdesk_instance_first_contacts_total",
+		"First contacts of the instance (since it was added to this process).", []string{"id_instance"}, nil)
+)
+
+// instanceCollector exports the per-instance metrics of the instances
+// served at the time of the scrape: a removed instance's series go with it.
+type instanceCollector struct{ instances *Instances }
+
+func (c instanceCollector) Describe(ch chan<- *prometheus.Desc) {
+	ch <- instanceAuthorized
+	ch <- instancePaused
+	ch <- instanceStored
+	ch <- instanceFirstContacts
 }
+
+func (c instanceCollector) Collect(ch chan<- prometheus.Metric) {
+	for _, inst := range c.instances.All() {
+		authorized, paused := 0.0, 0.0
+		if state, _, err := inst.Get(); err == nil && state == "authorized" {
+			authorized = 1
+		}
+		if inst.Paused() != nil {
+			paused = 1
+		}
+		ch <- prometheus.MustNewConstMetric(instanceAuthorized, prometheus.GaugeValue, authorized, inst.ID)
+		ch <- prometheus.MustNewConstMetric(instancePaused, prometheus.GaugeValue, paused, inst.ID)
+		ch <- prometheus.MustNewConstMetric(instanceStored, prometheus.CounterValue, float64(inst.stored.Load()), inst.ID)
+		ch <- prometheus.MustNewConstMetric(instanceFirstContacts, prometheus.CounterValue, float64(inst.firstContacts.Load()), inst.ID)
+	}
+}
+
+// Watch exports the per-instance metrics of the instances in set; call it
+// once.
+func (m *Metrics) Watch(set *Instances) {
+	m.instances = set
+	m.reg.MustRegister(instanceCollector{set})
+}
+
+// Of returns the metrics of one instance's bot: the process's counters,
+// and the instance's own.
+func (m *Metrics) Of(inst *Instance) *InstanceMetrics { return &InstanceMetrics{m, inst} }
+
+// InstanceMetrics implements bot.Metrics for one instance's bot.
+type InstanceMetrics struct {
+	*Metrics
+	inst *Instance
+}
+
+// FirstContact implements bot.Metrics.
+func (m *InstanceMetrics) FirstContact(rule, tag, locale string) {
+	m.Metrics.FirstContact(rule, tag, locale)
+	m.inst.firstContacts.Add(1)
+}
+
+// GreenAPIPaused implements bot.GuardMetrics: the instance's gauge reads
+// the pause from its state, which the guard's OnChange keeps.
+func (m *InstanceMetrics) GreenAPIPaused(bool) {}
 
 // Handler serves the metrics in Prometheus' format.
 func (m *Metrics) Handler() http.Handler { return promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{}) }
 
 // Accepted implements bot.InboxMetrics.
-func (m *Metrics) Accepted(typ string, outcome bot.Outcome) {
+func (m *Metrics) Accepted(instance, typ string, outcome bot.Outcome) {
 	m.notifications.WithLabelValues(typ, string(outcome)).Inc()
+	if outcome == bot.Stored && m.instances != nil {
+		if inst := m.instances.Get(instance); inst != nil {
+			inst.stored.Add(1)
+		}
+	}
 }
 
 // QuotaExceeded implements bot.InboxMetrics.
@@ -132,15 +189,6 @@ func (m *Metrics) LookupFailed(reason string) { m.lookupFailed.WithLabelValues(r
 
 // MessageSent implements bot.Metrics.
 func (m *Metrics) MessageSent(kind string) { m.sent.WithLabelValues(kind).Inc() }
-
-// GreenAPIPaused implements bot.GuardMetrics.
-func (m *Metrics) GreenAPIPaused(paused bool) {
-	if paused {
-		m.paused.Set(1)
-	} else {
-		m.paused.Set(0)
-	}
-}
 
 // EventAttempt implements events.Metrics.
 func (m *Metrics) EventAttempt(outcome string) { m.events.WithLabelValues(outcome).Inc() }

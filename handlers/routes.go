@@ -20,23 +20,24 @@ import (
 // a few kilobytes.
 const MaxBodyBytes = 1 << 20
 
-// Acceptor stores a notification body; *bot.Inbox is one.
+// Acceptor stores a notification body that reached the webhook of an
+// instance; *bot.Inbox is one.
 type Acceptor interface {
-	Accept(ctx context.Context, body []byte) (bot.Outcome, error)
+	Accept(ctx context.Context, instance string, body []byte) (bot.Outcome, error)
 }
 
 // Deps are what the routes need.
 type Deps struct {
 	Inbox Acceptor
-	// WebhookTokens are the tokens the webhook accepts: WEBHOOK_TOKEN and,
-	// while it is being rotated, WEBHOOK_TOKEN_PREVIOUS. None: no webhook
-	// route (poll mode).
-	WebhookTokens []string
+	// Instances are the instances served, with the tokens their webhooks
+	// accept.
+	Instances *Instances
+	// Replica is this process among the replicas; nil when alone.
+	Replica *Replica
 	// MetricsToken, if set, is required as "Authorization: Bearer <it>"
 	// on /metrics.
 	MetricsToken string
 	Store        interface{ Ping(context.Context) error }
-	Instance     *Instance
 	Metrics      *Metrics
 	Log          *slog.Logger
 }
@@ -52,14 +53,15 @@ const MaxInFlight = 1024
 func init() { gin.SetMode(gin.ReleaseMode) }
 
 // Public returns the router of the listener that faces the internet
-// (PORT): the webhook and a bare /healthz, nothing else. An unknown path
+// (PORT): the webhook, at /webhook and /webhook/{idInstance}, and a bare
+// /healthz, nothing else. An unknown path
 // gets a plain 404 that names no software.
 func Public(d Deps) *gin.Engine {
 	r := gin.New()
 	r.Use(recovery(d.Log), accessLog(d.Log), limitInFlight(MaxInFlight, d.Metrics))
-	if len(d.WebhookTokens) > 0 {
-		r.POST("/webhook", webhook(d.Inbox, d.WebhookTokens, d.Metrics, d.Log))
-	}
+	hook := webhook(d.Inbox, d.Instances, d.Metrics, d.Log)
+	r.POST("/webhook", hook)
+	r.POST("/webhook/:instance", hook)
 	r.GET("/healthz", healthz)
 	return r
 }
@@ -71,7 +73,7 @@ func Admin(d Deps) *gin.Engine {
 	r := gin.New()
 	r.Use(recovery(d.Log), accessLog(d.Log))
 	r.GET("/healthz", healthz)
-	r.GET("/readyz", readyz(d.Store, d.Instance))
+	r.GET("/readyz", readyz(d.Store, d.Instances, d.Replica))
 	metrics := gin.WrapH(d.Metrics.Handler())
 	if d.MetricsToken != "" {
 		r.GET("/metrics", requireToken(d.MetricsToken), metrics)

@@ -8,16 +8,21 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/frontdesk-bot/frontdesk/bot"
 	"github.com/gin-gonic/gin"
 )
 
-// webhook answers Green API's notifications: 401 for a wrong token (before
-// the body is read), 413 for a body over MaxBodyBytes, 500 when the body
-// could not be stored (Green API will send it again), 200 otherwise, once
-// the notification is stored durably, or kept aside, or ignored.
-func webhook(inbox Acceptor, tokens []string, m *Metrics, log *slog.Logger) gin.HandlerFunc {
+// webhook answers Green API's notifications: 401 for a token that opens
+// no instance's webhook, or another instance's than the one the path or
+// the body names (before the body is stored, and without saying which),
+// 413 for a body over MaxBodyBytes, 500 when the body could not be stored
+// (Green API will send it again), 200 otherwise, once the notification is
+// stored durably, or kept aside, or ignored. It serves /webhook and
+// /webhook/{idInstance}.
+func webhook(inbox Acceptor, instances *Instances, m *Metrics, log *slog.Logger) gin.HandlerFunc {
 	return func(c *gin.Context) {
-		if !authorized(c.GetHeader("Authorization"), tokens) {
+		inst := instances.byToken(bearer(c.GetHeader("Authorization")))
+		if inst == nil || (c.Param("instance") != "" && c.Param("instance") != inst.ID) {
 			m.Rejected("unauthorized")
 			c.AbortWithStatus(http.StatusUnauthorized)
 			return
@@ -39,15 +44,31 @@ func webhook(inbox Acceptor, tokens []string, m *Metrics, log *slog.Logger) gin.
 			c.AbortWithStatus(http.StatusBadRequest)
 			return
 		}
-		outcome, err := inbox.Accept(c.Request.Context(), body)
+		outcome, err := inbox.Accept(c.Request.Context(), inst.ID, body)
+		if errors.Is(err, bot.ErrOtherInstance) {
+			m.Rejected("unauthorized")
+			log.Warn("a webhook body names another instance than the token's; refused", "instance", inst.ID, "err", err)
+			c.AbortWithStatus(http.StatusUnauthorized)
+			return
+		}
 		if err != nil {
 			m.Rejected("store_error")
-			log.Error("could not store a notification; Green API will resend it", "err", err)
+			log.Error("could not store a notification; Green API will resend it", "instance", inst.ID, "err", err)
 			c.AbortWithStatus(http.StatusInternalServerError)
 			return
 		}
 		c.JSON(http.StatusOK, gin.H{"outcome": outcome})
 	}
+}
+
+// bearer returns the token of "Bearer <token>" (or "Basic <token>", which
+// Green API's own servers also send), or "".
+func bearer(header string) string {
+	scheme, given, ok := strings.Cut(strings.TrimSpace(header), " ")
+	if !ok || (!strings.EqualFold(scheme, "Bearer") && !strings.EqualFold(scheme, "Basic")) {
+		return ""
+	}
+	return strings.TrimSpace(given)
 }
 
 // authorized checks "Bearer <token>" (or "Basic <token>", which Green API's

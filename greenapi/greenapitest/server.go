@@ -86,6 +86,13 @@ func WithLimit(method string, perSecond int) Option {
 	}
 }
 
+// WithInstance makes the server the instance id with the API token token,
+// for tests with several numbers (default: DefaultIDInstance and
+// DefaultToken).
+func WithInstance(id, token string) Option {
+	return func(s *Server) { s.IDInstance, s.Token = id, token }
+}
+
 // NewServer starts a fake instance with Green API's documented rate limits.
 // Close it when done; with a testing.TB use New.
 func NewServer(opts ...Option) *Server {

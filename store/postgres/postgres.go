@@ -117,10 +117,10 @@ func (d *DB) AddNotification(ctx context.Context, n bot.Notification) (int64, er
 	var id int64
 	err := d.wr.Do(ctx, func(b *pgx.Batch) {
 		b.Queue(`
-			INSERT INTO notifications (chat_id, id_message, type_webhook, body, received_at, owner)
-			VALUES ($1, $2, $3, $4, $5, $6)
-			ON CONFLICT (chat_id, id_message) DO NOTHING
-			RETURNING id`, n.ChatID, n.IDMessage, n.TypeWebhook, n.Body, n.ReceivedAt, d.owner,
+			INSERT INTO notifications (instance, chat_id, id_message, type_webhook, body, received_at, owner)
+			VALUES ($1, $2, $3, $4, $5, $6, $7)
+			ON CONFLICT (instance, chat_id, id_message) DO NOTHING
+			RETURNING id`, n.Instance, n.ChatID, n.IDMessage, n.TypeWebhook, n.Body, n.ReceivedAt, d.owner,
 		).QueryRow(func(row pgx.Row) error {
 			id = 0
 			if err := row.Scan(&id); !errors.Is(err, pgx.ErrNoRows) { // no row: a duplicate
@@ -136,8 +136,8 @@ func (d *DB) AddNotification(ctx context.Context, n bot.Notification) (int64, er
 }
 
 // AddDeadLetter implements bot.Store.
-func (d *DB) AddDeadLetter(ctx context.Context, body []byte, reason string, at time.Time) error {
-	if err := d.wr.exec(ctx, `INSERT INTO dead_letters (body, reason, received_at) VALUES ($1, $2, $3)`, body, reason, at); err != nil {
+func (d *DB) AddDeadLetter(ctx context.Context, instance string, body []byte, reason string, at time.Time) error {
+	if err := d.wr.exec(ctx, `INSERT INTO dead_letters (instance, body, reason, received_at) VALUES ($1, $2, $3, $4)`, instance, body, reason, at); err != nil {
 		return fmt.Errorf("storing dead letter: %w", err)
 	}
 	return nil
@@ -146,14 +146,14 @@ func (d *DB) AddDeadLetter(ctx context.Context, body []byte, reason string, at t
 // PendingNotifications implements bot.Store: this replica's own.
 func (d *DB) PendingNotifications(ctx context.Context, after int64, limit int) ([]bot.Notification, error) {
 	rows, err := d.pool.Query(ctx, `
-		SELECT id, chat_id, id_message, type_webhook, received_at
+		SELECT id, instance, chat_id, id_message, type_webhook, received_at
 		FROM notifications WHERE finished_at IS NULL AND owner = $3 AND id > $1 ORDER BY id LIMIT $2`, after, limit, d.owner)
 	if err != nil {
 		return nil, fmt.Errorf("listing pending notifications: %w", err)
 	}
 	out, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (bot.Notification, error) {
 		var n bot.Notification
-		err := row.Scan(&n.ID, &n.ChatID, &n.IDMessage, &n.TypeWebhook, &n.ReceivedAt)
+		err := row.Scan(&n.ID, &n.Instance, &n.ChatID, &n.IDMessage, &n.TypeWebhook, &n.ReceivedAt)
 		return n, err
 	})
 	if err != nil {
@@ -166,8 +166,8 @@ func (d *DB) PendingNotifications(ctx context.Context, after int64, limit int) (
 func (d *DB) GetNotification(ctx context.Context, id int64) (bot.Notification, error) {
 	n := bot.Notification{ID: id}
 	err := d.pool.QueryRow(ctx, `
-		SELECT chat_id, id_message, type_webhook, body, received_at, finished_at IS NOT NULL
-		FROM notifications WHERE id = $1`, id).Scan(&n.ChatID, &n.IDMessage, &n.TypeWebhook, &n.Body, &n.ReceivedAt, &n.Finished)
+		SELECT instance, chat_id, id_message, type_webhook, body, received_at, finished_at IS NOT NULL
+		FROM notifications WHERE id = $1`, id).Scan(&n.Instance, &n.ChatID, &n.IDMessage, &n.TypeWebhook, &n.Body, &n.ReceivedAt, &n.Finished)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return n, bot.ErrNotFound
 	}
@@ -184,6 +184,45 @@ func (d *DB) CountPending(ctx context.Context) (int, error) {
 	var n int
 	err := d.pool.QueryRow(ctx, `SELECT count(*) FROM notifications WHERE finished_at IS NULL AND owner = $1`, d.owner).Scan(&n)
 	return n, err
+}
+
+// PendingOf implements bot.Store.
+func (d *DB) PendingOf(ctx context.Context, instance string) (int, error) {
+	var n int
+	err := d.pool.QueryRow(ctx, `SELECT count(*) FROM notifications WHERE finished_at IS NULL AND instance = $1`, instance).Scan(&n)
+	return n, err
+}
+
+// AdoptUnassigned implements bot.Store: in one transaction, for a row
+// whose key the instance holds already, the instance's row is kept.
+func (d *DB) AdoptUnassigned(ctx context.Context, instance string) (int, error) {
+	total := 0
+	err := pgx.BeginFunc(ctx, d.pool, func(tx pgx.Tx) error {
+		total = 0
+		for _, q := range []string{
+			`UPDATE notifications o SET instance = $1 WHERE instance = '' AND NOT EXISTS (
+				SELECT 1 FROM notifications n WHERE n.instance = $1 AND n.chat_id = o.chat_id AND n.id_message = o.id_message)`,
+			`UPDATE chats o SET instance = $1 WHERE instance = '' AND NOT EXISTS (
+				SELECT 1 FROM chats n WHERE n.instance = $1 AND n.chat_id = o.chat_id)`,
+			`UPDATE profiles o SET instance = $1 WHERE instance = '' AND NOT EXISTS (
+				SELECT 1 FROM profiles n WHERE n.instance = $1 AND n.chat_id = o.chat_id)`,
+			`UPDATE first_contacts o SET instance = $1 WHERE instance = '' AND NOT EXISTS (
+				SELECT 1 FROM first_contacts n WHERE n.instance = $1 AND n.chat_id = o.chat_id AND n.id_message = o.id_message)`,
+			`UPDATE events SET instance = $1 WHERE instance = ''`,
+			`UPDATE dead_letters SET instance = $1 WHERE instance = ''`,
+		} {
+			tag, err := tx.Exec(ctx, q, instance)
+			if err != nil {
+				return err
+			}
+			total += int(tag.RowsAffected())
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, fmt.Errorf("adopting the rows of a single-instance Frontdesk: %w", err)
+	}
+	return total, nil
 }
 
 // PruneNotifications implements bot.Store.
@@ -215,8 +254,8 @@ func (d *DB) Reserve(ctx context.Context, key string, every time.Duration) (time
 
 // AddEvent implements bot.Store.
 func (d *DB) AddEvent(ctx context.Context, e bot.OutboxEvent) error {
-	if err := d.wr.exec(ctx, `INSERT INTO events (id, chat_id, body, created_at, next_at) VALUES ($1, $2, $3, $4, $4)
-		ON CONFLICT (id) DO NOTHING`, e.ID, e.ChatID, e.Body, e.CreatedAt); err != nil {
+	if err := d.wr.exec(ctx, `INSERT INTO events (id, instance, chat_id, body, created_at, next_at) VALUES ($1, $2, $3, $4, $5, $5)
+		ON CONFLICT (id) DO NOTHING`, e.ID, e.Instance, e.ChatID, e.Body, e.CreatedAt); err != nil {
 		return fmt.Errorf("keeping event %s: %w", e.ID, err)
 	}
 	return nil
@@ -225,9 +264,9 @@ func (d *DB) AddEvent(ctx context.Context, e bot.OutboxEvent) error {
 // DueEvents implements bot.Store.
 func (d *DB) DueEvents(ctx context.Context, now time.Time, limit int) ([]bot.OutboxEvent, error) {
 	rows, err := d.pool.Query(ctx, `
-		SELECT seq, id, chat_id, body, created_at, attempts FROM events e
+		SELECT seq, id, instance, chat_id, body, created_at, attempts FROM events e
 		WHERE delivered_at IS NULL AND dead_at IS NULL AND next_at <= $1
-		  AND NOT EXISTS (SELECT 1 FROM events o WHERE o.chat_id = e.chat_id AND o.chat_id <> '' AND o.seq < e.seq
+		  AND NOT EXISTS (SELECT 1 FROM events o WHERE o.instance = e.instance AND o.chat_id = e.chat_id AND o.chat_id <> '' AND o.seq < e.seq
 		                  AND o.delivered_at IS NULL AND o.dead_at IS NULL)
 		ORDER BY seq LIMIT $2`, now, limit)
 	if err != nil {
@@ -235,7 +274,7 @@ func (d *DB) DueEvents(ctx context.Context, now time.Time, limit int) ([]bot.Out
 	}
 	out, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (bot.OutboxEvent, error) {
 		var e bot.OutboxEvent
-		err := row.Scan(&e.Seq, &e.ID, &e.ChatID, &e.Body, &e.CreatedAt, &e.Attempts)
+		err := row.Scan(&e.Seq, &e.ID, &e.Instance, &e.ChatID, &e.Body, &e.CreatedAt, &e.Attempts)
 		return e, err
 	})
 	if err != nil {
@@ -291,7 +330,7 @@ func (d *DB) PruneContacts(ctx context.Context, before time.Time) (int, error) {
 func (d *DB) PruneChats(ctx context.Context, before time.Time) (int, error) {
 	tag, err := d.pool.Exec(ctx, `
 		DELETE FROM chats WHERE last_activity_at < $1 AND NOT EXISTS (
-			SELECT 1 FROM first_contacts f WHERE f.chat_id = chats.chat_id AND f.step NOT IN ('done', 'gave_up'))`, before)
+			SELECT 1 FROM first_contacts f WHERE f.instance = chats.instance AND f.chat_id = chats.chat_id AND f.step NOT IN ('done', 'gave_up'))`, before)
 	if err != nil {
 		return 0, fmt.Errorf("pruning chats: %w", err)
 	}
@@ -328,38 +367,40 @@ func (d *DB) Forget(ctx context.Context, chatID string) (bot.Forgotten, error) {
 	return f, nil
 }
 
-// TouchChat implements bot.Store. The claim is one statement: the row is
-// locked, and every SET expression sees it as it was.
-func (d *DB) TouchChat(ctx context.Context, chatID, idMessage string, at time.Time, incoming bool, newAfter time.Duration) (bool, error) {
-	if !incoming {
-		return false, d.wr.exec(ctx, `
-			INSERT INTO chats (chat_id, last_activity_at) VALUES ($1, $2)
-			ON CONFLICT (chat_id) DO UPDATE SET last_activity_at = greatest(chats.last_activity_at, excluded.last_activity_at)`,
-			chatID, at)
-	}
+// MarkKnown implements bot.Store.
+func (d *DB) MarkKnown(ctx context.Context, instance, chatID string, at time.Time) error {
+	return d.wr.exec(ctx, `
+		INSERT INTO chats (instance, chat_id, last_activity_at) VALUES ($1, $2, $3)
+		ON CONFLICT (instance, chat_id) DO UPDATE SET last_activity_at = greatest(chats.last_activity_at, excluded.last_activity_at)`,
+		instance, chatID, at)
+}
+
+// ClaimFirstContact implements bot.Store. The claim is one statement: the
+// row is locked, and every SET expression sees it as it was.
+func (d *DB) ClaimFirstContact(ctx context.Context, instance, chatID, idMessage string, at time.Time, newAfter time.Duration) (bool, error) {
 	var holder string
 	err := d.wr.Do(ctx, func(b *pgx.Batch) {
 		b.Queue(`
-			INSERT INTO chats (chat_id, last_activity_at, first_contact_msg) VALUES ($1, $2, $3)
-			ON CONFLICT (chat_id) DO UPDATE SET
+			INSERT INTO chats (instance, chat_id, last_activity_at, first_contact_msg) VALUES ($1, $2, $3, $4)
+			ON CONFLICT (instance, chat_id) DO UPDATE SET
 				first_contact_msg = CASE
-					WHEN $4::bigint > 0 AND chats.last_activity_at < $2 - $4::bigint * interval '1 millisecond'
+					WHEN $5::bigint > 0 AND chats.last_activity_at < $3 - $5::bigint * interval '1 millisecond'
 					THEN excluded.first_contact_msg
 					ELSE chats.first_contact_msg END,
 				last_activity_at = greatest(chats.last_activity_at, excluded.last_activity_at)
-			RETURNING first_contact_msg`, chatID, at, idMessage, newAfter.Milliseconds(),
+			RETURNING first_contact_msg`, instance, chatID, at, idMessage, newAfter.Milliseconds(),
 		).QueryRow(func(row pgx.Row) error { return row.Scan(&holder) })
 	})
 	if err != nil {
-		return false, fmt.Errorf("touching chat: %w", err)
+		return false, fmt.Errorf("claiming a first contact: %w", err)
 	}
 	return holder == idMessage, nil
 }
 
 // GetProfile implements bot.Store.
-func (d *DB) GetProfile(ctx context.Context, chatID string) (bot.Profile, error) {
-	p := bot.Profile{ChatID: chatID}
-	err := d.pool.QueryRow(ctx, `SELECT info, fetched_at FROM profiles WHERE chat_id = $1`, chatID).Scan(&p.Info, &p.FetchedAt)
+func (d *DB) GetProfile(ctx context.Context, instance, chatID string) (bot.Profile, error) {
+	p := bot.Profile{Instance: instance, ChatID: chatID}
+	err := d.pool.QueryRow(ctx, `SELECT info, fetched_at FROM profiles WHERE instance = $1 AND chat_id = $2`, instance, chatID).Scan(&p.Info, &p.FetchedAt)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return p, bot.ErrNotFound
 	}
@@ -369,23 +410,23 @@ func (d *DB) GetProfile(ctx context.Context, chatID string) (bot.Profile, error)
 // SaveProfile implements bot.Store.
 func (d *DB) SaveProfile(ctx context.Context, p bot.Profile) error {
 	return d.wr.exec(ctx, `
-		INSERT INTO profiles (chat_id, info, fetched_at) VALUES ($1, $2, $3)
-		ON CONFLICT (chat_id) DO UPDATE SET info = excluded.info, fetched_at = excluded.fetched_at`,
-		p.ChatID, p.Info, p.FetchedAt)
+		INSERT INTO profiles (instance, chat_id, info, fetched_at) VALUES ($1, $2, $3, $4)
+		ON CONFLICT (instance, chat_id) DO UPDATE SET info = excluded.info, fetched_at = excluded.fetched_at`,
+		p.Instance, p.ChatID, p.Info, p.FetchedAt)
 }
 
-const firstContactColumns = `chat_id, id_message, step, rule, tag, locale, reply, reply_attempted, reply_id,
+const firstContactColumns = `instance, chat_id, id_message, step, rule, tag, locale, reply, reply_attempted, reply_id,
 	summary, summary_to, summary_attempted, summary_id, degraded, created_at, updated_at`
 
 // GetFirstContact implements bot.Store.
-func (d *DB) GetFirstContact(ctx context.Context, chatID, idMessage string) (bot.FirstContact, error) {
+func (d *DB) GetFirstContact(ctx context.Context, instance, chatID, idMessage string) (bot.FirstContact, error) {
 	var (
 		fc   bot.FirstContact
 		step string
 	)
-	err := d.pool.QueryRow(ctx, `SELECT `+firstContactColumns+` FROM first_contacts WHERE chat_id = $1 AND id_message = $2`,
-		chatID, idMessage,
-	).Scan(&fc.ChatID, &fc.IDMessage, &step, &fc.Rule, &fc.Tag, &fc.Locale, &fc.Reply, &fc.ReplyAttempted, &fc.ReplyID,
+	err := d.pool.QueryRow(ctx, `SELECT `+firstContactColumns+` FROM first_contacts WHERE instance = $1 AND chat_id = $2 AND id_message = $3`,
+		instance, chatID, idMessage,
+	).Scan(&fc.Instance, &fc.ChatID, &fc.IDMessage, &step, &fc.Rule, &fc.Tag, &fc.Locale, &fc.Reply, &fc.ReplyAttempted, &fc.ReplyID,
 		&fc.Summary, &fc.SummaryTo, &fc.SummaryAttempted, &fc.SummaryID, &fc.Degraded, &fc.CreatedAt, &fc.UpdatedAt)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return fc, bot.ErrNotFound
@@ -398,14 +439,14 @@ func (d *DB) GetFirstContact(ctx context.Context, chatID, idMessage string) (bot
 func (d *DB) SaveFirstContact(ctx context.Context, fc bot.FirstContact) error {
 	err := d.wr.exec(ctx, `
 		INSERT INTO first_contacts (`+firstContactColumns+`)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
-		ON CONFLICT (chat_id, id_message) DO UPDATE SET
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)
+		ON CONFLICT (instance, chat_id, id_message) DO UPDATE SET
 			step = excluded.step, rule = excluded.rule, tag = excluded.tag, locale = excluded.locale,
 			reply = excluded.reply, reply_attempted = excluded.reply_attempted, reply_id = excluded.reply_id,
 			summary = excluded.summary, summary_to = excluded.summary_to,
 			summary_attempted = excluded.summary_attempted, summary_id = excluded.summary_id,
 			degraded = excluded.degraded, updated_at = excluded.updated_at`,
-		fc.ChatID, fc.IDMessage, string(fc.Step), fc.Rule, fc.Tag, fc.Locale, fc.Reply, fc.ReplyAttempted, fc.ReplyID,
+		fc.Instance, fc.ChatID, fc.IDMessage, string(fc.Step), fc.Rule, fc.Tag, fc.Locale, fc.Reply, fc.ReplyAttempted, fc.ReplyID,
 		fc.Summary, fc.SummaryTo, fc.SummaryAttempted, fc.SummaryID, fc.Degraded, fc.CreatedAt, fc.UpdatedAt)
 	if err != nil {
 		return fmt.Errorf("saving first contact: %w", err)

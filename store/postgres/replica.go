@@ -99,13 +99,13 @@ func (d *DB) Rescue(ctx context.Context, limit int) ([]bot.Notification, error) 
 			WHERE n.finished_at IS NULL AND n.owner <> $1 AND NOT `+held("n.owner")+`
 			ORDER BY n.id LIMIT $2
 			FOR UPDATE SKIP LOCKED)
-		RETURNING id, chat_id`, d.owner, limit)
+		RETURNING id, instance, chat_id`, d.owner, limit)
 	if err != nil {
 		return nil, fmt.Errorf("rescuing notifications: %w", err)
 	}
 	out, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (bot.Notification, error) {
 		var n bot.Notification
-		err := row.Scan(&n.ID, &n.ChatID)
+		err := row.Scan(&n.ID, &n.Instance, &n.ChatID)
 		return n, err
 	})
 	if err != nil {
@@ -128,14 +128,15 @@ func (d *DB) HandBack(ctx context.Context, keep []int64) error {
 	return nil
 }
 
-// OlderPending reports whether an unfinished notification of chatID older
-// than id belongs to another replica: this one must then wait, so that a
-// chat's notifications are worked in order across replicas.
-func (d *DB) OlderPending(ctx context.Context, chatID string, id int64) (bool, error) {
+// OlderPending reports whether an unfinished notification of the chat
+// older than id belongs to another replica: this one must then wait, so
+// that a chat's notifications are worked in order across replicas.
+func (d *DB) OlderPending(ctx context.Context, instance, chatID string, id int64) (bool, error) {
 	var older bool
 	err := d.pool.QueryRow(ctx, `
-		SELECT EXISTS (SELECT 1 FROM notifications WHERE chat_id = $1 AND id < $2 AND finished_at IS NULL AND owner <> $3)`,
-		chatID, id, d.owner).Scan(&older)
+		SELECT EXISTS (SELECT 1 FROM notifications
+		               WHERE instance = $1 AND chat_id = $2 AND id < $3 AND finished_at IS NULL AND owner <> $4)`,
+		instance, chatID, id, d.owner).Scan(&older)
 	if err != nil {
 		return false, fmt.Errorf("looking for older notifications of the chat: %w", err)
 	}

@@ -37,7 +37,7 @@ func TestReplicasOwnRescueAndHandBack(t *testing.T) {
 	}
 	add := func(s *postgres.DB, chat, id string) int64 {
 		t.Helper()
-		n, err := s.AddNotification(ctx, bot.Notification{ChatID: chat, IDMessage: id, TypeWebhook: "incomingMessageReceived", Body: []byte("{}"), ReceivedAt: time.Now()})
+		n, err := s.AddNotification(ctx, bot.Notification{Instance: "1101000001", ChatID: chat, IDMessage: id, TypeWebhook: "incomingMessageReceived", Body: []byte("{}"), ReceivedAt: time.Now()})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -52,10 +52,13 @@ func TestReplicasOwnRescueAndHandBack(t *testing.T) {
 		t.Errorf("b lists %+v; want only its own %d", got, b1)
 	}
 	// Per-chat order: b's notification of chat 1 waits for a's older one.
-	if older, err := b.OlderPending(ctx, "1@c.us", b1); err != nil || !older {
+	if older, err := b.OlderPending(ctx, "1101000001", "1@c.us", b1); err != nil || !older {
 		t.Errorf("OlderPending for b's later notification = %v, %v; want true", older, err)
 	}
-	if older, err := a.OlderPending(ctx, "1@c.us", a1); err != nil || older {
+	if older, err := b.OlderPending(ctx, "1101000002", "1@c.us", b1); err != nil || older {
+		t.Errorf("OlderPending for the same chat with another number = %v, %v; want false", older, err)
+	}
+	if older, err := a.OlderPending(ctx, "1101000001", "1@c.us", a1); err != nil || older {
 		t.Errorf("OlderPending for the oldest = %v, %v; want false", older, err)
 	}
 	// Nothing to rescue while a lives.
@@ -86,7 +89,7 @@ func TestReplicasOwnRescueAndHandBack(t *testing.T) {
 	if got, _ := b.PendingNotifications(ctx, 0, 10); len(got) != 3 {
 		t.Errorf("b now lists %d; want all 3", len(got))
 	}
-	if older, _ := b.OlderPending(ctx, "1@c.us", b1); older {
+	if older, _ := b.OlderPending(ctx, "1101000001", "1@c.us", b1); older {
 		t.Error("the older notification of chat 1 is b's own now: b's later one need not wait")
 	}
 	// A replica restarting with a's id takes nothing from b, and b keeps all.

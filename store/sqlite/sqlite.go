@@ -60,7 +60,7 @@ func Open(ctx context.Context, path string) (*DB, error) {
 		return nil, err
 	}
 	if d.getNotification, err = d.db.PrepareContext(ctx,
-		`SELECT chat_id, id_message, type_webhook, body, received_at, finished_at FROM notifications WHERE id = ?`); err == nil {
+		`SELECT instance, chat_id, id_message, type_webhook, body, received_at, finished_at FROM notifications WHERE id = ?`); err == nil {
 		d.wr, err = newWriter(ctx, wdb, writes...)
 	}
 	if err != nil {
@@ -153,7 +153,7 @@ func (d *DB) Ping(ctx context.Context) error {
 func (d *DB) AddNotification(ctx context.Context, n bot.Notification) (int64, error) {
 	var id int64
 	err := d.wr.Do(ctx, func(tx *sql.Tx) error {
-		err := d.wr.queryRow(tx, qAddNotification, n.ChatID, n.IDMessage, n.TypeWebhook, n.Body, n.ReceivedAt.UnixMilli()).Scan(&id)
+		err := d.wr.queryRow(tx, qAddNotification, n.Instance, n.ChatID, n.IDMessage, n.TypeWebhook, n.Body, n.ReceivedAt.UnixMilli()).Scan(&id)
 		if errors.Is(err, sql.ErrNoRows) {
 			id = 0 // a duplicate
 			return nil
@@ -167,8 +167,8 @@ func (d *DB) AddNotification(ctx context.Context, n bot.Notification) (int64, er
 }
 
 // AddDeadLetter implements bot.Store.
-func (d *DB) AddDeadLetter(ctx context.Context, body []byte, reason string, at time.Time) error {
-	err := d.exec(ctx, qAddDeadLetter, body, reason, at.UnixMilli())
+func (d *DB) AddDeadLetter(ctx context.Context, instance string, body []byte, reason string, at time.Time) error {
+	err := d.exec(ctx, qAddDeadLetter, instance, body, reason, at.UnixMilli())
 	if err != nil {
 		return fmt.Errorf("storing dead letter: %w", err)
 	}
@@ -178,7 +178,7 @@ func (d *DB) AddDeadLetter(ctx context.Context, body []byte, reason string, at t
 // PendingNotifications implements bot.Store.
 func (d *DB) PendingNotifications(ctx context.Context, after int64, limit int) ([]bot.Notification, error) {
 	rows, err := d.db.QueryContext(ctx, `
-		SELECT id, chat_id, id_message, type_webhook, received_at
+		SELECT id, instance, chat_id, id_message, type_webhook, received_at
 		FROM notifications WHERE finished_at IS NULL AND id > ? ORDER BY id LIMIT ?`, after, limit)
 	if err != nil {
 		return nil, fmt.Errorf("listing pending notifications: %w", err)
@@ -190,7 +190,7 @@ func (d *DB) PendingNotifications(ctx context.Context, after int64, limit int) (
 			n  bot.Notification
 			ms int64
 		)
-		if err := rows.Scan(&n.ID, &n.ChatID, &n.IDMessage, &n.TypeWebhook, &ms); err != nil {
+		if err := rows.Scan(&n.ID, &n.Instance, &n.ChatID, &n.IDMessage, &n.TypeWebhook, &ms); err != nil {
 			return nil, err
 		}
 		n.ReceivedAt = time.UnixMilli(ms)
@@ -206,7 +206,7 @@ func (d *DB) GetNotification(ctx context.Context, id int64) (bot.Notification, e
 		ms       int64
 		finished sql.NullInt64
 	)
-	err := d.getNotification.QueryRowContext(ctx, id).Scan(&n.ChatID, &n.IDMessage, &n.TypeWebhook, &n.Body, &ms, &finished)
+	err := d.getNotification.QueryRowContext(ctx, id).Scan(&n.Instance, &n.ChatID, &n.IDMessage, &n.TypeWebhook, &n.Body, &ms, &finished)
 	if errors.Is(err, sql.ErrNoRows) {
 		return n, bot.ErrNotFound
 	}
@@ -267,7 +267,7 @@ func (d *DB) PruneChats(ctx context.Context, before time.Time) (int, error) {
 	err := d.wr.Do(ctx, func(tx *sql.Tx) error {
 		res, err := tx.Exec(`
 			DELETE FROM chats WHERE last_activity_at < ? AND NOT EXISTS (
-				SELECT 1 FROM first_contacts f WHERE f.chat_id = chats.chat_id AND f.step NOT IN ('done', 'gave_up'))`, before.UnixMilli())
+				SELECT 1 FROM first_contacts f WHERE f.instance = chats.instance AND f.chat_id = chats.chat_id AND f.step NOT IN ('done', 'gave_up'))`, before.UnixMilli())
 		if err == nil {
 			n, err = res.RowsAffected()
 		}
@@ -317,11 +317,47 @@ func (d *DB) CountPending(ctx context.Context) (int, error) {
 	return n, err
 }
 
+// PendingOf implements bot.Store.
+func (d *DB) PendingOf(ctx context.Context, instance string) (int, error) {
+	var n int
+	err := d.db.QueryRowContext(ctx, `SELECT count(*) FROM notifications WHERE finished_at IS NULL AND instance = ?`, instance).Scan(&n)
+	return n, err
+}
+
+// AdoptUnassigned implements bot.Store: in one transaction, for a row
+// whose key the instance holds already, the instance's row is kept.
+func (d *DB) AdoptUnassigned(ctx context.Context, instance string) (int, error) {
+	var total int64
+	err := d.wr.Do(ctx, func(tx *sql.Tx) error {
+		total = 0
+		for _, q := range []string{
+			`UPDATE OR IGNORE notifications SET instance = ?1 WHERE instance = ''`,
+			`UPDATE OR IGNORE chats SET instance = ?1 WHERE instance = ''`,
+			`UPDATE OR IGNORE profiles SET instance = ?1 WHERE instance = ''`,
+			`UPDATE OR IGNORE first_contacts SET instance = ?1 WHERE instance = ''`,
+			`UPDATE events SET instance = ?1 WHERE instance = ''`,
+			`UPDATE dead_letters SET instance = ?1 WHERE instance = ''`,
+		} {
+			res, err := tx.Exec(q, instance)
+			if err != nil {
+				return err
+			}
+			n, _ := res.RowsAffected()
+			total += n
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, fmt.Errorf("adopting the rows of a single-instance Frontdesk: %w", err)
+	}
+	return int(total), nil
+}
+
 // AddEvent implements bot.Store.
 func (d *DB) AddEvent(ctx context.Context, e bot.OutboxEvent) error {
 	err := d.wr.Do(ctx, func(tx *sql.Tx) error {
-		_, err := tx.Exec(`INSERT INTO events (id, chat_id, body, created_at, next_at) VALUES (?, ?, ?, ?, ?)
-			ON CONFLICT (id) DO NOTHING`, e.ID, e.ChatID, e.Body, e.CreatedAt.UnixMilli(), e.CreatedAt.UnixMilli())
+		_, err := tx.Exec(`INSERT INTO events (id, instance, chat_id, body, created_at, next_at) VALUES (?, ?, ?, ?, ?, ?)
+			ON CONFLICT (id) DO NOTHING`, e.ID, e.Instance, e.ChatID, e.Body, e.CreatedAt.UnixMilli(), e.CreatedAt.UnixMilli())
 		return err
 	})
 	if err != nil {
@@ -333,9 +369,9 @@ func (d *DB) AddEvent(ctx context.Context, e bot.OutboxEvent) error {
 // DueEvents implements bot.Store.
 func (d *DB) DueEvents(ctx context.Context, now time.Time, limit int) ([]bot.OutboxEvent, error) {
 	rows, err := d.db.QueryContext(ctx, `
-		SELECT seq, id, chat_id, body, created_at, attempts FROM events e
+		SELECT seq, id, instance, chat_id, body, created_at, attempts FROM events e
 		WHERE delivered_at IS NULL AND dead_at IS NULL AND next_at <= ?
-		  AND NOT EXISTS (SELECT 1 FROM events o WHERE o.chat_id = e.chat_id AND o.chat_id <> '' AND o.seq < e.seq
+		  AND NOT EXISTS (SELECT 1 FROM events o WHERE o.instance = e.instance AND o.chat_id = e.chat_id AND o.chat_id <> '' AND o.seq < e.seq
 		                  AND o.delivered_at IS NULL AND o.dead_at IS NULL)
 		ORDER BY seq LIMIT ?`, now.UnixMilli(), limit)
 	if err != nil {
@@ -346,7 +382,7 @@ func (d *DB) DueEvents(ctx context.Context, now time.Time, limit int) ([]bot.Out
 	for rows.Next() {
 		var e bot.OutboxEvent
 		var created int64
-		if err := rows.Scan(&e.Seq, &e.ID, &e.ChatID, &e.Body, &created, &e.Attempts); err != nil {
+		if err := rows.Scan(&e.Seq, &e.ID, &e.Instance, &e.ChatID, &e.Body, &created, &e.Attempts); err != nil {
 			return nil, fmt.Errorf("listing due events: %w", err)
 		}
 		e.CreatedAt = time.UnixMilli(created)
@@ -397,30 +433,32 @@ func (d *DB) CountNotifications(ctx context.Context) (int, error) {
 	return n, err
 }
 
-// TouchChat implements bot.Store. The claim is one statement: SQLite
-// evaluates every SET expression against the row as it was.
-func (d *DB) TouchChat(ctx context.Context, chatID, idMessage string, at time.Time, incoming bool, newAfter time.Duration) (bool, error) {
-	if !incoming {
-		return false, d.exec(ctx, qTouchChat, chatID, at.UnixMilli())
-	}
+// MarkKnown implements bot.Store.
+func (d *DB) MarkKnown(ctx context.Context, instance, chatID string, at time.Time) error {
+	return d.exec(ctx, qMarkKnown, instance, chatID, at.UnixMilli())
+}
+
+// ClaimFirstContact implements bot.Store. The claim is one statement:
+// SQLite evaluates every SET expression against the row as it was.
+func (d *DB) ClaimFirstContact(ctx context.Context, instance, chatID, idMessage string, at time.Time, newAfter time.Duration) (bool, error) {
 	var holder string
 	err := d.wr.Do(ctx, func(tx *sql.Tx) error {
-		return d.wr.queryRow(tx, qClaimChat, chatID, at.UnixMilli(), idMessage, newAfter.Milliseconds()).Scan(&holder)
+		return d.wr.queryRow(tx, qClaimChat, chatID, at.UnixMilli(), idMessage, newAfter.Milliseconds(), instance).Scan(&holder)
 	})
 	if err != nil {
-		return false, fmt.Errorf("touching chat: %w", err)
+		return false, fmt.Errorf("claiming a first contact: %w", err)
 	}
 	return holder == idMessage, nil
 }
 
 // GetProfile implements bot.Store.
-func (d *DB) GetProfile(ctx context.Context, chatID string) (bot.Profile, error) {
-	p := bot.Profile{ChatID: chatID}
+func (d *DB) GetProfile(ctx context.Context, instance, chatID string) (bot.Profile, error) {
+	p := bot.Profile{Instance: instance, ChatID: chatID}
 	var (
 		info string
 		ms   int64
 	)
-	err := d.db.QueryRowContext(ctx, `SELECT info, fetched_at FROM profiles WHERE chat_id = ?`, chatID).Scan(&info, &ms)
+	err := d.db.QueryRowContext(ctx, `SELECT info, fetched_at FROM profiles WHERE instance = ? AND chat_id = ?`, instance, chatID).Scan(&info, &ms)
 	if errors.Is(err, sql.ErrNoRows) {
 		return p, bot.ErrNotFound
 	}
@@ -437,20 +475,20 @@ func (d *DB) SaveProfile(ctx context.Context, p bot.Profile) error {
 	if err != nil {
 		return err
 	}
-	return d.exec(ctx, qSaveProfile, p.ChatID, string(info), p.FetchedAt.UnixMilli())
+	return d.exec(ctx, qSaveProfile, p.Instance, p.ChatID, string(info), p.FetchedAt.UnixMilli())
 }
 
-const firstContactColumns = `chat_id, id_message, step, rule, tag, locale, reply, reply_attempted, reply_id,
+const firstContactColumns = `instance, chat_id, id_message, step, rule, tag, locale, reply, reply_attempted, reply_id,
 	summary, summary_to, summary_attempted, summary_id, degraded, created_at, updated_at`
 
 // The writes, prepared once on the writer's connection.
 const (
 	qAddNotification = `
-		INSERT INTO notifications (chat_id, id_message, type_webhook, body, received_at)
-		VALUES (?, ?, ?, ?, ?)
-		ON CONFLICT (chat_id, id_message) DO NOTHING
+		INSERT INTO notifications (instance, chat_id, id_message, type_webhook, body, received_at)
+		VALUES (?, ?, ?, ?, ?, ?)
+		ON CONFLICT (instance, chat_id, id_message) DO NOTHING
 		RETURNING id`
-	qAddDeadLetter      = `INSERT INTO dead_letters (body, reason, received_at) VALUES (?, ?, ?)`
+	qAddDeadLetter      = `INSERT INTO dead_letters (instance, body, reason, received_at) VALUES (?, ?, ?, ?)`
 	qHealth             = `INSERT INTO health (id, checked_at) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET checked_at = excluded.checked_at`
 	qFinishNotification = `UPDATE notifications SET finished_at = ? WHERE id = ?`
 	// qPruneNotifications walks the oldest ids first: those are the ones
@@ -458,26 +496,26 @@ const (
 	qPruneNotifications = `
 		DELETE FROM notifications WHERE id IN (
 			SELECT id FROM notifications WHERE finished_at < ? ORDER BY id LIMIT ?)`
-	qTouchChat = `
-		INSERT INTO chats (chat_id, last_activity_at) VALUES (?, ?)
-		ON CONFLICT (chat_id) DO UPDATE SET last_activity_at = max(last_activity_at, excluded.last_activity_at)`
+	qMarkKnown = `
+		INSERT INTO chats (instance, chat_id, last_activity_at) VALUES (?, ?, ?)
+		ON CONFLICT (instance, chat_id) DO UPDATE SET last_activity_at = max(last_activity_at, excluded.last_activity_at)`
 	// qClaimChat is the atomic first-contact claim: SQLite evaluates every
 	// SET expression against the row as it was.
 	qClaimChat = `
-		INSERT INTO chats (chat_id, last_activity_at, first_contact_msg) VALUES (?1, ?2, ?3)
-		ON CONFLICT (chat_id) DO UPDATE SET
+		INSERT INTO chats (instance, chat_id, last_activity_at, first_contact_msg) VALUES (?5, ?1, ?2, ?3)
+		ON CONFLICT (instance, chat_id) DO UPDATE SET
 			first_contact_msg = CASE
 				WHEN ?4 > 0 AND chats.last_activity_at < ?2 - ?4 THEN excluded.first_contact_msg
 				ELSE chats.first_contact_msg END,
 			last_activity_at = max(chats.last_activity_at, excluded.last_activity_at)
 		RETURNING first_contact_msg`
 	qSaveProfile = `
-		INSERT INTO profiles (chat_id, info, fetched_at) VALUES (?, ?, ?)
-		ON CONFLICT (chat_id) DO UPDATE SET info = excluded.info, fetched_at = excluded.fetched_at`
+		INSERT INTO profiles (instance, chat_id, info, fetched_at) VALUES (?, ?, ?, ?)
+		ON CONFLICT (instance, chat_id) DO UPDATE SET info = excluded.info, fetched_at = excluded.fetched_at`
 	qSaveFirstContact = `
 		INSERT INTO first_contacts (` + firstContactColumns + `)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-		ON CONFLICT (chat_id, id_message) DO UPDATE SET
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (instance, chat_id, id_message) DO UPDATE SET
 			step = excluded.step, rule = excluded.rule, tag = excluded.tag, locale = excluded.locale,
 			reply = excluded.reply, reply_attempted = excluded.reply_attempted, reply_id = excluded.reply_id,
 			summary = excluded.summary, summary_to = excluded.summary_to,
@@ -485,18 +523,18 @@ const (
 			degraded = excluded.degraded, updated_at = excluded.updated_at`
 )
 
-var writes = []string{qHealth, qAddNotification, qAddDeadLetter, qFinishNotification, qTouchChat, qClaimChat, qSaveProfile, qSaveFirstContact}
+var writes = []string{qHealth, qAddNotification, qAddDeadLetter, qFinishNotification, qMarkKnown, qClaimChat, qSaveProfile, qSaveFirstContact}
 
 // GetFirstContact implements bot.Store.
-func (d *DB) GetFirstContact(ctx context.Context, chatID, idMessage string) (bot.FirstContact, error) {
+func (d *DB) GetFirstContact(ctx context.Context, instance, chatID, idMessage string) (bot.FirstContact, error) {
 	var (
 		fc               bot.FirstContact
 		created, updated int64
 		step             string
 	)
-	err := d.db.QueryRowContext(ctx, `SELECT `+firstContactColumns+` FROM first_contacts WHERE chat_id = ? AND id_message = ?`,
-		chatID, idMessage,
-	).Scan(&fc.ChatID, &fc.IDMessage, &step, &fc.Rule, &fc.Tag, &fc.Locale, &fc.Reply, &fc.ReplyAttempted, &fc.ReplyID,
+	err := d.db.QueryRowContext(ctx, `SELECT `+firstContactColumns+` FROM first_contacts WHERE instance = ? AND chat_id = ? AND id_message = ?`,
+		instance, chatID, idMessage,
+	).Scan(&fc.Instance, &fc.ChatID, &fc.IDMessage, &step, &fc.Rule, &fc.Tag, &fc.Locale, &fc.Reply, &fc.ReplyAttempted, &fc.ReplyID,
 		&fc.Summary, &fc.SummaryTo, &fc.SummaryAttempted, &fc.SummaryID, &fc.Degraded, &created, &updated)
 	if errors.Is(err, sql.ErrNoRows) {
 		return fc, bot.ErrNotFound
@@ -509,7 +547,7 @@ func (d *DB) GetFirstContact(ctx context.Context, chatID, idMessage string) (bot
 // SaveFirstContact implements bot.Store.
 func (d *DB) SaveFirstContact(ctx context.Context, fc bot.FirstContact) error {
 	err := d.exec(ctx, qSaveFirstContact,
-		fc.ChatID, fc.IDMessage, string(fc.Step), fc.Rule, fc.Tag, fc.Locale, fc.Reply, fc.ReplyAttempted, fc.ReplyID,
+		fc.Instance, fc.ChatID, fc.IDMessage, string(fc.Step), fc.Rule, fc.Tag, fc.Locale, fc.Reply, fc.ReplyAttempted, fc.ReplyID,
 		fc.Summary, fc.SummaryTo, fc.SummaryAttempted, fc.SummaryID, fc.Degraded,
 		fc.CreatedAt.UnixMilli(), fc.UpdatedAt.UnixMilli())
 	if err != nil {

@@ -29,6 +29,8 @@ func Run(t *testing.T, open func(t *testing.T) bot.Store) {
 		"ForgetAContactEverywhere":                 testForget,
 		"PruneOldContacts":                         testPruneContacts,
 		"OutboxOrderPerChat":                       testOutbox,
+		"InstancesKeepTheirOwnChats":               testInstances,
+		"AdoptUnassigned":                          testAdopt,
 	}
 	for name, test := range tests {
 		t.Run(name, func(t *testing.T) {
@@ -40,8 +42,14 @@ func Run(t *testing.T, open func(t *testing.T) bot.Store) {
 
 var t0 = time.Date(2026, 11, 1, 12, 0, 0, 0, time.UTC)
 
+// inst is the instance of most tests; other is a second number.
+const (
+	inst  = "1101000001"
+	other = "1101000002"
+)
+
 func notification(chat, id string) bot.Notification {
-	return bot.Notification{ChatID: chat, IDMessage: id, TypeWebhook: greenapi.TypeIncomingMessageReceived,
+	return bot.Notification{Instance: inst, ChatID: chat, IDMessage: id, TypeWebhook: greenapi.TypeIncomingMessageReceived,
 		Body: []byte(`{"chat":"` + chat + `"}`), ReceivedAt: t0}
 }
 
@@ -116,7 +124,7 @@ func testPending(t *testing.T, s bot.Store) {
 }
 
 func testDeadLetters(t *testing.T, s bot.Store) {
-	if err := s.AddDeadLetter(context.Background(), []byte("not json"), "invalid", t0); err != nil {
+	if err := s.AddDeadLetter(context.Background(), inst, []byte("not json"), "invalid", t0); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -142,9 +150,15 @@ func testClaim(t *testing.T, s bot.Store) {
 		{"but after silence it is", "2@c.us", "m6", t0.Add(window + 2*time.Hour), true, window, true},
 	}
 	for _, st := range steps {
-		got, err := s.TouchChat(ctx, st.chat, st.id, st.at, st.incoming, st.after)
+		if !st.incoming {
+			if err := s.MarkKnown(ctx, inst, st.chat, st.at); err != nil {
+				t.Errorf("%s: MarkKnown: %v", st.name, err)
+			}
+			continue
+		}
+		got, err := s.ClaimFirstContact(ctx, inst, st.chat, st.id, st.at, st.after)
 		if err != nil || got != st.want {
-			t.Errorf("%s: TouchChat = %v, %v; want %v", st.name, got, err, st.want)
+			t.Errorf("%s: ClaimFirstContact = %v, %v; want %v", st.name, got, err, st.want)
 		}
 	}
 }
@@ -160,7 +174,7 @@ func testConcurrentClaim(t *testing.T, s bot.Store) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			claimed, err := s.TouchChat(ctx, "9@c.us", fmt.Sprint("burst", i), t0, true, time.Hour)
+			claimed, err := s.ClaimFirstContact(ctx, inst, "9@c.us", fmt.Sprint("burst", i), t0, time.Hour)
 			if err != nil {
 				t.Error(err)
 			}
@@ -179,10 +193,10 @@ func testConcurrentClaim(t *testing.T, s bot.Store) {
 
 func testProfiles(t *testing.T, s bot.Store) {
 	ctx := context.Background()
-	if _, err := s.GetProfile(ctx, "1@c.us"); !errors.Is(err, bot.ErrNotFound) {
+	if _, err := s.GetProfile(ctx, inst, "1@c.us"); !errors.Is(err, bot.ErrNotFound) {
 		t.Errorf("missing profile: err = %v", err)
 	}
-	p := bot.Profile{ChatID: "1@c.us", FetchedAt: t0, Info: greenapi.ContactInfo{Name: "Dealer", Category: "Auto",
+	p := bot.Profile{Instance: inst, ChatID: "1@c.us", FetchedAt: t0, Info: greenapi.ContactInfo{Name: "Dealer", Category: "Auto",
 		Products: []greenapi.Product{{Name: "Oil change", IsHidden: true}}}}
 	if err := s.SaveProfile(ctx, p); err != nil {
 		t.Fatal(err)
@@ -192,7 +206,7 @@ func testProfiles(t *testing.T, s bot.Store) {
 	if err := s.SaveProfile(ctx, p); err != nil {
 		t.Fatal(err)
 	}
-	got, err := s.GetProfile(ctx, "1@c.us")
+	got, err := s.GetProfile(ctx, inst, "1@c.us")
 	if err != nil || got.Info.Name != "Dealer 2" || !got.FetchedAt.Equal(p.FetchedAt) || len(got.Info.Products) != 1 || !got.Info.Products[0].IsHidden {
 		t.Errorf("GetProfile = %+v, %v", got, err)
 	}
@@ -200,10 +214,10 @@ func testProfiles(t *testing.T, s bot.Store) {
 
 func testFirstContacts(t *testing.T, s bot.Store) {
 	ctx := context.Background()
-	if _, err := s.GetFirstContact(ctx, "1@c.us", "m"); !errors.Is(err, bot.ErrNotFound) {
+	if _, err := s.GetFirstContact(ctx, inst, "1@c.us", "m"); !errors.Is(err, bot.ErrNotFound) {
 		t.Errorf("missing first contact: err = %v", err)
 	}
-	fc := bot.FirstContact{ChatID: "1@c.us", IDMessage: "m", Step: bot.StepClaimed, CreatedAt: t0, UpdatedAt: t0}
+	fc := bot.FirstContact{Instance: inst, ChatID: "1@c.us", IDMessage: "m", Step: bot.StepClaimed, CreatedAt: t0, UpdatedAt: t0}
 	if err := s.SaveFirstContact(ctx, fc); err != nil {
 		t.Fatal(err)
 	}
@@ -214,7 +228,7 @@ func testFirstContacts(t *testing.T, s bot.Store) {
 	if err := s.SaveFirstContact(ctx, fc); err != nil {
 		t.Fatal(err)
 	}
-	got, err := s.GetFirstContact(ctx, "1@c.us", "m")
+	got, err := s.GetFirstContact(ctx, inst, "1@c.us", "m")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -274,19 +288,19 @@ func contact(t *testing.T, s bot.Store, chat string, at time.Time, step bot.Step
 	if _, err := s.AddNotification(ctx, n); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.TouchChat(ctx, chat, "M-"+chat, at, true, 0); err != nil {
+	if _, err := s.ClaimFirstContact(ctx, inst, chat, "M-"+chat, at, 0); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.SaveProfile(ctx, bot.Profile{ChatID: chat, Info: greenapi.ContactInfo{Name: "Ana " + chat, Email: "ana@example.com"}, FetchedAt: at}); err != nil {
+	if err := s.SaveProfile(ctx, bot.Profile{Instance: inst, ChatID: chat, Info: greenapi.ContactInfo{Name: "Ana " + chat, Email: "ana@example.com"}, FetchedAt: at}); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.SaveFirstContact(ctx, bot.FirstContact{ChatID: chat, IDMessage: "M-" + chat, Step: step, CreatedAt: at, UpdatedAt: at}); err != nil {
+	if err := s.SaveFirstContact(ctx, bot.FirstContact{Instance: inst, ChatID: chat, IDMessage: "M-" + chat, Step: step, CreatedAt: at, UpdatedAt: at}); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.AddDeadLetter(ctx, []byte(`{"senderData":{"chatId":"`+chat+`"},"broken":`), "unexpected end of JSON", at); err != nil {
+	if err := s.AddDeadLetter(ctx, inst, []byte(`{"senderData":{"chatId":"`+chat+`"},"broken":`), "unexpected end of JSON", at); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.AddEvent(ctx, bot.OutboxEvent{ID: "fc-" + chat, ChatID: chat, Body: []byte(`{}`), CreatedAt: at}); err != nil {
+	if err := s.AddEvent(ctx, bot.OutboxEvent{ID: "fc-" + chat, Instance: inst, ChatID: chat, Body: []byte(`{}`), CreatedAt: at}); err != nil {
 		t.Fatal(err)
 	}
 	if step == bot.StepDone { // its event delivered
@@ -315,18 +329,18 @@ func testForget(t *testing.T, s bot.Store) {
 	if want := (bot.Forgotten{Profiles: 1, Chats: 1, FirstContacts: 1, Notifications: 1, DeadLetters: 1, Events: 1}); got != want {
 		t.Errorf("Forget = %+v, want %+v", got, want)
 	}
-	if _, err := s.GetProfile(ctx, "79001234567@c.us"); !errors.Is(err, bot.ErrNotFound) {
+	if _, err := s.GetProfile(ctx, inst, "79001234567@c.us"); !errors.Is(err, bot.ErrNotFound) {
 		t.Errorf("the profile is still there: %v", err)
 	}
-	if _, err := s.GetFirstContact(ctx, "79001234567@c.us", "M-79001234567@c.us"); !errors.Is(err, bot.ErrNotFound) {
+	if _, err := s.GetFirstContact(ctx, inst, "79001234567@c.us", "M-79001234567@c.us"); !errors.Is(err, bot.ErrNotFound) {
 		t.Errorf("the first contact is still there: %v", err)
 	}
 	// Forgotten, the sender is new again: the next message is a first contact.
-	if claimed, err := s.TouchChat(ctx, "79001234567@c.us", "N", t0.Add(time.Hour), true, 0); err != nil || !claimed {
+	if claimed, err := s.ClaimFirstContact(ctx, inst, "79001234567@c.us", "N", t0.Add(time.Hour), 0); err != nil || !claimed {
 		t.Errorf("a forgotten sender writing again: claimed %v, %v", claimed, err)
 	}
 	// The neighbour is untouched.
-	if _, err := s.GetProfile(ctx, "79001234568@c.us"); err != nil {
+	if _, err := s.GetProfile(ctx, inst, "79001234568@c.us"); err != nil {
 		t.Errorf("the neighbour's profile: %v", err)
 	}
 	if again, err := s.Forget(ctx, "79001234568@c.us"); err != nil || again.DeadLetters != 1 || again.Notifications != 1 {
@@ -353,20 +367,20 @@ func testPruneContacts(t *testing.T, s bot.Store) {
 	if n != 6 {
 		t.Errorf("PruneContacts deleted %d rows, want 6", n)
 	}
-	if _, err := s.GetProfile(ctx, "1@c.us"); !errors.Is(err, bot.ErrNotFound) {
+	if _, err := s.GetProfile(ctx, inst, "1@c.us"); !errors.Is(err, bot.ErrNotFound) {
 		t.Errorf("an old profile is kept: %v", err)
 	}
-	if _, err := s.GetFirstContact(ctx, "2@c.us", "M-2@c.us"); err != nil {
+	if _, err := s.GetFirstContact(ctx, inst, "2@c.us", "M-2@c.us"); err != nil {
 		t.Errorf("an unfinished first contact was pruned: %v", err)
 	}
-	if _, err := s.GetProfile(ctx, "3@c.us"); err != nil {
+	if _, err := s.GetProfile(ctx, inst, "3@c.us"); err != nil {
 		t.Errorf("a recent profile was pruned: %v", err)
 	}
 	chats, err := s.PruneChats(ctx, cut)
 	if err != nil || chats != 1 {
 		t.Errorf("PruneChats = %d, %v; want 1: chat 1 (chat 2 has an unfinished first contact)", chats, err)
 	}
-	if claimed, err := s.TouchChat(ctx, "1@c.us", "N", recent, true, 0); err != nil || !claimed {
+	if claimed, err := s.ClaimFirstContact(ctx, inst, "1@c.us", "N", recent, 0); err != nil || !claimed {
 		t.Errorf("a pruned chat writing again: claimed %v, %v; want a new first contact", claimed, err)
 	}
 }
@@ -438,5 +452,110 @@ func testOutbox(t *testing.T, s bot.Store) {
 	}
 	if waiting, dead, err := s.CountEvents(ctx); err != nil || waiting != 1 || dead != 1 {
 		t.Errorf("CountEvents = %d waiting, %d dead, %v; want 1 and 1", waiting, dead, err)
+	}
+}
+
+// testInstances: the same customer writing to two numbers is two chats,
+// each with its own dedupe, claim, profile, first contact and events.
+func testInstances(t *testing.T, s bot.Store) {
+	ctx := context.Background()
+	const chat = "5511987654321@c.us"
+	for _, in := range []string{inst, other} {
+		n := notification(chat, "A")
+		n.Instance = in
+		if id, err := s.AddNotification(ctx, n); err != nil || id == 0 {
+			t.Errorf("AddNotification(%s) = %d, %v; want stored: a message id is unique only within one number's chat", in, id, err)
+		}
+		if claimed, err := s.ClaimFirstContact(ctx, in, chat, "A", t0, 0); err != nil || !claimed {
+			t.Errorf("ClaimFirstContact(%s) = %v, %v; want a first contact with each number", in, claimed, err)
+		}
+	}
+	pending, err := s.PendingNotifications(ctx, 0, 10)
+	if err != nil || len(pending) != 2 || pending[0].Instance != inst || pending[1].Instance != other {
+		t.Errorf("PendingNotifications = %+v, %v; want one of each instance, with its instance", pending, err)
+	}
+	if got, err := s.GetNotification(ctx, pending[1].ID); err != nil || got.Instance != other {
+		t.Errorf("GetNotification = %+v, %v; want instance %s", got, err, other)
+	}
+	if n, err := s.PendingOf(ctx, other); err != nil || n != 1 {
+		t.Errorf("PendingOf(other) = %d, %v; want 1", n, err)
+	}
+	if err := s.SaveProfile(ctx, bot.Profile{Instance: inst, ChatID: chat, Info: greenapi.ContactInfo{Name: "Ana"}, FetchedAt: t0}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.GetProfile(ctx, other, chat); !errors.Is(err, bot.ErrNotFound) {
+		t.Errorf("the other number sees the first one's profile: %v", err)
+	}
+	fc := bot.FirstContact{Instance: other, ChatID: chat, IDMessage: "A", Step: bot.StepDone, Locale: "pt", CreatedAt: t0, UpdatedAt: t0}
+	if err := s.SaveFirstContact(ctx, fc); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.GetFirstContact(ctx, inst, chat, "A"); !errors.Is(err, bot.ErrNotFound) {
+		t.Errorf("the first number sees the other's first contact: %v", err)
+	}
+	if got, err := s.GetFirstContact(ctx, other, chat, "A"); err != nil || got.Instance != other || got.Locale != "pt" {
+		t.Errorf("GetFirstContact(other) = %+v, %v", got, err)
+	}
+	// Events of one chat with two numbers are two lines: neither waits for the other.
+	for _, in := range []string{inst, other} {
+		if err := s.AddEvent(ctx, bot.OutboxEvent{ID: "e-" + in, Instance: in, ChatID: chat, Body: []byte(`{}`), CreatedAt: t0}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if due, err := s.DueEvents(ctx, t0, 10); err != nil || len(due) != 2 || due[1].Instance != other {
+		t.Errorf("DueEvents = %+v, %v; want both numbers' events due, with their instances", due, err)
+	}
+	// Forgetting a person forgets them with every number.
+	if f, err := s.Forget(ctx, chat); err != nil || f.Notifications != 2 || f.Chats != 2 || f.FirstContacts != 1 || f.Events != 2 {
+		t.Errorf("Forget = %+v, %v; want both numbers' rows", f, err)
+	}
+}
+
+// testAdopt: the rows a single-instance Frontdesk kept (instance "") are
+// its instance's once adopted; a row the instance has already keeps the
+// instance's.
+func testAdopt(t *testing.T, s bot.Store) {
+	ctx := context.Background()
+	old := notification("1@c.us", "A")
+	old.Instance = ""
+	if _, err := s.AddNotification(ctx, old); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.ClaimFirstContact(ctx, "", "1@c.us", "A", t0, 0); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.SaveProfile(ctx, bot.Profile{ChatID: "1@c.us", Info: greenapi.ContactInfo{Name: "Old"}, FetchedAt: t0}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.SaveProfile(ctx, bot.Profile{ChatID: "2@c.us", Info: greenapi.ContactInfo{Name: "Stale"}, FetchedAt: t0}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.SaveProfile(ctx, bot.Profile{Instance: inst, ChatID: "2@c.us", Info: greenapi.ContactInfo{Name: "Fresh"}, FetchedAt: t0}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.SaveFirstContact(ctx, bot.FirstContact{ChatID: "1@c.us", IDMessage: "A", Step: bot.StepDone, CreatedAt: t0, UpdatedAt: t0}); err != nil {
+		t.Fatal(err)
+	}
+	n, err := s.AdoptUnassigned(ctx, inst)
+	if err != nil || n < 4 {
+		t.Fatalf("AdoptUnassigned = %d, %v; want the notification, the chat, a profile and the first contact", n, err)
+	}
+	if id, err := s.AddNotification(ctx, notification("1@c.us", "A")); err != nil || id != 0 {
+		t.Errorf("the adopted notification sent again = %d, %v; want a duplicate", id, err)
+	}
+	if claimed, err := s.ClaimFirstContact(ctx, inst, "1@c.us", "B", t0.Add(time.Minute), 0); err != nil || claimed {
+		t.Errorf("the adopted chat writing again: claimed %v, %v; want a known chat", claimed, err)
+	}
+	if p, err := s.GetProfile(ctx, inst, "1@c.us"); err != nil || p.Info.Name != "Old" {
+		t.Errorf("adopted profile = %+v, %v", p, err)
+	}
+	if p, err := s.GetProfile(ctx, inst, "2@c.us"); err != nil || p.Info.Name != "Fresh" {
+		t.Errorf("profile held by both = %+v, %v; want the instance's own", p, err)
+	}
+	if _, err := s.GetFirstContact(ctx, inst, "1@c.us", "A"); err != nil {
+		t.Errorf("adopted first contact: %v", err)
+	}
+	if again, err := s.AdoptUnassigned(ctx, inst); err != nil || again != 0 {
+		t.Errorf("AdoptUnassigned again = %d, %v; want 0", again, err)
 	}
 }

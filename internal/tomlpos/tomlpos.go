@@ -1,0 +1,68 @@
+// Package tomlpos finds the lines of the keys of a TOML file made of an
+// array of tables ([[rule]], [[instance]]), for error messages that name
+// the file, the line and the key: TOML parsers keep no positions for the
+// keys they decode.
+package tomlpos
+
+import "strings"
+
+// Lines maps the keys of each table of the array, and the keys outside
+// it, to their lines (counted from 1).
+type Lines struct {
+	tables []map[string]int // table index: key: line
+	start  []int            // table index: line of its header
+	other  map[string]int   // keys outside the tables
+}
+
+// Scan reads data, whose array of tables has the header header (such as
+// "[[rule]]"). A key's first line in a table counts.
+func Scan(data []byte, header string) Lines {
+	l := Lines{other: make(map[string]int)}
+	for i, raw := range strings.Split(string(data), "\n") {
+		line := strings.TrimSpace(raw)
+		switch {
+		case line == header:
+			l.tables = append(l.tables, make(map[string]int))
+			l.start = append(l.start, i+1)
+		case strings.HasPrefix(line, "#") || line == "":
+		default:
+			key, _, ok := strings.Cut(line, "=")
+			if !ok {
+				continue
+			}
+			key = strings.Trim(strings.TrimSpace(key), `"`)
+			if len(l.tables) == 0 {
+				l.other[key] = i + 1
+			} else if _, dup := l.tables[len(l.tables)-1][key]; !dup {
+				l.tables[len(l.tables)-1][key] = i + 1
+			}
+		}
+	}
+	return l
+}
+
+// In returns the line of key in table i, else the table's header line
+// (0 for a table the scan did not see).
+func (l Lines) In(i int, key string) int {
+	if i >= len(l.tables) {
+		return 0
+	}
+	if n, ok := l.tables[i][key]; ok {
+		return n
+	}
+	return l.start[i]
+}
+
+// First returns the first line where key appears, outside the tables
+// (as full, its dotted name) or in any of them; 0 if nowhere.
+func (l Lines) First(full, key string) int {
+	if n, ok := l.other[full]; ok {
+		return n
+	}
+	for _, t := range l.tables {
+		if n, ok := t[key]; ok {
+			return n
+		}
+	}
+	return 0
+}

@@ -1,0 +1,70 @@
+package sqlite
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"testing"
+	"time"
+)
+
+// TestMigrationKeepsSingleInstanceData upgrades a database written by a
+// single-instance Frontdesk (schema 3): its rows stay, under no instance,
+// until its instance adopts them.
+func TestMigrationKeepsSingleInstanceData(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "old.db")
+	old, err := open(path, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, name := range []string{"001_init.sql", "002_health.sql", "003_events.sql"} {
+		script, err := migrations.ReadFile("migrations/" + name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := old.Exec(string(script)); err != nil {
+			t.Fatal(name, err)
+		}
+		if _, err := old.Exec(fmt.Sprintf("PRAGMA user_version = %d", i+1)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	now := time.Now().UnixMilli()
+	for _, q := range []string{
+		fmt.Sprintf(`INSERT INTO notifications (chat_id, id_message, type_webhook, body, received_at) VALUES ('1@c.us', 'A', 'incomingMessageReceived', '{}', %d)`, now),
+		fmt.Sprintf(`INSERT INTO chats (chat_id, last_activity_at, first_contact_msg) VALUES ('1@c.us', %d, 'A')`, now),
+		fmt.Sprintf(`INSERT INTO profiles (chat_id, info, fetched_at) VALUES ('1@c.us', '{"name":"Ana"}', %d)`, now),
+		fmt.Sprintf(`INSERT INTO first_contacts (chat_id, id_message, step, created_at, updated_at) VALUES ('1@c.us', 'A', 'done', %d, %d)`, now, now),
+		fmt.Sprintf(`INSERT INTO events (id, chat_id, body, created_at, next_at) VALUES ('e1', '1@c.us', '{}', %d, %d)`, now, now),
+	} {
+		if _, err := old.Exec(q); err != nil {
+			t.Fatal(q, err)
+		}
+	}
+	old.Close()
+
+	db, err := Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	pending, err := db.PendingNotifications(ctx, 0, 10)
+	if err != nil || len(pending) != 1 || pending[0].Instance != "" {
+		t.Fatalf("pending after the migration = %+v, %v; want the old notification, of no instance yet", pending, err)
+	}
+	if n, err := db.AdoptUnassigned(ctx, "1101000001"); err != nil || n != 5 {
+		t.Fatalf("AdoptUnassigned = %d, %v; want the 5 rows", n, err)
+	}
+	if p, err := db.GetProfile(ctx, "1101000001", "1@c.us"); err != nil || p.Info.Name != "Ana" {
+		t.Errorf("profile after adoption = %+v, %v", p, err)
+	}
+	if claimed, err := db.ClaimFirstContact(ctx, "1101000001", "1@c.us", "B", time.Now(), 0); err != nil || claimed {
+		t.Errorf("the old chat writing again: claimed %v, %v; want known", claimed, err)
+	}
+	again := pending[0]
+	again.Instance, again.Body = "1101000001", []byte("{}")
+	if id, err := db.AddNotification(ctx, again); err != nil || id != 0 {
+		t.Errorf("the old notification again = %d, %v; want a duplicate", id, err)
+	}
+}
