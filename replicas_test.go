@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -16,18 +17,28 @@ import (
 	"github.com/frontdesk-bot/frontdesk/store/postgres/postgrestest"
 )
 
-// TestEndToEndReplicasSurviveKills is issue #11's proof: 3 replica
-// processes on one PostgreSQL database and the fake Green API (with its
-// documented limits), 1,000 notifications from 200 new senders (5 each,
-// spread round-robin over the replicas, as a load balancer would), one
-// replica SIGKILLed twice and restarted once meanwhile. Every new sender is
-// greeted exactly once, in its language; Green API never answers 429; the
+// TestEndToEndReplicasSurviveKills is the proof of issues #11 and #12: 3
+// replica processes on one PostgreSQL database serving two numbers (two
+// fake Green API instances, with their documented limits), 2,000
+// notifications from 200 new senders who each write 5 messages to both
+// numbers (spread round-robin over the replicas, as a load balancer
+// would), one replica SIGKILLed twice and restarted once meanwhile. Every
+// new sender is greeted exactly once by each number, with that number's
+// rules, in its language; Green API never answers 429; each number's
 // getContactInfo calls keep to one a second; and the time a survivor takes
 // to take a dead replica's work over is measured.
 func TestEndToEndReplicasSurviveKills(t *testing.T) {
 	t.Parallel()
 	db := postgrestest.SchemaURL(t)
-	fake := greenapitest.New(t)
+	// A greets by name (the shipped rules); B has rules of its own that
+	// greet everyone alike, so that each greeting shows which number sent it.
+	a, b := newNumber(t, "1101000001"), newNumber(t, "1101000002")
+	dir := t.TempDir()
+	bRules := filepath.Join(dir, "b-rules.toml")
+	writeFile(t, bRules, "[[rule]]\nid = \"everyone\"\nreply = \"greeting_generic\"\n")
+	file := filepath.Join(dir, "instances.toml")
+	writeFile(t, file, a.instanceTable()+b.instanceTable(`rules_file = "`+bRules+`"`))
+	numbers := []number{a, b}
 	const senders, each = 200, 5
 	chat := func(i int) string {
 		if i%2 == 0 {
@@ -36,7 +47,7 @@ func TestEndToEndReplicasSurviveKills(t *testing.T) {
 		return fmt.Sprintf("4915112%05d@c.us", i) // Germany: German
 	}
 	env := []string{"LOOKUP_TIMEOUT=5s", "LOG_LEVEL=info"}
-	replica := func(id string) *program { return start(t, fake, 0, db, append(env, "REPLICA_ID="+id)...) }
+	replica := func(id string) *program { return startInstances(t, file, db, append(env, "REPLICA_ID="+id)...) }
 	mu := sync.Mutex{}
 	replicas := []*program{replica("r1"), replica("r2"), replica("r3")}
 	alive := []bool{true, true, true}
@@ -46,11 +57,7 @@ func TestEndToEndReplicasSurviveKills(t *testing.T) {
 	// sends it again until one answers 200.
 	deliveries := 0
 	client := &http.Client{Timeout: 5 * time.Second}
-	receiver, err := greenapi.NewClient(fake.Config())
-	if err != nil {
-		t.Fatal(err)
-	}
-	deliver := func(body []byte) {
+	deliver := func(body []byte, token string) {
 		for attempt := 0; ; attempt++ {
 			mu.Lock()
 			i := (deliveries + attempt) % len(replicas)
@@ -60,7 +67,7 @@ func TestEndToEndReplicasSurviveKills(t *testing.T) {
 				continue
 			}
 			req, _ := http.NewRequest(http.MethodPost, p.url+"/webhook", bytes.NewReader(body))
-			req.Header.Set("Authorization", "Bearer "+e2eWebhookToken)
+			req.Header.Set("Authorization", "Bearer "+token)
 			resp, err := client.Do(req)
 			if err == nil {
 				resp.Body.Close()
@@ -79,20 +86,25 @@ func TestEndToEndReplicasSurviveKills(t *testing.T) {
 		}
 	}
 	ctx, stopDelivering := context.WithCancel(context.Background())
-	delivered := make(chan struct{})
-	go func() {
-		defer close(delivered)
-		for ctx.Err() == nil {
-			n, err := receiver.ReceiveNotification(ctx, 0)
-			if err != nil || n == nil {
-				time.Sleep(5 * time.Millisecond)
-				continue
-			}
-			deliver(n.Body)
-			_ = receiver.DeleteNotification(context.Background(), n.ReceiptID)
+	var delivering sync.WaitGroup
+	for _, n := range numbers {
+		receiver, err := greenapi.NewClient(n.fake.Config())
+		if err != nil {
+			t.Fatal(err)
 		}
-	}()
-	defer func() { stopDelivering(); <-delivered }()
+		delivering.Go(func() {
+			for ctx.Err() == nil {
+				got, err := receiver.ReceiveNotification(ctx, 0)
+				if err != nil || got == nil {
+					time.Sleep(5 * time.Millisecond)
+					continue
+				}
+				deliver(got.Body, n.webhookToken)
+				_ = receiver.DeleteNotification(context.Background(), got.ReceiptID)
+			}
+		})
+	}
+	defer func() { stopDelivering(); delivering.Wait() }()
 
 	var gone []*program
 	kill := func(i int) time.Time {
@@ -107,7 +119,9 @@ func TestEndToEndReplicasSurviveKills(t *testing.T) {
 	var kills []time.Time
 	for m := range each {
 		for i := range senders {
-			fake.PushIncoming(greenapitest.Incoming{ChatID: chat(i), Text: fmt.Sprint("message ", m), SenderName: fmt.Sprint("Sender ", i)})
+			for _, n := range numbers {
+				n.fake.PushIncoming(greenapitest.Incoming{ChatID: chat(i), Text: fmt.Sprint("message ", m), SenderName: fmt.Sprint("Sender ", i)})
+			}
 		}
 		switch m {
 		case 1:
@@ -125,40 +139,49 @@ func TestEndToEndReplicasSurviveKills(t *testing.T) {
 	// Every sender greeted; the inbox empty.
 	start := time.Now()
 	for i := range senders {
-		fake.WaitSent(chat(i), 1, 60*time.Second)
+		for _, n := range numbers {
+			n.fake.WaitSent(chat(i), 1, 60*time.Second)
+		}
 	}
 	waitFor(t, "every notification processed", 60*time.Second, func() bool {
-		return fake.QueueLen() == 0 && count(t, db, "SELECT count(*) FROM notifications WHERE finished_at IS NULL") == 0
+		return a.fake.QueueLen() == 0 && b.fake.QueueLen() == 0 && count(t, db, "SELECT count(*) FROM notifications WHERE finished_at IS NULL") == 0
 	})
 	drained := time.Since(start)
 	time.Sleep(500 * time.Millisecond) // let a second greeting surface, if any
 
-	missing, twice, wrongLanguage := 0, 0, 0
-	for i := range senders {
-		sent := fake.Sent(chat(i))
-		switch {
-		case len(sent) == 0:
-			missing++
-		case len(sent) > 1:
-			twice++
-		case i%2 == 0 && !strings.HasPrefix(sent[0].Message, "Olá"), i%2 == 1 && !strings.HasPrefix(sent[0].Message, "Hallo"):
-			wrongLanguage++
+	missing, twice, wrongLanguage, wrongNumber := 0, 0, 0, 0
+	for _, n := range numbers {
+		for i := range senders {
+			sent := n.fake.Sent(chat(i))
+			switch {
+			case len(sent) == 0:
+				missing++
+			case len(sent) > 1:
+				twice++
+			case i%2 == 0 && !strings.HasPrefix(sent[0].Message, "Olá"), i%2 == 1 && !strings.HasPrefix(sent[0].Message, "Hallo"):
+				wrongLanguage++
+			case strings.Contains(sent[0].Message, "Sender") != (n.fake == a.fake): // A greets by name, B does not
+				wrongNumber++
+			}
 		}
 	}
-	var limited int
-	var last time.Time
+	var limited, lookupCount int
 	minGap := time.Hour
-	for _, c := range fake.Calls() {
-		if c.Status == http.StatusTooManyRequests {
-			limited++
+	for _, n := range numbers {
+		for _, c := range n.fake.Calls() {
+			if c.Status == http.StatusTooManyRequests {
+				limited++
+			}
 		}
-	}
-	lookups := fake.Calls(greenapi.MethodGetContactInfo)
-	for _, c := range lookups {
-		if !last.IsZero() && c.At.Sub(last) < minGap {
-			minGap = c.At.Sub(last)
+		var last time.Time
+		lookups := n.fake.Calls(greenapi.MethodGetContactInfo)
+		lookupCount += len(lookups)
+		for _, c := range lookups {
+			if !last.IsZero() && c.At.Sub(last) < minGap {
+				minGap = c.At.Sub(last)
+			}
+			last = c.At
 		}
-		last = c.At
 	}
 	// The takeover time: from each kill to the first rescue after it in a
 	// surviving replica's log.
@@ -191,18 +214,19 @@ func TestEndToEndReplicasSurviveKills(t *testing.T) {
 	}
 	takeover := strings.Join(takeovers, " and ")
 	stored := count(t, db, "SELECT count(*) FROM notifications WHERE type_webhook = 'incomingMessageReceived'")
-	t.Logf("RELIABILITY replicas: 3 replicas, %d notifications from %d new senders (%d stored), %d SIGKILLs and 1 restart; %d never greeted, %d greeted twice, %d in the wrong language; %d getContactInfo calls, no two closer than %v; %d answers 429; work of a killed replica taken over %s after the kills; drained %v after the last message",
-		senders*each, senders, stored, len(kills), missing, twice, wrongLanguage, len(lookups), minGap.Round(time.Millisecond), limited, takeover, drained.Round(100*time.Millisecond))
-	if stored != senders*each {
-		t.Errorf("%d of %d notifications stored", stored, senders*each)
+	want := senders * each * len(numbers)
+	t.Logf("RELIABILITY replicas: 3 replicas, 2 numbers, %d notifications from %d new senders to each number (%d stored), %d SIGKILLs and 1 restart; %d greetings missing, %d twice, %d in the wrong language, %d by the wrong number's rules; %d getContactInfo calls, no two of a number closer than %v; %d answers 429; work of a killed replica taken over %s after the kills; drained %v after the last message",
+		want, senders, stored, len(kills), missing, twice, wrongLanguage, wrongNumber, lookupCount, minGap.Round(time.Millisecond), limited, takeover, drained.Round(100*time.Millisecond))
+	if stored != want {
+		t.Errorf("%d of %d notifications stored", stored, want)
 	}
-	if missing+twice+wrongLanguage != 0 {
-		t.Errorf("%d never greeted, %d greeted twice, %d in the wrong language", missing, twice, wrongLanguage)
+	if missing+twice+wrongLanguage+wrongNumber != 0 {
+		t.Errorf("%d greetings missing, %d twice, %d in the wrong language, %d by the wrong number", missing, twice, wrongLanguage, wrongNumber)
 	}
 	if limited != 0 {
 		t.Errorf("%d calls answered 429", limited)
 	}
-	if len(lookups) > 1 && minGap < 900*time.Millisecond {
-		t.Errorf("two getContactInfo calls %v apart; the instance allows one a second", minGap)
+	if lookupCount > 2 && minGap < 900*time.Millisecond {
+		t.Errorf("two getContactInfo calls of one number %v apart; an instance allows one a second", minGap)
 	}
 }
