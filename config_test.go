@@ -265,4 +265,3 @@ func TestRunUnknownCommand(t *testing.T) {
 		t.Errorf("version: %v %q", err, out.String())
 	}
 }
-
