@@ -231,10 +231,14 @@ func serve(ctx context.Context, getenv func(string) string, stderr io.Writer) er
 		"memory_limit", memoryLimitText(cfg.MemoryLimit))
 
 	var background sync.WaitGroup
-	background.Add(1)
+	background.Add(2)
 	go func() {
 		defer background.Done()
 		watchConfig(bgCtx, cfg, getenv, r, log)
+	}()
+	go func() {
+		defer background.Done()
+		r.watchStates(bgCtx)
 	}()
 	if keep := (retention{notifications: cfg.KeepFinished, contacts: cfg.KeepContacts, chats: r.chatsExpire}); keep.any() {
 		background.Add(1)

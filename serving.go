@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"math/rand/v2"
 	"sync"
 	"time"
 
@@ -80,13 +79,14 @@ func (c config) botConfig(l loaded) bot.Config {
 }
 
 // engine is one instance at work in this process: its Green API client,
-// its bot and its background duties (the state watch, polling).
+// its bot and its background duty (polling, in poll mode).
 type engine struct {
-	l     loaded
-	state *handlers.Instance
-	bot   *bot.Bot
-	stop  context.CancelFunc // stops the background duties
-	done  sync.WaitGroup
+	l      loaded
+	state  *handlers.Instance
+	client *greenapi.Client
+	bot    *bot.Bot
+	stop   func() // stops the background duty and waits for it
+	done   sync.WaitGroup
 }
 
 // sameCredentials says whether the engine of a can serve b with a new
@@ -239,9 +239,10 @@ func (r *runner) newClient(ic instanceConfig) (*greenapi.Client, error) {
 	return greenapi.NewClient(cc)
 }
 
-// start puts engine e to work with client: its bot joins the fleet, its
-// state is watched, and it is polled in poll mode.
+// start puts engine e to work with client: its bot joins the fleet, and
+// it is polled in poll mode.
 func (r *runner) start(e *engine, client *greenapi.Client) {
+	e.client = client
 	id := e.l.ID
 	log := r.log.With("instance", id)
 	m := r.metrics.Of(e.state)
@@ -269,11 +270,6 @@ func (r *runner) start(e *engine, client *greenapi.Client) {
 		stop()
 		e.done.Wait()
 	}
-	e.done.Add(1)
-	go func() {
-		defer e.done.Done()
-		watchInstance(ctx, client, e.state, log)
-	}()
 	if e.l.ReceiveMode == "poll" {
 		e.done.Add(1)
 		go func() {
@@ -333,29 +329,62 @@ func checkInstance(ctx context.Context, client *greenapi.Client, ic instanceConf
 	return nil
 }
 
-// watchInstance refreshes the instance state for /readyz every minute;
-// the first refresh comes at a random moment of the first minute, so that
-// many instances do not ask together.
-func watchInstance(ctx context.Context, client *greenapi.Client, instance *handlers.Instance, log *slog.Logger) {
-	next := time.NewTimer(rand.N(time.Minute))
-	defer next.Stop()
+// watchEvery is how often each instance's state is read again for
+// /readyz and the metrics.
+const watchEvery = time.Minute
+
+// watchStates reads every instance's state (getStateInstance) once every
+// watchEvery, the instances spread evenly over the minute, from one
+// goroutine for all of them; at most checkConcurrency calls at once.
+func (r *runner) watchStates(ctx context.Context) {
+	slots := make(chan struct{}, checkConcurrency)
+	var calls sync.WaitGroup
+	defer calls.Wait()
 	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-next.C:
+		r.mu.Lock()
+		engines := make([]*engine, 0, len(r.running))
+		for _, e := range r.running {
+			engines = append(engines, e)
 		}
-		next.Reset(time.Minute)
-		cctx, cancel := context.WithTimeout(ctx, 20*time.Second)
-		state, err := client.GetStateInstance(cctx)
-		cancel()
-		if ctx.Err() != nil {
-			return
+		r.mu.Unlock()
+		step := watchEvery / time.Duration(max(1, len(engines)))
+		if len(engines) == 0 {
+			engines = append(engines, nil)
 		}
-		_, _, prevErr := instance.Get()
-		if err != nil && prevErr == nil {
-			log.Warn("Green API instance state unavailable", "err", err)
+		for _, e := range engines {
+			select {
+			case <-ctx.Done():
+				return
+			case <-time.After(step):
+			}
+			if e == nil {
+				continue
+			}
+			select {
+			case slots <- struct{}{}:
+			case <-ctx.Done():
+				return
+			}
+			calls.Go(func() {
+				defer func() { <-slots }()
+				refreshState(ctx, e.client, e.state, r.log.With("instance", e.l.ID))
+			})
 		}
-		instance.Set(state, err)
 	}
+}
+
+// refreshState reads an instance's state once, for /readyz; the first
+// failure after a success is logged.
+func refreshState(ctx context.Context, client *greenapi.Client, instance *handlers.Instance, log *slog.Logger) {
+	cctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+	state, err := client.GetStateInstance(cctx)
+	cancel()
+	if ctx.Err() != nil {
+		return
+	}
+	_, _, prevErr := instance.Get()
+	if err != nil && prevErr == nil {
+		log.Warn("Green API instance state unavailable", "err", err)
+	}
+	instance.Set(state, err)
 }

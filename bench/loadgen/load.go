@@ -16,9 +16,18 @@ import (
 )
 
 // templates are shared examples of Green API's documentation, from
-// greenapi/testdata, that the load is made of.
+// greenapi/testdata, that the load is made of, for one instance.
 type templates struct {
 	text, image, status, outgoing map[string]any
+	instance                      int64  // the idInstance every notification carries
+	token                         string // the webhook token it is posted with
+}
+
+// of returns the templates of another instance, posted with token.
+func (t *templates) of(instance int64, token string) *templates {
+	c := *t
+	c.instance, c.token = instance, token
+	return &c
 }
 
 func loadTemplates(dir string) (*templates, error) {
@@ -33,7 +42,7 @@ func loadTemplates(dir string) (*templates, error) {
 		}
 		return m, nil
 	}
-	var t templates
+	t := templates{instance: defaultInstance, token: webhookToken}
 	var err error
 	for name, dst := range map[string]*map[string]any{
 		"current_incomingMessageReceived_textMessage.json": &t.text,
@@ -50,9 +59,10 @@ func loadTemplates(dir string) (*templates, error) {
 
 // request is one webhook body to post, and for whom.
 type request struct {
-	chat string
-	new  bool // the first message of a new sender
-	body []byte
+	chat  string
+	new   bool // the first message of a new sender
+	body  []byte
+	token string // the webhook token of the body's instance
 }
 
 // seq makes message ids unique across the run.
@@ -63,6 +73,9 @@ func (t *templates) make(tmpl map[string]any, chat, name, text string) []byte {
 	id := fmt.Sprintf("LOADGEN%016X", seq.Add(1))
 	m["idMessage"] = id
 	m["timestamp"] = time.Now().Unix()
+	if inst, ok := m["instanceData"].(map[string]any); ok {
+		inst["idInstance"] = t.instance
+	}
 	if sd, ok := m["senderData"].(map[string]any); ok {
 		sd["chatId"] = chat
 		if m["typeWebhook"] == "incomingMessageReceived" {
@@ -87,7 +100,7 @@ func (t *templates) make(tmpl map[string]any, chat, name, text string) []byte {
 
 // newSender is a new sender's first message.
 func (t *templates) newSender(chat string) request {
-	return request{chat: chat, new: true, body: t.make(t.text, chat, "Loadgen "+chat[len(chat)-9:len(chat)-5], "Hello, do you deliver?")}
+	return request{chat: chat, new: true, token: t.token, body: t.make(t.text, chat, "Loadgen "+chat[len(chat)-9:len(chat)-5], "Hello, do you deliver?")}
 }
 
 // known is traffic from a known chat: seven in ten text messages, one in
@@ -95,18 +108,18 @@ func (t *templates) newSender(chat string) request {
 func (t *templates) known(chat string) request {
 	switch r := rand.IntN(10); {
 	case r < 7:
-		return request{chat: chat, body: t.make(t.text, chat, "Known", "And one more question")}
+		return request{chat: chat, token: t.token, body: t.make(t.text, chat, "Known", "And one more question")}
 	case r < 8:
-		return request{chat: chat, body: t.make(t.image, chat, "Known", "")}
+		return request{chat: chat, token: t.token, body: t.make(t.image, chat, "Known", "")}
 	default:
-		return request{chat: chat, body: t.make(t.status, chat, "", "")}
+		return request{chat: chat, token: t.token, body: t.make(t.status, chat, "", "")}
 	}
 }
 
 // businessWrote is the business writing to chat from its phone: afterwards
 // the chat is known.
 func (t *templates) businessWrote(chat string) request {
-	return request{chat: chat, body: t.make(t.outgoing, chat, "", "Hello from the shop")}
+	return request{chat: chat, token: t.token, body: t.make(t.outgoing, chat, "", "Hello from the shop")}
 }
 
 func clone(m map[string]any) map[string]any {
@@ -131,12 +144,12 @@ func newPoster(url string, conns int) *poster {
 	return &poster{client: &http.Client{Transport: tr, Timeout: 30 * time.Second}, url: url + "/webhook"}
 }
 
-func (p *poster) post(ctx context.Context, body []byte) error {
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, p.url, bytes.NewReader(body))
+func (p *poster) post(ctx context.Context, r request) error {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, p.url, bytes.NewReader(r.body))
 	if err != nil {
 		return err
 	}
-	req.Header.Set("Authorization", "Bearer "+webhookToken)
+	req.Header.Set("Authorization", "Bearer "+r.token)
 	req.Header.Set("Content-Type", "application/json")
 	resp, err := p.client.Do(req)
 	if err != nil {
@@ -182,7 +195,7 @@ func (p *poster) closedLoop(ctx context.Context, reqs []request, conc int) resul
 					break
 				}
 				t0 := time.Now()
-				err := p.post(ctx, reqs[i].body)
+				err := p.post(ctx, reqs[i])
 				d := time.Since(t0)
 				mu.Lock()
 				res.record(reqs[i], t0, d, err)
@@ -220,7 +233,7 @@ func (p *poster) openLoop(ctx context.Context, reqs []request, perSecond float64
 		flight.Add(1)
 		go func() {
 			defer flight.Done()
-			err := p.post(ctx, r.body)
+			err := p.post(ctx, r)
 			d := time.Since(due)
 			mu.Lock()
 			defer mu.Unlock()

@@ -19,6 +19,9 @@
 //  6. backlog: a second Frontdesk, Green API down, -backlog new senders
 //     whose greetings wait in the inbox: memory with a full inbox.
 //
+// -replicas N and -instances M run one phase of their own instead: N
+// replicas on one PostgreSQL database, or one process serving M numbers.
+//
 // Figures and their analysis are in BENCHMARKS.md.
 package main
 
@@ -33,8 +36,9 @@ import (
 )
 
 const (
-	webhookToken = "loadgen-webhook-token-0123456789abcdef"
-	operatorChat = "120363000000000077@g.us"
+	webhookToken    = "loadgen-webhook-token-0123456789abcdef"
+	operatorChat    = "120363000000000077@g.us"
+	defaultInstance = 1101000001 // greenapitest.DefaultIDInstance
 )
 
 type config struct {
@@ -53,6 +57,7 @@ type config struct {
 	backlog     int
 	backlogOnly bool
 	replicas    int
+	instances   int
 	postgres    string
 	keep        bool
 	env         envList
@@ -95,6 +100,7 @@ func main() {
 	flag.IntVar(&c.backlog, "backlog", 10000, "new senders left waiting in the inbox for the memory phase")
 	flag.BoolVar(&c.backlogOnly, "backlog-only", false, "run only the backlog (memory) phase")
 	flag.IntVar(&c.replicas, "replicas", 0, "run only the replicas phase: acknowledgements with 1 to N replicas on one PostgreSQL database (needs -postgres)")
+	flag.IntVar(&c.instances, "instances", 0, "run only the instances phase: one process serving 1, N/10 and N numbers, 1 notification/s each for -for")
 	flag.StringVar(&c.postgres, "postgres", "", "run Frontdesk on this PostgreSQL server (postgres://…), each server in a schema of its own, instead of SQLite")
 	flag.BoolVar(&c.keep, "keep", false, "keep the working directory (databases, server logs) and print its path")
 	flag.Var(&c.env, "env", "NAME=value added to the servers' environment (repeatable), e.g. GOMEMLIMIT=48MiB")

@@ -54,6 +54,9 @@ func run(ctx context.Context, c config) error {
 	if c.replicas > 0 {
 		return replicasPhase(ctx, c, dir, t, fake)
 	}
+	if c.instances > 0 {
+		return instancesPhase(ctx, c, dir, t)
+	}
 	fd, db, err := startFrontdesk(c.binary, dir, fake, frontdeskOptions{name: "main", lookupTimeout: 30 * time.Second, env: c.env, postgres: c.postgres})
 	if err != nil {
 		return err
