@@ -23,6 +23,7 @@ type config struct {
 	Instances     []instanceConfig
 	InstancesFile string // "" when the single-instance variables describe the one instance
 	MetricsToken  string // required on /metrics when set
+	AdminToken    string // opens the status page at / of ADMIN_ADDR; "" for none
 	Port          int
 	AdminAddr     string // the operations listener: /readyz, /metrics
 	ReplicaID     string // this process among the replicas on one PostgreSQL database
@@ -110,6 +111,7 @@ func loadConfig(getenv func(string) string) (config, error) {
 	c := config{
 		InstancesFile:   get("INSTANCES_FILE", ""),
 		MetricsToken:    get("METRICS_TOKEN", ""),
+		AdminToken:      get("ADMIN_TOKEN", ""),
 		AdminAddr:       get("ADMIN_ADDR", "127.0.0.1:9090"),
 		ReplicaID:       get("REPLICA_ID", hostname()),
 		EventsURL:       get("EVENTS_URL", ""),
@@ -179,6 +181,9 @@ func loadConfig(getenv func(string) string) (config, error) {
 			bad("EVENTS_SECRET", "required with EVENTS_URL, at least %d characters: the key of the events' signature, e.g. the output of: openssl rand -hex 24", minSecretLength)
 		}
 	}
+	if c.AdminToken != "" && len(c.AdminToken) < minSecretLength {
+		bad("ADMIN_TOKEN", "too short (%d characters); use at least %d random characters, e.g. the output of: openssl rand -hex 24", len(c.AdminToken), minSecretLength)
+	}
 	if c.MetricsToken != "" && len(c.MetricsToken) < minSecretLength {
 		bad("METRICS_TOKEN", "too short (%d characters); use at least %d random characters, e.g. the output of: openssl rand -hex 24", len(c.MetricsToken), minSecretLength)
 	}
@@ -238,7 +243,7 @@ const minSecretLength = 16
 // instance, its API token and, in webhook mode, its webhook tokens (in
 // poll mode they are never sent nor checked).
 func (c config) secrets() []string {
-	s := []string{c.MetricsToken, c.EventsSecret}
+	s := []string{c.MetricsToken, c.AdminToken, c.EventsSecret}
 	if u, err := url.Parse(c.EventsURL); err == nil && u.User != nil {
 		if password, ok := u.User.Password(); ok && len(password) >= minSecretLength/2 {
 			s = append(s, password) // a receiver's basic-auth password, in delivery errors

@@ -55,6 +55,7 @@ func TestConfigErrorsNameTheVariable(t *testing.T) {
 		{"short webhook token", map[string]string{"WEBHOOK_TOKEN": "abc"}, nil, []string{"WEBHOOK_TOKEN: too short (3 characters); use at least 16", "openssl rand -hex 24"}},
 		{"short previous webhook token", map[string]string{"WEBHOOK_TOKEN_PREVIOUS": "old"}, nil, []string{"WEBHOOK_TOKEN_PREVIOUS: too short (3 characters)"}},
 		{"short metrics token", map[string]string{"METRICS_TOKEN": "m"}, nil, []string{"METRICS_TOKEN: too short (1 characters)", "openssl rand -hex 24"}},
+		{"short admin token", map[string]string{"ADMIN_TOKEN": "admin"}, nil, []string{"ADMIN_TOKEN: too short (5 characters)", "openssl rand -hex 24"}},
 		{"events without a secret", map[string]string{"EVENTS_URL": "https://crm.example.com/hook"}, nil, []string{"EVENTS_SECRET: required with EVENTS_URL"}},
 		{"events to no URL", map[string]string{"EVENTS_URL": "crm.example.com", "EVENTS_SECRET": "events-secret-0123456789"}, nil, []string{"EVENTS_URL: \"crm.example.com\": expected the http(s) URL"}},
 		{"admin address without a host", map[string]string{"ADMIN_ADDR": ":9090"}, nil, []string{"ADMIN_ADDR: \":9090\" listens on every interface", "127.0.0.1:9090"}},
@@ -209,6 +210,7 @@ func TestConfigSecretsIncludeEveryTokenInUse(t *testing.T) {
 	e := validEnv()
 	e["WEBHOOK_TOKEN_PREVIOUS"] = "previous-token-0123456789"
 	e["METRICS_TOKEN"] = "metrics-token-0123456789"
+	e["ADMIN_TOKEN"] = "admin-token-0123456789"
 	e["EVENTS_URL"] = "https://frontdesk:receiver-password@crm.example.com/hook"
 	e["EVENTS_SECRET"] = "events-secret-0123456789"
 	c, err := loadConfig(env(e))
@@ -219,7 +221,7 @@ func TestConfigSecretsIncludeEveryTokenInUse(t *testing.T) {
 		t.Errorf("ADMIN_ADDR default = %q", c.AdminAddr)
 	}
 	secrets := strings.Join(c.secrets(), " ")
-	for _, want := range []string{e["GREEN_API_TOKEN_INSTANCE"], e["WEBHOOK_TOKEN"], e["WEBHOOK_TOKEN_PREVIOUS"], e["METRICS_TOKEN"], e["EVENTS_SECRET"], "receiver-password"} {
+	for _, want := range []string{e["GREEN_API_TOKEN_INSTANCE"], e["WEBHOOK_TOKEN"], e["WEBHOOK_TOKEN_PREVIOUS"], e["METRICS_TOKEN"], e["ADMIN_TOKEN"], e["EVENTS_SECRET"], "receiver-password"} {
 		if !strings.Contains(secrets, want) {
 			t.Errorf("the log masker is not given %q", want)
 		}

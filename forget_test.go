@@ -24,9 +24,9 @@ func TestChatIDOf(t *testing.T) {
 		{"+49 151 CALL-ME", "", "not a phone number"},
 		{"12345", "", "not a phone number"},
 	} {
-		got, err := chatIDOf(tt.in)
+		got, err := greenapi.ChatIDOf(tt.in)
 		if got != tt.want || (tt.err == "") != (err == nil) || (err != nil && !strings.Contains(err.Error(), tt.err)) {
-			t.Errorf("chatIDOf(%q) = %q, %v; want %q, %q", tt.in, got, err, tt.want, tt.err)
+			t.Errorf("ChatIDOf(%q) = %q, %v; want %q, %q", tt.in, got, err, tt.want, tt.err)
 		}
 	}
 }

@@ -10,7 +10,6 @@ import (
 	"net/http"
 	"net/url"
 	"os"
-	"regexp"
 	"runtime/debug"
 	"strconv"
 	"strings"
@@ -22,6 +21,7 @@ import (
 	eventsout "github.com/frontdesk-bot/frontdesk/events"
 	"github.com/frontdesk-bot/frontdesk/greenapi"
 	"github.com/frontdesk-bot/frontdesk/handlers"
+	"github.com/frontdesk-bot/frontdesk/internal/redact"
 	"github.com/frontdesk-bot/frontdesk/store/postgres"
 	"github.com/frontdesk-bot/frontdesk/store/sqlite"
 	"github.com/mattn/go-isatty"
@@ -31,7 +31,7 @@ import (
 // version is set at build time with -ldflags "-X main.version=...".
 var version = "dev"
 
-const usage = "usage: frontdesk [serve | check | forget <phone or chatId> | healthcheck | version]"
+const usage = "usage: frontdesk [serve | sandbox [-addr 127.0.0.1:8080] | check | forget <phone or chatId> | healthcheck | version]"
 
 // newHTTPServer serves h with the timeouts and limits both listeners keep.
 func newHTTPServer(h http.Handler, log *slog.Logger) *http.Server {
@@ -65,6 +65,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	switch cmd {
 	case "serve":
 		return serve(ctx, getenv, stderr)
+	case "sandbox":
+		return runSandbox(ctx, args[1:], getenv, stdout, stderr)
 	case "check":
 		return check(getenv, stdout)
 	case "forget":
@@ -106,6 +108,33 @@ func healthcheck(ctx context.Context, getenv func(string) string) error {
 }
 
 func serve(ctx context.Context, getenv func(string) string, stderr io.Writer) error {
+	return serveWith(ctx, getenv, stderr, serveOptions{})
+}
+
+// serveOptions are what the sandbox changes of the service: everything
+// else is the service itself.
+type serveOptions struct {
+	// addr is where the public listener listens; "" is PORT on every
+	// interface.
+	addr string
+	// wrap, if set, gives the public listener's handler: the sandbox serves
+	// its page beside the webhook.
+	wrap func(public http.Handler, ctl *control) http.Handler
+	// trace, if set, is told every step of every first contact.
+	trace func(bot.Trace)
+	// listening, if set, is told the public listener's URL once it listens.
+	listening func(url string)
+}
+
+// control is what a wrapper of the public handler may do to the running
+// service.
+type control struct {
+	// reload reads the configuration's files again and applies them, as
+	// SIGHUP does, and returns what went wrong.
+	reload func() error
+}
+
+func serveWith(ctx context.Context, getenv func(string) string, stderr io.Writer, opts serveOptions) error {
 	cfg, err := loadConfig(getenv)
 	if err != nil {
 		return err
@@ -170,7 +199,7 @@ func serve(ctx context.Context, getenv func(string) string, stderr io.Writer) er
 	// Green API's limits are per instance: on PostgreSQL, where replicas
 	// share the database, they share the turns too.
 	r := &runner{cfg: cfg, store: store, fleet: fleet, set: set, metrics: metrics, mask: mask, log: log,
-		pacer: &bot.LocalPacer{}, elector: bot.SoleElector{}, ctx: bgCtx}
+		pacer: &bot.LocalPacer{}, elector: bot.SoleElector{}, ctx: bgCtx, trace: opts.trace}
 	if shared, ok := store.(bot.Pacer); ok {
 		r.pacer, r.shared = shared, shared
 	}
@@ -185,6 +214,12 @@ func serve(ctx context.Context, getenv func(string) string, stderr io.Writer) er
 		}
 	}
 	r.inbox = inbox
+	if opts.trace != nil {
+		inbox.OnStored = func(n bot.Notification) {
+			opts.trace(bot.Trace{Instance: n.Instance, ChatID: n.ChatID, IDMessage: n.IDMessage, Step: "stored", At: n.ReceivedAt,
+				Detail: n.TypeWebhook + ", stored before Green API got its 200"})
+		}
+	}
 	if _, err := r.apply(ctx, instances); err != nil {
 		return err
 	}
@@ -203,7 +238,16 @@ func serve(ctx context.Context, getenv func(string) string, stderr io.Writer) er
 	}
 
 	deps := handlers.Deps{Inbox: inbox, Instances: set, Replica: replica, Store: store, Metrics: metrics, Log: log, MetricsToken: cfg.MetricsToken}
-	ln, err := net.Listen("tcp", ":"+strconv.Itoa(cfg.Port))
+	if cfg.AdminToken != "" {
+		recent, _ := store.(bot.Recent)
+		deps.AdminToken, deps.Recent, deps.Depth = cfg.AdminToken, recent, pool.Depth
+		deps.History = handlers.NewHistory(set, pool.Depth)
+	}
+	addr := opts.addr
+	if addr == "" {
+		addr = ":" + strconv.Itoa(cfg.Port)
+	}
+	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		pool.Stop(ctx)
 		return fmt.Errorf("PORT: %w", err)
@@ -217,7 +261,14 @@ func serve(ctx context.Context, getenv func(string) string, stderr io.Writer) er
 	// The public listener faces the internet: connections are capped (at
 	// Serve), and a client must send its headers within 5 s and its body
 	// within 10 s.
-	srv := newHTTPServer(handlers.Public(deps), log)
+	var public http.Handler = handlers.Public(deps)
+	if opts.wrap != nil {
+		public = opts.wrap(public, &control{reload: func() error {
+			_, _, err := reload(ctx, cfg, getenv, r)
+			return err
+		}})
+	}
+	srv := newHTTPServer(public, log)
 	adminSrv := newHTTPServer(handlers.Admin(deps), log)
 	// Set only once the service starts, not for a refused start-up: the
 	// limit is the process's, and the tests run refusals in process.
@@ -240,6 +291,13 @@ func serve(ctx context.Context, getenv func(string) string, stderr io.Writer) er
 		defer background.Done()
 		r.watchStates(bgCtx)
 	}()
+	if deps.History != nil {
+		background.Add(1)
+		go func() {
+			defer background.Done()
+			deps.History.Run(bgCtx)
+		}()
+	}
 	if keep := (retention{notifications: cfg.KeepFinished, contacts: cfg.KeepContacts, chats: r.chatsExpire}); keep.any() {
 		background.Add(1)
 		go func() {
@@ -258,6 +316,10 @@ func serve(ctx context.Context, getenv func(string) string, stderr io.Writer) er
 	serveErr := make(chan error, 2)
 	go func() { serveErr <- srv.Serve(netutil.LimitListener(ln, maxConnections)) }()
 	go func() { serveErr <- adminSrv.Serve(adminLn) }()
+	if opts.listening != nil {
+		_, port, _ := net.SplitHostPort(ln.Addr().String())
+		opts.listening("http://127.0.0.1:" + port)
+	}
 
 	select {
 	case <-ctx.Done():
@@ -380,8 +442,8 @@ func (m *secretMask) set(secrets ...string) {
 func newMaskedLogger(w io.Writer, level slog.Level, fullPhones bool, mask *secretMask) *slog.Logger {
 	clean := func(s string) string {
 		s = mask.r.Load().Replace(s)
-		if !fullPhones && strings.Contains(s, "@c.us") {
-			s = maskPhones(s)
+		if !fullPhones {
+			s = redact.Phones(s)
 		}
 		return s
 	}
@@ -400,16 +462,4 @@ func newMaskedLogger(w io.Writer, level slog.Level, fullPhones bool, mask *secre
 		return slog.New(slog.NewTextHandler(w, opts))
 	}
 	return slog.New(slog.NewJSONHandler(w, opts))
-}
-
-// phoneInChat finds the digits of personal chat ids.
-var phoneInChat = regexp.MustCompile(`\b(\d{3})(\d+)(\d{2})@c\.us`)
-
-// maskPhones keeps a phone number's first three digits (the country) and
-// its last two, enough to tell contacts apart in a log, and hides the rest.
-func maskPhones(s string) string {
-	return phoneInChat.ReplaceAllStringFunc(s, func(m string) string {
-		g := phoneInChat.FindStringSubmatch(m)
-		return g[1] + strings.Repeat("*", len(g[2])) + g[3] + "@c.us"
-	})
 }

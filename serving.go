@@ -110,7 +110,8 @@ type runner struct {
 	pacer   bot.Pacer // getContactInfo's turns: per process, or shared by the replicas
 	shared  bot.Pacer // the replicas' shared turns of sendMessage and getChatHistory; nil alone
 	elector bot.Elector
-	inbox   *bot.Inbox // for polling; set once the pool exists
+	inbox   *bot.Inbox      // for polling; set once the pool exists
+	trace   func(bot.Trace) // the sandbox's; nil in service
 
 	mu      sync.Mutex
 	running map[string]*engine
@@ -152,7 +153,9 @@ func (r *runner) apply(ctx context.Context, ls []loaded) (changes, error) {
 			next[l.ID] = e
 		} else {
 			e := r.running[l.ID]
-			e.bot = e.bot.WithContent(l.catalog, l.rules, r.cfg.botConfig(l))
+			bc := r.cfg.botConfig(l)
+			bc.Trace = r.trace
+			e.bot = e.bot.WithContent(l.catalog, l.rules, bc)
 			e.l = l
 			r.fleet.Update(l.ID, e.bot)
 			next[l.ID] = e
@@ -251,6 +254,9 @@ func (r *runner) start(e *engine, client *greenapi.Client) {
 		Probe:    func(ctx context.Context) error { return probeInstance(ctx, client, e.state) },
 		OnChange: e.state.SetPaused,
 		OnProblem: func(problem, method string, err error) {
+			if problem == "quota_exceeded" {
+				e.state.QuotaSpent(time.Now())
+			}
 			if events {
 				emitProblem(r.store, id, problem, method, err, log)
 			}
@@ -258,7 +264,7 @@ func (r *runner) start(e *engine, client *greenapi.Client) {
 	}, log, m)
 	lookup := bot.LookupConfig{Pacer: r.pacer, Key: id + ":" + greenapi.MethodGetContactInfo}
 	cfg := r.cfg.botConfig(e.l)
-	cfg.Lookup = lookup
+	cfg.Lookup, cfg.Trace = lookup, r.trace
 	e.bot = bot.New(r.store, guard, e.l.catalog, e.l.rules, cfg, r.log, m)
 	b := e.bot
 	r.fleet.Add(id, b, func() {

@@ -72,6 +72,24 @@ type EventSettlement struct {
 	Err       string
 }
 
+// SetAside is a body kept in the dead letters, as the status page lists it.
+type SetAside struct {
+	Instance   string
+	Reason     string
+	ReceivedAt time.Time
+}
+
+// Recent is what the status page reads of a store: the latest first
+// contacts and dead letters. Both stores have it.
+type Recent interface {
+	// RecentFirstContacts returns at most limit first contacts, the latest
+	// first.
+	RecentFirstContacts(ctx context.Context, limit int) ([]FirstContact, error)
+	// RecentDeadLetters returns how many bodies are kept aside, and at most
+	// limit of them, the latest first.
+	RecentDeadLetters(ctx context.Context, limit int) (total int, latest []SetAside, err error)
+}
+
 // Forgotten counts the rows Store.Forget removed, by kind.
 type Forgotten struct {
 	Profiles, Chats, FirstContacts, Notifications, DeadLetters, Events int

@@ -236,6 +236,21 @@ func (c *Catalog) LocaleForRegion(region string) string {
 	return c.tags[idx].String()
 }
 
+// speaks reports whether locale is the language matched for region, not
+// the default the matcher fell back to.
+func (c *Catalog) speaks(region, locale string) bool {
+	r, err := language.ParseRegion(region)
+	if err != nil {
+		return false
+	}
+	tag, err := language.Compose(language.Und, r)
+	if err != nil {
+		return false
+	}
+	_, idx, conf := c.matcher.Match(tag)
+	return conf != language.No && c.tags[idx].String() == locale
+}
+
 // Localize renders message id in locale (falling back to the default
 // locale, then to the built-in text), choosing the plural form by count.
 func (c *Catalog) Localize(locale, id string, data TemplateData, count int) (string, error) {

@@ -28,7 +28,7 @@ type Config struct {
 	ProfileRefresh time.Duration
 	// LookupTimeout bounds the wait for the sender's profile, counted from
 	// the moment the first contact is claimed: the wait for a turn of
-	// getContactInfo (1 a second) and every retry included. Past it the
+	// getContactInfo (one every 1.05 s) and every retry included. Past it the
 	// greeting goes out without the profile.
 	LookupTimeout time.Duration
 	// Lookup tunes the pace and the retries of getContactInfo.
@@ -41,6 +41,8 @@ type Config struct {
 	// Events keeps a first_contact event in the outbox for each first
 	// contact that ends (EVENTS_URL).
 	Events bool
+	// Trace, if set, is told each step of each first contact (the sandbox).
+	Trace func(Trace)
 }
 
 // Metrics counts what the bot does; the service exports it.
@@ -140,14 +142,23 @@ func (b *Bot) Handle(ctx context.Context, n Notification) error {
 	switch parsed.(type) {
 	case *greenapi.OutgoingMessageReceived, *greenapi.OutgoingAPIMessageReceived:
 		// The business (or Frontdesk itself) wrote: the chat is known.
-		return b.store.MarkKnown(ctx, b.cfg.Instance, chatID, at)
+		if err := b.store.MarkKnown(ctx, b.cfg.Instance, chatID, at); err != nil {
+			return err
+		}
+		b.trace(&FirstContact{Instance: b.cfg.Instance, ChatID: chatID, IDMessage: msg.IDMessage}, "known", "the business wrote: the chat is known, not greeted")
+		return nil
 	case *greenapi.IncomingMessageReceived:
 		if !greenapi.IsPersonalChat(chatID) || (msg.InstanceData.Wid != "" && msg.SenderData.Sender == msg.InstanceData.Wid) {
 			return nil
 		}
 		claimed, err := b.store.ClaimFirstContact(ctx, b.cfg.Instance, chatID, msg.IDMessage, at, b.cfg.NewSenderAfter)
-		if err != nil || !claimed {
+		if err != nil {
 			return err
+		}
+		if !claimed {
+			b.trace(&FirstContact{Instance: b.cfg.Instance, ChatID: chatID, IDMessage: msg.IDMessage}, "known",
+				"not a first contact: the chat was active within %v (NEW_SENDER_AFTER)", b.cfg.NewSenderAfter)
+			return nil
 		}
 		return b.firstContact(ctx, msg)
 	}
@@ -166,6 +177,7 @@ func (b *Bot) firstContact(ctx context.Context, msg *greenapi.MessageNotificatio
 		if err := b.store.SaveFirstContact(ctx, fc); err != nil {
 			return err
 		}
+		b.trace(&fc, "claimed", "a new sender: this message starts a first contact")
 	} else if err != nil {
 		return err
 	}
@@ -186,8 +198,10 @@ func (b *Bot) firstContact(ctx context.Context, msg *greenapi.MessageNotificatio
 				return err
 			}
 			if fc.Step == StepGaveUp {
+				b.trace(&fc, "gave up", "Green API refused the reply for good: %s", fc.gaveUp)
 				return b.end(ctx, &fc, msg)
 			}
+			b.trace(&fc, "replied", "sendMessage %s", fc.ReplyID)
 		}
 		fc.Step = StepReplied
 		if err := b.save(ctx, &fc); err != nil {
@@ -200,11 +214,17 @@ func (b *Bot) firstContact(ctx context.Context, msg *greenapi.MessageNotificatio
 				return err
 			}
 			if fc.Step == StepGaveUp {
+				b.trace(&fc, "gave up", "Green API refused the summary for good: %s", fc.gaveUp)
 				return b.end(ctx, &fc, msg)
 			}
+			b.trace(&fc, "forwarded", "the summary to %s", fc.SummaryTo)
 		}
 		fc.Step = StepDone
-		return b.end(ctx, &fc, msg)
+		if err := b.end(ctx, &fc, msg); err != nil {
+			return err
+		}
+		b.trace(&fc, "done", "")
+		return nil
 	}
 	return nil
 }
@@ -232,6 +252,7 @@ func (b *Bot) decide(ctx context.Context, fc *FirstContact, msg *greenapi.Messag
 		return err
 	}
 	fc.Degraded = degraded
+	b.trace(fc, "looked up", "%s", profileDetail(info, degraded))
 
 	data := TemplateData{
 		Name:        firstNonEmpty(info.Name, msg.SenderData.SenderContactName, msg.SenderData.SenderName),
@@ -259,6 +280,7 @@ func (b *Bot) decide(ctx context.Context, fc *FirstContact, msg *greenapi.Messag
 	if rule == nil {
 		fc.Step = StepDone // recorded by the caller, with its event
 		log.Warn("first contact matched no rule: nothing sent")
+		b.trace(fc, "decided", "no rule matched: nothing is sent")
 		return nil
 	}
 	if rule.SetLocale != "" {
@@ -290,7 +312,25 @@ func (b *Bot) decide(ctx context.Context, fc *FirstContact, msg *greenapi.Messag
 		}
 	}
 	fc.Step = StepDecided
-	return b.save(ctx, fc)
+	if err := b.save(ctx, fc); err != nil {
+		return err
+	}
+	what := "no reply"
+	if rule.Reply != "" {
+		what = "reply " + rule.Reply
+	}
+	if fc.SummaryTo != "" {
+		what += ", summary to " + fc.SummaryTo
+	}
+	b.trace(fc, "decided", "rule %s%s; language %s (%s); %s", rule.ID, tagText(rule.Tag), locale, b.localeWhy(region, rule, locale), what)
+	return nil
+}
+
+func tagText(tag string) string {
+	if tag == "" {
+		return ""
+	}
+	return " (tag " + tag + ")"
 }
 
 // profile returns the sender's profile: cached when fresh, else looked up

@@ -25,7 +25,7 @@ const (
 // InboxMetrics counts what the inbox accepts.
 type InboxMetrics interface {
 	Accepted(instance, typeWebhook string, outcome Outcome)
-	QuotaExceeded()
+	QuotaExceeded(instance string)
 }
 
 // ErrOtherInstance is returned by Accept for a body that names another
@@ -42,7 +42,10 @@ type Inbox struct {
 	metrics InboxMetrics
 	// OnState, if set, is told every stateInstanceChanged.
 	OnState func(instance, state string)
-	now     func() time.Time
+	// OnStored, if set, is told every notification stored (not the
+	// duplicates); the sandbox shows it.
+	OnStored func(n Notification)
+	now      func() time.Time
 }
 
 // NewInbox returns an inbox that hands stored notifications to pool.
@@ -79,7 +82,7 @@ func (in *Inbox) Accept(ctx context.Context, instance string, body []byte) (Outc
 			in.OnState(instance, n.StateInstance)
 		}
 	case *greenapi.QuotaExceeded:
-		in.metrics.QuotaExceeded()
+		in.metrics.QuotaExceeded(instance)
 		in.log.Error("Green API monthly quota exceeded", "instance", instance, "method", n.QuotaData.Method, "status", n.QuotaData.Status,
 			"description", n.QuotaData.Description)
 	case *greenapi.UnknownNotification:
@@ -108,6 +111,9 @@ func (in *Inbox) Accept(ctx context.Context, instance string, body []byte) (Outc
 	}
 	n.ID = id
 	in.metrics.Accepted(instance, typ, Stored)
+	if in.OnStored != nil {
+		in.OnStored(n)
+	}
 	in.pool.Enqueue(n)
 	return Stored, nil
 }

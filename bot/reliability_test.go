@@ -92,7 +92,7 @@ func newSystemOn(t *testing.T, srv *greenapitest.Server, lookupTimeout time.Dura
 type nopInboxMetrics struct{}
 
 func (nopInboxMetrics) Accepted(string, string, bot.Outcome) {}
-func (nopInboxMetrics) QuotaExceeded()                       {}
+func (nopInboxMetrics) QuotaExceeded(string)                 {}
 
 // deliver hands every queued notification to the inbox, as the webhook does.
 func (s *system) deliver(t *testing.T) {

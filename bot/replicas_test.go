@@ -20,7 +20,8 @@ import (
 // third of 30 new senders. Scaled 10×: the fake allows 10 getContactInfo a
 // second for the instance, and each replica would allow itself as many.
 // Before the turns were shared, each replica spent its own budget and the
-// instance answered 429.
+// instance answered 429. The turns are 105 ms apart, the service's 5%
+// margin over the limit (bot.DefaultLookupInterval).
 func TestReplicasShareTheInstancesLookupTurns(t *testing.T) {
 	t.Parallel()
 	db := postgrestest.SchemaURL(t)
@@ -35,7 +36,7 @@ func TestReplicasShareTheInstancesLookupTurns(t *testing.T) {
 		replicas = append(replicas, newSystemOn(t, srv, 10*time.Second, func(st *setup) {
 			st.store = store
 			st.client.Limits = map[string]rate.Limit{greenapi.MethodGetContactInfo: 10}
-			st.bot.Lookup = bot.LookupConfig{Interval: 100 * time.Millisecond, Pacer: store, Key: srv.IDInstance + ":getContactInfo"}
+			st.bot.Lookup = bot.LookupConfig{Interval: 105 * time.Millisecond, Pacer: store, Key: srv.IDInstance + ":getContactInfo"}
 		}))
 	}
 	const senders = 30

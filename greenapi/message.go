@@ -3,6 +3,7 @@ package greenapi
 import (
 	"encoding/json"
 	"fmt"
+	"strings"
 )
 
 // Message is the typed content of a message notification: one of the
@@ -278,4 +279,31 @@ func MessageText(m Message) (string, bool) {
 		text = m.SelectedDisplayText
 	}
 	return text, text != ""
+}
+
+// ChatIDOf reads a phone number in any common spelling ("+49 151 234-5678",
+// "00491512345678") or a chat id ("491512345678@c.us", "…@lid") and returns
+// the personal chat id.
+func ChatIDOf(s string) (string, error) {
+	s = strings.TrimSpace(s)
+	if strings.Contains(s, "@") {
+		if !IsPersonalChat(s) {
+			return "", fmt.Errorf("%q is not a personal chat id: expected digits@c.us (or an @lid id)", s)
+		}
+		return s, nil
+	}
+	digits := strings.Map(func(r rune) rune {
+		switch {
+		case r >= '0' && r <= '9':
+			return r
+		case r == '+' || r == ' ' || r == '-' || r == '(' || r == ')' || r == '.':
+			return -1
+		}
+		return 'x'
+	}, s)
+	digits = strings.TrimPrefix(digits, "00")
+	if strings.Contains(digits, "x") || len(digits) < 7 || len(digits) > 15 {
+		return "", fmt.Errorf("%q is not a phone number in international form (e.g. +49 151 2345678) nor a chat id (e.g. 491512345678@c.us)", s)
+	}
+	return digits + "@c.us", nil
 }

@@ -24,6 +24,19 @@ type Instance struct {
 
 	stored        atomic.Uint64 // notifications stored
 	firstContacts atomic.Uint64
+	quotaSpent    atomic.Int64 // Unix ms of the last sign that the monthly quota is spent; 0 none
+}
+
+// QuotaSpent records that Green API said the instance's monthly quota is
+// spent (a quotaExceeded notification, or a 466).
+func (i *Instance) QuotaSpent(at time.Time) { i.quotaSpent.Store(at.UnixMilli()) }
+
+// quotaSpentAt returns when the quota was last seen spent, or zero.
+func (i *Instance) quotaSpentAt() time.Time {
+	if ms := i.quotaSpent.Load(); ms != 0 {
+		return time.UnixMilli(ms)
+	}
+	return time.Time{}
 }
 
 // NewInstance returns the state of instance id, not yet checked.

@@ -156,7 +156,14 @@ func (m *Metrics) Accepted(instance, typ string, outcome bot.Outcome) {
 }
 
 // QuotaExceeded implements bot.InboxMetrics.
-func (m *Metrics) QuotaExceeded() { m.quota.Inc() }
+func (m *Metrics) QuotaExceeded(instance string) {
+	m.quota.Inc()
+	if m.instances != nil {
+		if inst := m.instances.Get(instance); inst != nil {
+			inst.QuotaSpent(time.Now())
+		}
+	}
+}
 
 // Rejected counts a refused webhook request.
 func (m *Metrics) Rejected(reason string) { m.rejected.WithLabelValues(reason).Inc() }

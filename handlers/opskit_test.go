@@ -27,7 +27,7 @@ func exported(t *testing.T) map[string]bool {
 	set.Set([]handlers.InstanceEntry{{Instance: inst}})
 	m.Watch(set)
 	m.Accepted("1101000001", "incomingMessageReceived", bot.Stored)
-	m.QuotaExceeded()
+	m.QuotaExceeded("1101000001")
 	m.Rejected("unauthorized")
 	m.Processed("incomingMessageReceived", time.Millisecond, nil)
 	m.Processed("incomingMessageReceived", time.Millisecond, errors.New("x"))

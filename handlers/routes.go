@@ -37,9 +37,16 @@ type Deps struct {
 	// MetricsToken, if set, is required as "Authorization: Bearer <it>"
 	// on /metrics.
 	MetricsToken string
-	Store        interface{ Ping(context.Context) error }
-	Metrics      *Metrics
-	Log          *slog.Logger
+	// AdminToken, if set, opens the status page at / of the operations
+	// listener; without it / serves nothing.
+	AdminToken string
+	// Recent, Depth and History feed the status page.
+	Recent  bot.Recent
+	Depth   func() int
+	History *History
+	Store   interface{ Ping(context.Context) error }
+	Metrics *Metrics
+	Log     *slog.Logger
 }
 
 // MaxInFlight bounds the requests the public listener serves at once;
@@ -68,12 +75,17 @@ func Public(d Deps) *gin.Engine {
 
 // Admin returns the router of the operations listener (ADMIN_ADDR), for
 // the orchestrator and the monitoring only: /healthz, /readyz and
-// /metrics.
+// /metrics, and with ADMIN_TOKEN the status page at /.
 func Admin(d Deps) *gin.Engine {
 	r := gin.New()
 	r.Use(recovery(d.Log), accessLog(d.Log))
 	r.GET("/healthz", healthz)
 	r.GET("/readyz", readyz(d.Store, d.Instances, d.Replica))
+	if d.AdminToken != "" {
+		st := &status{token: d.AdminToken, instances: d.Instances, recent: d.Recent, depth: d.Depth, history: d.History,
+			sessions: make(map[string]time.Time)}
+		st.routes(r)
+	}
 	metrics := gin.WrapH(d.Metrics.Handler())
 	if d.MetricsToken != "" {
 		r.GET("/metrics", requireToken(d.MetricsToken), metrics)

@@ -63,6 +63,7 @@ type Server struct {
 	chatFaults map[string]Fault // method + " " + chatId: every such call fails
 	unexpected []string
 	delivery   *delivery
+	onSend     func(SentMessage)
 	closed     bool
 }
 
@@ -155,6 +156,14 @@ func (s *Server) Close() {
 // Config returns a client configuration for this instance.
 func (s *Server) Config() greenapi.Config {
 	return greenapi.Config{APIURL: s.URL, IDInstance: s.IDInstance, APIToken: s.Token}
+}
+
+// OnSend makes f be told, in a goroutine of its own, every message the
+// server accepts from sendMessage (the sandbox shows them as they come).
+func (s *Server) OnSend(f func(SentMessage)) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.onSend = f
 }
 
 // SetState sets what getStateInstance answers.
@@ -303,7 +312,11 @@ func (s *Server) sendMessage(_ *http.Request, body []byte, _ string) (int, any) 
 	id := fmt.Sprintf("BAE5%012X", s.nextID)
 	s.nextID++
 	now := time.Now()
-	s.sent = append(s.sent, SentMessage{ChatID: p.ChatID, Message: p.Message, IDMessage: id, At: now})
+	msg := SentMessage{ChatID: p.ChatID, Message: p.Message, IDMessage: id, At: now}
+	s.sent = append(s.sent, msg)
+	if s.onSend != nil {
+		go s.onSend(msg)
+	}
 	s.history[p.ChatID] = append(s.history[p.ChatID], greenapi.HistoryMessage{
 		Type: "outgoing", IDMessage: id, Timestamp: now.Unix(), TypeMessage: "textMessage",
 		ChatID: p.ChatID, TextMessage: p.Message, SendByAPI: true,

@@ -453,3 +453,46 @@ func (d *DB) SaveFirstContact(ctx context.Context, fc bot.FirstContact) error {
 	}
 	return nil
 }
+
+// RecentFirstContacts implements bot.Recent.
+func (d *DB) RecentFirstContacts(ctx context.Context, limit int) ([]bot.FirstContact, error) {
+	rows, err := d.pool.Query(ctx, `SELECT `+firstContactColumns+` FROM first_contacts ORDER BY created_at DESC LIMIT $1`, limit)
+	if err != nil {
+		return nil, fmt.Errorf("listing first contacts: %w", err)
+	}
+	out, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (bot.FirstContact, error) {
+		var (
+			fc   bot.FirstContact
+			step string
+		)
+		err := row.Scan(&fc.Instance, &fc.ChatID, &fc.IDMessage, &step, &fc.Rule, &fc.Tag, &fc.Locale, &fc.Reply, &fc.ReplyAttempted, &fc.ReplyID,
+			&fc.Summary, &fc.SummaryTo, &fc.SummaryAttempted, &fc.SummaryID, &fc.Degraded, &fc.CreatedAt, &fc.UpdatedAt)
+		fc.Step = bot.Step(step)
+		return fc, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("listing first contacts: %w", err)
+	}
+	return out, nil
+}
+
+// RecentDeadLetters implements bot.Recent.
+func (d *DB) RecentDeadLetters(ctx context.Context, limit int) (int, []bot.SetAside, error) {
+	var total int
+	if err := d.pool.QueryRow(ctx, `SELECT count(*) FROM dead_letters`).Scan(&total); err != nil {
+		return 0, nil, fmt.Errorf("counting dead letters: %w", err)
+	}
+	rows, err := d.pool.Query(ctx, `SELECT instance, reason, received_at FROM dead_letters ORDER BY id DESC LIMIT $1`, limit)
+	if err != nil {
+		return 0, nil, fmt.Errorf("listing dead letters: %w", err)
+	}
+	out, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (bot.SetAside, error) {
+		var dl bot.SetAside
+		err := row.Scan(&dl.Instance, &dl.Reason, &dl.ReceivedAt)
+		return dl, err
+	})
+	if err != nil {
+		return 0, nil, fmt.Errorf("listing dead letters: %w", err)
+	}
+	return total, out, nil
+}

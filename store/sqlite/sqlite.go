@@ -419,6 +419,56 @@ func (d *DB) CountEvents(ctx context.Context) (waiting, dead int, err error) {
 	return waiting, dead, err
 }
 
+// RecentFirstContacts implements bot.Recent.
+func (d *DB) RecentFirstContacts(ctx context.Context, limit int) ([]bot.FirstContact, error) {
+	rows, err := d.db.QueryContext(ctx, `SELECT `+firstContactColumns+` FROM first_contacts ORDER BY created_at DESC LIMIT ?`, limit)
+	if err != nil {
+		return nil, fmt.Errorf("listing first contacts: %w", err)
+	}
+	defer rows.Close()
+	var out []bot.FirstContact
+	for rows.Next() {
+		var (
+			fc               bot.FirstContact
+			created, updated int64
+			step             string
+		)
+		if err := rows.Scan(&fc.Instance, &fc.ChatID, &fc.IDMessage, &step, &fc.Rule, &fc.Tag, &fc.Locale, &fc.Reply, &fc.ReplyAttempted, &fc.ReplyID,
+			&fc.Summary, &fc.SummaryTo, &fc.SummaryAttempted, &fc.SummaryID, &fc.Degraded, &created, &updated); err != nil {
+			return nil, err
+		}
+		fc.Step, fc.CreatedAt, fc.UpdatedAt = bot.Step(step), time.UnixMilli(created), time.UnixMilli(updated)
+		out = append(out, fc)
+	}
+	return out, rows.Err()
+}
+
+// RecentDeadLetters implements bot.Recent.
+func (d *DB) RecentDeadLetters(ctx context.Context, limit int) (int, []bot.SetAside, error) {
+	total, err := d.CountDeadLetters(ctx)
+	if err != nil {
+		return 0, nil, err
+	}
+	rows, err := d.db.QueryContext(ctx, `SELECT instance, reason, received_at FROM dead_letters ORDER BY id DESC LIMIT ?`, limit)
+	if err != nil {
+		return 0, nil, fmt.Errorf("listing dead letters: %w", err)
+	}
+	defer rows.Close()
+	var out []bot.SetAside
+	for rows.Next() {
+		var (
+			dl bot.SetAside
+			ms int64
+		)
+		if err := rows.Scan(&dl.Instance, &dl.Reason, &ms); err != nil {
+			return 0, nil, err
+		}
+		dl.ReceivedAt = time.UnixMilli(ms)
+		out = append(out, dl)
+	}
+	return total, out, rows.Err()
+}
+
 // CountDeadLetters returns how many bodies were set aside.
 func (d *DB) CountDeadLetters(ctx context.Context) (int, error) {
 	var n int

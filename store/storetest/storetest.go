@@ -31,6 +31,7 @@ func Run(t *testing.T, open func(t *testing.T) bot.Store) {
 		"OutboxOrderPerChat":                       testOutbox,
 		"InstancesKeepTheirOwnChats":               testInstances,
 		"AdoptUnassigned":                          testAdopt,
+		"RecentForTheStatusPage":                   testRecent,
 	}
 	for name, test := range tests {
 		t.Run(name, func(t *testing.T) {
@@ -557,5 +558,31 @@ func testAdopt(t *testing.T, s bot.Store) {
 	}
 	if again, err := s.AdoptUnassigned(ctx, inst); err != nil || again != 0 {
 		t.Errorf("AdoptUnassigned again = %d, %v; want 0", again, err)
+	}
+}
+
+// testRecent: the status page's lists, the latest first.
+func testRecent(t *testing.T, s bot.Store) {
+	ctx := context.Background()
+	r, ok := s.(bot.Recent)
+	if !ok {
+		t.Fatal("the store does not implement bot.Recent")
+	}
+	for i, chat := range []string{"1@c.us", "2@c.us", "3@c.us"} {
+		at := t0.Add(time.Duration(i) * time.Minute)
+		if err := s.SaveFirstContact(ctx, bot.FirstContact{Instance: inst, ChatID: chat, IDMessage: "M", Step: bot.StepDone, Rule: "r" + chat[:1], Locale: "pt", CreatedAt: at, UpdatedAt: at}); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.AddDeadLetter(ctx, inst, []byte("x"), "reason "+chat[:1], at); err != nil {
+			t.Fatal(err)
+		}
+	}
+	fcs, err := r.RecentFirstContacts(ctx, 2)
+	if err != nil || len(fcs) != 2 || fcs[0].ChatID != "3@c.us" || fcs[1].ChatID != "2@c.us" || fcs[0].Rule != "r3" || fcs[0].Instance != inst {
+		t.Errorf("RecentFirstContacts = %+v, %v; want 3 then 2", fcs, err)
+	}
+	total, dls, err := r.RecentDeadLetters(ctx, 2)
+	if err != nil || total != 3 || len(dls) != 2 || dls[0].Reason != "reason 3" || dls[0].Instance != inst || !dls[0].ReceivedAt.Equal(t0.Add(2*time.Minute)) {
+		t.Errorf("RecentDeadLetters = %d, %+v, %v; want 3 in all, reason 3 first", total, dls, err)
 	}
 }

@@ -1,0 +1,360 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/frontdesk-bot/frontdesk/greenapi/greenapitest"
+	"github.com/frontdesk-bot/frontdesk/internal/logtest"
+)
+
+// The browser tests drive headless Chromium (Debian's chromium, which
+// .ci/run installs) through chromedp. Without a browser they are skipped,
+// unless FRONTDESK_TEST_BROWSER_REQUIRED is set (as .ci/run does): then
+// they fail. Screenshots go to FRONTDESK_SCREENSHOTS, or to the test's
+// temporary directory.
+
+func findBrowser() string {
+	for _, name := range []string{"chromium", "chromium-browser", "google-chrome", "headless-shell"} {
+		if p, err := exec.LookPath(name); err == nil {
+			return p
+		}
+	}
+	return ""
+}
+
+// newBrowser returns a browser tab's context, at the given window size.
+func newBrowser(t *testing.T, width, height int) context.Context {
+	t.Helper()
+	path := findBrowser()
+	if path == "" {
+		if os.Getenv("FRONTDESK_TEST_BROWSER_REQUIRED") != "" {
+			t.Fatal("no Chromium to drive (apt-get install chromium)")
+		}
+		t.Skip("no Chromium to drive (apt-get install chromium); set FRONTDESK_TEST_BROWSER_REQUIRED to fail instead")
+	}
+	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(path), chromedp.NoSandbox, chromedp.DisableGPU,
+		chromedp.WindowSize(width, height))
+	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	ctx, cancelTab := chromedp.NewContext(alloc)
+	t.Cleanup(func() { cancelTab(); cancelAlloc() })
+	if err := chromedp.Do(ctx); err != nil {
+		t.Fatalf("starting Chromium: %v", err)
+	}
+	return ctx
+}
+
+// screenshot saves the whole page as name.png among the artifacts.
+func screenshot(t *testing.T, ctx context.Context, name string) {
+	t.Helper()
+	dir := os.Getenv("FRONTDESK_SCREENSHOTS")
+	if dir == "" {
+		dir = t.TempDir()
+	}
+	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(dir, name+".png")
+	if err := os.WriteFile(path, png, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("screenshot: %s", path)
+}
+
+// startSandbox runs `frontdesk sandbox` and returns its page's URL.
+func startSandbox(t *testing.T, env ...string) string {
+	t.Helper()
+	cmd := exec.Command(binary, "sandbox", "-addr", "127.0.0.1:0")
+	cmd.Dir = t.TempDir()
+	cmd.Env = append([]string{"PATH=" + os.Getenv("PATH"), "LOOKUP_TIMEOUT=2s"}, env...)
+	cmd.Stderr = logtest.Writer()
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	line, err := bufio.NewReader(out).ReadString('\n')
+	if err != nil {
+		t.Fatalf("the sandbox did not start: %v", err)
+	}
+	_, rest, ok := strings.Cut(line, "open ")
+	url, _, _ := strings.Cut(rest, " ")
+	if !ok || !strings.HasPrefix(url, "http://127.0.0.1:") {
+		t.Fatalf("the sandbox said %q", line)
+	}
+	return strings.TrimSuffix(url, "/")
+}
+
+// setField sets an input's value (a checkbox's with "on" or ""), as the
+// user would, firing its events.
+func setField(sel, value string) chromedp.Action[chromedp.Void] {
+	expr := fmt.Sprintf(`(() => { const e = document.querySelector(%q);
+		if (e.type === "checkbox") e.checked = %q !== ""; else e.value = %q;
+		e.dispatchEvent(new Event("input", {bubbles: true})); e.dispatchEvent(new Event("change", {bubbles: true})); return true; })()`, sel, value, value)
+	return func(ctx context.Context, t *chromedp.Target) (chromedp.Void, error) {
+		_, err := chromedp.Evaluate[bool](expr)(ctx, t)
+		return chromedp.Void{}, err
+	}
+}
+
+// botReplies returns the texts of Frontdesk's replies in the chat shown.
+func botReplies(ctx context.Context) ([]string, error) {
+	return chromedp.Run(ctx, chromedp.Evaluate[[]string](`[...document.querySelectorAll("#chat .msg.bot")].map(m => m.firstChild.textContent)`))
+}
+
+// text returns the text of the element with id.
+func text(t *testing.T, ctx context.Context, id string) string {
+	t.Helper()
+	s, err := chromedp.Run(ctx, chromedp.Text(chromedp.ID(id)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// waitReplies waits until the chat shows n replies, and returns them.
+func waitReplies(t *testing.T, ctx context.Context, n int, timeout time.Duration) []string {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for {
+		texts, err := botReplies(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(texts) >= n || time.Now().After(deadline) {
+			return texts
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// sendAs sends text as the customer after the persona's fields are set.
+func sendAs(t *testing.T, ctx context.Context, persona string, fields map[string]string, text string) {
+	t.Helper()
+	actions := []chromedp.Action[chromedp.Void]{setField("#persona-select", persona)}
+	for sel, v := range fields {
+		actions = append(actions, setField(sel, v))
+	}
+	actions = append(actions, setField("#text", text), chromedp.Click(chromedp.ID("send")))
+	if err := chromedp.Do(ctx, actions...); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestSandboxInABrowser is issue #14's proof of the sandbox: its page in
+// headless Chromium, against `frontdesk sandbox`.
+func TestSandboxInABrowser(t *testing.T) {
+	ctx := newBrowser(t, 1280, 1000)
+	url := startSandbox(t)
+	if err := chromedp.Do(ctx, chromedp.Navigate(url+"/"), chromedp.WaitVisible(chromedp.ID("send"))); err != nil {
+		t.Fatal(err)
+	}
+
+	t.Run("a Brazilian restaurant gets the Portuguese business greeting", func(t *testing.T) {
+		sendAs(t, ctx, "0", map[string]string{"#phone": "+55 11 91234-0001", "#products": "", "#category": "Restaurante"}, "Olá! Vocês fazem entregas?")
+		replies := waitReplies(t, ctx, 1, 10*time.Second)
+		want := "Olá, Cantina da Ana! Obrigado por nos escrever. Vemos que você atua em Restaurante. Como podemos ajudar o seu negócio?"
+		if len(replies) != 1 || replies[0] != want {
+			t.Errorf("replies %q; want %q", replies, want)
+		}
+		if operators := text(t, ctx, "operators"); !strings.Contains(operators, "Cantina da Ana") {
+			t.Errorf("the operators' pane shows %q; want the summary", operators)
+		}
+		trace := text(t, ctx, "trace")
+		for _, want := range []string{"stored", "claimed", "looked up", "decided", "rule business", "language pt (the phone number is from BR)", "replied", "forwarded"} {
+			if !strings.Contains(trace, want) {
+				t.Errorf("the steps lack %q:\n%s", want, trace)
+			}
+		}
+		screenshot(t, ctx, "sandbox")
+	})
+
+	t.Run("a Russian number without a name gets the Russian generic greeting", func(t *testing.T) {
+		sendAs(t, ctx, "2", nil, "Здравствуйте, сколько стоит доставка?")
+		replies := waitReplies(t, ctx, 1, 10*time.Second)
+		if want := "Здравствуйте! Спасибо за сообщение. Чем можем помочь?"; len(replies) != 1 || replies[0] != want {
+			t.Errorf("replies %q; want %q", replies, want)
+		}
+	})
+
+	t.Run("with lookups failing the greeting still arrives once", func(t *testing.T) {
+		if err := chromedp.Do(ctx, chromedp.Click(chromedp.ID("fault-lookups_fail"))); err != nil {
+			t.Fatal(err)
+		}
+		defer func() { _ = chromedp.Do(ctx, chromedp.Click(chromedp.ID("fault-lookups_fail"))) }()
+		sendAs(t, ctx, "own", map[string]string{"#phone": "+1 212 555 0199", "#name": "Ana", "#business": "", "#category": "", "#products": ""}, "hi")
+		replies := waitReplies(t, ctx, 1, 15*time.Second)
+		time.Sleep(2 * time.Second) // a second greeting would show by now
+		again, _ := botReplies(ctx)
+		if len(replies) != 1 || len(again) != 1 || !strings.HasPrefix(replies[0], "Hello, Ana!") {
+			t.Errorf("replies %q, then %q; want one greeting", replies, again)
+		}
+		if trace := text(t, ctx, "trace"); !strings.Contains(trace, "without the profile") {
+			t.Errorf("the steps do not say the profile was missing:\n%s", trace)
+		}
+	})
+
+	t.Run("a rules-file mistake shows the error and keeps the old rules", func(t *testing.T) {
+		if err := chromedp.Do(ctx, setField("#config-file", "rules")); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := chromedp.Run(ctx, chromedp.Poll[bool](`document.getElementById("config-text").value.includes("[[rule]]")`,
+			chromedp.WithPollingTimeout(5*time.Second))); err != nil {
+			t.Fatal(err)
+		}
+		rules, err := chromedp.Run(ctx, chromedp.Value(chromedp.ID("config-text")))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := chromedp.Do(ctx, setField("#config-text", "[[rule]]\nid = \"everyone\"\nreply = \"greeting_nobody_wrote\"\n"),
+			chromedp.Click(chromedp.ID("config-apply")), chromedp.WaitVisible(chromedp.ID("config-error"))); err != nil {
+			t.Fatal(err)
+		}
+		if shown := text(t, ctx, "config-error"); !strings.Contains(shown, `rules.toml:3: rule "everyone": reply: message "greeting_nobody_wrote" is not in the default locale "en"`) {
+			t.Errorf("the page shows %q; want the file, line, rule and key", shown)
+		}
+		// The old rules still greet, in Hebrew, right to left.
+		sendAs(t, ctx, "3", nil, "שלום, אתם פתוחים היום?")
+		replies := waitReplies(t, ctx, 1, 10*time.Second)
+		direction, err := chromedp.Run(ctx, chromedp.Evaluate[string](`getComputedStyle(document.querySelector("#chat .msg.bot")).direction`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(replies) != 1 || !strings.Contains(replies[0], "Noa") || direction != "rtl" {
+			t.Errorf("replies %q shown %s; want the shipped rules' Hebrew greeting, right to left", replies, direction)
+		}
+		// A good edit applies.
+		if err := chromedp.Do(ctx, setField("#config-text", rules), chromedp.Click(chromedp.ID("config-apply")),
+			chromedp.WaitVisible(chromedp.ID("config-status"))); err != nil {
+			t.Fatal(err)
+		}
+		if status := text(t, ctx, "config-status"); !strings.Contains(status, "Applied") {
+			t.Errorf("after a good edit the page says %q", status)
+		}
+	})
+
+	t.Run("on a phone-sized screen", func(t *testing.T) {
+		phone := newBrowser(t, 390, 844)
+		if err := chromedp.Do(phone, chromedp.Navigate(url+"/"), chromedp.WaitVisible(chromedp.ID("send"))); err != nil {
+			t.Fatal(err)
+		}
+		overflow, err := chromedp.Run(phone, chromedp.Evaluate[bool](`document.documentElement.scrollWidth > window.innerWidth`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if overflow {
+			t.Error("the page is wider than a phone's screen")
+		}
+		sendAs(t, phone, "1", nil, "Guten Tag, haben Sie Winterreifen?")
+		if replies := waitReplies(t, phone, 1, 10*time.Second); len(replies) != 1 || !strings.HasPrefix(replies[0], "Hallo, Autohaus Becker!") {
+			t.Errorf("replies %q", replies)
+		}
+		screenshot(t, phone, "sandbox-phone")
+	})
+}
+
+// TestStatusPageInABrowser is issue #14's proof of the status page: with
+// ADMIN_TOKEN, / of the operations listener signs in with the token,
+// refuses a wrong one, and shows the numbers and the last first contacts,
+// phone numbers masked.
+func TestStatusPageInABrowser(t *testing.T) {
+	const adminToken = "status-page-token-0123456789abcdef"
+	fake := greenapitest.New(t)
+	p := start(t, fake, 0, filepath.Join(t.TempDir(), "fd.db"), "ADMIN_TOKEN="+adminToken)
+	fake.DeliverWebhooks(p.url+"/webhook", e2eWebhookToken, 50*time.Millisecond, 5*time.Second)
+	fake.PushIncoming(greenapitest.Incoming{ChatID: "5511987654321@c.us", SenderName: "Ana", Text: "Olá"})
+	fake.WaitSent("5511987654321@c.us", 1, 10*time.Second)
+	t.Cleanup(func() { assertNoSecrets(t, p.logs.String(), adminToken) })
+
+	ctx := newBrowser(t, 1280, 900)
+	if err := chromedp.Do(ctx, chromedp.Navigate(p.admin+"/"), chromedp.WaitVisible(chromedp.ID("token")),
+		chromedp.SendKeys(chromedp.ID("token"), "not-the-token-0123456789"), chromedp.Click(chromedp.ID("sign-in")),
+		chromedp.WaitVisible(chromedp.ID("wrong-token"))); err != nil {
+		t.Fatal(err)
+	}
+	if wrong := text(t, ctx, "wrong-token"); !strings.Contains(wrong, "not the token") {
+		t.Errorf("a wrong token shows %q", wrong)
+	}
+	if err := chromedp.Do(ctx, chromedp.SendKeys(chromedp.ID("token"), adminToken), chromedp.Click(chromedp.ID("sign-in")),
+		chromedp.WaitVisible(chromedp.ID("instances"))); err != nil {
+		t.Fatal(err)
+	}
+	instances, contacts := text(t, ctx, "instances"), text(t, ctx, "first-contacts")
+	body, err := chromedp.Run(ctx, chromedp.OuterHTML(chromedp.CSS("html")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(instances, fake.IDInstance) || !strings.Contains(instances, "authorized") {
+		t.Errorf("the numbers: %q", instances)
+	}
+	if !strings.Contains(contacts, "551********21@c.us") || strings.Contains(body, "5511987654321") || !strings.Contains(contacts, "named-contact") {
+		t.Errorf("the first contacts: %q; want the chat masked, its rule shown", contacts)
+	}
+	if strings.Contains(body, adminToken) || strings.Contains(body, fake.Token) || strings.Contains(body, e2eWebhookToken) {
+		t.Error("the page shows a token")
+	}
+	screenshot(t, ctx, "status")
+}
+
+// TestStatusPageRefusesWithoutTheToken: without ADMIN_TOKEN, / serves
+// nothing; with it, nothing but the sign-in form without the token, a
+// wrong bearer is 401, and every answer forbids framing and scripts.
+func TestStatusPageRefusesWithoutTheToken(t *testing.T) {
+	t.Parallel()
+	const adminToken = "status-page-token-0123456789abcdef"
+	fake := greenapitest.New(t)
+	without := start(t, fake, 0, filepath.Join(t.TempDir(), "a.db"))
+	with := start(t, fake, 0, filepath.Join(t.TempDir(), "b.db"), "ADMIN_TOKEN="+adminToken)
+	get := func(url, auth string) (*http.Response, string) {
+		req, _ := http.NewRequest(http.MethodGet, url, nil)
+		if auth != "" {
+			req.Header.Set("Authorization", auth)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var b strings.Builder
+		_, _ = bufio.NewReader(resp.Body).WriteTo(&b)
+		return resp, b.String()
+	}
+	if resp, _ := get(without.admin+"/", ""); resp.StatusCode != http.StatusNotFound {
+		t.Errorf("/ without ADMIN_TOKEN = %d, want 404", resp.StatusCode)
+	}
+	for _, tt := range []struct {
+		auth   string
+		status int
+		shows  string
+	}{
+		{"", 200, `name="token"`},
+		{"Bearer wrong-token-0123456789abcdef", 401, `name="token"`},
+		{"Bearer " + adminToken, 200, `id="instances"`},
+	} {
+		resp, body := get(with.admin+"/", tt.auth)
+		if resp.StatusCode != tt.status || !strings.Contains(body, tt.shows) {
+			t.Errorf("/ with %q = %d; want %d showing %s", tt.auth, resp.StatusCode, tt.status, tt.shows)
+		}
+		if csp := resp.Header.Get("Content-Security-Policy"); !strings.Contains(csp, "frame-ancestors 'none'") || !strings.Contains(csp, "default-src 'none'") ||
+			resp.Header.Get("X-Frame-Options") != "DENY" {
+			t.Errorf("headers %v", resp.Header)
+		}
+	}
+	if resp, _ := get(with.url+"/", "Bearer "+adminToken); resp.StatusCode != http.StatusNotFound {
+		t.Errorf("the public listener's / = %d, want 404: the status page is on the operations listener only", resp.StatusCode)
+	}
+}

@@ -1,0 +1,105 @@
+package sandbox
+
+import (
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/frontdesk-bot/frontdesk/greenapi"
+	"github.com/frontdesk-bot/frontdesk/greenapi/greenapitest"
+	"github.com/frontdesk-bot/frontdesk/internal/logtest"
+)
+
+func newSandbox(t *testing.T, reload func() error) (*Sandbox, http.Handler, *greenapitest.Server, string) {
+	t.Helper()
+	dir := t.TempDir()
+	rules := filepath.Join(dir, "rules.toml")
+	if err := os.WriteFile(rules, []byte("[[rule]]\nid = \"old\"\nreply = \"greeting_generic\"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	fake := greenapitest.New(t)
+	s := New(Config{Fake: fake, Operators: "120363000000000001@g.us", RulesFile: rules, LocalesDir: dir}, logtest.Logger())
+	public := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusTeapot) })
+	return s, s.Handler(public, reload), fake, rules
+}
+
+func do(h http.Handler, method, path, contentType, body string) *httptest.ResponseRecorder {
+	req := httptest.NewRequest(method, path, strings.NewReader(body))
+	if contentType != "" {
+		req.Header.Set("Content-Type", contentType)
+	}
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	return rec
+}
+
+func TestSandboxAPI(t *testing.T) {
+	t.Parallel()
+	_, h, fake, _ := newSandbox(t, func() error { return nil })
+	tests := []struct {
+		name, method, path, contentType, body string
+		status                                int
+		contains                              string
+	}{
+		{"the page", "GET", "/", "", "", 200, `id="persona-select"`},
+		{"a message", "POST", "/sandbox/message", "application/json", `{"persona":{"phone":"+55 11 98765-4321","name":"Ana","business":true,"category":"Restaurante","products":[{"name":"Feijoada","price":"45.00"},{"name":"Secret","hidden":true}]},"text":"Olá"}`, 200, `"chat":"5511987654321@c.us"`},
+		{"not JSON: another site's form", "POST", "/sandbox/message", "application/x-www-form-urlencoded", `persona=x`, 415, ""},
+		{"a bad phone", "POST", "/sandbox/message", "application/json", `{"persona":{"phone":"call me"},"text":"hi"}`, 400, "not a phone number"},
+		{"nothing written", "POST", "/sandbox/message", "application/json", `{"persona":{"phone":"+7 900 1234567"},"text":"  "}`, 400, "write something"},
+		{"an unknown fault", "POST", "/sandbox/fault", "application/json", `{"name":"meteor","on":true}`, 400, "no fault"},
+		{"a locale outside the directory", "POST", "/sandbox/config", "application/json", `{"file":"locale","locale":"../../etc","text":"x"}`, 400, "not a language code"},
+		{"the webhook goes to the service", "POST", "/webhook", "application/json", `{}`, http.StatusTeapot, ""},
+	}
+	for _, tt := range tests {
+		rec := do(h, tt.method, tt.path, tt.contentType, tt.body)
+		if rec.Code != tt.status || !strings.Contains(rec.Body.String(), tt.contains) {
+			t.Errorf("%s: %d %q; want %d containing %q", tt.name, rec.Code, rec.Body.String(), tt.status, tt.contains)
+		}
+		if csp := rec.Header().Get("Content-Security-Policy"); !strings.Contains(csp, "frame-ancestors 'none'") {
+			t.Errorf("%s: CSP %q", tt.name, csp)
+		}
+	}
+	// The message went through Green API's queue, with the persona as its profile.
+	if n := fake.QueueLen(); n != 1 {
+		t.Errorf("%d notifications queued, want the customer's message", n)
+	}
+	client, _ := greenapi.NewClient(fake.Config())
+	info, err := client.GetContactInfo(t.Context(), "5511987654321@c.us")
+	if err != nil || info.Category != "Restaurante" || len(info.Products) != 2 || !info.Products[1].IsHidden || info.Products[0].Price.String() != "45.00" {
+		t.Errorf("getContactInfo = %+v, %v; want the persona", info, err)
+	}
+}
+
+// TestSandboxEditKeepsTheOldFileOnAMistake: an edit the service refuses
+// is answered with its error, and the file is put back as it was.
+func TestSandboxEditKeepsTheOldFileOnAMistake(t *testing.T) {
+	t.Parallel()
+	refuse := true
+	_, h, _, rules := newSandbox(t, func() error {
+		if refuse {
+			return errors.New(`/tmp/x/rules.toml:3: rule "new": reply: message "nope" is not in the default locale "en"`)
+		}
+		return nil
+	})
+	before, _ := os.ReadFile(rules)
+	rec := do(h, "POST", "/sandbox/config", "application/json", `{"file":"rules","text":"[[rule]]\nid = \"new\"\nreply = \"nope\"\n"}`)
+	after, _ := os.ReadFile(rules)
+	if rec.Code != http.StatusUnprocessableEntity || !strings.Contains(rec.Body.String(), `rules.toml:3: rule \"new\": reply`) || string(after) != string(before) {
+		t.Errorf("refused edit: %d %s; file now %q", rec.Code, rec.Body.String(), after)
+	}
+	refuse = false
+	rec = do(h, "POST", "/sandbox/config", "application/json", `{"file":"rules","text":"[[rule]]\nid = \"new\"\nreply = \"\"\n"}`)
+	after, _ = os.ReadFile(rules)
+	if rec.Code != http.StatusOK || !strings.Contains(string(after), `id = "new"`) {
+		t.Errorf("accepted edit: %d %s; file now %q", rec.Code, rec.Body.String(), after)
+	}
+	// A locale file the page reads: the shipped one until edited.
+	rec = do(h, "GET", "/sandbox/config?locale=pt", "", "")
+	if rec.Code != http.StatusOK || !strings.Contains(rec.Body.String(), "greeting_business") {
+		t.Errorf("the Portuguese texts: %d %s", rec.Code, rec.Body.String()[:min(200, rec.Body.Len())])
+	}
+}

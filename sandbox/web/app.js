@@ -1,0 +1,163 @@
+"use strict";
+// The sandbox page: the chat, the operator pane and the steps come from
+// /sandbox/events (server-sent events); the customer's messages, the
+// faults and the edits go to /sandbox/*. No framework, no build step.
+
+const $ = (id) => document.getElementById(id);
+const personas = JSON.parse($("personas").textContent);
+const events = [];
+let current = null; // the current persona's chat id, once known
+
+function chatOf(phone) {
+  let d = phone.replace(/[+\s\-().]/g, "");
+  if (d.startsWith("00")) d = d.slice(2);
+  return /^\d{7,15}$/.test(d) ? d + "@c.us" : null;
+}
+
+function persona() {
+  const products = $("products").value.split("\n").map((l) => l.trim()).filter(Boolean).map((l) => {
+    const [name, price, hidden] = l.split("|").map((x) => (x || "").trim());
+    return { name, price: price || "", hidden: /^(hidden|yes|true)$/i.test(hidden || "") };
+  });
+  return {
+    phone: $("phone").value, name: $("name").value.trim(), business: $("business").checked,
+    category: $("category").value.trim(), description: $("description").value.trim(), products,
+  };
+}
+
+function showPersona(p) {
+  $("phone").value = p.phone;
+  $("name").value = p.name || "";
+  $("business").checked = !!p.business;
+  $("category").value = p.category || "";
+  $("description").value = p.description || "";
+  $("products").value = (p.products || []).map((x) => [x.name, x.price || "", x.hidden ? "hidden" : ""].join(" | ").replace(/( \| )+$/, "")).join("\n");
+  $("text").value = p.hello || "";
+  selectChat();
+}
+
+function selectChat() {
+  current = chatOf($("phone").value);
+  $("chat-title").textContent = current ? "Chat with " + $("phone").value : "Chat";
+  render();
+}
+
+function bubble(e) {
+  const div = document.createElement("div");
+  div.className = "msg " + e.kind;
+  div.dir = "auto";
+  div.textContent = e.text;
+  const time = document.createElement("time");
+  time.textContent = new Date(e.at).toLocaleTimeString();
+  div.appendChild(time);
+  return div;
+}
+
+function render() {
+  const chat = $("chat"), ops = $("operators"), trace = $("trace");
+  chat.replaceChildren();
+  ops.replaceChildren();
+  trace.replaceChildren();
+  const steps = new Map();
+  // The steps of the messages written in the chat, not of Frontdesk's own.
+  const written = new Set(events.filter((e) => e.chat === current && (e.kind === "customer" || e.kind === "business")).map((e) => e.id_message));
+  for (const e of events) {
+    if (e.kind === "operator") ops.appendChild(bubble(e));
+    if (e.chat !== current) continue;
+    if (e.kind === "customer" || e.kind === "bot" || e.kind === "business") chat.appendChild(bubble(e));
+    if (e.kind === "trace" && written.has(e.id_message)) {
+      if (!steps.has(e.id_message)) steps.set(e.id_message, []);
+      steps.get(e.id_message).push(e);
+    }
+  }
+  for (const [id, list] of steps) {
+    const box = document.createElement("details");
+    box.open = true;
+    const summary = document.createElement("summary");
+    summary.textContent = "message " + id;
+    box.appendChild(summary);
+    const t0 = new Date(list[0].at).getTime();
+    const ol = document.createElement("ol");
+    for (const s of list) {
+      const li = document.createElement("li");
+      li.className = "step step-" + s.step.replace(/\s/g, "-");
+      const b = document.createElement("b");
+      b.textContent = s.step;
+      li.appendChild(b);
+      li.appendChild(document.createTextNode(" +" + (new Date(s.at).getTime() - t0) + " ms" + (s.text ? ": " + s.text : "")));
+      ol.appendChild(li);
+    }
+    box.appendChild(ol);
+    trace.appendChild(box);
+  }
+  chat.scrollTop = chat.scrollHeight;
+  ops.scrollTop = ops.scrollHeight;
+}
+
+function showFaults(list) {
+  for (const box of document.querySelectorAll("[data-fault]")) box.checked = list.includes(box.dataset.fault);
+}
+
+async function post(path, body) {
+  const r = await fetch(path, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) });
+  const data = await r.json().catch(() => ({}));
+  return { ok: r.ok, data };
+}
+
+$("composer").addEventListener("submit", async (ev) => {
+  ev.preventDefault();
+  const text = $("text").value;
+  const r = await post("/sandbox/message", { persona: persona(), text });
+  $("send-error").hidden = r.ok;
+  if (!r.ok) { $("send-error").textContent = r.data.error || "not sent"; return; }
+  $("text").value = "";
+});
+
+$("business-writes").addEventListener("click", async () => {
+  const r = await post("/sandbox/business", { phone: $("phone").value, text: $("text").value });
+  $("send-error").hidden = r.ok;
+  if (!r.ok) $("send-error").textContent = r.data.error || "not sent";
+  else $("text").value = "";
+});
+
+for (const box of document.querySelectorAll("[data-fault]")) {
+  box.addEventListener("change", () => post("/sandbox/fault", { name: box.dataset.fault, on: box.checked }));
+}
+
+async function loadConfig() {
+  const [file, locale] = $("config-file").value.split(":");
+  const r = await fetch("/sandbox/config" + (locale ? "?locale=" + encodeURIComponent(locale) : ""));
+  const data = await r.json();
+  $("config-text").value = file === "rules" ? data.rules : data.locale;
+  $("config-error").hidden = true;
+  $("config-status").hidden = true;
+}
+
+$("config-file").addEventListener("change", loadConfig);
+$("config-apply").addEventListener("click", async () => {
+  const [file, locale] = $("config-file").value.split(":");
+  const r = await post("/sandbox/config", { file, locale: locale || "", text: $("config-text").value });
+  $("config-error").hidden = r.ok;
+  $("config-status").hidden = !r.ok;
+  if (r.ok) $("config-status").textContent = "Applied: the next message uses it.";
+  else $("config-error").textContent = r.data.error;
+});
+
+const select = $("persona-select");
+personas.forEach((p, i) => select.add(new Option(p.label, String(i))));
+select.add(new Option("Your own", "own"));
+select.addEventListener("change", () => { if (select.value !== "own") showPersona(personas[Number(select.value)]); });
+for (const id of ["phone"]) $(id).addEventListener("input", () => { select.value = "own"; selectChat(); });
+for (const id of ["name", "business", "category", "description", "products"]) $(id).addEventListener("input", () => { select.value = "own"; });
+
+const source = new EventSource("/sandbox/events");
+source.onmessage = (m) => {
+  const e = JSON.parse(m.data);
+  if (e.kind === "faults") { showFaults(e.faults || []); return; }
+  if (e.kind === "config") return;
+  events.push(e);
+  render();
+};
+
+showPersona(personas[0]);
+loadConfig();
