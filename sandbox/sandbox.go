@@ -310,7 +310,7 @@ func (s *Sandbox) fault(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if _, ok := faultSet[req.Name]; !ok {
-		writeError(w, http.StatusBadRequest, "no fault " + req.Name)
+		writeError(w, http.StatusBadRequest, "no fault "+req.Name)
 		return
 	}
 	s.mu.Lock()
