@@ -118,20 +118,11 @@ type FirstContact struct {
 	Rule      string
 	Tag       string
 	Locale    string
-	// Reply is the reply text, sent to ChatID; empty for no reply.
-	Reply string
-	// ReplyAttempted is set before the first sendMessage of the reply: when
-	// it is set and ReplyID is empty, the outcome is unknown and must be
-	// settled by reading the chat history before any resend.
-	ReplyAttempted bool
-	ReplyID        string
-	// Summary is the operator summary, sent to SummaryTo; empty for none.
-	Summary   string
-	SummaryTo string
-	// SummaryAttempted and SummaryID do for the summary what ReplyAttempted
-	// and ReplyID do for the reply.
-	SummaryAttempted bool
-	SummaryID        string
+	// Reply is the greeting, sent to ChatID (its To is not stored); no
+	// Text for no reply.
+	Reply Outgoing
+	// Summary is the operator summary; no Text for none.
+	Summary Outgoing
 	// Degraded says why the profile lookup was skipped or failed, if it was.
 	Degraded string
 	// gaveUp says why a message was refused for good, until the record is

@@ -86,7 +86,7 @@ func (b *Bot) emitFirstContact(ctx context.Context, fc *FirstContact, msg *green
 		return nil
 	}
 	data := FirstContactData{IDMessage: fc.IDMessage, Rule: fc.Rule, Tag: fc.Tag, Locale: fc.Locale,
-		Replied: fc.ReplyID != "", Forwarded: fc.SummaryID != "", Degraded: fc.Degraded, GaveUp: fc.gaveUp,
+		Replied: fc.Reply.Sent(), Forwarded: fc.Summary.Sent(), Degraded: fc.Degraded, GaveUp: fc.gaveUp,
 		Name: firstNonEmpty(msg.SenderData.SenderContactName, msg.SenderData.SenderName)}
 	if digits, ok := greenapi.PhoneOf(fc.ChatID); ok {
 		_, data.Phone = RegionOf(digits)

@@ -181,6 +181,8 @@ func (b *Bot) firstContact(ctx context.Context, msg *greenapi.MessageNotificatio
 	} else if err != nil {
 		return err
 	}
+	fc.Reply.To = chatID // not stored: a greeting goes to its chat
+	save := func(ctx context.Context) error { return b.save(ctx, &fc) }
 	log := b.log.With("chat", chatID, "idMessage", msg.IDMessage)
 	if fc.Step == StepClaimed {
 		if err := b.decide(ctx, &fc, msg, log); err != nil {
@@ -193,15 +195,17 @@ func (b *Bot) firstContact(ctx context.Context, msg *greenapi.MessageNotificatio
 		}
 	}
 	if fc.Step == StepDecided {
-		if fc.Reply != "" {
-			if err := b.deliver(ctx, &fc, chatID, fc.Reply, &fc.ReplyAttempted, &fc.ReplyID, "reply", log); err != nil {
+		if fc.Reply.Text != "" {
+			gaveUp, err := b.deliver(ctx, &fc.Reply, "reply", fc.CreatedAt, save, log)
+			if err != nil {
 				return err
 			}
-			if fc.Step == StepGaveUp {
-				b.trace(&fc, "gave up", "Green API refused the reply for good: %s", fc.gaveUp)
+			if gaveUp != "" {
+				fc.Step, fc.gaveUp = StepGaveUp, gaveUp
+				b.trace(&fc, "gave up", "Green API refused the reply for good: %s", gaveUp)
 				return b.end(ctx, &fc, msg)
 			}
-			b.trace(&fc, "replied", "sendMessage %s", fc.ReplyID)
+			b.trace(&fc, "replied", "sendMessage %s", fc.Reply.ID)
 		}
 		fc.Step = StepReplied
 		if err := b.save(ctx, &fc); err != nil {
@@ -209,15 +213,17 @@ func (b *Bot) firstContact(ctx context.Context, msg *greenapi.MessageNotificatio
 		}
 	}
 	if fc.Step == StepReplied {
-		if fc.Summary != "" {
-			if err := b.deliver(ctx, &fc, fc.SummaryTo, fc.Summary, &fc.SummaryAttempted, &fc.SummaryID, "summary", log); err != nil {
+		if fc.Summary.Text != "" {
+			gaveUp, err := b.deliver(ctx, &fc.Summary, "summary", fc.CreatedAt, save, log)
+			if err != nil {
 				return err
 			}
-			if fc.Step == StepGaveUp {
-				b.trace(&fc, "gave up", "Green API refused the summary for good: %s", fc.gaveUp)
+			if gaveUp != "" {
+				fc.Step, fc.gaveUp = StepGaveUp, gaveUp
+				b.trace(&fc, "gave up", "Green API refused the summary for good: %s", gaveUp)
 				return b.end(ctx, &fc, msg)
 			}
-			b.trace(&fc, "forwarded", "the summary to %s", fc.SummaryTo)
+			b.trace(&fc, "forwarded", "the summary to %s", fc.Summary.To)
 		}
 		fc.Step = StepDone
 		if err := b.end(ctx, &fc, msg); err != nil {
@@ -293,11 +299,11 @@ func (b *Bot) decide(ctx context.Context, fc *FirstContact, msg *greenapi.Messag
 		if err != nil {
 			return fmt.Errorf("%w: rendering %q in %s: %v", ErrPermanent, rule.Reply, locale, err)
 		}
-		fc.Reply = reply
+		fc.Reply.Text = reply
 	}
 	if rule.Forward {
-		fc.SummaryTo = firstNonEmpty(rule.ForwardTo, b.cfg.OperatorChatID)
-		if fc.SummaryTo == "" {
+		fc.Summary.To = firstNonEmpty(rule.ForwardTo, b.cfg.OperatorChatID)
+		if fc.Summary.To == "" {
 			log.Warn("rule forwards but OPERATOR_CHAT_ID is not set: no summary sent", "rule", rule.ID)
 		} else {
 			summary := data
@@ -308,7 +314,7 @@ func (b *Bot) decide(ctx context.Context, fc *FirstContact, msg *greenapi.Messag
 			if err != nil {
 				return fmt.Errorf("%w: rendering the operator summary: %v", ErrPermanent, err)
 			}
-			fc.Summary = truncate(text, greenapi.MaxMessageLength)
+			fc.Summary.Text = truncate(text, greenapi.MaxMessageLength)
 		}
 	}
 	fc.Step = StepDecided
@@ -319,8 +325,8 @@ func (b *Bot) decide(ctx context.Context, fc *FirstContact, msg *greenapi.Messag
 	if rule.Reply != "" {
 		what = "reply " + rule.Reply
 	}
-	if fc.SummaryTo != "" {
-		what += ", summary to " + fc.SummaryTo
+	if fc.Summary.To != "" {
+		what += ", summary to " + fc.Summary.To
 	}
 	b.trace(fc, "decided", "rule %s%s; language %s (%s); %s", rule.ID, tagText(rule.Tag), locale, b.localeWhy(region, rule, locale), what)
 	return nil
@@ -366,87 +372,9 @@ func (b *Bot) profile(ctx context.Context, chatID string, claimed time.Time, log
 	return *fetched, "", nil
 }
 
-// deliver sends text to chatID once. When an earlier attempt's outcome is
-// unknown (attempted but no id), it first looks for the message in the
-// chat's history, so that a crash or an ambiguous error never sends twice.
-func (b *Bot) deliver(ctx context.Context, fc *FirstContact, chatID, text string, attempted *bool, id *string, kind string, log *slog.Logger) error {
-	if *id != "" {
-		return nil
-	}
-	if *attempted {
-		found, err := b.findSent(ctx, chatID, text, fc.CreatedAt)
-		if err != nil && !errors.Is(err, ErrPaused) && !retryable(err) {
-			// The history cannot be read, now or later: resending could
-			// greet twice, so the message is given up.
-			return b.giveUp(fc, kind, err, log)
-		}
-		if err != nil {
-			return fmt.Errorf("settling an earlier %s attempt: %w", kind, err)
-		}
-		if found != "" {
-			log.Info("an earlier attempt had been sent; not sending again", "kind", kind, "sent", found)
-			*id = found
-			return b.save(ctx, fc)
-		}
-	}
-	before := *attempted
-	*attempted = true
-	if err := b.save(ctx, fc); err != nil {
-		return err
-	}
-	sent, err := b.api.SendMessage(ctx, greenapi.SendMessageParams{ChatID: chatID, Message: text})
-	if notSent(err) {
-		// Nothing was sent: the next try needs no look at the history.
-		*attempted = before
-		if saveErr := b.save(ctx, fc); saveErr != nil {
-			return saveErr
-		}
-	}
-	if err != nil && !errors.Is(err, ErrPaused) && !retryable(err) {
-		return b.giveUp(fc, kind, err, log)
-	}
-	if err != nil {
-		return fmt.Errorf("sending the %s: %w", kind, err)
-	}
-	*id = sent
-	b.metrics.MessageSent(kind)
-	return b.save(ctx, fc)
-}
 
-// giveUp ends a first contact whose message Green API refused for good (a
-// spent quota, a refused chat, an answer that breaks the contract): it is
-// recorded as gave_up and never retried.
-// The caller records it (end), with its event.
-func (b *Bot) giveUp(fc *FirstContact, kind string, err error, log *slog.Logger) error {
-	fc.Step = StepGaveUp
-	reason := greenapi.ReasonOf(err)
-	fc.gaveUp = reason
-	b.metrics.GaveUp(reason)
-	log.Error("Green API refused the "+kind+" for good; giving up on it", "reason", reason, "kind_of_failure", greenapi.KindOf(err), "err", err)
-	return nil
-}
 
-// notSent reports whether a failed call certainly did nothing at Green API:
-// calls are paused, or greenapi.MaybeDone says so (a 4xx answer, no
-// connection, no rate-limit slot).
-func notSent(err error) bool {
-	return err != nil && (errors.Is(err, ErrPaused) || !greenapi.MaybeDone(err))
-}
 
-// findSent returns the id of an outgoing message with exactly text, sent to
-// chatID no earlier than a minute before since, or "".
-func (b *Bot) findSent(ctx context.Context, chatID, text string, since time.Time) (string, error) {
-	history, err := b.api.GetChatHistory(ctx, chatID, 100)
-	if err != nil {
-		return "", err
-	}
-	for _, m := range history {
-		if m.Type == "outgoing" && m.TextMessage == text && m.Timestamp >= since.Add(-time.Minute).Unix() {
-			return m.IDMessage, nil
-		}
-	}
-	return "", nil
-}
 
 // RenderReply renders a reply and keeps it within Green API's limit: when
 // the product list makes it too long, it lists as many products as fit and

@@ -434,7 +434,7 @@ func TestCrashAfterSendIsSettledWithoutResending(t *testing.T) {
 		t.Fatal(err)
 	}
 	fc := firstContact(t, h, chat)
-	fc.Step, fc.ReplyID = bot.StepDecided, ""
+	fc.Step, fc.Reply.ID = bot.StepDecided, ""
 	if err := h.store.SaveFirstContact(context.Background(), fc); err != nil {
 		t.Fatal(err)
 	}
@@ -444,7 +444,7 @@ func TestCrashAfterSendIsSettledWithoutResending(t *testing.T) {
 	if sent := h.srv.Sent(chat); len(sent) != 1 {
 		t.Errorf("greeting sent %d times", len(sent))
 	}
-	if fc := firstContact(t, h, chat); fc.ReplyID == "" || fc.Step != bot.StepDone {
+	if fc := firstContact(t, h, chat); fc.Reply.ID == "" || fc.Step != bot.StepDone {
 		t.Errorf("record not settled: %+v", fc)
 	}
 }

@@ -426,8 +426,8 @@ func (d *DB) GetFirstContact(ctx context.Context, instance, chatID, idMessage st
 	)
 	err := d.pool.QueryRow(ctx, `SELECT `+firstContactColumns+` FROM first_contacts WHERE instance = $1 AND chat_id = $2 AND id_message = $3`,
 		instance, chatID, idMessage,
-	).Scan(&fc.Instance, &fc.ChatID, &fc.IDMessage, &step, &fc.Rule, &fc.Tag, &fc.Locale, &fc.Reply, &fc.ReplyAttempted, &fc.ReplyID,
-		&fc.Summary, &fc.SummaryTo, &fc.SummaryAttempted, &fc.SummaryID, &fc.Degraded, &fc.CreatedAt, &fc.UpdatedAt)
+	).Scan(&fc.Instance, &fc.ChatID, &fc.IDMessage, &step, &fc.Rule, &fc.Tag, &fc.Locale, &fc.Reply.Text, &fc.Reply.Attempted, &fc.Reply.ID,
+		&fc.Summary.Text, &fc.Summary.To, &fc.Summary.Attempted, &fc.Summary.ID, &fc.Degraded, &fc.CreatedAt, &fc.UpdatedAt)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return fc, bot.ErrNotFound
 	}
@@ -446,8 +446,8 @@ func (d *DB) SaveFirstContact(ctx context.Context, fc bot.FirstContact) error {
 			summary = excluded.summary, summary_to = excluded.summary_to,
 			summary_attempted = excluded.summary_attempted, summary_id = excluded.summary_id,
 			degraded = excluded.degraded, updated_at = excluded.updated_at`,
-		fc.Instance, fc.ChatID, fc.IDMessage, string(fc.Step), fc.Rule, fc.Tag, fc.Locale, fc.Reply, fc.ReplyAttempted, fc.ReplyID,
-		fc.Summary, fc.SummaryTo, fc.SummaryAttempted, fc.SummaryID, fc.Degraded, fc.CreatedAt, fc.UpdatedAt)
+		fc.Instance, fc.ChatID, fc.IDMessage, string(fc.Step), fc.Rule, fc.Tag, fc.Locale, fc.Reply.Text, fc.Reply.Attempted, fc.Reply.ID,
+		fc.Summary.Text, fc.Summary.To, fc.Summary.Attempted, fc.Summary.ID, fc.Degraded, fc.CreatedAt, fc.UpdatedAt)
 	if err != nil {
 		return fmt.Errorf("saving first contact: %w", err)
 	}
@@ -465,8 +465,8 @@ func (d *DB) RecentFirstContacts(ctx context.Context, limit int) ([]bot.FirstCon
 			fc   bot.FirstContact
 			step string
 		)
-		err := row.Scan(&fc.Instance, &fc.ChatID, &fc.IDMessage, &step, &fc.Rule, &fc.Tag, &fc.Locale, &fc.Reply, &fc.ReplyAttempted, &fc.ReplyID,
-			&fc.Summary, &fc.SummaryTo, &fc.SummaryAttempted, &fc.SummaryID, &fc.Degraded, &fc.CreatedAt, &fc.UpdatedAt)
+		err := row.Scan(&fc.Instance, &fc.ChatID, &fc.IDMessage, &step, &fc.Rule, &fc.Tag, &fc.Locale, &fc.Reply.Text, &fc.Reply.Attempted, &fc.Reply.ID,
+			&fc.Summary.Text, &fc.Summary.To, &fc.Summary.Attempted, &fc.Summary.ID, &fc.Degraded, &fc.CreatedAt, &fc.UpdatedAt)
 		fc.Step = bot.Step(step)
 		return fc, err
 	})

@@ -433,8 +433,8 @@ func (d *DB) RecentFirstContacts(ctx context.Context, limit int) ([]bot.FirstCon
 			created, updated int64
 			step             string
 		)
-		if err := rows.Scan(&fc.Instance, &fc.ChatID, &fc.IDMessage, &step, &fc.Rule, &fc.Tag, &fc.Locale, &fc.Reply, &fc.ReplyAttempted, &fc.ReplyID,
-			&fc.Summary, &fc.SummaryTo, &fc.SummaryAttempted, &fc.SummaryID, &fc.Degraded, &created, &updated); err != nil {
+		if err := rows.Scan(&fc.Instance, &fc.ChatID, &fc.IDMessage, &step, &fc.Rule, &fc.Tag, &fc.Locale, &fc.Reply.Text, &fc.Reply.Attempted, &fc.Reply.ID,
+			&fc.Summary.Text, &fc.Summary.To, &fc.Summary.Attempted, &fc.Summary.ID, &fc.Degraded, &created, &updated); err != nil {
 			return nil, err
 		}
 		fc.Step, fc.CreatedAt, fc.UpdatedAt = bot.Step(step), time.UnixMilli(created), time.UnixMilli(updated)
@@ -584,8 +584,8 @@ func (d *DB) GetFirstContact(ctx context.Context, instance, chatID, idMessage st
 	)
 	err := d.db.QueryRowContext(ctx, `SELECT `+firstContactColumns+` FROM first_contacts WHERE instance = ? AND chat_id = ? AND id_message = ?`,
 		instance, chatID, idMessage,
-	).Scan(&fc.Instance, &fc.ChatID, &fc.IDMessage, &step, &fc.Rule, &fc.Tag, &fc.Locale, &fc.Reply, &fc.ReplyAttempted, &fc.ReplyID,
-		&fc.Summary, &fc.SummaryTo, &fc.SummaryAttempted, &fc.SummaryID, &fc.Degraded, &created, &updated)
+	).Scan(&fc.Instance, &fc.ChatID, &fc.IDMessage, &step, &fc.Rule, &fc.Tag, &fc.Locale, &fc.Reply.Text, &fc.Reply.Attempted, &fc.Reply.ID,
+		&fc.Summary.Text, &fc.Summary.To, &fc.Summary.Attempted, &fc.Summary.ID, &fc.Degraded, &created, &updated)
 	if errors.Is(err, sql.ErrNoRows) {
 		return fc, bot.ErrNotFound
 	}
@@ -597,8 +597,8 @@ func (d *DB) GetFirstContact(ctx context.Context, instance, chatID, idMessage st
 // SaveFirstContact implements bot.Store.
 func (d *DB) SaveFirstContact(ctx context.Context, fc bot.FirstContact) error {
 	err := d.exec(ctx, qSaveFirstContact,
-		fc.Instance, fc.ChatID, fc.IDMessage, string(fc.Step), fc.Rule, fc.Tag, fc.Locale, fc.Reply, fc.ReplyAttempted, fc.ReplyID,
-		fc.Summary, fc.SummaryTo, fc.SummaryAttempted, fc.SummaryID, fc.Degraded,
+		fc.Instance, fc.ChatID, fc.IDMessage, string(fc.Step), fc.Rule, fc.Tag, fc.Locale, fc.Reply.Text, fc.Reply.Attempted, fc.Reply.ID,
+		fc.Summary.Text, fc.Summary.To, fc.Summary.Attempted, fc.Summary.ID, fc.Degraded,
 		fc.CreatedAt.UnixMilli(), fc.UpdatedAt.UnixMilli())
 	if err != nil {
 		return fmt.Errorf("saving first contact: %w", err)

@@ -223,8 +223,8 @@ func testFirstContacts(t *testing.T, s bot.Store) {
 		t.Fatal(err)
 	}
 	fc.Step, fc.Rule, fc.Tag, fc.Locale = bot.StepDecided, "catalogue", "lead", "ru"
-	fc.Reply, fc.ReplyAttempted, fc.ReplyID = "Здравствуйте", true, "BAE5"
-	fc.Summary, fc.SummaryTo, fc.SummaryAttempted, fc.SummaryID = "New lead", "ops@g.us", true, "BAE6"
+	fc.Reply = bot.Outgoing{Text: "Здравствуйте", Attempted: true, ID: "BAE5"}
+	fc.Summary = bot.Outgoing{To: "ops@g.us", Text: "New lead", Attempted: true, ID: "BAE6"}
 	fc.Degraded, fc.UpdatedAt = "lookup timed out", t0.Add(time.Second)
 	if err := s.SaveFirstContact(ctx, fc); err != nil {
 		t.Fatal(err)

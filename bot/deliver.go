@@ -1,0 +1,106 @@
+package bot
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/frontdesk-bot/frontdesk/greenapi"
+)
+
+// Outgoing is one automatic message and how far it got. It is recorded
+// before each step, so that a crash or an ambiguous error never sends it
+// twice.
+type Outgoing struct {
+	To   string // the chat it goes to
+	Text string // "" for no message
+	// Attempted is set before the first sendMessage: when it is set and ID
+	// is empty, the outcome is unknown and is settled by reading the chat's
+	// history before any resend.
+	Attempted bool
+	ID        string // the id Green API gave the message, once it went out
+}
+
+// Sent reports whether the message went out.
+func (o Outgoing) Sent() bool { return o.ID != "" }
+
+// deliver sends out once; kind names it in the logs and the metrics
+// (reply, summary, …). save records out's progress durably, with the
+// record it belongs to, which began at since (the chat's history is
+// searched from then). When an earlier attempt's outcome is unknown, it
+// first looks for the message in the chat's history. It returns why, when
+// Green API refused the message for good: it is then never retried.
+func (b *Bot) deliver(ctx context.Context, out *Outgoing, kind string, since time.Time, save func(context.Context) error, log *slog.Logger) (gaveUp string, err error) {
+	if out.ID != "" || out.Text == "" {
+		return "", nil
+	}
+	if out.Attempted {
+		found, err := b.findSent(ctx, out.To, out.Text, since)
+		if err != nil && !errors.Is(err, ErrPaused) && !retryable(err) {
+			// The history cannot be read, now or later: resending could
+			// send twice, so the message is given up.
+			return b.giveUp(kind, err, log), nil
+		}
+		if err != nil {
+			return "", fmt.Errorf("settling an earlier %s attempt: %w", kind, err)
+		}
+		if found != "" {
+			log.Info("an earlier attempt had been sent; not sending again", "kind", kind, "sent", found)
+			out.ID = found
+			return "", save(ctx)
+		}
+	}
+	before := out.Attempted
+	out.Attempted = true
+	if err := save(ctx); err != nil {
+		return "", err
+	}
+	sent, err := b.api.SendMessage(ctx, greenapi.SendMessageParams{ChatID: out.To, Message: out.Text})
+	if notSent(err) {
+		// Nothing was sent: the next try needs no look at the history.
+		out.Attempted = before
+		if saveErr := save(ctx); saveErr != nil {
+			return "", saveErr
+		}
+	}
+	if err != nil && !errors.Is(err, ErrPaused) && !retryable(err) {
+		return b.giveUp(kind, err, log), nil
+	}
+	if err != nil {
+		return "", fmt.Errorf("sending the %s: %w", kind, err)
+	}
+	out.ID = sent
+	b.metrics.MessageSent(kind)
+	return "", save(ctx)
+}
+
+// giveUp says why Green API refused a message for good (a spent quota, a
+// refused chat, an answer that breaks the contract), in the logs and the
+// metrics; the caller records the outcome.
+func (b *Bot) giveUp(kind string, err error, log *slog.Logger) string {
+	reason := greenapi.ReasonOf(err)
+	b.metrics.GaveUp(reason)
+	log.Error("Green API refused the "+kind+" for good; giving up on it", "reason", reason, "kind_of_failure", greenapi.KindOf(err), "err", err)
+	return reason
+}
+
+func notSent(err error) bool {
+	return err != nil && (errors.Is(err, ErrPaused) || !greenapi.MaybeDone(err))
+}
+
+// findSent looks for text among the chat's last outgoing messages since a
+// moment (a minute of clock skew allowed) and returns its id.
+func (b *Bot) findSent(ctx context.Context, chatID, text string, since time.Time) (string, error) {
+	history, err := b.api.GetChatHistory(ctx, chatID, 100)
+	if err != nil {
+		return "", err
+	}
+	for _, m := range history {
+		if m.Type == "outgoing" && m.TextMessage == text && m.Timestamp >= since.Add(-time.Minute).Unix() {
+			return m.IDMessage, nil
+		}
+	}
+	return "", nil
+}
