@@ -372,10 +372,6 @@ func (b *Bot) profile(ctx context.Context, chatID string, claimed time.Time, log
 	return *fetched, "", nil
 }
 
-
-
-
-
 // RenderReply renders a reply and keeps it within Green API's limit: when
 // the product list makes it too long, it lists as many products as fit and
 // adds the localized "and N more".
