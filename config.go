@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/frontdesk-bot/frontdesk/bot"
 	"github.com/frontdesk-bot/frontdesk/greenapi"
 )
 
@@ -35,10 +36,12 @@ type config struct {
 	defaults        instanceConfig
 	ProfileRefresh  time.Duration
 	LookupTimeout   time.Duration
-	KeepFinished    time.Duration // 0: forever
-	KeepContacts    time.Duration // profiles, finished first contacts, dead letters, silent chats; 0: forever
-	LogPhoneNumbers string        // masked or full
-	InboxInMemory   int           // notifications the pool keeps in memory
+	HumanPause      time.Duration   // nothing automatic in a chat this long after a person of the business wrote in it
+	Ignore          *bot.ChatFilter // IGNORE_CHATS
+	KeepFinished    time.Duration   // 0: forever
+	KeepContacts    time.Duration   // profiles, finished first contacts, dead letters, silent chats; 0: forever
+	LogPhoneNumbers string          // masked or full
+	InboxInMemory   int             // notifications the pool keeps in memory
 	LogLevel        slog.Level
 	ShutdownTimeout time.Duration
 	MemoryLimit     int64 // the Go runtime's soft memory limit, in bytes; math.MaxInt64 is off
@@ -119,6 +122,7 @@ func loadConfig(getenv func(string) string) (config, error) {
 		DatabaseURL:     get("DATABASE_URL", "frontdesk.db"),
 		ProfileRefresh:  duration("PROFILE_REFRESH", "24h"),
 		LookupTimeout:   duration("LOOKUP_TIMEOUT", "30s"),
+		HumanPause:      duration("HUMAN_PAUSE", "24h"),
 		ShutdownTimeout: duration("SHUTDOWN_TIMEOUT", "20s"),
 		KeepFinished:    duration("KEEP_NOTIFICATIONS", "7d"),
 		KeepContacts:    duration("KEEP_CONTACTS", "90d"),
@@ -166,6 +170,11 @@ func loadConfig(getenv func(string) string) (config, error) {
 			bad("KEEP_CONTACTS", "%v is shorter than the new-sender window of %s (%v): a chat forgotten earlier would be greeted again too soon; keep contacts at least as long, or 0 keeps them forever",
 				c.KeepContacts, ic.name(), ic.NewSenderAfter)
 		}
+	}
+	if patterns, err := ignorePatterns(get("IGNORE_CHATS", "")); err != nil {
+		bad("IGNORE_CHATS", "%v; expected phone numbers (+49 151 2345678), chat ids (491512345678@c.us) or globs of them (4930*@c.us), separated by commas", err)
+	} else {
+		c.Ignore, _ = bot.NewChatFilter(patterns)
 	}
 	port := get("PORT", "8080")
 	if p, err := strconv.Atoi(port); err != nil || p < 0 || p > 65535 {
@@ -224,6 +233,31 @@ func loadConfig(getenv func(string) string) (config, error) {
 		return c, errors.New("configuration:\n  " + strings.Join(problems, "\n  "))
 	}
 	return c, nil
+}
+
+// ignorePatterns reads IGNORE_CHATS: phone numbers become chat ids, chat
+// ids and globs stay; every glob must compile.
+func ignorePatterns(s string) ([]string, error) {
+	var out []string
+	for _, item := range strings.Split(s, ",") {
+		item = strings.TrimSpace(item)
+		switch {
+		case item == "":
+			continue
+		case strings.ContainsAny(item, "@*?["):
+			out = append(out, item)
+		default:
+			chat, err := greenapi.ChatIDOf(item)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, chat)
+		}
+	}
+	if _, err := bot.NewChatFilter(out); err != nil {
+		return nil, err
+	}
+	return out, nil
 }
 
 // hostname is the default replica id: a pod's or a container's name.

@@ -84,14 +84,14 @@ func TestPruneContactsKeepsChatsWhenEveryMessageCounts(t *testing.T) {
 	// NEW_SENDER_AFTER=0: a chat row is what says the sender is not new, so
 	// only the personal data goes.
 	pruneContacts(ctx, s, time.Now().Add(-90*24*time.Hour), false, log)
-	if claimed, _ := s.ClaimFirstContact(ctx, "1101000001", "1@c.us", "N", time.Now(), 0); claimed {
+	if st, _ := s.ClaimFirstContact(ctx, "1101000001", "1@c.us", "N", time.Now(), 0); st.Claimed {
 		t.Error("with chats kept, a known sender became new")
 	}
 	if _, err := s.GetProfile(ctx, "1101000001", "1@c.us"); err == nil {
 		t.Error("a 100-day-old profile survived a 90-day retention")
 	}
 	pruneContacts(ctx, s, time.Now().Add(-90*24*time.Hour), true, log)
-	if claimed, _ := s.ClaimFirstContact(ctx, "1101000001", "2@c.us", "N", time.Now(), 0); !claimed {
+	if st, _ := s.ClaimFirstContact(ctx, "1101000001", "2@c.us", "N", time.Now(), 0); !st.Claimed {
 		t.Error("with chats pruned, a sender silent for 100 days is still known")
 	}
 	if !strings.Contains(logs.String(), `"msg":"pruned old contacts"`) {

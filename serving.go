@@ -75,7 +75,8 @@ func instanceProblem(ic instanceConfig, err error) error {
 // botConfig is the bot's configuration of an instance.
 func (c config) botConfig(l loaded) bot.Config {
 	return bot.Config{Instance: l.ID, NewSenderAfter: l.NewSenderAfter, ProfileRefresh: c.ProfileRefresh, LookupTimeout: c.LookupTimeout,
-		OperatorChatID: l.OperatorChatID, OperatorLocale: l.OperatorLocale, Events: c.EventsURL != ""}
+		OperatorChatID: l.OperatorChatID, OperatorLocale: l.OperatorLocale, Events: c.EventsURL != "",
+		HumanPause: c.HumanPause, Ignore: c.Ignore}
 }
 
 // engine is one instance at work in this process: its Green API client,

@@ -22,6 +22,31 @@ type GreenAPI interface {
 	GetChatHistory(ctx context.Context, chatID string, count int) ([]greenapi.HistoryMessage, error)
 }
 
+// ChatState is what Frontdesk keeps of a chat beyond its activity.
+type ChatState struct {
+	// Claimed is set by ClaimFirstContact when the message holds the
+	// chat's first contact.
+	Claimed bool
+	// OptedOut is when the sender asked for no automatic messages; zero
+	// when they did not (or opted back in).
+	OptedOut time.Time
+	// HumanUntil is until when a person of the business has the chat:
+	// nothing automatic is sent in it before.
+	HumanUntil time.Time
+}
+
+// ChatMessage is the record of an automatic message outside a first
+// contact (the opt-out confirmation), keyed by the chat's message that
+// caused it and its kind.
+type ChatMessage struct {
+	Instance  string
+	ChatID    string
+	IDMessage string
+	Kind      string
+	Out       Outgoing
+	CreatedAt time.Time
+}
+
 // Notification is a webhook body kept in the durable inbox.
 type Notification struct {
 	ID int64
@@ -92,7 +117,7 @@ type Recent interface {
 
 // Forgotten counts the rows Store.Forget removed, by kind.
 type Forgotten struct {
-	Profiles, Chats, FirstContacts, Notifications, DeadLetters, Events int
+	Profiles, Chats, FirstContacts, Notifications, DeadLetters, Events, ChatMessages int
 }
 
 // Step is how far a first contact has got. Steps are recorded before the
@@ -125,6 +150,9 @@ type FirstContact struct {
 	Summary Outgoing
 	// Degraded says why the profile lookup was skipped or failed, if it was.
 	Degraded string
+	// Skipped says why the greeting was not sent (SkippedHuman,
+	// SkippedOptedOut), if it was not.
+	Skipped string
 	// gaveUp says why a message was refused for good, until the record is
 	// saved as gave_up (for its event).
 	gaveUp    string
@@ -178,14 +206,27 @@ type Store interface {
 
 	// MarkKnown records that the business wrote in a chat of instance at
 	// the given time: the chat is known, its next incoming message is no
-	// first contact (unless the chat falls silent for long).
-	MarkKnown(ctx context.Context, instance, chatID string, at time.Time) error
+	// first contact (unless the chat falls silent for long). A humanUntil
+	// after the chat's records that a person took the chat over until then
+	// (zero: Frontdesk's own message, no takeover).
+	MarkKnown(ctx context.Context, instance, chatID string, at, humanUntil time.Time) error
 	// ClaimFirstContact records an incoming message in a chat of instance
 	// and atomically claims a first contact when the chat was never seen or
 	// was silent for longer than newAfter (0: never seen only). It reports
 	// whether the message idMessage holds the claim (again true when the
-	// same message is handled a second time).
-	ClaimFirstContact(ctx context.Context, instance, chatID, idMessage string, at time.Time, newAfter time.Duration) (claimed bool, err error)
+	// same message is handled a second time), and the chat's state, in the
+	// same statement.
+	ClaimFirstContact(ctx context.Context, instance, chatID, idMessage string, at time.Time, newAfter time.Duration) (ChatState, error)
+	// GetChat returns a chat's state; a chat never seen has the zero state.
+	GetChat(ctx context.Context, instance, chatID string) (ChatState, error)
+	// SetOptedOut records that the chat opted out of automatic messages at
+	// the given time (out), or opted back in.
+	SetOptedOut(ctx context.Context, instance, chatID string, out bool, at time.Time) error
+	// GetChatMessage returns the record of an automatic message caused by a
+	// message of the chat, or ErrNotFound.
+	GetChatMessage(ctx context.Context, instance, chatID, idMessage, kind string) (ChatMessage, error)
+	// SaveChatMessage creates or updates such a record.
+	SaveChatMessage(ctx context.Context, m ChatMessage) error
 
 	// GetProfile returns the cached profile of a chat, or ErrNotFound.
 	GetProfile(ctx context.Context, instance, chatID string) (Profile, error)

@@ -52,6 +52,8 @@ type FirstContactData struct {
 	Degraded string `json:"degraded,omitempty"`
 	// GaveUp says why Green API refused a message for good, if it did.
 	GaveUp string `json:"gave_up,omitempty"`
+	// Skipped says why the greeting was not sent, if it was not.
+	Skipped string `json:"skipped,omitempty"`
 }
 
 // GreenAPIProblemData is the data of a greenapi_problem event.
@@ -86,7 +88,7 @@ func (b *Bot) emitFirstContact(ctx context.Context, fc *FirstContact, msg *green
 		return nil
 	}
 	data := FirstContactData{IDMessage: fc.IDMessage, Rule: fc.Rule, Tag: fc.Tag, Locale: fc.Locale,
-		Replied: fc.Reply.Sent(), Forwarded: fc.Summary.Sent(), Degraded: fc.Degraded, GaveUp: fc.gaveUp,
+		Replied: fc.Reply.Sent(), Forwarded: fc.Summary.Sent(), Degraded: fc.Degraded, GaveUp: fc.gaveUp, Skipped: fc.Skipped,
 		Name: firstNonEmpty(msg.SenderData.SenderContactName, msg.SenderData.SenderName)}
 	if digits, ok := greenapi.PhoneOf(fc.ChatID); ok {
 		_, data.Phone = RegionOf(digits)

@@ -29,6 +29,7 @@ func (m *recMetrics) FirstContact(string, string, string) {}
 func (m *recMetrics) LookupFailed(reason string)          { m.add("lookup_failed{" + reason + "}") }
 func (m *recMetrics) GaveUp(reason string)                { m.add("gave_up{" + reason + "}") }
 func (m *recMetrics) MessageSent(string)                  {}
+func (m *recMetrics) Conversation(event string)           { m.add("conversation{" + event + "}") }
 func (m *recMetrics) GreenAPIPaused(paused bool) {
 	if paused {
 		m.add("paused")

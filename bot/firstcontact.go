@@ -43,11 +43,19 @@ type Config struct {
 	Events bool
 	// Trace, if set, is told each step of each first contact (the sandbox).
 	Trace func(Trace)
+	// HumanPause is how long nothing automatic is sent in a chat after a
+	// person of the business wrote in it (outgoingMessageReceived); 0 never.
+	HumanPause time.Duration
+	// Ignore names the chats never greeted (IGNORE_CHATS).
+	Ignore *ChatFilter
 }
 
 // Metrics counts what the bot does; the service exports it.
 type Metrics interface {
 	FirstContact(rule, tag, locale string)
+	// Conversation counts what happens around the greeting: opted_out,
+	// opted_in, human_wrote, ignored, skipped_human, skipped_opted_out.
+	Conversation(event string)
 	LookupFailed(reason string)
 	MessageSent(kind string)
 	GaveUp(reason string)
@@ -65,6 +73,7 @@ type Bot struct {
 	log     *slog.Logger
 	metrics Metrics
 	lookups *Lookups
+	words   optWords // the stop and start words of every locale
 	// Now is the clock; tests replace it.
 	Now func() time.Time
 }
@@ -79,7 +88,7 @@ func New(store Store, api GreenAPI, catalog *Catalog, rules Rules, cfg Config, l
 		log = log.With("instance", cfg.Instance)
 	}
 	cfg.Lookup.Instance = cfg.Instance
-	b := &Bot{store: store, api: api, catalog: catalog, rules: rules, cfg: cfg, log: log, metrics: metrics, Now: time.Now}
+	b := &Bot{store: store, api: api, catalog: catalog, rules: rules, cfg: cfg, log: log, metrics: metrics, words: newOptWords(catalog), Now: time.Now}
 	// Profiles are dated by the bot's clock, which decides when they are stale.
 	b.lookups = NewLookups(api, store, cfg.Lookup, func() time.Time { return b.Now() }, log)
 	return b
@@ -103,7 +112,7 @@ func (cfg Config) normalized(catalog *Catalog) Config {
 func (b *Bot) WithContent(catalog *Catalog, rules Rules, cfg Config) *Bot {
 	cfg.Instance, cfg.Lookup = b.cfg.Instance, b.cfg.Lookup
 	c := *b
-	c.catalog, c.rules, c.cfg = catalog, rules, cfg.normalized(catalog)
+	c.catalog, c.rules, c.cfg, c.words = catalog, rules, cfg.normalized(catalog), newOptWords(catalog)
 	return &c
 }
 
@@ -116,6 +125,7 @@ func (nopMetrics) FirstContact(string, string, string) {}
 func (nopMetrics) LookupFailed(string)                 {}
 func (nopMetrics) MessageSent(string)                  {}
 func (nopMetrics) GaveUp(string)                       {}
+func (nopMetrics) Conversation(string)                 {}
 func (nopMetrics) GreenAPIPaused(bool)                 {}
 
 // Handle processes one stored notification. It is safe to call again with
@@ -141,21 +151,51 @@ func (b *Bot) Handle(ctx context.Context, n Notification) error {
 	chatID := msg.SenderData.ChatID
 	switch parsed.(type) {
 	case *greenapi.OutgoingMessageReceived, *greenapi.OutgoingAPIMessageReceived:
-		// The business (or Frontdesk itself) wrote: the chat is known.
-		if err := b.store.MarkKnown(ctx, b.cfg.Instance, chatID, at); err != nil {
+		// The business (or Frontdesk itself, or another program through the
+		// API) wrote: the chat is known. A person who wrote from the phone
+		// or another client has the chat for HumanPause.
+		var humanUntil time.Time
+		_, byPerson := parsed.(*greenapi.OutgoingMessageReceived)
+		if byPerson && b.cfg.HumanPause > 0 {
+			humanUntil = at.Add(b.cfg.HumanPause)
+		}
+		if err := b.store.MarkKnown(ctx, b.cfg.Instance, chatID, at, humanUntil); err != nil {
 			return err
 		}
-		b.trace(&FirstContact{Instance: b.cfg.Instance, ChatID: chatID, IDMessage: msg.IDMessage}, "known", "the business wrote: the chat is known, not greeted")
+		ref := &FirstContact{Instance: b.cfg.Instance, ChatID: chatID, IDMessage: msg.IDMessage}
+		if byPerson && b.cfg.HumanPause > 0 {
+			b.metrics.Conversation("human_wrote")
+			b.log.Debug("a person of the business wrote: nothing automatic in the chat until then", "chat", chatID, "until", humanUntil)
+			b.trace(ref, "known", "a person of the business wrote: nothing automatic in this chat until %s", humanUntil.UTC().Format(time.RFC3339))
+		} else {
+			b.trace(ref, "known", "the business wrote: the chat is known, not greeted")
+		}
 		return nil
 	case *greenapi.IncomingMessageReceived:
 		if !greenapi.IsPersonalChat(chatID) || (msg.InstanceData.Wid != "" && msg.SenderData.Sender == msg.InstanceData.Wid) {
 			return nil
 		}
-		claimed, err := b.store.ClaimFirstContact(ctx, b.cfg.Instance, chatID, msg.IDMessage, at, b.cfg.NewSenderAfter)
+		if b.cfg.Ignore.Match(chatID) {
+			b.metrics.Conversation("ignored")
+			b.trace(&FirstContact{Instance: b.cfg.Instance, ChatID: chatID, IDMessage: msg.IDMessage}, "ignored", "the chat is in IGNORE_CHATS")
+			return nil
+		}
+		state, err := b.store.ClaimFirstContact(ctx, b.cfg.Instance, chatID, msg.IDMessage, at, b.cfg.NewSenderAfter)
 		if err != nil {
 			return err
 		}
-		if !claimed {
+		text, _ := greenapi.MessageText(msg.MessageData.Message)
+		switch word := normalizeWord(text); {
+		case b.words.out[word]:
+			if err := b.optOut(ctx, msg, state, at); err != nil {
+				return err
+			}
+		case b.words.in[word] && !state.OptedOut.IsZero():
+			if err := b.optIn(ctx, msg, at); err != nil {
+				return err
+			}
+		}
+		if !state.Claimed {
 			b.trace(&FirstContact{Instance: b.cfg.Instance, ChatID: chatID, IDMessage: msg.IDMessage}, "known",
 				"not a first contact: the chat was active within %v (NEW_SENDER_AFTER)", b.cfg.NewSenderAfter)
 			return nil
@@ -195,7 +235,24 @@ func (b *Bot) firstContact(ctx context.Context, msg *greenapi.MessageNotificatio
 		}
 	}
 	if fc.Step == StepDecided {
-		if fc.Reply.Text != "" {
+		if fc.Reply.Text != "" && !fc.Reply.Attempted && fc.Skipped == "" {
+			// A person may have taken the chat over, or the sender opted out,
+			// while the greeting waited for its profile.
+			st, err := b.store.GetChat(ctx, b.cfg.Instance, chatID)
+			if err != nil {
+				return err
+			}
+			if why := b.silenced(st); why != "" {
+				fc.Skipped = why
+				if err := b.save(ctx, &fc); err != nil {
+					return err
+				}
+				b.metrics.Conversation("skipped_" + why)
+				log.Info("greeting not sent", "why", why)
+				b.trace(&fc, "skipped", "the greeting is not sent: %s", skippedText(why))
+			}
+		}
+		if fc.Reply.Text != "" && fc.Skipped == "" {
 			gaveUp, err := b.deliver(ctx, &fc.Reply, "reply", fc.CreatedAt, save, log)
 			if err != nil {
 				return err
@@ -313,6 +370,14 @@ func (b *Bot) decide(ctx context.Context, fc *FirstContact, msg *greenapi.Messag
 			text, err := b.catalog.Localize(b.cfg.OperatorLocale, MsgOperatorSummary, summary, summary.ProductCount)
 			if err != nil {
 				return fmt.Errorf("%w: rendering the operator summary: %v", ErrPermanent, err)
+			}
+			// The operators learn that the sender wants no automatic messages.
+			if st, err := b.store.GetChat(ctx, b.cfg.Instance, chatID); err != nil {
+				return err
+			} else if !st.OptedOut.IsZero() {
+				if note, err := b.catalog.Localize(b.cfg.OperatorLocale, MsgSummaryOptedOut, summary, 0); err == nil {
+					text += "\n" + note
+				}
 			}
 			fc.Summary.Text = truncate(text, greenapi.MaxMessageLength)
 		}

@@ -157,7 +157,7 @@ func TestSenderWhoseTurnCannotComeIsGreetedAtOnce(t *testing.T) {
 		switch {
 		case strings.Contains(sent[0].Message, "Shop"):
 			withProfile++
-		case sent[0].At.Sub(start) < 500*time.Millisecond:
+		case sent[0].At.Sub(start) < 800*time.Millisecond: // before the 1 s budget ran out (a loaded machine is slow)
 			atOnce++
 		}
 	}

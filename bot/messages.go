@@ -46,6 +46,26 @@ func builtinMessages() []*i18n.Message {
 			Other:       "…and {{.Count}} more products",
 		},
 		{
+			ID:          MsgOptOutWords,
+			Description: "Words that, written alone as a message, stop every automatic message to the chat. Comma-separated; case does not matter. The words of every language are understood.",
+			Other:       "STOP, UNSUBSCRIBE",
+		},
+		{
+			ID:          MsgOptInWords,
+			Description: "Words that, written alone by a sender who opted out, allow automatic messages again. Comma-separated.",
+			Other:       "START",
+		},
+		{
+			ID:          MsgOptOutConfirmation,
+			Description: "Sent once to a sender who wrote a stop word. Name the start word of this language.",
+			Other:       "You will receive no more automatic messages from us. A person will still answer what you write. To receive them again, write START.",
+		},
+		{
+			ID:          MsgSummaryOptedOut,
+			Description: "Added to the operator summary of a sender who opted out of automatic messages.",
+			Other:       "The sender asked for no automatic messages.",
+		},
+		{
 			ID:          MsgOperatorSummary,
 			Description: "Summary of a new contact, sent to the operators' chat. Fields: .Name .Phone .Category .Description .Email .ProductCount .Products (up to five) .Rule .Tag .Text (the first message).",
 			Other:       "New contact{{if .Name}}: {{.Name}}{{end}}\n{{if .Phone}}Phone: {{.Phone}}\n{{end}}{{if .Category}}Category: {{.Category}}\n{{end}}{{if .Description}}About: {{.Description}}\n{{end}}{{if .Email}}Email: {{.Email}}\n{{end}}{{if .ProductCount}}Products ({{.ProductCount}}): {{range $i, $p := .Products}}{{if $i}}, {{end}}{{$p.Name}}{{end}}\n{{end}}Rule: {{.Rule}}{{if .Tag}}, tag: {{.Tag}}{{end}}\nFirst message: {{.Text}}",

@@ -31,6 +31,7 @@ type Metrics struct {
 	events        *prometheus.CounterVec
 	eventsWaiting prometheus.Gauge
 	eventsDead    prometheus.Gauge
+	conversation  *prometheus.CounterVec
 	instances     *Instances // see Watch
 }
 
@@ -69,6 +70,9 @@ func NewMetrics() *Metrics {
 		eventsDead: prometheus.NewGauge(prometheus.GaugeOpts{Name: "frontdesk_events_dead",
 			Help: "Events kept in the outbox that could not be delivered within a day."}),
 	}
+	m.conversation = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "frontdesk_conversation_total",
+		Help: "What happened around greetings: opted_out, opted_in (stop and start words), human_wrote (a person of the business wrote from the phone), ignored (IGNORE_CHATS), skipped_human and skipped_opted_out (a greeting or confirmation not sent)."}, []string{"event"})
+	m.reg.MustRegister(m.conversation)
 	m.reg.MustRegister(m.notifications, m.rejected, m.processed, m.failures, m.depth, m.apiCalls, m.apiLatency,
 		m.sent, m.firstContacts, m.lookupFailed, m.gaveUp, m.quota, m.events, m.eventsWaiting, m.eventsDead,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
@@ -205,6 +209,9 @@ func (m *Metrics) EventsWaiting(waiting, dead int) {
 	m.eventsWaiting.Set(float64(waiting))
 	m.eventsDead.Set(float64(dead))
 }
+
+// Conversation implements bot.Metrics.
+func (m *Metrics) Conversation(event string) { m.conversation.WithLabelValues(event).Inc() }
 
 // GaveUp implements bot.Metrics.
 func (m *Metrics) GaveUp(reason string) { m.gaveUp.WithLabelValues(reason).Inc() }

@@ -37,6 +37,7 @@ func exported(t *testing.T) map[string]bool {
 	m.LookupFailed("timeout")
 	m.MessageSent("reply")
 	m.GaveUp("rejected")
+	m.Conversation("opted_out")
 	m.EventAttempt("dead")
 	m.EventsWaiting(1, 1)
 	rec := httptest.NewRecorder()

@@ -316,6 +316,7 @@ func (d *DB) PruneContacts(ctx context.Context, before time.Time) (int, error) {
 		`DELETE FROM first_contacts WHERE step IN ('done', 'gave_up') AND updated_at < $1`,
 		`DELETE FROM dead_letters WHERE received_at < $1`,
 		`DELETE FROM events WHERE coalesce(delivered_at, dead_at) < $1`,
+		`DELETE FROM chat_messages WHERE created_at < $1`,
 	} {
 		tag, err := d.pool.Exec(ctx, q, before)
 		if err != nil {
@@ -351,6 +352,7 @@ func (d *DB) Forget(ctx context.Context, chatID string) (bot.Forgotten, error) {
 			{`DELETE FROM first_contacts WHERE chat_id = $1`, &f.FirstContacts},
 			{`DELETE FROM notifications WHERE chat_id = $1`, &f.Notifications},
 			{`DELETE FROM events WHERE chat_id = $1`, &f.Events},
+			{`DELETE FROM chat_messages WHERE chat_id = $1`, &f.ChatMessages},
 			{`DELETE FROM dead_letters WHERE position(convert_to($1, 'UTF8') in body) > 0`, &f.DeadLetters},
 		} {
 			tag, err := tx.Exec(ctx, step.q, chatID)
@@ -368,17 +370,82 @@ func (d *DB) Forget(ctx context.Context, chatID string) (bot.Forgotten, error) {
 }
 
 // MarkKnown implements bot.Store.
-func (d *DB) MarkKnown(ctx context.Context, instance, chatID string, at time.Time) error {
+func (d *DB) MarkKnown(ctx context.Context, instance, chatID string, at, humanUntil time.Time) error {
 	return d.wr.exec(ctx, `
-		INSERT INTO chats (instance, chat_id, last_activity_at) VALUES ($1, $2, $3)
-		ON CONFLICT (instance, chat_id) DO UPDATE SET last_activity_at = greatest(chats.last_activity_at, excluded.last_activity_at)`,
-		instance, chatID, at)
+		INSERT INTO chats (instance, chat_id, last_activity_at, human_until) VALUES ($1, $2, $3, $4)
+		ON CONFLICT (instance, chat_id) DO UPDATE SET last_activity_at = greatest(chats.last_activity_at, excluded.last_activity_at),
+			human_until = greatest(chats.human_until, excluded.human_until)`,
+		instance, chatID, at, nullTime(humanUntil))
+}
+
+// nullTime is t, or NULL for the zero time.
+func nullTime(t time.Time) *time.Time {
+	if t.IsZero() {
+		return nil
+	}
+	return &t
+}
+
+// GetChat implements bot.Store.
+func (d *DB) GetChat(ctx context.Context, instance, chatID string) (bot.ChatState, error) {
+	var human, optedOut *time.Time
+	err := d.pool.QueryRow(ctx, `SELECT human_until, opted_out_at FROM chats WHERE instance = $1 AND chat_id = $2`, instance, chatID).
+		Scan(&human, &optedOut)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return bot.ChatState{}, nil
+	}
+	return chatState(false, human, optedOut), err
+}
+
+func chatState(claimed bool, human, optedOut *time.Time) bot.ChatState {
+	st := bot.ChatState{Claimed: claimed}
+	if human != nil {
+		st.HumanUntil = *human
+	}
+	if optedOut != nil {
+		st.OptedOut = *optedOut
+	}
+	return st
+}
+
+// SetOptedOut implements bot.Store.
+func (d *DB) SetOptedOut(ctx context.Context, instance, chatID string, out bool, at time.Time) error {
+	var v *time.Time // NULL: opted back in
+	if out {
+		v = &at
+	}
+	return d.wr.exec(ctx, `INSERT INTO chats (instance, chat_id, last_activity_at, opted_out_at) VALUES ($1, $2, $3, $4)
+		ON CONFLICT (instance, chat_id) DO UPDATE SET opted_out_at = $4`, instance, chatID, at, v)
+}
+
+// GetChatMessage implements bot.Store.
+func (d *DB) GetChatMessage(ctx context.Context, instance, chatID, idMessage, kind string) (bot.ChatMessage, error) {
+	m := bot.ChatMessage{Instance: instance, ChatID: chatID, IDMessage: idMessage, Kind: kind}
+	err := d.pool.QueryRow(ctx, `SELECT text, attempted, sent_id, created_at FROM chat_messages
+		WHERE instance = $1 AND chat_id = $2 AND id_message = $3 AND kind = $4`, instance, chatID, idMessage, kind).
+		Scan(&m.Out.Text, &m.Out.Attempted, &m.Out.ID, &m.CreatedAt)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return m, bot.ErrNotFound
+	}
+	m.Out.To = chatID
+	return m, err
+}
+
+// SaveChatMessage implements bot.Store.
+func (d *DB) SaveChatMessage(ctx context.Context, m bot.ChatMessage) error {
+	return d.wr.exec(ctx, `INSERT INTO chat_messages (instance, chat_id, id_message, kind, text, attempted, sent_id, created_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+		ON CONFLICT (instance, chat_id, id_message, kind) DO UPDATE SET attempted = excluded.attempted, sent_id = excluded.sent_id`,
+		m.Instance, m.ChatID, m.IDMessage, m.Kind, m.Out.Text, m.Out.Attempted, m.Out.ID, m.CreatedAt)
 }
 
 // ClaimFirstContact implements bot.Store. The claim is one statement: the
 // row is locked, and every SET expression sees it as it was.
-func (d *DB) ClaimFirstContact(ctx context.Context, instance, chatID, idMessage string, at time.Time, newAfter time.Duration) (bool, error) {
-	var holder string
+func (d *DB) ClaimFirstContact(ctx context.Context, instance, chatID, idMessage string, at time.Time, newAfter time.Duration) (bot.ChatState, error) {
+	var (
+		holder          string
+		human, optedOut *time.Time
+	)
 	err := d.wr.Do(ctx, func(b *pgx.Batch) {
 		b.Queue(`
 			INSERT INTO chats (instance, chat_id, last_activity_at, first_contact_msg) VALUES ($1, $2, $3, $4)
@@ -388,13 +455,13 @@ func (d *DB) ClaimFirstContact(ctx context.Context, instance, chatID, idMessage 
 					THEN excluded.first_contact_msg
 					ELSE chats.first_contact_msg END,
 				last_activity_at = greatest(chats.last_activity_at, excluded.last_activity_at)
-			RETURNING first_contact_msg`, instance, chatID, at, idMessage, newAfter.Milliseconds(),
-		).QueryRow(func(row pgx.Row) error { return row.Scan(&holder) })
+			RETURNING first_contact_msg, human_until, opted_out_at`, instance, chatID, at, idMessage, newAfter.Milliseconds(),
+		).QueryRow(func(row pgx.Row) error { return row.Scan(&holder, &human, &optedOut) })
 	})
 	if err != nil {
-		return false, fmt.Errorf("claiming a first contact: %w", err)
+		return bot.ChatState{}, fmt.Errorf("claiming a first contact: %w", err)
 	}
-	return holder == idMessage, nil
+	return chatState(holder == idMessage, human, optedOut), nil
 }
 
 // GetProfile implements bot.Store.
@@ -416,7 +483,7 @@ func (d *DB) SaveProfile(ctx context.Context, p bot.Profile) error {
 }
 
 const firstContactColumns = `instance, chat_id, id_message, step, rule, tag, locale, reply, reply_attempted, reply_id,
-	summary, summary_to, summary_attempted, summary_id, degraded, created_at, updated_at`
+	summary, summary_to, summary_attempted, summary_id, degraded, skipped, created_at, updated_at`
 
 // GetFirstContact implements bot.Store.
 func (d *DB) GetFirstContact(ctx context.Context, instance, chatID, idMessage string) (bot.FirstContact, error) {
@@ -427,7 +494,7 @@ func (d *DB) GetFirstContact(ctx context.Context, instance, chatID, idMessage st
 	err := d.pool.QueryRow(ctx, `SELECT `+firstContactColumns+` FROM first_contacts WHERE instance = $1 AND chat_id = $2 AND id_message = $3`,
 		instance, chatID, idMessage,
 	).Scan(&fc.Instance, &fc.ChatID, &fc.IDMessage, &step, &fc.Rule, &fc.Tag, &fc.Locale, &fc.Reply.Text, &fc.Reply.Attempted, &fc.Reply.ID,
-		&fc.Summary.Text, &fc.Summary.To, &fc.Summary.Attempted, &fc.Summary.ID, &fc.Degraded, &fc.CreatedAt, &fc.UpdatedAt)
+		&fc.Summary.Text, &fc.Summary.To, &fc.Summary.Attempted, &fc.Summary.ID, &fc.Degraded, &fc.Skipped, &fc.CreatedAt, &fc.UpdatedAt)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return fc, bot.ErrNotFound
 	}
@@ -439,15 +506,15 @@ func (d *DB) GetFirstContact(ctx context.Context, instance, chatID, idMessage st
 func (d *DB) SaveFirstContact(ctx context.Context, fc bot.FirstContact) error {
 	err := d.wr.exec(ctx, `
 		INSERT INTO first_contacts (`+firstContactColumns+`)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)
 		ON CONFLICT (instance, chat_id, id_message) DO UPDATE SET
 			step = excluded.step, rule = excluded.rule, tag = excluded.tag, locale = excluded.locale,
 			reply = excluded.reply, reply_attempted = excluded.reply_attempted, reply_id = excluded.reply_id,
 			summary = excluded.summary, summary_to = excluded.summary_to,
 			summary_attempted = excluded.summary_attempted, summary_id = excluded.summary_id,
-			degraded = excluded.degraded, updated_at = excluded.updated_at`,
+			degraded = excluded.degraded, skipped = excluded.skipped, updated_at = excluded.updated_at`,
 		fc.Instance, fc.ChatID, fc.IDMessage, string(fc.Step), fc.Rule, fc.Tag, fc.Locale, fc.Reply.Text, fc.Reply.Attempted, fc.Reply.ID,
-		fc.Summary.Text, fc.Summary.To, fc.Summary.Attempted, fc.Summary.ID, fc.Degraded, fc.CreatedAt, fc.UpdatedAt)
+		fc.Summary.Text, fc.Summary.To, fc.Summary.Attempted, fc.Summary.ID, fc.Degraded, fc.Skipped, fc.CreatedAt, fc.UpdatedAt)
 	if err != nil {
 		return fmt.Errorf("saving first contact: %w", err)
 	}
@@ -466,7 +533,7 @@ func (d *DB) RecentFirstContacts(ctx context.Context, limit int) ([]bot.FirstCon
 			step string
 		)
 		err := row.Scan(&fc.Instance, &fc.ChatID, &fc.IDMessage, &step, &fc.Rule, &fc.Tag, &fc.Locale, &fc.Reply.Text, &fc.Reply.Attempted, &fc.Reply.ID,
-			&fc.Summary.Text, &fc.Summary.To, &fc.Summary.Attempted, &fc.Summary.ID, &fc.Degraded, &fc.CreatedAt, &fc.UpdatedAt)
+			&fc.Summary.Text, &fc.Summary.To, &fc.Summary.Attempted, &fc.Summary.ID, &fc.Degraded, &fc.Skipped, &fc.CreatedAt, &fc.UpdatedAt)
 		fc.Step = bot.Step(step)
 		return fc, err
 	})

@@ -59,8 +59,8 @@ func TestMigrationKeepsSingleInstanceData(t *testing.T) {
 	if p, err := db.GetProfile(ctx, "1101000001", "1@c.us"); err != nil || p.Info.Name != "Ana" {
 		t.Errorf("profile after adoption = %+v, %v", p, err)
 	}
-	if claimed, err := db.ClaimFirstContact(ctx, "1101000001", "1@c.us", "B", time.Now(), 0); err != nil || claimed {
-		t.Errorf("the old chat writing again: claimed %v, %v; want known", claimed, err)
+	if st, err := db.ClaimFirstContact(ctx, "1101000001", "1@c.us", "B", time.Now(), 0); err != nil || st.Claimed {
+		t.Errorf("the old chat writing again: claimed %v, %v; want known", st.Claimed, err)
 	}
 	again := pending[0]
 	again.Instance, again.Body = "1101000001", []byte("{}")

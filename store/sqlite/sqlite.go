@@ -245,6 +245,7 @@ func (d *DB) PruneContacts(ctx context.Context, before time.Time) (int, error) {
 			`DELETE FROM first_contacts WHERE step IN ('done', 'gave_up') AND updated_at < ?`,
 			`DELETE FROM dead_letters WHERE received_at < ?`,
 			`DELETE FROM events WHERE coalesce(delivered_at, dead_at) < ?`,
+			`DELETE FROM chat_messages WHERE created_at < ?`,
 		} {
 			res, err := tx.Exec(q, before.UnixMilli())
 			if err != nil {
@@ -293,6 +294,7 @@ func (d *DB) Forget(ctx context.Context, chatID string) (bot.Forgotten, error) {
 			{`DELETE FROM first_contacts WHERE chat_id = ?`, &f.FirstContacts},
 			{`DELETE FROM notifications WHERE chat_id = ?`, &f.Notifications},
 			{`DELETE FROM events WHERE chat_id = ?`, &f.Events},
+			{`DELETE FROM chat_messages WHERE chat_id = ?`, &f.ChatMessages},
 			{`DELETE FROM dead_letters WHERE instr(CAST(body AS TEXT), ?) > 0`, &f.DeadLetters},
 		} {
 			res, err := tx.Exec(step.q, chatID)
@@ -434,7 +436,7 @@ func (d *DB) RecentFirstContacts(ctx context.Context, limit int) ([]bot.FirstCon
 			step             string
 		)
 		if err := rows.Scan(&fc.Instance, &fc.ChatID, &fc.IDMessage, &step, &fc.Rule, &fc.Tag, &fc.Locale, &fc.Reply.Text, &fc.Reply.Attempted, &fc.Reply.ID,
-			&fc.Summary.Text, &fc.Summary.To, &fc.Summary.Attempted, &fc.Summary.ID, &fc.Degraded, &created, &updated); err != nil {
+			&fc.Summary.Text, &fc.Summary.To, &fc.Summary.Attempted, &fc.Summary.ID, &fc.Degraded, &fc.Skipped, &created, &updated); err != nil {
 			return nil, err
 		}
 		fc.Step, fc.CreatedAt, fc.UpdatedAt = bot.Step(step), time.UnixMilli(created), time.UnixMilli(updated)
@@ -484,21 +486,89 @@ func (d *DB) CountNotifications(ctx context.Context) (int, error) {
 }
 
 // MarkKnown implements bot.Store.
-func (d *DB) MarkKnown(ctx context.Context, instance, chatID string, at time.Time) error {
-	return d.exec(ctx, qMarkKnown, instance, chatID, at.UnixMilli())
+func (d *DB) MarkKnown(ctx context.Context, instance, chatID string, at, humanUntil time.Time) error {
+	return d.exec(ctx, qMarkKnown, instance, chatID, at.UnixMilli(), millis(humanUntil))
+}
+
+// millis is t in Unix milliseconds, 0 for the zero time.
+func millis(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.UnixMilli()
+}
+
+// fromMillis is the time of Unix milliseconds, the zero time for 0.
+func fromMillis(ms int64) time.Time {
+	if ms == 0 {
+		return time.Time{}
+	}
+	return time.UnixMilli(ms)
+}
+
+// GetChat implements bot.Store.
+func (d *DB) GetChat(ctx context.Context, instance, chatID string) (bot.ChatState, error) {
+	var (
+		st          bot.ChatState
+		human       int64
+		optedOutSQL sql.NullInt64
+	)
+	err := d.db.QueryRowContext(ctx, `SELECT human_until, opted_out_at FROM chats WHERE instance = ? AND chat_id = ?`, instance, chatID).
+		Scan(&human, &optedOutSQL)
+	if errors.Is(err, sql.ErrNoRows) {
+		return st, nil
+	}
+	st.HumanUntil, st.OptedOut = fromMillis(human), fromMillis(optedOutSQL.Int64)
+	return st, err
+}
+
+// SetOptedOut implements bot.Store.
+func (d *DB) SetOptedOut(ctx context.Context, instance, chatID string, out bool, at time.Time) error {
+	var v any // NULL: opted back in
+	if out {
+		v = at.UnixMilli()
+	}
+	return d.exec(ctx, `INSERT INTO chats (instance, chat_id, last_activity_at, opted_out_at) VALUES (?1, ?2, ?3, ?4)
+		ON CONFLICT (instance, chat_id) DO UPDATE SET opted_out_at = ?4`, instance, chatID, at.UnixMilli(), v)
+}
+
+// GetChatMessage implements bot.Store.
+func (d *DB) GetChatMessage(ctx context.Context, instance, chatID, idMessage, kind string) (bot.ChatMessage, error) {
+	m := bot.ChatMessage{Instance: instance, ChatID: chatID, IDMessage: idMessage, Kind: kind}
+	var created int64
+	err := d.db.QueryRowContext(ctx, `SELECT text, attempted, sent_id, created_at FROM chat_messages
+		WHERE instance = ? AND chat_id = ? AND id_message = ? AND kind = ?`, instance, chatID, idMessage, kind).
+		Scan(&m.Out.Text, &m.Out.Attempted, &m.Out.ID, &created)
+	if errors.Is(err, sql.ErrNoRows) {
+		return m, bot.ErrNotFound
+	}
+	m.Out.To, m.CreatedAt = chatID, time.UnixMilli(created)
+	return m, err
+}
+
+// SaveChatMessage implements bot.Store.
+func (d *DB) SaveChatMessage(ctx context.Context, m bot.ChatMessage) error {
+	return d.exec(ctx, `INSERT INTO chat_messages (instance, chat_id, id_message, kind, text, attempted, sent_id, created_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (instance, chat_id, id_message, kind) DO UPDATE SET attempted = excluded.attempted, sent_id = excluded.sent_id`,
+		m.Instance, m.ChatID, m.IDMessage, m.Kind, m.Out.Text, m.Out.Attempted, m.Out.ID, m.CreatedAt.UnixMilli())
 }
 
 // ClaimFirstContact implements bot.Store. The claim is one statement:
 // SQLite evaluates every SET expression against the row as it was.
-func (d *DB) ClaimFirstContact(ctx context.Context, instance, chatID, idMessage string, at time.Time, newAfter time.Duration) (bool, error) {
-	var holder string
+func (d *DB) ClaimFirstContact(ctx context.Context, instance, chatID, idMessage string, at time.Time, newAfter time.Duration) (bot.ChatState, error) {
+	var (
+		holder   string
+		human    int64
+		optedOut sql.NullInt64
+	)
 	err := d.wr.Do(ctx, func(tx *sql.Tx) error {
-		return d.wr.queryRow(tx, qClaimChat, chatID, at.UnixMilli(), idMessage, newAfter.Milliseconds(), instance).Scan(&holder)
+		return d.wr.queryRow(tx, qClaimChat, chatID, at.UnixMilli(), idMessage, newAfter.Milliseconds(), instance).Scan(&holder, &human, &optedOut)
 	})
 	if err != nil {
-		return false, fmt.Errorf("claiming a first contact: %w", err)
+		return bot.ChatState{}, fmt.Errorf("claiming a first contact: %w", err)
 	}
-	return holder == idMessage, nil
+	return bot.ChatState{Claimed: holder == idMessage, HumanUntil: fromMillis(human), OptedOut: fromMillis(optedOut.Int64)}, nil
 }
 
 // GetProfile implements bot.Store.
@@ -529,7 +599,7 @@ func (d *DB) SaveProfile(ctx context.Context, p bot.Profile) error {
 }
 
 const firstContactColumns = `instance, chat_id, id_message, step, rule, tag, locale, reply, reply_attempted, reply_id,
-	summary, summary_to, summary_attempted, summary_id, degraded, created_at, updated_at`
+	summary, summary_to, summary_attempted, summary_id, degraded, skipped, created_at, updated_at`
 
 // The writes, prepared once on the writer's connection.
 const (
@@ -547,8 +617,9 @@ const (
 		DELETE FROM notifications WHERE id IN (
 			SELECT id FROM notifications WHERE finished_at < ? ORDER BY id LIMIT ?)`
 	qMarkKnown = `
-		INSERT INTO chats (instance, chat_id, last_activity_at) VALUES (?, ?, ?)
-		ON CONFLICT (instance, chat_id) DO UPDATE SET last_activity_at = max(last_activity_at, excluded.last_activity_at)`
+		INSERT INTO chats (instance, chat_id, last_activity_at, human_until) VALUES (?, ?, ?, ?)
+		ON CONFLICT (instance, chat_id) DO UPDATE SET last_activity_at = max(last_activity_at, excluded.last_activity_at),
+			human_until = max(human_until, excluded.human_until)`
 	// qClaimChat is the atomic first-contact claim: SQLite evaluates every
 	// SET expression against the row as it was.
 	qClaimChat = `
@@ -558,19 +629,19 @@ const (
 				WHEN ?4 > 0 AND chats.last_activity_at < ?2 - ?4 THEN excluded.first_contact_msg
 				ELSE chats.first_contact_msg END,
 			last_activity_at = max(chats.last_activity_at, excluded.last_activity_at)
-		RETURNING first_contact_msg`
+		RETURNING first_contact_msg, human_until, opted_out_at`
 	qSaveProfile = `
 		INSERT INTO profiles (instance, chat_id, info, fetched_at) VALUES (?, ?, ?, ?)
 		ON CONFLICT (instance, chat_id) DO UPDATE SET info = excluded.info, fetched_at = excluded.fetched_at`
 	qSaveFirstContact = `
 		INSERT INTO first_contacts (` + firstContactColumns + `)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (instance, chat_id, id_message) DO UPDATE SET
 			step = excluded.step, rule = excluded.rule, tag = excluded.tag, locale = excluded.locale,
 			reply = excluded.reply, reply_attempted = excluded.reply_attempted, reply_id = excluded.reply_id,
 			summary = excluded.summary, summary_to = excluded.summary_to,
 			summary_attempted = excluded.summary_attempted, summary_id = excluded.summary_id,
-			degraded = excluded.degraded, updated_at = excluded.updated_at`
+			degraded = excluded.degraded, skipped = excluded.skipped, updated_at = excluded.updated_at`
 )
 
 var writes = []string{qHealth, qAddNotification, qAddDeadLetter, qFinishNotification, qMarkKnown, qClaimChat, qSaveProfile, qSaveFirstContact}
@@ -585,7 +656,7 @@ func (d *DB) GetFirstContact(ctx context.Context, instance, chatID, idMessage st
 	err := d.db.QueryRowContext(ctx, `SELECT `+firstContactColumns+` FROM first_contacts WHERE instance = ? AND chat_id = ? AND id_message = ?`,
 		instance, chatID, idMessage,
 	).Scan(&fc.Instance, &fc.ChatID, &fc.IDMessage, &step, &fc.Rule, &fc.Tag, &fc.Locale, &fc.Reply.Text, &fc.Reply.Attempted, &fc.Reply.ID,
-		&fc.Summary.Text, &fc.Summary.To, &fc.Summary.Attempted, &fc.Summary.ID, &fc.Degraded, &created, &updated)
+		&fc.Summary.Text, &fc.Summary.To, &fc.Summary.Attempted, &fc.Summary.ID, &fc.Degraded, &fc.Skipped, &created, &updated)
 	if errors.Is(err, sql.ErrNoRows) {
 		return fc, bot.ErrNotFound
 	}
@@ -598,7 +669,7 @@ func (d *DB) GetFirstContact(ctx context.Context, instance, chatID, idMessage st
 func (d *DB) SaveFirstContact(ctx context.Context, fc bot.FirstContact) error {
 	err := d.exec(ctx, qSaveFirstContact,
 		fc.Instance, fc.ChatID, fc.IDMessage, string(fc.Step), fc.Rule, fc.Tag, fc.Locale, fc.Reply.Text, fc.Reply.Attempted, fc.Reply.ID,
-		fc.Summary.Text, fc.Summary.To, fc.Summary.Attempted, fc.Summary.ID, fc.Degraded,
+		fc.Summary.Text, fc.Summary.To, fc.Summary.Attempted, fc.Summary.ID, fc.Degraded, fc.Skipped,
 		fc.CreatedAt.UnixMilli(), fc.UpdatedAt.UnixMilli())
 	if err != nil {
 		return fmt.Errorf("saving first contact: %w", err)

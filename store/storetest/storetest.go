@@ -32,6 +32,7 @@ func Run(t *testing.T, open func(t *testing.T) bot.Store) {
 		"InstancesKeepTheirOwnChats":               testInstances,
 		"AdoptUnassigned":                          testAdopt,
 		"RecentForTheStatusPage":                   testRecent,
+		"ChatStateAndMessages":                     testChatState,
 	}
 	for name, test := range tests {
 		t.Run(name, func(t *testing.T) {
@@ -152,13 +153,13 @@ func testClaim(t *testing.T, s bot.Store) {
 	}
 	for _, st := range steps {
 		if !st.incoming {
-			if err := s.MarkKnown(ctx, inst, st.chat, st.at); err != nil {
+			if err := s.MarkKnown(ctx, inst, st.chat, st.at, time.Time{}); err != nil {
 				t.Errorf("%s: MarkKnown: %v", st.name, err)
 			}
 			continue
 		}
 		got, err := s.ClaimFirstContact(ctx, inst, st.chat, st.id, st.at, st.after)
-		if err != nil || got != st.want {
+		if err != nil || got.Claimed != st.want {
 			t.Errorf("%s: ClaimFirstContact = %v, %v; want %v", st.name, got, err, st.want)
 		}
 	}
@@ -175,7 +176,8 @@ func testConcurrentClaim(t *testing.T, s bot.Store) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			claimed, err := s.ClaimFirstContact(ctx, inst, "9@c.us", fmt.Sprint("burst", i), t0, time.Hour)
+			st, err := s.ClaimFirstContact(ctx, inst, "9@c.us", fmt.Sprint("burst", i), t0, time.Hour)
+			claimed := st.Claimed
 			if err != nil {
 				t.Error(err)
 			}
@@ -337,8 +339,8 @@ func testForget(t *testing.T, s bot.Store) {
 		t.Errorf("the first contact is still there: %v", err)
 	}
 	// Forgotten, the sender is new again: the next message is a first contact.
-	if claimed, err := s.ClaimFirstContact(ctx, inst, "79001234567@c.us", "N", t0.Add(time.Hour), 0); err != nil || !claimed {
-		t.Errorf("a forgotten sender writing again: claimed %v, %v", claimed, err)
+	if st, err := s.ClaimFirstContact(ctx, inst, "79001234567@c.us", "N", t0.Add(time.Hour), 0); err != nil || !st.Claimed {
+		t.Errorf("a forgotten sender writing again: claimed %v, %v", st.Claimed, err)
 	}
 	// The neighbour is untouched.
 	if _, err := s.GetProfile(ctx, inst, "79001234568@c.us"); err != nil {
@@ -381,8 +383,8 @@ func testPruneContacts(t *testing.T, s bot.Store) {
 	if err != nil || chats != 1 {
 		t.Errorf("PruneChats = %d, %v; want 1: chat 1 (chat 2 has an unfinished first contact)", chats, err)
 	}
-	if claimed, err := s.ClaimFirstContact(ctx, inst, "1@c.us", "N", recent, 0); err != nil || !claimed {
-		t.Errorf("a pruned chat writing again: claimed %v, %v; want a new first contact", claimed, err)
+	if st, err := s.ClaimFirstContact(ctx, inst, "1@c.us", "N", recent, 0); err != nil || !st.Claimed {
+		t.Errorf("a pruned chat writing again: claimed %v, %v; want a new first contact", st.Claimed, err)
 	}
 }
 
@@ -467,8 +469,8 @@ func testInstances(t *testing.T, s bot.Store) {
 		if id, err := s.AddNotification(ctx, n); err != nil || id == 0 {
 			t.Errorf("AddNotification(%s) = %d, %v; want stored: a message id is unique only within one number's chat", in, id, err)
 		}
-		if claimed, err := s.ClaimFirstContact(ctx, in, chat, "A", t0, 0); err != nil || !claimed {
-			t.Errorf("ClaimFirstContact(%s) = %v, %v; want a first contact with each number", in, claimed, err)
+		if st, err := s.ClaimFirstContact(ctx, in, chat, "A", t0, 0); err != nil || !st.Claimed {
+			t.Errorf("ClaimFirstContact(%s) = %v, %v; want a first contact with each number", in, st, err)
 		}
 	}
 	pending, err := s.PendingNotifications(ctx, 0, 10)
@@ -544,8 +546,8 @@ func testAdopt(t *testing.T, s bot.Store) {
 	if id, err := s.AddNotification(ctx, notification("1@c.us", "A")); err != nil || id != 0 {
 		t.Errorf("the adopted notification sent again = %d, %v; want a duplicate", id, err)
 	}
-	if claimed, err := s.ClaimFirstContact(ctx, inst, "1@c.us", "B", t0.Add(time.Minute), 0); err != nil || claimed {
-		t.Errorf("the adopted chat writing again: claimed %v, %v; want a known chat", claimed, err)
+	if st, err := s.ClaimFirstContact(ctx, inst, "1@c.us", "B", t0.Add(time.Minute), 0); err != nil || st.Claimed {
+		t.Errorf("the adopted chat writing again: claimed %v, %v; want a known chat", st.Claimed, err)
 	}
 	if p, err := s.GetProfile(ctx, inst, "1@c.us"); err != nil || p.Info.Name != "Old" {
 		t.Errorf("adopted profile = %+v, %v", p, err)
@@ -584,5 +586,60 @@ func testRecent(t *testing.T, s bot.Store) {
 	total, dls, err := r.RecentDeadLetters(ctx, 2)
 	if err != nil || total != 3 || len(dls) != 2 || dls[0].Reason != "reason 3" || dls[0].Instance != inst || !dls[0].ReceivedAt.Equal(t0.Add(2*time.Minute)) {
 		t.Errorf("RecentDeadLetters = %d, %+v, %v; want 3 in all, reason 3 first", total, dls, err)
+	}
+}
+
+// testChatState: a person's takeover and an opt-out are kept per chat and
+// come back with the claim; an automatic message's record is kept by the
+// message that caused it, and forgotten with the chat.
+func testChatState(t *testing.T, s bot.Store) {
+	ctx := context.Background()
+	const chat = "12125550101@c.us"
+	if st, err := s.GetChat(ctx, inst, chat); err != nil || st != (bot.ChatState{}) {
+		t.Errorf("GetChat of an unknown chat = %+v, %v; want the zero state", st, err)
+	}
+	until := t0.Add(24 * time.Hour)
+	if err := s.MarkKnown(ctx, inst, chat, t0, until); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.MarkKnown(ctx, inst, chat, t0.Add(time.Minute), time.Time{}); err != nil { // Frontdesk's own message
+		t.Fatal(err)
+	}
+	st, err := s.ClaimFirstContact(ctx, inst, chat, "M", t0.Add(time.Hour), 0)
+	if err != nil || st.Claimed || !st.HumanUntil.Equal(until) || !st.OptedOut.IsZero() {
+		t.Errorf("ClaimFirstContact = %+v, %v; want known, a person until %v", st, err, until)
+	}
+	if err := s.SetOptedOut(ctx, inst, chat, true, t0.Add(2*time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	if st, err := s.GetChat(ctx, inst, chat); err != nil || !st.OptedOut.Equal(t0.Add(2*time.Hour)) {
+		t.Errorf("after the opt-out: %+v, %v", st, err)
+	}
+	if st, _ := s.GetChat(ctx, other, chat); !st.OptedOut.IsZero() {
+		t.Error("the opt-out reached the same person's chat with another number")
+	}
+	if err := s.SetOptedOut(ctx, inst, chat, false, t0.Add(3*time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	if st, _ := s.GetChat(ctx, inst, chat); !st.OptedOut.IsZero() {
+		t.Error("opted back in, the chat is still opted out")
+	}
+	if _, err := s.GetChatMessage(ctx, inst, chat, "M", "opt_out_confirmation"); !errors.Is(err, bot.ErrNotFound) {
+		t.Errorf("a missing record: %v", err)
+	}
+	m := bot.ChatMessage{Instance: inst, ChatID: chat, IDMessage: "M", Kind: "opt_out_confirmation", Out: bot.Outgoing{To: chat, Text: "bye"}, CreatedAt: t0}
+	if err := s.SaveChatMessage(ctx, m); err != nil {
+		t.Fatal(err)
+	}
+	m.Out.Attempted, m.Out.ID = true, "BAE5"
+	if err := s.SaveChatMessage(ctx, m); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.GetChatMessage(ctx, inst, chat, "M", "opt_out_confirmation")
+	if err != nil || got.Out != m.Out || !got.CreatedAt.Equal(t0) {
+		t.Errorf("GetChatMessage = %+v, %v; want %+v", got, err, m)
+	}
+	if f, err := s.Forget(ctx, chat); err != nil || f.ChatMessages != 1 {
+		t.Errorf("Forget = %+v, %v; want the record forgotten", f, err)
 	}
 }

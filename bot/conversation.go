@@ -1,0 +1,180 @@
+package bot
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"path"
+	"strings"
+	"time"
+	"unicode"
+
+	"github.com/frontdesk-bot/frontdesk/greenapi"
+)
+
+// Message ids of the opt-out, in the locale files.
+const (
+	MsgOptOutWords        = "opt_out_words"
+	MsgOptInWords         = "opt_in_words"
+	MsgOptOutConfirmation = "opt_out_confirmation"
+	MsgSummaryOptedOut    = "summary_opted_out"
+)
+
+// Why an automatic message was not sent (FirstContact.Skipped, the trace,
+// frontdesk_conversation_total).
+const (
+	SkippedHuman    = "human"     // a person of the business wrote in the chat
+	SkippedOptedOut = "opted_out" // the sender asked for no automatic messages
+)
+
+// ChatFilter says which chats are never greeted (IGNORE_CHATS): chat ids
+// or globs of them (path.Match), such as staff numbers or "4930*@c.us".
+// Groups, broadcasts and newsletters are never greeted anyway.
+type ChatFilter struct{ patterns []string }
+
+// NewChatFilter checks patterns and returns their filter.
+func NewChatFilter(patterns []string) (*ChatFilter, error) {
+	for _, p := range patterns {
+		if _, err := path.Match(p, ""); err != nil {
+			return nil, fmt.Errorf("%q: %w", p, err)
+		}
+	}
+	return &ChatFilter{patterns: patterns}, nil
+}
+
+// Match reports whether chatID is ignored.
+func (f *ChatFilter) Match(chatID string) bool {
+	if f == nil {
+		return false
+	}
+	for _, p := range f.patterns {
+		if ok, _ := path.Match(p, chatID); ok {
+			return true
+		}
+	}
+	return false
+}
+
+// optWords are the stop and start words of every locale, normalized: a
+// sender may write STOP to a Russian business.
+type optWords struct{ out, in map[string]bool }
+
+func newOptWords(c *Catalog) optWords {
+	w := optWords{out: map[string]bool{}, in: map[string]bool{}}
+	for _, locale := range c.Locales() {
+		for id, set := range map[string]map[string]bool{MsgOptOutWords: w.out, MsgOptInWords: w.in} {
+			list, err := c.Localize(locale, id, TemplateData{}, 0)
+			if err != nil {
+				continue
+			}
+			for _, word := range strings.Split(list, ",") {
+				if n := normalizeWord(word); n != "" {
+					set[n] = true
+				}
+			}
+		}
+	}
+	return w
+}
+
+// normalizeWord is a message as compared with the words: without spaces
+// and punctuation around it, in upper case.
+func normalizeWord(s string) string {
+	return strings.ToUpper(strings.TrimFunc(s, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsPunct(r) }))
+}
+
+// silenced says why nothing automatic may be sent in a chat now, or "".
+func (b *Bot) silenced(st ChatState) string {
+	switch {
+	case !st.OptedOut.IsZero():
+		return SkippedOptedOut
+	case b.Now().Before(st.HumanUntil):
+		return SkippedHuman
+	}
+	return ""
+}
+
+// localeOf is the language of a chat's automatic messages outside a first
+// contact: its phone number's country's, else the default.
+func (b *Bot) localeOf(chatID string) string {
+	if digits, ok := greenapi.PhoneOf(chatID); ok {
+		if region, _ := RegionOf(digits); region != "" {
+			return b.catalog.LocaleForRegion(region)
+		}
+	}
+	return b.catalog.DefaultLocale()
+}
+
+// optOut records that the sender of msg asked for no automatic messages,
+// then confirms it once in their language: the record of the confirmation
+// is kept before it is sent, and an attempt of unknown outcome is looked
+// up in the chat's history, as a greeting's is. While a person of the
+// business has the chat, the confirmation is not sent (they see the STOP).
+func (b *Bot) optOut(ctx context.Context, msg *greenapi.MessageNotification, st ChatState, at time.Time) error {
+	chatID := msg.SenderData.ChatID
+	if err := b.store.SetOptedOut(ctx, b.cfg.Instance, chatID, true, at); err != nil {
+		return err
+	}
+	ref := &FirstContact{Instance: b.cfg.Instance, ChatID: chatID, IDMessage: msg.IDMessage}
+	log := b.log.With("chat", chatID, "idMessage", msg.IDMessage)
+	rec, err := b.store.GetChatMessage(ctx, b.cfg.Instance, chatID, msg.IDMessage, MsgOptOutConfirmation)
+	if errors.Is(err, ErrNotFound) {
+		if b.Now().Before(st.HumanUntil) {
+			b.metrics.Conversation("skipped_" + SkippedHuman)
+			b.trace(ref, "opted out", "no more automatic messages; no confirmation: a person has the chat")
+			log.Info("the sender opted out of automatic messages; a person has the chat, so no confirmation")
+			return nil
+		}
+		text, err := b.catalog.Localize(b.localeOf(chatID), MsgOptOutConfirmation, TemplateData{}, 0)
+		if err != nil {
+			return fmt.Errorf("%w: rendering the opt-out confirmation: %v", ErrPermanent, err)
+		}
+		rec = ChatMessage{Instance: b.cfg.Instance, ChatID: chatID, IDMessage: msg.IDMessage, Kind: MsgOptOutConfirmation,
+			Out: Outgoing{To: chatID, Text: text}, CreatedAt: b.Now()}
+		if err := b.store.SaveChatMessage(ctx, rec); err != nil {
+			return err
+		}
+		b.metrics.Conversation("opted_out")
+		log.Info("the sender opted out of automatic messages")
+	} else if err != nil {
+		return err
+	}
+	if rec.Out.Sent() {
+		return nil
+	}
+	save := func(ctx context.Context) error { return b.store.SaveChatMessage(ctx, rec) }
+	gaveUp, err := b.deliver(ctx, &rec.Out, "opt_out_confirmation", rec.CreatedAt, save, log)
+	if err != nil {
+		return err
+	}
+	if gaveUp != "" {
+		b.trace(ref, "opted out", "no more automatic messages; Green API refused the confirmation: %s", gaveUp)
+		return nil
+	}
+	b.trace(ref, "opted out", "no more automatic messages; confirmation sent (%s)", rec.Out.ID)
+	return nil
+}
+
+// optIn records that an opted-out sender wrote a start word: automatic
+// messages may follow again. Nothing is sent for it.
+func (b *Bot) optIn(ctx context.Context, msg *greenapi.MessageNotification, at time.Time) error {
+	chatID := msg.SenderData.ChatID
+	if err := b.store.SetOptedOut(ctx, b.cfg.Instance, chatID, false, at); err != nil {
+		return err
+	}
+	b.metrics.Conversation("opted_in")
+	b.log.Info("the sender opted back in to automatic messages", "chat", chatID, "idMessage", msg.IDMessage)
+	b.trace(&FirstContact{Instance: b.cfg.Instance, ChatID: chatID, IDMessage: msg.IDMessage}, "opted in", "automatic messages may follow again")
+	return nil
+}
+
+// skippedText says a Skipped reason in words, for the trace.
+func skippedText(why string) string {
+	switch why {
+	case SkippedHuman:
+		return "a person of the business has the chat (HUMAN_PAUSE)"
+	case SkippedOptedOut:
+		return "the sender opted out of automatic messages"
+	}
+	return why
+}
