@@ -1,9 +1,11 @@
 package main
 
 import (
+	"flag"
 	"fmt"
 	"io"
 	"strings"
+	"time"
 
 	"github.com/frontdesk-bot/frontdesk/bot"
 	"github.com/frontdesk-bot/frontdesk/greenapi"
@@ -13,7 +15,22 @@ import (
 // problem, and previews what each rule replies in each locale. With
 // INSTANCES_FILE it checks the file and every instance's files; instances
 // that share their files are previewed once.
-func check(getenv func(string) string, stdout io.Writer) error {
+func check(args []string, getenv func(string) string, stdout io.Writer) error {
+	flags := flag.NewFlagSet("check", flag.ContinueOnError)
+	flags.SetOutput(stdout)
+	var (
+		from        = flags.String("from", "", "preview a first contact from this phone number (or chat id)")
+		at          = flags.String("at", "", "when it is written: 2026-12-25T20:00 (the [hours] time zone, else UTC) or with an offset; default now")
+		name        = flags.String("name", "", "the sender's name")
+		category    = flags.String("category", "", "a business sender's category")
+		description = flags.String("description", "", "a business sender's description")
+		products    = flags.Int("products", 0, "how many visible products its catalogue has")
+		text        = flags.String("text", "Hello!", "the first message")
+		instance    = flags.String("instance", "", "with INSTANCES_FILE: the number whose rules decide (default the first)")
+	)
+	if err := flags.Parse(args); err != nil {
+		return err
+	}
 	env := func(name, def string) string {
 		if v := strings.TrimSpace(getenv(name)); v != "" {
 			return v
@@ -35,6 +52,19 @@ func check(getenv func(string) string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
+	if *from != "" {
+		l := ls[0]
+		for _, c := range ls {
+			if c.ID == *instance {
+				l = c
+			}
+		}
+		if *instance != "" && l.ID != *instance {
+			return fmt.Errorf("--instance %s: not in INSTANCES_FILE", *instance)
+		}
+		return previewFirstContact(l, previewInput{from: *from, at: *at, name: *name, category: *category,
+			description: *description, products: *products, text: *text}, stdout)
+	}
 	// Instances that share their files share what was loaded from them.
 	type content struct {
 		catalog *bot.Catalog
@@ -43,7 +73,7 @@ func check(getenv func(string) string, stdout io.Writer) error {
 	var order []loaded
 	users := make(map[content][]string)
 	for _, l := range ls {
-		c := content{l.catalog, l.rules[0]}
+		c := content{l.catalog, l.rules.List[0]}
 		if _, ok := users[c]; !ok {
 			order = append(order, l)
 		}
@@ -52,7 +82,7 @@ func check(getenv func(string) string, stdout io.Writer) error {
 	problems := 0
 	for _, l := range order {
 		if len(ls) > 1 {
-			fmt.Fprintf(stdout, "\n=== instances %s\n", strings.Join(users[content{l.catalog, l.rules[0]}], ", "))
+			fmt.Fprintf(stdout, "\n=== instances %s\n", strings.Join(users[content{l.catalog, l.rules.List[0]}], ", "))
 		}
 		problems += preview(l.catalog, l.rules, stdout)
 	}
@@ -87,7 +117,7 @@ func preview(catalog *bot.Catalog, rules bot.Rules, stdout io.Writer) int {
 	sample.ProductCount = len(sample.Products)
 	for _, locale := range catalog.Locales() {
 		fmt.Fprintf(stdout, "\n== %s: replies to a sample contact (%s, %s, %d products)\n", locale, sample.Name, sample.Category, sample.ProductCount)
-		for _, r := range rules {
+		for _, r := range rules.List {
 			if r.Reply == "" {
 				fmt.Fprintf(stdout, "\n-- rule %s: no reply\n", r.ID)
 				continue
@@ -106,4 +136,75 @@ func preview(catalog *bot.Catalog, rules bot.Rules, stdout io.Writer) int {
 		}
 	}
 	return problems
+}
+
+// previewInput is a first contact to preview, as frontdesk check's flags
+// give it.
+type previewInput struct {
+	from, at, name, category, description, text string
+	products                                    int
+}
+
+// previewFirstContact prints what the service would do with a first
+// contact: the rule, the language and why, whether the business is open,
+// and the exact messages and their recipients. It calls no Green API.
+func previewFirstContact(l loaded, in previewInput, stdout io.Writer) error {
+	chat, err := greenapi.ChatIDOf(in.from)
+	if err != nil {
+		return fmt.Errorf("--from: %w", err)
+	}
+	loc := time.UTC
+	if l.rules.Hours != nil {
+		loc = l.rules.Hours.Location()
+	}
+	when := time.Now()
+	if in.at != "" {
+		if when, err = time.Parse(time.RFC3339, in.at); err != nil {
+			if when, err = time.ParseInLocation("2006-01-02T15:04", in.at, loc); err != nil {
+				return fmt.Errorf("--at %q: expected 2026-12-25T20:00 or 2026-12-25T20:00:00+01:00", in.at)
+			}
+		}
+	}
+	info := greenapi.ContactInfo{ChatID: chat, Name: in.name, Category: in.category, Description: in.description,
+		IsBusiness: in.category != "", Products: []greenapi.Product{}}
+	for i := range in.products {
+		info.Products = append(info.Products, greenapi.Product{ID: fmt.Sprint(i + 1), Name: fmt.Sprintf("Product %d", i+1), Availability: "in stock"})
+	}
+	cfg := bot.Config{Instance: l.ID, OperatorChatID: l.OperatorChatID, OperatorLocale: l.OperatorLocale}
+	d, err := bot.Preview(l.catalog, l.rules, cfg, bot.Sender{ChatID: chat, Name: in.name, Info: info, Text: in.text, At: when})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "first contact from %s at %s\n", chat, when.In(loc).Format("Mon 2006-01-02 15:04 MST"))
+	if l.rules.Hours != nil {
+		if d.Open {
+			fmt.Fprintln(stdout, "open: yes")
+		} else {
+			fmt.Fprintf(stdout, "open: no; opens %s\n", d.NextOpen.In(loc).Format("Mon 2006-01-02 15:04 MST"))
+		}
+	} else {
+		fmt.Fprintln(stdout, "open: no [hours] in the rules file: always")
+	}
+	if d.Rule == nil {
+		fmt.Fprintln(stdout, "rule: none matches: nothing would be sent")
+		return nil
+	}
+	fmt.Fprintf(stdout, "rule: %s", d.Rule.ID)
+	if d.Rule.Tag != "" {
+		fmt.Fprintf(stdout, " (tag %s)", d.Rule.Tag)
+	}
+	fmt.Fprintf(stdout, "\nlanguage: %s (%s)\n", d.Locale, d.LocaleWhy)
+	if d.Reply == "" {
+		fmt.Fprintln(stdout, "reply: none")
+	} else {
+		fmt.Fprintf(stdout, "\nto %s:\n%s\n", chat, d.Reply)
+	}
+	switch {
+	case d.Summary.Text != "":
+		fmt.Fprintf(stdout, "\nto %s (the operators):\n%s\n", d.Summary.To, d.Summary.Text)
+	case d.Forward:
+		fmt.Fprintln(stdout, "\nthe rule forwards, but no operator chat is set (OPERATOR_CHAT_ID): no summary")
+	}
+	fmt.Fprintln(stdout, "\n(a preview: nothing was sent, Green API was not called; the profile is the one the flags describe)")
+	return nil
 }

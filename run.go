@@ -31,7 +31,7 @@ import (
 // version is set at build time with -ldflags "-X main.version=...".
 var version = "dev"
 
-const usage = "usage: frontdesk [serve | sandbox [-addr 127.0.0.1:8080] | check | forget <phone or chatId> | healthcheck | version]"
+const usage = "usage: frontdesk [serve | sandbox [-addr 127.0.0.1:8080] | check [--from <phone> --at <time> --name … --category … --products N --text …] | forget <phone or chatId> | healthcheck | version]"
 
 // newHTTPServer serves h with the timeouts and limits both listeners keep.
 func newHTTPServer(h http.Handler, log *slog.Logger) *http.Server {
@@ -68,7 +68,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	case "sandbox":
 		return runSandbox(ctx, args[1:], getenv, stdout, stderr)
 	case "check":
-		return check(getenv, stdout)
+		return check(args[1:], getenv, stdout)
 	case "forget":
 		return forget(ctx, args[1:], getenv, stdout)
 	case "version":

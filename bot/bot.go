@@ -33,6 +33,9 @@ type ChatState struct {
 	// HumanUntil is until when a person of the business has the chat:
 	// nothing automatic is sent in it before.
 	HumanUntil time.Time
+	// AwayUntil is the end of the closed period in which the chat got its
+	// away reply: no other before it.
+	AwayUntil time.Time
 }
 
 // ChatMessage is the record of an automatic message outside a first
@@ -222,6 +225,9 @@ type Store interface {
 	// SetOptedOut records that the chat opted out of automatic messages at
 	// the given time (out), or opted back in.
 	SetOptedOut(ctx context.Context, instance, chatID string, out bool, at time.Time) error
+	// SetAwayUntil records that the chat got its away reply for the closed
+	// period that ends at until.
+	SetAwayUntil(ctx context.Context, instance, chatID string, until time.Time) error
 	// GetChatMessage returns the record of an automatic message caused by a
 	// message of the chat, or ErrNotFound.
 	GetChatMessage(ctx context.Context, instance, chatID, idMessage, kind string) (ChatMessage, error)

@@ -30,6 +30,9 @@ type TemplateData struct {
 	Rule         string // the rule that matched (operator summary)
 	Tag          string // the rule's tag (operator summary)
 	Count        int    // products left out (more_products)
+	NextOpen     string // when the business opens next, in words ("on Monday at 09:00"); empty while open
+	Weekday      string // the day of NextOpen, in words (next_open)
+	Time         string // its time, HH:MM in the business's zone (next_open)
 }
 
 // ProductData is one visible product as templates see it.

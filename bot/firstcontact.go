@@ -196,6 +196,9 @@ func (b *Bot) Handle(ctx context.Context, n Notification) error {
 			}
 		}
 		if !state.Claimed {
+			if err := b.awayReply(ctx, msg, state, at); err != nil {
+				return err
+			}
 			b.trace(&FirstContact{Instance: b.cfg.Instance, ChatID: chatID, IDMessage: msg.IDMessage}, "known",
 				"not a first contact: the chat was active within %v (NEW_SENDER_AFTER)", b.cfg.NewSenderAfter)
 			return nil
@@ -263,6 +266,13 @@ func (b *Bot) firstContact(ctx context.Context, msg *greenapi.MessageNotificatio
 				return b.end(ctx, &fc, msg)
 			}
 			b.trace(&fc, "replied", "sendMessage %s", fc.Reply.ID)
+			// A greeting sent while closed is the chat's away reply for
+			// this closed period.
+			if _, open, next := b.openAt(msg, fc.CreatedAt); !open && !next.IsZero() {
+				if err := b.store.SetAwayUntil(ctx, b.cfg.Instance, chatID, next); err != nil {
+					return err
+				}
+			}
 		}
 		fc.Step = StepReplied
 		if err := b.save(ctx, &fc); err != nil {
@@ -306,8 +316,8 @@ func (b *Bot) save(ctx context.Context, fc *FirstContact) error {
 	return b.store.SaveFirstContact(ctx, *fc)
 }
 
-// decide looks the sender up, evaluates the rules, renders the reply and the
-// summary, and records them (StepDecided) before anything is sent.
+// decide looks the sender up, evaluates the rules (decision), and
+// records the reply and the summary (StepDecided) before anything is sent.
 func (b *Bot) decide(ctx context.Context, fc *FirstContact, msg *greenapi.MessageNotification, log *slog.Logger) error {
 	chatID := msg.SenderData.ChatID
 	info, degraded, err := b.profile(ctx, chatID, fc.CreatedAt, log)
@@ -316,84 +326,33 @@ func (b *Bot) decide(ctx context.Context, fc *FirstContact, msg *greenapi.Messag
 	}
 	fc.Degraded = degraded
 	b.trace(fc, "looked up", "%s", profileDetail(info, degraded))
-
-	data := TemplateData{
-		Name:        firstNonEmpty(info.Name, msg.SenderData.SenderContactName, msg.SenderData.SenderName),
-		Category:    info.Category,
-		Description: info.Description,
-		Email:       info.Email,
+	st, err := b.store.GetChat(ctx, b.cfg.Instance, chatID)
+	if err != nil {
+		return err
 	}
-	data.Text, _ = greenapi.MessageText(msg.MessageData.Message)
-	for _, p := range info.Products {
-		if !p.IsHidden {
-			data.Products = append(data.Products, productData(p))
-		}
+	text, _ := greenapi.MessageText(msg.MessageData.Message)
+	at, _, _ := b.openAt(msg, fc.CreatedAt)
+	d, err := b.decision(Sender{ChatID: chatID, Name: firstNonEmpty(msg.SenderData.SenderContactName, msg.SenderData.SenderName),
+		Info: info, Text: text, At: at, OptedOut: !st.OptedOut.IsZero()})
+	if err != nil {
+		return err
 	}
-	data.ProductCount = len(data.Products)
-	locale := b.catalog.DefaultLocale()
-	var region string
-	if digits, ok := greenapi.PhoneOf(chatID); ok {
-		region, data.Phone = RegionOf(digits)
-		if region != "" {
-			locale = b.catalog.LocaleForRegion(region)
-		}
-	}
-	rule := b.rules.Match(Facts{Name: data.Name, Category: data.Category, Products: data.Products,
-		Region: region, Locale: locale, Text: data.Text})
-	if rule == nil {
+	if d.Rule == nil {
 		fc.Step = StepDone // recorded by the caller, with its event
 		log.Warn("first contact matched no rule: nothing sent")
 		b.trace(fc, "decided", "no rule matched: nothing is sent")
 		return nil
 	}
-	if rule.SetLocale != "" {
-		locale = rule.SetLocale
+	if d.Forward && d.Summary.To == "" {
+		log.Warn("rule forwards but OPERATOR_CHAT_ID is not set: no summary sent", "rule", d.Rule.ID)
 	}
-	fc.Rule, fc.Tag, fc.Locale = rule.ID, rule.Tag, locale
-	data.Rule, data.Tag = rule.ID, rule.Tag
-	if rule.Reply != "" {
-		reply, err := b.catalog.RenderReply(locale, rule.Reply, data)
-		if err != nil {
-			return fmt.Errorf("%w: rendering %q in %s: %v", ErrPermanent, rule.Reply, locale, err)
-		}
-		fc.Reply.Text = reply
-	}
-	if rule.Forward {
-		fc.Summary.To = firstNonEmpty(rule.ForwardTo, b.cfg.OperatorChatID)
-		if fc.Summary.To == "" {
-			log.Warn("rule forwards but OPERATOR_CHAT_ID is not set: no summary sent", "rule", rule.ID)
-		} else {
-			summary := data
-			if len(summary.Products) > 5 {
-				summary.Products = summary.Products[:5]
-			}
-			text, err := b.catalog.Localize(b.cfg.OperatorLocale, MsgOperatorSummary, summary, summary.ProductCount)
-			if err != nil {
-				return fmt.Errorf("%w: rendering the operator summary: %v", ErrPermanent, err)
-			}
-			// The operators learn that the sender wants no automatic messages.
-			if st, err := b.store.GetChat(ctx, b.cfg.Instance, chatID); err != nil {
-				return err
-			} else if !st.OptedOut.IsZero() {
-				if note, err := b.catalog.Localize(b.cfg.OperatorLocale, MsgSummaryOptedOut, summary, 0); err == nil {
-					text += "\n" + note
-				}
-			}
-			fc.Summary.Text = truncate(text, greenapi.MaxMessageLength)
-		}
-	}
+	fc.Rule, fc.Tag, fc.Locale = d.Rule.ID, d.Rule.Tag, d.Locale
+	fc.Reply.Text, fc.Summary = d.Reply, d.Summary
 	fc.Step = StepDecided
 	if err := b.save(ctx, fc); err != nil {
 		return err
 	}
-	what := "no reply"
-	if rule.Reply != "" {
-		what = "reply " + rule.Reply
-	}
-	if fc.Summary.To != "" {
-		what += ", summary to " + fc.Summary.To
-	}
-	b.trace(fc, "decided", "rule %s%s; language %s (%s); %s", rule.ID, tagText(rule.Tag), locale, b.localeWhy(region, rule, locale), what)
+	b.trace(fc, "decided", "%s", d.describe())
 	return nil
 }
 

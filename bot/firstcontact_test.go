@@ -23,6 +23,7 @@ import (
 const operatorChat = "120363000000000001@g.us"
 
 type harness struct {
+	cfg   bot.Config
 	t     *testing.T
 	srv   *greenapitest.Server
 	store *sqlite.DB
@@ -66,6 +67,7 @@ func newHarness(t *testing.T, fast bool, mutate ...func(*bot.Config)) *harness {
 	for _, m := range mutate {
 		m(&bc)
 	}
+	h.cfg = bc
 	h.bot = bot.New(store, client, catalog, rules, bc, logtest.Logger(), nil)
 	h.bot.Now = func() time.Time { h.mu.Lock(); defer h.mu.Unlock(); return h.now }
 	t.Cleanup(h.bot.Close)
@@ -85,6 +87,17 @@ func (h *harness) handle(ctx context.Context, n bot.Notification) error {
 			return err
 		}
 	}
+}
+
+// useRules gives the bot the rules of text (and the shipped locales).
+func (h *harness) useRules(text string) {
+	h.t.Helper()
+	catalog := mustCatalog(h.t)
+	rules, err := bot.ParseRules("rules.toml", []byte(text), catalog)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	h.bot = h.bot.WithContent(catalog, rules, h.cfg)
 }
 
 func (h *harness) advance(d time.Duration) {

@@ -46,6 +46,21 @@ func builtinMessages() []*i18n.Message {
 			Other:       "…and {{.Count}} more products",
 		},
 		{
+			ID:          MsgAway,
+			Description: "The away reply, while the business is closed ([hours] of the rules file). .NextOpen is when it opens next, from next_open.",
+			Other:       "Thank you for your message! We are closed now and will answer when we open {{.NextOpen}}.",
+		},
+		{
+			ID:          MsgWeekdays,
+			Description: "The seven days as next_open puts them in a sentence (with their preposition), from Sunday, separated by commas.",
+			Other:       "on Sunday, on Monday, on Tuesday, on Wednesday, on Thursday, on Friday, on Saturday",
+		},
+		{
+			ID:          MsgNextOpen,
+			Description: "When the business opens next: .Weekday is a day of weekdays, .Time the time (HH:MM, the business's time zone).",
+			Other:       "{{.Weekday}} at {{.Time}}",
+		},
+		{
 			ID:          MsgOptOutWords,
 			Description: "Words that, written alone as a message, stop every automatic message to the chat. Comma-separated; case does not matter. The words of every language are understood.",
 			Other:       "STOP, UNSUBSCRIBE",

@@ -36,6 +36,7 @@ type Rule struct {
 	Country         []string // ISO regions of the phone number
 	Locale          []string
 	TextMatches     *regexp.Regexp
+	Open            *bool // the business is open (the rules file's [hours])
 
 	// Actions.
 	Reply     string // message id; empty for no reply
@@ -53,6 +54,7 @@ type Facts struct {
 	Region   string
 	Locale   string
 	Text     string
+	Open     bool // by the rules file's [hours]; true without them
 }
 
 // Matches reports whether every condition of r holds for f.
@@ -75,6 +77,8 @@ func (r *Rule) Matches(f Facts) bool {
 	case len(r.Locale) > 0 && !containsFold(r.Locale, f.Locale):
 		return false
 	case r.TextMatches != nil && !r.TextMatches.MatchString(f.Text):
+		return false
+	case r.Open != nil && *r.Open != f.Open:
 		return false
 	}
 	return true
@@ -111,12 +115,16 @@ func containsFold(list []string, s string) bool {
 	return false
 }
 
-// Rules is an ordered list of rules: the first that matches wins.
-type Rules []*Rule
+// Rules are a rules file: its rules, in order (the first that matches
+// wins), and the business's opening hours, if it gives them.
+type Rules struct {
+	List  []*Rule
+	Hours *Hours // nil without an [hours] table
+}
 
 // Match returns the first rule that matches f, or nil.
 func (rs Rules) Match(f Facts) *Rule {
-	for _, r := range rs {
+	for _, r := range rs.List {
 		if r.Matches(f) {
 			return r
 		}
@@ -136,6 +144,7 @@ type ruleSpec struct {
 	Country         []string `toml:"country"`
 	Locale          []string `toml:"locale"`
 	TextMatches     string   `toml:"text_matches"`
+	Open            *bool    `toml:"open"`
 	Reply           *string  `toml:"reply"`
 	Forward         bool     `toml:"forward"`
 	ForwardTo       string   `toml:"forward_to"`
@@ -147,7 +156,7 @@ type ruleSpec struct {
 func LoadRulesFile(name string, catalog *Catalog) (Rules, error) {
 	data, err := os.ReadFile(name)
 	if err != nil {
-		return nil, fmt.Errorf("RULES_FILE: %w", err)
+		return Rules{}, fmt.Errorf("RULES_FILE: %w", err)
 	}
 	return ParseRules(name, data, catalog)
 }
@@ -158,15 +167,16 @@ func LoadRulesFile(name string, catalog *Catalog) (Rules, error) {
 // and the rule.
 func ParseRules(name string, data []byte, catalog *Catalog) (Rules, error) {
 	var file struct {
-		Rule []ruleSpec `toml:"rule"`
+		Rule  []ruleSpec `toml:"rule"`
+		Hours *hoursSpec `toml:"hours"`
 	}
 	md, err := toml.Decode(string(data), &file)
 	if err != nil {
 		var perr toml.ParseError
 		if errors.As(err, &perr) {
-			return nil, fmt.Errorf("%s:%d: %s", name, perr.Position.Line, perr.Message)
+			return Rules{}, fmt.Errorf("%s:%d: %s", name, perr.Position.Line, perr.Message)
 		}
-		return nil, fmt.Errorf("%s: %w", name, err)
+		return Rules{}, fmt.Errorf("%s: %w", name, err)
 	}
 	var problems []error
 	at := tomlpos.Scan(data, "[[rule]]")
@@ -190,7 +200,10 @@ func ParseRules(name string, data []byte, catalog *Catalog) (Rules, error) {
 		}
 		seen[spec.ID] = true
 		r := &Rule{ID: spec.ID, HasName: spec.HasName, Business: spec.Business, MinProducts: spec.MinProducts,
-			Forward: spec.Forward || spec.ForwardTo != "", ForwardTo: spec.ForwardTo, SetLocale: spec.SetLocale, Tag: spec.Tag}
+			Forward: spec.Forward || spec.ForwardTo != "", ForwardTo: spec.ForwardTo, SetLocale: spec.SetLocale, Tag: spec.Tag, Open: spec.Open}
+		if spec.Open != nil && file.Hours == nil {
+			fail("open", "needs the business's hours: add an [hours] table with the timezone and the opening hours")
+		}
 		if spec.NameMatches != "" {
 			if r.NameMatches, err = regexp.Compile(spec.NameMatches); err != nil {
 				fail("name_matches", "%v", err)
@@ -234,10 +247,15 @@ func ParseRules(name string, data []byte, catalog *Catalog) (Rules, error) {
 			fail("reply", "message %q is not in the default locale %q (%s)", r.Reply, catalog.DefaultLocale(),
 				strings.Join(catalog.Sources(catalog.DefaultLocale()), ", "))
 		}
-		rules = append(rules, r)
+		rules.List = append(rules.List, r)
+	}
+	if file.Hours != nil {
+		rules.Hours = file.Hours.parse(catalog, func(key, format string, args ...any) {
+			problems = append(problems, fmt.Errorf("%s:%d: hours: %s: %s", name, at.First("hours."+key, key), key, fmt.Sprintf(format, args...)))
+		})
 	}
 	if len(problems) > 0 {
-		return nil, errors.Join(problems...)
+		return Rules{}, errors.Join(problems...)
 	}
 	return rules, nil
 }

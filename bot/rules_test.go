@@ -131,7 +131,7 @@ func TestDefaultRulesLoad(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(rules) != 4 || rules[len(rules)-1].ID != "anyone-else" {
-		t.Errorf("default rules = %d, last %q", len(rules), rules[len(rules)-1].ID)
+	if len(rules.List) != 4 || rules.List[len(rules.List)-1].ID != "anyone-else" {
+		t.Errorf("default rules = %d, last %q", len(rules.List), rules.List[len(rules.List)-1].ID)
 	}
 }

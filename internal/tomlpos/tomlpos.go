@@ -15,15 +15,21 @@ type Lines struct {
 }
 
 // Scan reads data, whose array of tables has the header header (such as
-// "[[rule]]"). A key's first line in a table counts.
+// "[[rule]]"). A key's first line in a table counts. Keys of other tables
+// ([hours]) are kept under their dotted names.
 func Scan(data []byte, header string) Lines {
 	l := Lines{other: make(map[string]int)}
+	table := "" // another table than the array's ("hours" of [hours]): its keys are "hours.key"
 	for i, raw := range strings.Split(string(data), "\n") {
 		line := strings.TrimSpace(raw)
 		switch {
 		case line == header:
 			l.tables = append(l.tables, make(map[string]int))
 			l.start = append(l.start, i+1)
+			table = ""
+		case strings.HasPrefix(line, "[") && !strings.HasPrefix(line, "[["):
+			table = strings.TrimSpace(strings.Trim(line, "[]"))
+			l.other[table] = i + 1
 		case strings.HasPrefix(line, "#") || line == "":
 		default:
 			key, _, ok := strings.Cut(line, "=")
@@ -31,10 +37,17 @@ func Scan(data []byte, header string) Lines {
 				continue
 			}
 			key = strings.Trim(strings.TrimSpace(key), `"`)
-			if len(l.tables) == 0 {
+			switch {
+			case table != "":
+				if _, dup := l.other[table+"."+key]; !dup {
+					l.other[table+"."+key] = i + 1
+				}
+			case len(l.tables) == 0:
 				l.other[key] = i + 1
-			} else if _, dup := l.tables[len(l.tables)-1][key]; !dup {
-				l.tables[len(l.tables)-1][key] = i + 1
+			default:
+				if _, dup := l.tables[len(l.tables)-1][key]; !dup {
+					l.tables[len(l.tables)-1][key] = i + 1
+				}
 			}
 		}
 	}
@@ -53,8 +66,9 @@ func (l Lines) In(i int, key string) int {
 	return l.start[i]
 }
 
-// First returns the first line where key appears, outside the tables
-// (as full, its dotted name) or in any of them; 0 if nowhere.
+// First returns the first line where key appears, outside the array (as
+// full, its dotted name, such as "hours.timezone") or in any of its tables;
+// 0 if nowhere.
 func (l Lines) First(full, key string) int {
 	if n, ok := l.other[full]; ok {
 		return n

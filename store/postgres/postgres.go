@@ -388,24 +388,31 @@ func nullTime(t time.Time) *time.Time {
 
 // GetChat implements bot.Store.
 func (d *DB) GetChat(ctx context.Context, instance, chatID string) (bot.ChatState, error) {
-	var human, optedOut *time.Time
-	err := d.pool.QueryRow(ctx, `SELECT human_until, opted_out_at FROM chats WHERE instance = $1 AND chat_id = $2`, instance, chatID).
-		Scan(&human, &optedOut)
+	var human, optedOut, away *time.Time
+	err := d.pool.QueryRow(ctx, `SELECT human_until, opted_out_at, away_until FROM chats WHERE instance = $1 AND chat_id = $2`, instance, chatID).
+		Scan(&human, &optedOut, &away)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return bot.ChatState{}, nil
 	}
-	return chatState(false, human, optedOut), err
+	return chatState(false, human, optedOut, away), err
 }
 
-func chatState(claimed bool, human, optedOut *time.Time) bot.ChatState {
+func chatState(claimed bool, human, optedOut, away *time.Time) bot.ChatState {
 	st := bot.ChatState{Claimed: claimed}
-	if human != nil {
-		st.HumanUntil = *human
-	}
-	if optedOut != nil {
-		st.OptedOut = *optedOut
+	for _, f := range []struct {
+		from *time.Time
+		to   *time.Time
+	}{{human, &st.HumanUntil}, {optedOut, &st.OptedOut}, {away, &st.AwayUntil}} {
+		if f.from != nil {
+			*f.to = *f.from
+		}
 	}
 	return st
+}
+
+// SetAwayUntil implements bot.Store.
+func (d *DB) SetAwayUntil(ctx context.Context, instance, chatID string, until time.Time) error {
+	return d.wr.exec(ctx, `UPDATE chats SET away_until = greatest(away_until, $1) WHERE instance = $2 AND chat_id = $3`, until, instance, chatID)
 }
 
 // SetOptedOut implements bot.Store.
@@ -443,8 +450,8 @@ func (d *DB) SaveChatMessage(ctx context.Context, m bot.ChatMessage) error {
 // row is locked, and every SET expression sees it as it was.
 func (d *DB) ClaimFirstContact(ctx context.Context, instance, chatID, idMessage string, at time.Time, newAfter time.Duration) (bot.ChatState, error) {
 	var (
-		holder          string
-		human, optedOut *time.Time
+		holder                string
+		human, optedOut, away *time.Time
 	)
 	err := d.wr.Do(ctx, func(b *pgx.Batch) {
 		b.Queue(`
@@ -455,13 +462,13 @@ func (d *DB) ClaimFirstContact(ctx context.Context, instance, chatID, idMessage 
 					THEN excluded.first_contact_msg
 					ELSE chats.first_contact_msg END,
 				last_activity_at = greatest(chats.last_activity_at, excluded.last_activity_at)
-			RETURNING first_contact_msg, human_until, opted_out_at`, instance, chatID, at, idMessage, newAfter.Milliseconds(),
-		).QueryRow(func(row pgx.Row) error { return row.Scan(&holder, &human, &optedOut) })
+			RETURNING first_contact_msg, human_until, opted_out_at, away_until`, instance, chatID, at, idMessage, newAfter.Milliseconds(),
+		).QueryRow(func(row pgx.Row) error { return row.Scan(&holder, &human, &optedOut, &away) })
 	})
 	if err != nil {
 		return bot.ChatState{}, fmt.Errorf("claiming a first contact: %w", err)
 	}
-	return chatState(holder == idMessage, human, optedOut), nil
+	return chatState(holder == idMessage, human, optedOut, away), nil
 }
 
 // GetProfile implements bot.Store.

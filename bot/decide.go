@@ -1,0 +1,130 @@
+package bot
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/frontdesk-bot/frontdesk/greenapi"
+)
+
+// Sender is who wrote a first contact's message, and what they wrote:
+// what the rules decide on.
+type Sender struct {
+	ChatID   string
+	Name     string // the name WhatsApp shows, used when the profile has none
+	Info     greenapi.ContactInfo
+	Text     string
+	At       time.Time // when they wrote
+	OptedOut bool      // they asked for no automatic messages
+}
+
+// Decision is what the rules decide for a first contact: the rule, the
+// language and why, whether the business is open, and the exact messages.
+type Decision struct {
+	Rule      *Rule // nil: no rule matched, nothing is sent
+	Locale    string
+	LocaleWhy string
+	Open      bool      // by [hours]; true without them
+	NextOpen  time.Time // when closed: when it opens next
+	Reply     string    // "" for none
+	Forward   bool      // the rule forwards (Summary.To is "" without an operator chat)
+	Summary   Outgoing  // its To and Text; none when the rule does not forward
+	hours     *Hours
+	at        time.Time
+}
+
+// decision evaluates the rules for s and renders the messages. It reads
+// nothing and sends nothing: a first contact and frontdesk check's preview
+// share it.
+func (b *Bot) decision(s Sender) (Decision, error) {
+	info := s.Info
+	data := TemplateData{
+		Name:        firstNonEmpty(info.Name, s.Name),
+		Category:    info.Category,
+		Description: info.Description,
+		Email:       info.Email,
+		Text:        s.Text,
+	}
+	for _, p := range info.Products {
+		if !p.IsHidden {
+			data.Products = append(data.Products, productData(p))
+		}
+	}
+	data.ProductCount = len(data.Products)
+	d := Decision{Locale: b.catalog.DefaultLocale(), Open: true, hours: b.rules.Hours, at: s.At}
+	var region string
+	if digits, ok := greenapi.PhoneOf(s.ChatID); ok {
+		region, data.Phone = RegionOf(digits)
+		if region != "" {
+			d.Locale = b.catalog.LocaleForRegion(region)
+		}
+	}
+	if h := b.rules.Hours; h != nil && !h.Open(s.At) {
+		d.Open, d.NextOpen = false, h.NextOpen(s.At)
+	}
+	d.Rule = b.rules.Match(Facts{Name: data.Name, Category: data.Category, Products: data.Products,
+		Region: region, Locale: d.Locale, Text: data.Text, Open: d.Open})
+	if d.Rule == nil {
+		return d, nil
+	}
+	rule := d.Rule
+	if rule.SetLocale != "" {
+		d.Locale = rule.SetLocale
+	}
+	d.LocaleWhy = b.localeWhy(region, rule, d.Locale)
+	data.Rule, data.Tag = rule.ID, rule.Tag
+	if !d.Open {
+		data.NextOpen = b.nextOpenText(d.Locale, d.NextOpen)
+	}
+	if rule.Reply != "" {
+		reply, err := b.catalog.RenderReply(d.Locale, rule.Reply, data)
+		if err != nil {
+			return d, fmt.Errorf("%w: rendering %q in %s: %v", ErrPermanent, rule.Reply, d.Locale, err)
+		}
+		d.Reply = reply
+	}
+	d.Forward = rule.Forward
+	if rule.Forward {
+		d.Summary.To = firstNonEmpty(rule.ForwardTo, b.cfg.OperatorChatID)
+		if d.Summary.To != "" {
+			summary := data
+			if len(summary.Products) > 5 {
+				summary.Products = summary.Products[:5]
+			}
+			text, err := b.catalog.Localize(b.cfg.OperatorLocale, MsgOperatorSummary, summary, summary.ProductCount)
+			if err != nil {
+				return d, fmt.Errorf("%w: rendering the operator summary: %v", ErrPermanent, err)
+			}
+			// The operators learn that the sender wants no automatic messages.
+			if s.OptedOut {
+				if note, err := b.catalog.Localize(b.cfg.OperatorLocale, MsgSummaryOptedOut, summary, 0); err == nil {
+					text += "\n" + note
+				}
+			}
+			d.Summary.Text = truncate(text, greenapi.MaxMessageLength)
+		}
+	}
+	return d, nil
+}
+
+// describe says the decision in one line, for the trace.
+func (d Decision) describe() string {
+	what := "no reply"
+	if d.Rule.Reply != "" {
+		what = "reply " + d.Rule.Reply
+	}
+	if d.Summary.To != "" {
+		what += ", summary to " + d.Summary.To
+	}
+	if d.hours != nil {
+		what += "; " + openText(d.Open, d.at, d.NextOpen, d.hours)
+	}
+	return fmt.Sprintf("rule %s%s; language %s (%s); %s", d.Rule.ID, tagText(d.Rule.Tag), d.Locale, d.LocaleWhy, what)
+}
+
+// Preview decides a first contact of s with catalog, rules and cfg, as the
+// service would, without a store or Green API (frontdesk check --from …).
+func Preview(catalog *Catalog, rules Rules, cfg Config, s Sender) (Decision, error) {
+	b := &Bot{catalog: catalog, rules: rules, cfg: cfg.normalized(catalog), Now: func() time.Time { return s.At }}
+	return b.decision(s)
+}

@@ -1,0 +1,65 @@
+package main
+
+import (
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestCheckPreviewsAFirstContact: frontdesk check --from … prints the rule,
+// the language and why, whether the business is open and when it opens,
+// and the exact messages and their recipients, calling no Green API.
+func TestCheckPreviewsAFirstContact(t *testing.T) {
+	t.Parallel()
+	rules := filepath.Join(t.TempDir(), "rules.toml")
+	writeFile(t, rules, `[hours]
+timezone = "Europe/Berlin"
+friday = ["09:00-18:00"]
+saturday = ["10:00-14:00"]
+closed = ["2026-12-25"]
+
+[[rule]]
+id = "closed"
+open = false
+reply = "away"
+forward = true
+
+[[rule]]
+id = "open"
+reply = "greeting_named"
+`)
+	e := map[string]string{"RULES_FILE": rules, "OPERATOR_CHAT_ID": "120363000000000001@g.us"}
+	tests := []struct {
+		name string
+		args []string
+		want []string
+	}{
+		{"Christmas evening, a German number", []string{"--at", "2026-12-25T20:00", "--from", "+49 151 23456789", "--name", "Jonas", "--text", "Hallo"}, []string{
+			"first contact from 4915123456789@c.us at Fri 2026-12-25 20:00 CET",
+			"open: no; opens Sat 2026-12-26 10:00 CET",
+			"rule: closed",
+			"language: de (the phone number is from DE)",
+			"to 4915123456789@c.us:\nDanke für Ihre Nachricht! Wir haben gerade geschlossen und antworten, sobald wir am Samstag um 10:00 Uhr öffnen.",
+			"to 120363000000000001@g.us (the operators):\nNew contact: Jonas",
+			"nothing was sent, Green API was not called",
+		}},
+		{"a Saturday morning, a Brazilian restaurant", []string{"--at", "2026-12-26T11:00", "--from", "+55 11 98765-4321", "--name", "Ana", "--category", "Restaurante", "--products", "3"}, []string{
+			"open: yes", "rule: open", "language: pt (the phone number is from BR)", "Olá, Ana!",
+		}},
+	}
+	for _, tt := range tests {
+		var out strings.Builder
+		if err := run(t.Context(), append([]string{"check"}, tt.args...), env(e), &out, &out); err != nil {
+			t.Fatalf("%s: %v\n%s", tt.name, err, out.String())
+		}
+		for _, w := range tt.want {
+			if !strings.Contains(out.String(), w) {
+				t.Errorf("%s: the preview lacks %q:\n%s", tt.name, w, out.String())
+			}
+		}
+	}
+	var out strings.Builder
+	if err := run(t.Context(), []string{"check", "--from", "not a phone"}, env(e), &out, &out); err == nil || !strings.Contains(err.Error(), "--from") {
+		t.Errorf("a bad --from: %v", err)
+	}
+}

@@ -1,0 +1,2 @@
+-- The end of the closed period in which the chat got its away reply.
+ALTER TABLE chats ADD COLUMN away_until TIMESTAMPTZ;
