@@ -214,6 +214,7 @@ func serveWith(ctx context.Context, getenv func(string) string, stderr io.Writer
 		}
 	}
 	r.inbox = inbox
+	inbox.OnPersonWrote = fleet.PersonWrote
 	if opts.trace != nil {
 		inbox.OnStored = func(n bot.Notification) {
 			opts.trace(bot.Trace{Instance: n.Instance, ChatID: n.ChatID, IDMessage: n.IDMessage, Step: "stored", At: n.ReceivedAt,

@@ -83,6 +83,16 @@ func normalizeWord(s string) string {
 	return strings.ToUpper(strings.TrimFunc(s, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsPunct(r) }))
 }
 
+// PersonWrote records that a person of the business wrote in a chat at
+// at: nothing automatic goes to it for HumanPause. The notification's own
+// turn records it again (the same values).
+func (b *Bot) PersonWrote(ctx context.Context, chatID string, at time.Time) error {
+	if b.cfg.HumanPause <= 0 {
+		return nil
+	}
+	return b.store.MarkKnown(ctx, b.cfg.Instance, chatID, at, at.Add(b.cfg.HumanPause))
+}
+
 // silenced says why nothing automatic may be sent in a chat now, or "".
 func (b *Bot) silenced(st ChatState) string {
 	switch {

@@ -156,6 +156,21 @@ func (f *Fleet) closeLocked(m *member) {
 	}
 }
 
+// PersonWrote tells instance's bot at once that a person of the business
+// wrote in a chat (see Inbox.OnPersonWrote).
+func (f *Fleet) PersonWrote(ctx context.Context, instance, chatID string, at time.Time) error {
+	f.mu.Lock()
+	m := f.members[instance]
+	f.mu.Unlock()
+	if m == nil {
+		return nil
+	}
+	if b, ok := m.bot.(*Bot); ok {
+		return b.PersonWrote(ctx, chatID, at)
+	}
+	return nil
+}
+
 // Handle is the pool's handler: it runs n with the bot of its instance.
 // A notification of an instance not served here waits (WaitError) and is
 // tried again a minute later, with one WARN line a minute per instance.

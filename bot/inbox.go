@@ -45,6 +45,11 @@ type Inbox struct {
 	// OnStored, if set, is told every notification stored (not the
 	// duplicates); the sandbox shows it.
 	OnStored func(n Notification)
+	// OnPersonWrote, if set, is told at once when a person of the business
+	// wrote in a chat (outgoingMessageReceived), before the notification's
+	// turn comes: a greeting of that chat waiting for its lookup must learn
+	// it now, not after (Fleet.PersonWrote).
+	OnPersonWrote func(ctx context.Context, instance, chatID string, at time.Time) error
 	now      func() time.Time
 }
 
@@ -111,6 +116,16 @@ func (in *Inbox) Accept(ctx context.Context, instance string, body []byte) (Outc
 	}
 	n.ID = id
 	in.metrics.Accepted(instance, typ, Stored)
+	if _, byPerson := parsed.(*greenapi.OutgoingMessageReceived); byPerson && in.OnPersonWrote != nil {
+		at := time.Unix(msg.Timestamp, 0)
+		if msg.Timestamp == 0 {
+			at = now
+		}
+		if err := in.OnPersonWrote(ctx, instance, n.ChatID, at); err != nil {
+			// Stored all the same: its turn in the chat's order applies it.
+			in.log.Warn("recording that a person wrote failed; it applies when the notification's turn comes", "instance", instance, "err", err)
+		}
+	}
 	if in.OnStored != nil {
 		in.OnStored(n)
 	}
