@@ -50,7 +50,7 @@ type Inbox struct {
 	// turn comes: a greeting of that chat waiting for its lookup must learn
 	// it now, not after (Fleet.PersonWrote).
 	OnPersonWrote func(ctx context.Context, instance, chatID string, at time.Time) error
-	now      func() time.Time
+	now           func() time.Time
 }
 
 // NewInbox returns an inbox that hands stored notifications to pool.
