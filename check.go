@@ -194,10 +194,16 @@ func previewFirstContact(l loaded, in previewInput, stdout io.Writer) error {
 		fmt.Fprintf(stdout, " (tag %s)", d.Rule.Tag)
 	}
 	fmt.Fprintf(stdout, "\nlanguage: %s (%s)\n", d.Locale, d.LocaleWhy)
-	if d.Reply == "" {
+	switch {
+	case d.Reply.Text == "" && d.Reply.FileURL == "":
 		fmt.Fprintln(stdout, "reply: none")
-	} else {
-		fmt.Fprintf(stdout, "\nto %s:\n%s\n", chat, d.Reply)
+	case d.Reply.FileURL != "":
+		fmt.Fprintf(stdout, "\nto %s: the file %s (%s), captioned:\n%s\n", chat, d.Reply.FileName, d.Reply.FileURL, d.Reply.Text)
+	default:
+		fmt.Fprintf(stdout, "\nto %s:\n%s\n", chat, d.Reply.Text)
+	}
+	if d.Reply.TypingMS > 0 {
+		fmt.Fprintf(stdout, "(after %v of \"typing…\")\n", time.Duration(d.Reply.TypingMS)*time.Millisecond)
 	}
 	switch {
 	case d.Summary.Text != "":

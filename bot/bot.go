@@ -19,6 +19,7 @@ var ErrNotFound = errors.New("not found")
 type GreenAPI interface {
 	GetContactInfo(ctx context.Context, chatID string) (*greenapi.ContactInfo, error)
 	SendMessage(ctx context.Context, p greenapi.SendMessageParams) (string, error)
+	SendFileByURL(ctx context.Context, p greenapi.SendFileParams) (string, error)
 	GetChatHistory(ctx context.Context, chatID string, count int) ([]greenapi.HistoryMessage, error)
 }
 

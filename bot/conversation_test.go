@@ -192,3 +192,41 @@ func TestIgnoredChatsAreNeverGreeted(t *testing.T) {
 		t.Error("a broken glob was accepted")
 	}
 }
+
+// TestGreetingWithAFileAndTyping: a rule's file_url sends the greeting as
+// the caption of the file (sendFileByUrl), after the typing indicator; an
+// answer of unknown outcome is settled by the history (the caption), not
+// sent twice.
+func TestGreetingWithAFileAndTyping(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, true)
+	h.useRules("[[rule]]\nid = \"menu\"\nreply = \"greeting_named\"\nfile_url = \"https://example.com/files/menu.pdf\"\ntyping = \"2s\"\n")
+	const chat = "5511987654321@c.us"
+	h.srv.FailNext(greenapi.MethodSendFileByURL, 1, greenapitest.Fault{Status: 500, AfterWork: true})
+	id, body := h.srv.NewIncoming(greenapitest.Incoming{ChatID: chat, SenderName: "Ana", Text: "oi", Time: h.now})
+	n := bot.Notification{ChatID: chat, IDMessage: id, Body: body, ReceivedAt: h.now}
+	err := h.handle(context.Background(), n)
+	for tries := 0; err != nil && tries < 5; tries++ {
+		err = h.handle(context.Background(), n)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	sent := h.srv.Sent(chat)
+	if len(sent) != 1 || sent[0].FileURL != "https://example.com/files/menu.pdf" || sent[0].FileName != "menu.pdf" ||
+		sent[0].TypingTime != 2000 || !strings.HasPrefix(sent[0].Message, "Olá, Ana!") {
+		t.Errorf("sent %+v; want the menu once, captioned with the Portuguese greeting, after 2 s of typing", sent)
+	}
+	for _, tt := range []struct{ rule, want string }{
+		{"file_url = \"ftp://x/menu.pdf\"", `file_url: "ftp://x/menu.pdf": expected a link`},
+		{"file_url = \"https://example.com/menu\"", `file_url: the link's name "menu" has no extension`},
+		{"file_url = \"https://example.com/menu\"\nfile_name = \"menu\"", `file_name: "menu" has no extension`},
+		{"file_name = \"menu.pdf\"", "file_name: names the file of file_url, which is missing"},
+		{"typing = \"30s\"", `typing: "30s": expected a duration from 1s to 20s`},
+	} {
+		_, err := bot.ParseRules("rules.toml", []byte("[[rule]]\nid = \"r\"\nreply = \"greeting_generic\"\n"+tt.rule+"\n"), mustCatalog(t))
+		if err == nil || !strings.Contains(err.Error(), "rules.toml:4: rule \"r\": "+tt.want) && !strings.Contains(err.Error(), "rules.toml:5: rule \"r\": "+tt.want) {
+			t.Errorf("%s: %v; want %q", tt.rule, err, tt.want)
+		}
+	}
+}

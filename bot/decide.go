@@ -26,7 +26,7 @@ type Decision struct {
 	LocaleWhy string
 	Open      bool      // by [hours]; true without them
 	NextOpen  time.Time // when closed: when it opens next
-	Reply     string    // "" for none
+	Reply     Outgoing  // its Text ("" for none), and its file and typing; To is the caller's
 	Forward   bool      // the rule forwards (Summary.To is "" without an operator chat)
 	Summary   Outgoing  // its To and Text; none when the rule does not forward
 	hours     *Hours
@@ -81,7 +81,12 @@ func (b *Bot) decision(s Sender) (Decision, error) {
 		if err != nil {
 			return d, fmt.Errorf("%w: rendering %q in %s: %v", ErrPermanent, rule.Reply, d.Locale, err)
 		}
-		d.Reply = reply
+		d.Reply.Text = reply
+		if rule.FileURL != "" {
+			d.Reply.FileURL, d.Reply.FileName = rule.FileURL, rule.FileName
+			d.Reply.Text = truncate(reply, greenapi.MaxCaptionLength)
+		}
+		d.Reply.TypingMS = rule.TypingMS
 	}
 	d.Forward = rule.Forward
 	if rule.Forward {

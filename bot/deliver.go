@@ -15,7 +15,13 @@ import (
 // twice.
 type Outgoing struct {
 	To   string // the chat it goes to
-	Text string // "" for no message
+	Text string // "" for no message; a file's caption
+	// FileURL, if set, sends the file at this link (sendFileByUrl), named
+	// FileName, with Text as its caption.
+	FileURL  string
+	FileName string
+	// TypingMS shows "typing…" for this many milliseconds before it; 0 none.
+	TypingMS int
 	// Attempted is set before the first sendMessage: when it is set and ID
 	// is empty, the outcome is unknown and is settled by reading the chat's
 	// history before any resend.
@@ -33,11 +39,11 @@ func (o Outgoing) Sent() bool { return o.ID != "" }
 // first looks for the message in the chat's history. It returns why, when
 // Green API refused the message for good: it is then never retried.
 func (b *Bot) deliver(ctx context.Context, out *Outgoing, kind string, since time.Time, save func(context.Context) error, log *slog.Logger) (gaveUp string, err error) {
-	if out.ID != "" || out.Text == "" {
+	if out.ID != "" || (out.Text == "" && out.FileURL == "") {
 		return "", nil
 	}
 	if out.Attempted {
-		found, err := b.findSent(ctx, out.To, out.Text, since)
+		found, err := b.findSent(ctx, *out, since)
 		if err != nil && !errors.Is(err, ErrPaused) && !retryable(err) {
 			// The history cannot be read, now or later: resending could
 			// send twice, so the message is given up.
@@ -57,7 +63,13 @@ func (b *Bot) deliver(ctx context.Context, out *Outgoing, kind string, since tim
 	if err := save(ctx); err != nil {
 		return "", err
 	}
-	sent, err := b.api.SendMessage(ctx, greenapi.SendMessageParams{ChatID: out.To, Message: out.Text})
+	var sent string
+	if out.FileURL != "" {
+		sent, err = b.api.SendFileByURL(ctx, greenapi.SendFileParams{ChatID: out.To, URLFile: out.FileURL, FileName: out.FileName,
+			Caption: out.Text, TypingTime: out.TypingMS})
+	} else {
+		sent, err = b.api.SendMessage(ctx, greenapi.SendMessageParams{ChatID: out.To, Message: out.Text, TypingTime: out.TypingMS})
+	}
 	if notSent(err) {
 		// Nothing was sent: the next try needs no look at the history.
 		out.Attempted = before
@@ -90,15 +102,22 @@ func notSent(err error) bool {
 	return err != nil && (errors.Is(err, ErrPaused) || !greenapi.MaybeDone(err))
 }
 
-// findSent looks for text among the chat's last outgoing messages since a
-// moment (a minute of clock skew allowed) and returns its id.
-func (b *Bot) findSent(ctx context.Context, chatID, text string, since time.Time) (string, error) {
-	history, err := b.api.GetChatHistory(ctx, chatID, 100)
+// findSent looks for out among its chat's last outgoing messages since a
+// moment (a minute of clock skew allowed): a text by its text, a file by
+// its caption, or by its link when it has none. It returns its id.
+func (b *Bot) findSent(ctx context.Context, out Outgoing, since time.Time) (string, error) {
+	history, err := b.api.GetChatHistory(ctx, out.To, 100)
 	if err != nil {
 		return "", err
 	}
 	for _, m := range history {
-		if m.Type == "outgoing" && m.TextMessage == text && m.Timestamp >= since.Add(-time.Minute).Unix() {
+		if m.Type != "outgoing" || m.Timestamp < since.Add(-time.Minute).Unix() {
+			continue
+		}
+		switch {
+		case out.FileURL == "" && m.TextMessage == out.Text,
+			out.FileURL != "" && out.Text != "" && m.Caption == out.Text,
+			out.FileURL != "" && out.Text == "" && m.DownloadURL == out.FileURL:
 			return m.IDMessage, nil
 		}
 	}

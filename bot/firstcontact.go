@@ -347,7 +347,8 @@ func (b *Bot) decide(ctx context.Context, fc *FirstContact, msg *greenapi.Messag
 		log.Warn("rule forwards but OPERATOR_CHAT_ID is not set: no summary sent", "rule", d.Rule.ID)
 	}
 	fc.Rule, fc.Tag, fc.Locale = d.Rule.ID, d.Rule.Tag, d.Locale
-	fc.Reply.Text, fc.Summary = d.Reply, d.Summary
+	d.Reply.To = chatID
+	fc.Reply, fc.Summary = d.Reply, d.Summary
 	fc.Step = StepDecided
 	if err := b.save(ctx, fc); err != nil {
 		return err

@@ -143,6 +143,16 @@ func (g *Guard) SendMessage(ctx context.Context, p greenapi.SendMessageParams) (
 	return id, err
 }
 
+// SendFileByURL implements GreenAPI.
+func (g *Guard) SendFileByURL(ctx context.Context, p greenapi.SendFileParams) (string, error) {
+	var id string
+	err := g.call(ctx, greenapi.MethodSendFileByURL, func(ctx context.Context) (err error) {
+		id, err = g.api.SendFileByURL(ctx, p)
+		return err
+	})
+	return id, err
+}
+
 // GetChatHistory implements GreenAPI.
 func (g *Guard) GetChatHistory(ctx context.Context, chatID string, count int) ([]greenapi.HistoryMessage, error) {
 	var h []greenapi.HistoryMessage

@@ -72,10 +72,11 @@ func TestReplicasShareTheInstancesLookupTurns(t *testing.T) {
 	if limited != 0 || lookups != senders {
 		t.Errorf("%d lookups, %d answered 429; want %d and 0", lookups, limited, senders)
 	}
-	// The turns are 100 ms apart at the database; a call can still reach
-	// Green API some milliseconds late on a loaded machine, and the next on
-	// time. Without shared turns the replicas call at the same moment.
-	if minGap < 50*time.Millisecond {
+	// The turns are 105 ms apart at the database; a call can still reach
+	// Green API tens of milliseconds late on a loaded machine (CI measured
+	// 45 ms once), and the next on time. Without shared turns the replicas
+	// call at the same moment, a few milliseconds apart.
+	if minGap < 20*time.Millisecond {
 		t.Errorf("two lookups %v apart; the instance allows one per 100 ms", minGap)
 	}
 	for i := range senders {

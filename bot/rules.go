@@ -9,7 +9,11 @@ import (
 	"regexp"
 	"strings"
 
+	"net/url"
+	"time"
+
 	"github.com/BurntSushi/toml"
+	"github.com/frontdesk-bot/frontdesk/greenapi"
 	"github.com/frontdesk-bot/frontdesk/internal/tomlpos"
 	"golang.org/x/text/language"
 )
@@ -44,6 +48,11 @@ type Rule struct {
 	ForwardTo string // chat id; empty for OPERATOR_CHAT_ID
 	SetLocale string
 	Tag       string
+	// FileURL, if set, sends this file (sendFileByUrl), named FileName,
+	// with the reply as its caption.
+	FileURL  string
+	FileName string
+	TypingMS int // "typing…" before the reply, in milliseconds; 0 none
 }
 
 // Facts are what rules are evaluated against.
@@ -150,6 +159,9 @@ type ruleSpec struct {
 	ForwardTo       string   `toml:"forward_to"`
 	SetLocale       string   `toml:"set_locale"`
 	Tag             string   `toml:"tag"`
+	FileURL         string   `toml:"file_url"`
+	FileName        string   `toml:"file_name"`
+	Typing          string   `toml:"typing"`
 }
 
 // LoadRulesFile reads and parses a rules file; see ParseRules.
@@ -201,6 +213,37 @@ func ParseRules(name string, data []byte, catalog *Catalog) (Rules, error) {
 		seen[spec.ID] = true
 		r := &Rule{ID: spec.ID, HasName: spec.HasName, Business: spec.Business, MinProducts: spec.MinProducts,
 			Forward: spec.Forward || spec.ForwardTo != "", ForwardTo: spec.ForwardTo, SetLocale: spec.SetLocale, Tag: spec.Tag, Open: spec.Open}
+		if spec.FileURL != "" {
+			u, err := url.Parse(spec.FileURL)
+			if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+				fail("file_url", "%q: expected a link to the file, https://…", spec.FileURL)
+			} else {
+				r.FileURL, r.FileName = spec.FileURL, spec.FileName
+				if r.FileName == "" {
+					r.FileName = path.Base(u.Path)
+				}
+				switch {
+				case strings.Contains(r.FileName, "."):
+				case spec.FileName != "":
+					fail("file_name", "%q has no extension, which says how WhatsApp shows the file, e.g. \"menu.pdf\"", r.FileName)
+				default:
+					fail("file_url", "the link's name %q has no extension, which says how WhatsApp shows the file: add file_name = \"%s.pdf\" (or .jpg, …)", r.FileName, r.FileName)
+				}
+			}
+		} else if spec.FileName != "" {
+			fail("file_name", "names the file of file_url, which is missing")
+		}
+		if spec.FileURL != "" && spec.Reply != nil && *spec.Reply == "" {
+			fail("file_url", "needs a reply: the reply is the file's caption")
+		}
+		if spec.Typing != "" {
+			d, err := time.ParseDuration(spec.Typing)
+			if err != nil || d < time.Duration(greenapi.MinTypingTime)*time.Millisecond || d > time.Duration(greenapi.MaxTypingTime)*time.Millisecond {
+				fail("typing", "%q: expected a duration from 1s to 20s", spec.Typing)
+			} else {
+				r.TypingMS = int(d.Milliseconds())
+			}
+		}
 		if spec.Open != nil && file.Hours == nil {
 			fail("open", "needs the business's hours: add an [hours] table with the timezone and the opening hours")
 		}

@@ -27,6 +27,7 @@ const MaxMessageLength = 20000
 const (
 	MethodGetContactInfo      = "getContactInfo"
 	MethodSendMessage         = "sendMessage"
+	MethodSendFileByURL       = "sendFileByUrl"
 	MethodGetStateInstance    = "getStateInstance"
 	MethodGetChatHistory      = "getChatHistory"
 	MethodReceiveNotification = "receiveNotification"
@@ -39,6 +40,7 @@ func DefaultLimits() map[string]rate.Limit {
 	return map[string]rate.Limit{
 		MethodGetContactInfo:      1,
 		MethodSendMessage:         50,
+		MethodSendFileByURL:       50, // not documented apart; taken as sendMessage's
 		MethodGetStateInstance:    10,
 		MethodGetChatHistory:      10,
 		MethodReceiveNotification: 100,
@@ -380,6 +382,47 @@ type SendMessageParams struct {
 	Message         string `json:"message"`
 	QuotedMessageID string `json:"quotedMessageId,omitempty"`
 	LinkPreview     *bool  `json:"linkPreview,omitempty"`
+	// TypingTime shows "typing…" in the chat for this many milliseconds
+	// before the message (1,000 to 20,000; 0 for none).
+	TypingTime int `json:"typingTime,omitempty"`
+}
+
+// MinTypingTime and MaxTypingTime bound a typing indicator, in
+// milliseconds.
+const (
+	MinTypingTime = 1000
+	MaxTypingTime = 20000
+)
+
+// MaxCaptionLength is the longest caption of a file, in characters.
+const MaxCaptionLength = 1024
+
+// SendFileParams are the parameters of sendFileByUrl.
+type SendFileParams struct {
+	ChatID   string `json:"chatId"`
+	URLFile  string `json:"urlFile"`
+	FileName string `json:"fileName"` // with its extension, which says how WhatsApp shows it
+	Caption  string `json:"caption,omitempty"`
+	// TypingTime is as SendMessageParams'.
+	TypingTime int `json:"typingTime,omitempty"`
+}
+
+// SendFileByURL sends the file at p.URLFile with its caption and returns
+// the message's idMessage; retried as SendMessage is.
+func (cl *Client) SendFileByURL(ctx context.Context, p SendFileParams) (string, error) {
+	if n := len([]rune(p.Caption)); n > MaxCaptionLength {
+		return "", fmt.Errorf("greenapi: sendFileByUrl: %w: a caption of %d characters, at most %d", ErrMessageTooLong, n, MaxCaptionLength)
+	}
+	var out struct {
+		IDMessage string `json:"idMessage"`
+	}
+	if err := cl.do(ctx, call{method: MethodSendFileByURL, httpVerb: http.MethodPost, body: p}, &out); err != nil {
+		return "", err
+	}
+	if out.IDMessage == "" {
+		return "", fmt.Errorf("greenapi: sendFileByUrl: %w: no idMessage", ErrUnreadableAnswer)
+	}
+	return out.IDMessage, nil
 }
 
 // SendMessage sends a text message and returns its idMessage. It retries
@@ -423,6 +466,8 @@ type HistoryMessage struct {
 	TypeMessage string `json:"typeMessage"`
 	ChatID      string `json:"chatId"`
 	TextMessage string `json:"textMessage"`
+	Caption     string `json:"caption,omitempty"` // a file's
+	DownloadURL string `json:"downloadUrl,omitempty"`
 	SendByAPI   bool   `json:"sendByApi"`
 }
 

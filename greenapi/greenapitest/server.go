@@ -11,6 +11,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"path"
 	"strconv"
 	"strings"
 	"sync"
@@ -35,12 +36,16 @@ type Call struct {
 	At     time.Time
 }
 
-// SentMessage is one message sent through sendMessage.
+// SentMessage is one message sent through sendMessage, or a file through
+// sendFileByUrl (Message is then its caption).
 type SentMessage struct {
-	ChatID    string
-	Message   string
-	IDMessage string
-	At        time.Time
+	ChatID     string
+	Message    string
+	IDMessage  string
+	At         time.Time
+	FileURL    string // sendFileByUrl's urlFile
+	FileName   string
+	TypingTime int // milliseconds of "typing…" asked for; 0 none
 }
 
 // Server is a fake Green API instance.
@@ -266,6 +271,7 @@ func (s *Server) methods() map[string]methodHandler {
 	return map[string]methodHandler{
 		greenapi.MethodGetContactInfo:      postOnly(s.getContactInfo),
 		greenapi.MethodSendMessage:         postOnly(s.sendMessage),
+		greenapi.MethodSendFileByURL:       postOnly(s.sendFileByURL),
 		greenapi.MethodGetChatHistory:      postOnly(s.getChatHistory),
 		greenapi.MethodGetStateInstance:    s.getStateInstance,
 		greenapi.MethodReceiveNotification: s.receiveNotification,
@@ -307,12 +313,15 @@ func (s *Server) sendMessage(_ *http.Request, body []byte, _ string) (int, any) 
 	if n := len([]rune(p.Message)); n > greenapi.MaxMessageLength {
 		return http.StatusBadRequest, map[string]string{"message": "message length exceeds 20000 characters"}
 	}
+	if !typingTimeValid(p.TypingTime) {
+		return http.StatusBadRequest, map[string]string{"message": "typingTime must be from 1000 to 20000"}
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	id := fmt.Sprintf("BAE5%012X", s.nextID)
 	s.nextID++
 	now := time.Now()
-	msg := SentMessage{ChatID: p.ChatID, Message: p.Message, IDMessage: id, At: now}
+	msg := SentMessage{ChatID: p.ChatID, Message: p.Message, IDMessage: id, At: now, TypingTime: p.TypingTime}
 	s.sent = append(s.sent, msg)
 	if s.onSend != nil {
 		go s.onSend(msg)
@@ -329,6 +338,57 @@ func (s *Server) sendMessage(_ *http.Request, body []byte, _ string) (int, any) 
 		"timestamp":    now.Unix(), "chatId": p.ChatID, "idMessage": id,
 		"status": "sent", "sendByApi": true,
 	}))
+	s.changed.Broadcast()
+	return http.StatusOK, map[string]string{"idMessage": id}
+}
+
+func typingTimeValid(ms int) bool {
+	return ms == 0 || (ms >= greenapi.MinTypingTime && ms <= greenapi.MaxTypingTime)
+}
+
+// sendFileByURL answers sendFileByUrl as documented: chatId, urlFile and a
+// fileName with its extension required, a caption of 1,024 characters at
+// most; the file is not fetched.
+func (s *Server) sendFileByURL(_ *http.Request, body []byte, _ string) (int, any) {
+	var p greenapi.SendFileParams
+	if err := json.Unmarshal(body, &p); err != nil || p.ChatID == "" || p.URLFile == "" || p.FileName == "" {
+		return http.StatusBadRequest, map[string]string{"message": "chatId, urlFile and fileName are required"}
+	}
+	if !strings.HasPrefix(p.URLFile, "http://") && !strings.HasPrefix(p.URLFile, "https://") {
+		return http.StatusBadRequest, map[string]string{"message": "urlFile must be a link"}
+	}
+	if !strings.Contains(p.FileName, ".") {
+		return http.StatusBadRequest, map[string]string{"message": "fileName must contain the file extension"}
+	}
+	if len([]rune(p.Caption)) > greenapi.MaxCaptionLength {
+		return http.StatusBadRequest, map[string]string{"message": "caption length exceeds 1024 characters"}
+	}
+	if !typingTimeValid(p.TypingTime) {
+		return http.StatusBadRequest, map[string]string{"message": "typingTime must be from 1000 to 20000"}
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	id := fmt.Sprintf("BAE5%012X", s.nextID)
+	s.nextID++
+	now := time.Now()
+	msg := SentMessage{ChatID: p.ChatID, Message: p.Caption, IDMessage: id, At: now, FileURL: p.URLFile, FileName: p.FileName, TypingTime: p.TypingTime}
+	s.sent = append(s.sent, msg)
+	if s.onSend != nil {
+		go s.onSend(msg)
+	}
+	kind := "documentMessage"
+	switch strings.ToLower(path.Ext(p.FileName)) {
+	case ".jpg", ".jpeg", ".png", ".webp", ".gif":
+		kind = "imageMessage"
+	case ".mp4", ".mov":
+		kind = "videoMessage"
+	}
+	s.history[p.ChatID] = append(s.history[p.ChatID], greenapi.HistoryMessage{
+		Type: "outgoing", IDMessage: id, Timestamp: now.Unix(), TypeMessage: kind,
+		ChatID: p.ChatID, Caption: p.Caption, DownloadURL: p.URLFile, SendByAPI: true,
+	})
+	s.enqueueLocked(messageNotification(greenapi.TypeOutgoingAPIMessageReceived, s.IDInstance, now, id,
+		greenapi.SenderData{ChatID: p.ChatID, Sender: AccountWid, SenderName: "Frontdesk"}, p.Caption))
 	s.changed.Broadcast()
 	return http.StatusOK, map[string]string{"idMessage": id}
 }

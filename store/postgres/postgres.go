@@ -490,7 +490,8 @@ func (d *DB) SaveProfile(ctx context.Context, p bot.Profile) error {
 }
 
 const firstContactColumns = `instance, chat_id, id_message, step, rule, tag, locale, reply, reply_attempted, reply_id,
-	summary, summary_to, summary_attempted, summary_id, degraded, skipped, created_at, updated_at`
+	summary, summary_to, summary_attempted, summary_id, degraded, skipped, reply_file_url, reply_file_name, reply_typing_ms,
+	created_at, updated_at`
 
 // GetFirstContact implements bot.Store.
 func (d *DB) GetFirstContact(ctx context.Context, instance, chatID, idMessage string) (bot.FirstContact, error) {
@@ -501,7 +502,7 @@ func (d *DB) GetFirstContact(ctx context.Context, instance, chatID, idMessage st
 	err := d.pool.QueryRow(ctx, `SELECT `+firstContactColumns+` FROM first_contacts WHERE instance = $1 AND chat_id = $2 AND id_message = $3`,
 		instance, chatID, idMessage,
 	).Scan(&fc.Instance, &fc.ChatID, &fc.IDMessage, &step, &fc.Rule, &fc.Tag, &fc.Locale, &fc.Reply.Text, &fc.Reply.Attempted, &fc.Reply.ID,
-		&fc.Summary.Text, &fc.Summary.To, &fc.Summary.Attempted, &fc.Summary.ID, &fc.Degraded, &fc.Skipped, &fc.CreatedAt, &fc.UpdatedAt)
+		&fc.Summary.Text, &fc.Summary.To, &fc.Summary.Attempted, &fc.Summary.ID, &fc.Degraded, &fc.Skipped, &fc.Reply.FileURL, &fc.Reply.FileName, &fc.Reply.TypingMS, &fc.CreatedAt, &fc.UpdatedAt)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return fc, bot.ErrNotFound
 	}
@@ -513,15 +514,16 @@ func (d *DB) GetFirstContact(ctx context.Context, instance, chatID, idMessage st
 func (d *DB) SaveFirstContact(ctx context.Context, fc bot.FirstContact) error {
 	err := d.wr.exec(ctx, `
 		INSERT INTO first_contacts (`+firstContactColumns+`)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)
 		ON CONFLICT (instance, chat_id, id_message) DO UPDATE SET
 			step = excluded.step, rule = excluded.rule, tag = excluded.tag, locale = excluded.locale,
 			reply = excluded.reply, reply_attempted = excluded.reply_attempted, reply_id = excluded.reply_id,
 			summary = excluded.summary, summary_to = excluded.summary_to,
 			summary_attempted = excluded.summary_attempted, summary_id = excluded.summary_id,
-			degraded = excluded.degraded, skipped = excluded.skipped, updated_at = excluded.updated_at`,
+			degraded = excluded.degraded, skipped = excluded.skipped, reply_file_url = excluded.reply_file_url,
+			reply_file_name = excluded.reply_file_name, reply_typing_ms = excluded.reply_typing_ms, updated_at = excluded.updated_at`,
 		fc.Instance, fc.ChatID, fc.IDMessage, string(fc.Step), fc.Rule, fc.Tag, fc.Locale, fc.Reply.Text, fc.Reply.Attempted, fc.Reply.ID,
-		fc.Summary.Text, fc.Summary.To, fc.Summary.Attempted, fc.Summary.ID, fc.Degraded, fc.Skipped, fc.CreatedAt, fc.UpdatedAt)
+		fc.Summary.Text, fc.Summary.To, fc.Summary.Attempted, fc.Summary.ID, fc.Degraded, fc.Skipped, fc.Reply.FileURL, fc.Reply.FileName, fc.Reply.TypingMS, fc.CreatedAt, fc.UpdatedAt)
 	if err != nil {
 		return fmt.Errorf("saving first contact: %w", err)
 	}
@@ -540,7 +542,7 @@ func (d *DB) RecentFirstContacts(ctx context.Context, limit int) ([]bot.FirstCon
 			step string
 		)
 		err := row.Scan(&fc.Instance, &fc.ChatID, &fc.IDMessage, &step, &fc.Rule, &fc.Tag, &fc.Locale, &fc.Reply.Text, &fc.Reply.Attempted, &fc.Reply.ID,
-			&fc.Summary.Text, &fc.Summary.To, &fc.Summary.Attempted, &fc.Summary.ID, &fc.Degraded, &fc.Skipped, &fc.CreatedAt, &fc.UpdatedAt)
+			&fc.Summary.Text, &fc.Summary.To, &fc.Summary.Attempted, &fc.Summary.ID, &fc.Degraded, &fc.Skipped, &fc.Reply.FileURL, &fc.Reply.FileName, &fc.Reply.TypingMS, &fc.CreatedAt, &fc.UpdatedAt)
 		fc.Step = bot.Step(step)
 		return fc, err
 	})

@@ -436,7 +436,7 @@ func (d *DB) RecentFirstContacts(ctx context.Context, limit int) ([]bot.FirstCon
 			step             string
 		)
 		if err := rows.Scan(&fc.Instance, &fc.ChatID, &fc.IDMessage, &step, &fc.Rule, &fc.Tag, &fc.Locale, &fc.Reply.Text, &fc.Reply.Attempted, &fc.Reply.ID,
-			&fc.Summary.Text, &fc.Summary.To, &fc.Summary.Attempted, &fc.Summary.ID, &fc.Degraded, &fc.Skipped, &created, &updated); err != nil {
+			&fc.Summary.Text, &fc.Summary.To, &fc.Summary.Attempted, &fc.Summary.ID, &fc.Degraded, &fc.Skipped, &fc.Reply.FileURL, &fc.Reply.FileName, &fc.Reply.TypingMS, &created, &updated); err != nil {
 			return nil, err
 		}
 		fc.Step, fc.CreatedAt, fc.UpdatedAt = bot.Step(step), time.UnixMilli(created), time.UnixMilli(updated)
@@ -604,7 +604,8 @@ func (d *DB) SaveProfile(ctx context.Context, p bot.Profile) error {
 }
 
 const firstContactColumns = `instance, chat_id, id_message, step, rule, tag, locale, reply, reply_attempted, reply_id,
-	summary, summary_to, summary_attempted, summary_id, degraded, skipped, created_at, updated_at`
+	summary, summary_to, summary_attempted, summary_id, degraded, skipped, reply_file_url, reply_file_name, reply_typing_ms,
+	created_at, updated_at`
 
 // The writes, prepared once on the writer's connection.
 const (
@@ -640,13 +641,14 @@ const (
 		ON CONFLICT (instance, chat_id) DO UPDATE SET info = excluded.info, fetched_at = excluded.fetched_at`
 	qSaveFirstContact = `
 		INSERT INTO first_contacts (` + firstContactColumns + `)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (instance, chat_id, id_message) DO UPDATE SET
 			step = excluded.step, rule = excluded.rule, tag = excluded.tag, locale = excluded.locale,
 			reply = excluded.reply, reply_attempted = excluded.reply_attempted, reply_id = excluded.reply_id,
 			summary = excluded.summary, summary_to = excluded.summary_to,
 			summary_attempted = excluded.summary_attempted, summary_id = excluded.summary_id,
-			degraded = excluded.degraded, skipped = excluded.skipped, updated_at = excluded.updated_at`
+			degraded = excluded.degraded, skipped = excluded.skipped, reply_file_url = excluded.reply_file_url,
+			reply_file_name = excluded.reply_file_name, reply_typing_ms = excluded.reply_typing_ms, updated_at = excluded.updated_at`
 )
 
 var writes = []string{qHealth, qAddNotification, qAddDeadLetter, qFinishNotification, qMarkKnown, qClaimChat, qSaveProfile, qSaveFirstContact}
@@ -661,7 +663,7 @@ func (d *DB) GetFirstContact(ctx context.Context, instance, chatID, idMessage st
 	err := d.db.QueryRowContext(ctx, `SELECT `+firstContactColumns+` FROM first_contacts WHERE instance = ? AND chat_id = ? AND id_message = ?`,
 		instance, chatID, idMessage,
 	).Scan(&fc.Instance, &fc.ChatID, &fc.IDMessage, &step, &fc.Rule, &fc.Tag, &fc.Locale, &fc.Reply.Text, &fc.Reply.Attempted, &fc.Reply.ID,
-		&fc.Summary.Text, &fc.Summary.To, &fc.Summary.Attempted, &fc.Summary.ID, &fc.Degraded, &fc.Skipped, &created, &updated)
+		&fc.Summary.Text, &fc.Summary.To, &fc.Summary.Attempted, &fc.Summary.ID, &fc.Degraded, &fc.Skipped, &fc.Reply.FileURL, &fc.Reply.FileName, &fc.Reply.TypingMS, &created, &updated)
 	if errors.Is(err, sql.ErrNoRows) {
 		return fc, bot.ErrNotFound
 	}
@@ -674,7 +676,7 @@ func (d *DB) GetFirstContact(ctx context.Context, instance, chatID, idMessage st
 func (d *DB) SaveFirstContact(ctx context.Context, fc bot.FirstContact) error {
 	err := d.exec(ctx, qSaveFirstContact,
 		fc.Instance, fc.ChatID, fc.IDMessage, string(fc.Step), fc.Rule, fc.Tag, fc.Locale, fc.Reply.Text, fc.Reply.Attempted, fc.Reply.ID,
-		fc.Summary.Text, fc.Summary.To, fc.Summary.Attempted, fc.Summary.ID, fc.Degraded, fc.Skipped,
+		fc.Summary.Text, fc.Summary.To, fc.Summary.Attempted, fc.Summary.ID, fc.Degraded, fc.Skipped, fc.Reply.FileURL, fc.Reply.FileName, fc.Reply.TypingMS,
 		fc.CreatedAt.UnixMilli(), fc.UpdatedAt.UnixMilli())
 	if err != nil {
 		return fmt.Errorf("saving first contact: %w", err)

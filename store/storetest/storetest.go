@@ -225,7 +225,7 @@ func testFirstContacts(t *testing.T, s bot.Store) {
 		t.Fatal(err)
 	}
 	fc.Step, fc.Rule, fc.Tag, fc.Locale = bot.StepDecided, "catalogue", "lead", "ru"
-	fc.Reply = bot.Outgoing{Text: "Здравствуйте", Attempted: true, ID: "BAE5"}
+	fc.Reply = bot.Outgoing{Text: "Здравствуйте", Attempted: true, ID: "BAE5", FileURL: "https://example.com/menu.pdf", FileName: "menu.pdf", TypingMS: 2000}
 	fc.Summary = bot.Outgoing{To: "ops@g.us", Text: "New lead", Attempted: true, ID: "BAE6"}
 	fc.Degraded, fc.UpdatedAt = "lookup timed out", t0.Add(time.Second)
 	if err := s.SaveFirstContact(ctx, fc); err != nil {
