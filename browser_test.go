@@ -51,7 +51,12 @@ func newBrowser(t *testing.T, width, height int) context.Context {
 	if err := chromedp.Do(ctx); err != nil {
 		t.Fatalf("starting Chromium: %v", err)
 	}
-	return ctx
+	// A wait for an element that never shows must fail the test, not
+	// hang it until go test's own timeout: actions run under a deadline
+	// (the browser itself lives on the tab's context).
+	actions, cancel := context.WithTimeout(ctx, 2*time.Minute)
+	t.Cleanup(cancel)
+	return actions
 }
 
 // screenshot saves the whole page as name.png among the artifacts.

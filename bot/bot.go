@@ -37,6 +37,12 @@ type ChatState struct {
 	// AwayUntil is the end of the closed period in which the chat got its
 	// away reply: no other before it.
 	AwayUntil time.Time
+	// Locale is the language the sender chose from the greeting's list; ""
+	// when they did not.
+	Locale string
+	// FirstContactMsg is the message that holds the chat's current first
+	// contact ("" when the business spoke first).
+	FirstContactMsg string
 }
 
 // ChatMessage is the record of an automatic message outside a first
@@ -229,6 +235,8 @@ type Store interface {
 	// SetAwayUntil records that the chat got its away reply for the closed
 	// period that ends at until.
 	SetAwayUntil(ctx context.Context, instance, chatID string, until time.Time) error
+	// SetLocale records the language the sender chose.
+	SetLocale(ctx context.Context, instance, chatID, locale string) error
 	// GetChatMessage returns the record of an automatic message caused by a
 	// message of the chat, or ErrNotFound.
 	GetChatMessage(ctx context.Context, instance, chatID, idMessage, kind string) (ChatMessage, error)

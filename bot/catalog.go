@@ -33,6 +33,7 @@ type TemplateData struct {
 	NextOpen     string // when the business opens next, in words ("on Monday at 09:00"); empty while open
 	Weekday      string // the day of NextOpen, in words (next_open)
 	Time         string // its time, HH:MM in the business's zone (next_open)
+	Options      string // the numbered languages (language_menu)
 }
 
 // ProductData is one visible product as templates see it.

@@ -230,3 +230,52 @@ func TestGreetingWithAFileAndTyping(t *testing.T) {
 		}
 	}
 }
+
+// TestLanguageChoiceByReply: the greeting lists the other languages; a
+// reply with a language's own name (or its number) within the window
+// switches the chat for good and sends the greeting again in it, once;
+// later automatic messages use it; any other reply, or one after the
+// window, is an ordinary message.
+func TestLanguageChoiceByReply(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, true)
+	h.useRules("[languages]\noffer = true\nwindow = \"30m\"\n\n[[rule]]\nid = \"all\"\nreply = \"greeting_named\"\n")
+	const chat = "4915123456789@c.us"
+	h.write(greenapitest.Incoming{ChatID: chat, SenderName: "Jonas", Text: "Hallo"})
+	sent := h.srv.Sent(chat)
+	if len(sent) != 1 || !strings.HasPrefix(sent[0].Message, "Hallo Jonas!") || !strings.Contains(sent[0].Message, "Lieber in einer anderen Sprache?") ||
+		!strings.Contains(sent[0].Message, "español") || strings.Contains(sent[0].Message, "Deutsch") {
+		t.Fatalf("greeting %+v; want German, with the other languages listed in their own names", sent)
+	}
+	h.write(greenapitest.Incoming{ChatID: chat, SenderName: "Jonas", Text: "Wie lange haben Sie offen?"})
+	if sent := h.srv.Sent(chat); len(sent) != 1 {
+		t.Fatalf("an ordinary reply got %+v", sent[1:])
+	}
+	h.advance(5 * time.Minute)
+	id, body := h.srv.NewIncoming(greenapitest.Incoming{ChatID: chat, SenderName: "Jonas", Text: "ESPAÑOL", Time: h.now})
+	for range 2 { // delivered twice
+		if err := h.handle(context.Background(), bot.Notification{ChatID: chat, IDMessage: id, Body: body, ReceivedAt: h.now}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	sent = h.srv.Sent(chat)
+	if len(sent) != 2 || !strings.HasPrefix(sent[1].Message, "¡Hola, Jonas!") || strings.Contains(sent[1].Message, "idioma?") {
+		t.Fatalf("after ESPAÑOL: %+v; want the greeting once more, in Spanish, without the list", sent)
+	}
+	h.write(greenapitest.Incoming{ChatID: chat, Text: "STOP"})
+	if sent := h.srv.Sent(chat); len(sent) != 3 || !strings.HasPrefix(sent[2].Message, "Ya no recibirá mensajes automáticos") {
+		t.Errorf("the opt-out confirmation after the switch: %+v; want it in Spanish", sent[2:])
+	}
+	// Another sender answers with a number, after the window: ordinary.
+	const late = "4915123456780@c.us"
+	h.write(greenapitest.Incoming{ChatID: late, SenderName: "Lea", Text: "Hallo"})
+	h.advance(31 * time.Minute)
+	h.write(greenapitest.Incoming{ChatID: late, SenderName: "Lea", Text: "1"})
+	if sent := h.srv.Sent(late); len(sent) != 1 {
+		t.Errorf("a number after the window got %+v", sent[1:])
+	}
+	if _, err := bot.ParseRules("rules.toml", []byte("[languages]\noffer = true\nchoices = [\"xx\"]\n\n[[rule]]\nid = \"r\"\nreply = \"\"\n"), mustCatalog(t)); err == nil ||
+		!strings.Contains(err.Error(), `rules.toml:3: languages: choices: no locale "xx"`) {
+		t.Errorf("an unknown choice: %v", err)
+	}
+}

@@ -16,6 +16,8 @@ type Sender struct {
 	Text     string
 	At       time.Time // when they wrote
 	OptedOut bool      // they asked for no automatic messages
+	Locale   string    // the language they chose from a greeting's list; "" none
+	NoMenu   bool      // no language list under the greeting (it is the one chosen)
 }
 
 // Decision is what the rules decide for a first contact: the rule, the
@@ -68,10 +70,15 @@ func (b *Bot) decision(s Sender) (Decision, error) {
 		return d, nil
 	}
 	rule := d.Rule
-	if rule.SetLocale != "" {
+	switch {
+	case s.Locale != "":
+		d.Locale, d.LocaleWhy = s.Locale, "the sender chose it from the greeting's list"
+	case rule.SetLocale != "":
 		d.Locale = rule.SetLocale
 	}
-	d.LocaleWhy = b.localeWhy(region, rule, d.Locale)
+	if d.LocaleWhy == "" {
+		d.LocaleWhy = b.localeWhy(region, rule, d.Locale)
+	}
 	data.Rule, data.Tag = rule.ID, rule.Tag
 	if !d.Open {
 		data.NextOpen = b.nextOpenText(d.Locale, d.NextOpen)
@@ -80,6 +87,11 @@ func (b *Bot) decision(s Sender) (Decision, error) {
 		reply, err := b.catalog.RenderReply(d.Locale, rule.Reply, data)
 		if err != nil {
 			return d, fmt.Errorf("%w: rendering %q in %s: %v", ErrPermanent, rule.Reply, d.Locale, err)
+		}
+		if b.rules.Languages != nil && !s.NoMenu {
+			if menu, err := b.menuText(d.Locale); err == nil && menu != "" {
+				reply += "\n\n" + menu
+			}
 		}
 		d.Reply.Text = reply
 		if rule.FileURL != "" {

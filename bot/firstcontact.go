@@ -196,6 +196,9 @@ func (b *Bot) Handle(ctx context.Context, n Notification) error {
 			}
 		}
 		if !state.Claimed {
+			if chose, err := b.languageChoice(ctx, msg, state, at); err != nil || chose {
+				return err
+			}
 			if err := b.awayReply(ctx, msg, state, at); err != nil {
 				return err
 			}
@@ -333,7 +336,7 @@ func (b *Bot) decide(ctx context.Context, fc *FirstContact, msg *greenapi.Messag
 	text, _ := greenapi.MessageText(msg.MessageData.Message)
 	at, _, _ := b.openAt(msg, fc.CreatedAt)
 	d, err := b.decision(Sender{ChatID: chatID, Name: firstNonEmpty(msg.SenderData.SenderContactName, msg.SenderData.SenderName),
-		Info: info, Text: text, At: at, OptedOut: !st.OptedOut.IsZero()})
+		Info: info, Text: text, At: at, OptedOut: !st.OptedOut.IsZero(), Locale: st.Locale})
 	if err != nil {
 		return err
 	}

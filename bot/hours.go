@@ -277,7 +277,7 @@ func (b *Bot) awayReply(ctx context.Context, msg *greenapi.MessageNotification, 
 			b.trace(ref, "skipped", "no away reply: %s", skippedText(why))
 			return nil
 		}
-		locale := b.localeOf(chatID)
+		locale := b.knownLocale(chatID, st)
 		text, err := b.catalog.RenderReply(locale, h.AwayReply, TemplateData{NextOpen: b.nextOpenText(locale, next)})
 		if err != nil {
 			return fmt.Errorf("%w: rendering the away reply %q in %s: %v", ErrPermanent, h.AwayReply, locale, err)

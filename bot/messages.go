@@ -61,6 +61,11 @@ func builtinMessages() []*i18n.Message {
 			Other:       "{{.Weekday}} at {{.Time}}",
 		},
 		{
+			ID:          MsgLanguageMenu,
+			Description: "Added under the greeting when the rules file offers other languages ([languages]). .Options is the list, one numbered language a line, each in its own language.",
+			Other:       "Prefer another language? Reply with its number:\n{{.Options}}",
+		},
+		{
 			ID:          MsgOptOutWords,
 			Description: "Words that, written alone as a message, stop every automatic message to the chat. Comma-separated; case does not matter. The words of every language are understood.",
 			Other:       "STOP, UNSUBSCRIBE",

@@ -127,8 +127,9 @@ func containsFold(list []string, s string) bool {
 // Rules are a rules file: its rules, in order (the first that matches
 // wins), and the business's opening hours, if it gives them.
 type Rules struct {
-	List  []*Rule
-	Hours *Hours // nil without an [hours] table
+	List      []*Rule
+	Hours     *Hours     // nil without an [hours] table
+	Languages *Languages // nil without [languages] offer = true
 }
 
 // Match returns the first rule that matches f, or nil.
@@ -179,8 +180,9 @@ func LoadRulesFile(name string, catalog *Catalog) (Rules, error) {
 // and the rule.
 func ParseRules(name string, data []byte, catalog *Catalog) (Rules, error) {
 	var file struct {
-		Rule  []ruleSpec `toml:"rule"`
-		Hours *hoursSpec `toml:"hours"`
+		Rule      []ruleSpec     `toml:"rule"`
+		Hours     *hoursSpec     `toml:"hours"`
+		Languages *languagesSpec `toml:"languages"`
 	}
 	md, err := toml.Decode(string(data), &file)
 	if err != nil {
@@ -291,6 +293,11 @@ func ParseRules(name string, data []byte, catalog *Catalog) (Rules, error) {
 				strings.Join(catalog.Sources(catalog.DefaultLocale()), ", "))
 		}
 		rules.List = append(rules.List, r)
+	}
+	if file.Languages != nil {
+		rules.Languages = file.Languages.parse(catalog, func(key, format string, args ...any) {
+			problems = append(problems, fmt.Errorf("%s:%d: languages: %s: %s", name, at.First("languages."+key, key), key, fmt.Sprintf(format, args...)))
+		})
 	}
 	if file.Hours != nil {
 		rules.Hours = file.Hours.parse(catalog, func(key, format string, args ...any) {

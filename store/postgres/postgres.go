@@ -388,13 +388,23 @@ func nullTime(t time.Time) *time.Time {
 
 // GetChat implements bot.Store.
 func (d *DB) GetChat(ctx context.Context, instance, chatID string) (bot.ChatState, error) {
-	var human, optedOut, away *time.Time
-	err := d.pool.QueryRow(ctx, `SELECT human_until, opted_out_at, away_until FROM chats WHERE instance = $1 AND chat_id = $2`, instance, chatID).
-		Scan(&human, &optedOut, &away)
+	var (
+		human, optedOut, away *time.Time
+		locale, holder        string
+	)
+	err := d.pool.QueryRow(ctx, `SELECT human_until, opted_out_at, away_until, locale, first_contact_msg FROM chats WHERE instance = $1 AND chat_id = $2`, instance, chatID).
+		Scan(&human, &optedOut, &away, &locale, &holder)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return bot.ChatState{}, nil
 	}
-	return chatState(false, human, optedOut, away), err
+	st := chatState(false, human, optedOut, away)
+	st.Locale, st.FirstContactMsg = locale, holder
+	return st, err
+}
+
+// SetLocale implements bot.Store.
+func (d *DB) SetLocale(ctx context.Context, instance, chatID, locale string) error {
+	return d.wr.exec(ctx, `UPDATE chats SET locale = $1 WHERE instance = $2 AND chat_id = $3`, locale, instance, chatID)
 }
 
 func chatState(claimed bool, human, optedOut, away *time.Time) bot.ChatState {
@@ -450,7 +460,7 @@ func (d *DB) SaveChatMessage(ctx context.Context, m bot.ChatMessage) error {
 // row is locked, and every SET expression sees it as it was.
 func (d *DB) ClaimFirstContact(ctx context.Context, instance, chatID, idMessage string, at time.Time, newAfter time.Duration) (bot.ChatState, error) {
 	var (
-		holder                string
+		holder, locale        string
 		human, optedOut, away *time.Time
 	)
 	err := d.wr.Do(ctx, func(b *pgx.Batch) {
@@ -462,13 +472,15 @@ func (d *DB) ClaimFirstContact(ctx context.Context, instance, chatID, idMessage 
 					THEN excluded.first_contact_msg
 					ELSE chats.first_contact_msg END,
 				last_activity_at = greatest(chats.last_activity_at, excluded.last_activity_at)
-			RETURNING first_contact_msg, human_until, opted_out_at, away_until`, instance, chatID, at, idMessage, newAfter.Milliseconds(),
-		).QueryRow(func(row pgx.Row) error { return row.Scan(&holder, &human, &optedOut, &away) })
+			RETURNING first_contact_msg, human_until, opted_out_at, away_until, locale`, instance, chatID, at, idMessage, newAfter.Milliseconds(),
+		).QueryRow(func(row pgx.Row) error { return row.Scan(&holder, &human, &optedOut, &away, &locale) })
 	})
 	if err != nil {
 		return bot.ChatState{}, fmt.Errorf("claiming a first contact: %w", err)
 	}
-	return chatState(holder == idMessage, human, optedOut, away), nil
+	st := chatState(holder == idMessage, human, optedOut, away)
+	st.Locale, st.FirstContactMsg = locale, holder
+	return st, nil
 }
 
 // GetProfile implements bot.Store.

@@ -1,0 +1,199 @@
+package bot
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/frontdesk-bot/frontdesk/greenapi"
+	"golang.org/x/text/language"
+	"golang.org/x/text/language/display"
+)
+
+// Message ids of the language choice.
+const (
+	MsgLanguageMenu = "language_menu" // added to the greeting: .Options, the numbered languages
+)
+
+// Languages is the language choice of a rules file ([languages]): the
+// greeting ends with the other languages as a numbered list, and a reply
+// with a number, or a language's own name, within Window switches the
+// chat's language for good and sends the greeting again in it, once.
+type Languages struct {
+	Window  time.Duration
+	Choices []string // the locales offered, in order; default every locale
+}
+
+// languagesSpec is the [languages] table as written.
+type languagesSpec struct {
+	Offer   bool     `toml:"offer"`
+	Window  string   `toml:"window"`
+	Choices []string `toml:"choices"`
+}
+
+// DefaultLanguageWindow is how long after the greeting a reply chooses a
+// language.
+const DefaultLanguageWindow = 30 * time.Minute
+
+func (ls languagesSpec) parse(catalog *Catalog, fail func(key, format string, args ...any)) *Languages {
+	if !ls.Offer {
+		return nil
+	}
+	l := &Languages{Window: DefaultLanguageWindow, Choices: ls.Choices}
+	if ls.Window != "" {
+		d, err := time.ParseDuration(ls.Window)
+		if err != nil || d <= 0 {
+			fail("window", "%q: expected a duration such as 30m or 2h", ls.Window)
+		}
+		l.Window = d
+	}
+	if len(l.Choices) == 0 {
+		l.Choices = catalog.Locales()
+	}
+	for _, c := range l.Choices {
+		if !catalog.Supports(c) {
+			fail("choices", "no locale %q; have %s", c, strings.Join(catalog.Locales(), ", "))
+		}
+	}
+	if !catalog.Has(catalog.DefaultLocale(), MsgLanguageMenu) {
+		fail("offer", "the default locale %q has no message %q, the list's text", catalog.DefaultLocale(), MsgLanguageMenu)
+	}
+	return l
+}
+
+// options are the languages offered to a sender greeted in locale: every
+// choice but locale, in order.
+func (l *Languages) options(locale string) []string {
+	var out []string
+	for _, c := range l.Choices {
+		if c != locale {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// selfName is a language's name in itself ("Deutsch", "русский").
+func selfName(locale string) string {
+	tag, err := language.Parse(locale)
+	if err != nil {
+		return locale
+	}
+	if name := display.Self.Name(tag); name != "" {
+		return name
+	}
+	return locale
+}
+
+// menuText is the list added to a greeting in locale.
+func (b *Bot) menuText(locale string) (string, error) {
+	var lines []string
+	for i, o := range b.rules.Languages.options(locale) {
+		lines = append(lines, fmt.Sprintf("%d %s", i+1, selfName(o)))
+	}
+	return b.catalog.Localize(locale, MsgLanguageMenu, TemplateData{Options: strings.Join(lines, "\n")}, 0)
+}
+
+// chosen reads a reply to the list: its number, or a language's own name
+// (or its English name) in any case. It returns "" for any other message.
+func (l *Languages) chosen(text, greetedIn string) string {
+	options := l.options(greetedIn)
+	word := normalizeWord(text)
+	if n, err := strconv.Atoi(word); err == nil && n >= 1 && n <= len(options) {
+		return options[n-1]
+	}
+	for _, o := range options {
+		tag, err := language.Parse(o)
+		if err != nil {
+			continue
+		}
+		if word == strings.ToUpper(display.Self.Name(tag)) || word == strings.ToUpper(display.English.Tags().Name(tag)) {
+			return o
+		}
+	}
+	return ""
+}
+
+// languageChoice handles a known sender's message that chooses a language
+// from their greeting's list, within the window: the chat's language is
+// switched for good, and the greeting is sent again in it, once (recorded
+// before it is sent, as every automatic message). It reports whether msg
+// was such a choice.
+func (b *Bot) languageChoice(ctx context.Context, msg *greenapi.MessageNotification, st ChatState, at time.Time) (bool, error) {
+	l := b.rules.Languages
+	if l == nil || st.FirstContactMsg == "" {
+		return false, nil
+	}
+	text, _ := greenapi.MessageText(msg.MessageData.Message)
+	if len(text) > 40 { // a choice is a number or a name, not a sentence
+		return false, nil
+	}
+	chatID := msg.SenderData.ChatID
+	fc, err := b.store.GetFirstContact(ctx, b.cfg.Instance, chatID, st.FirstContactMsg)
+	if errors.Is(err, ErrNotFound) {
+		return false, nil
+	} else if err != nil {
+		return false, err
+	}
+	if !fc.Reply.Sent() || at.Sub(fc.CreatedAt) > l.Window {
+		return false, nil
+	}
+	locale := l.chosen(text, fc.Locale)
+	if locale == "" || locale == st.Locale {
+		return false, nil
+	}
+	ref := &FirstContact{Instance: b.cfg.Instance, ChatID: chatID, IDMessage: msg.IDMessage}
+	log := b.log.With("chat", chatID, "idMessage", msg.IDMessage)
+	if err := b.store.SetLocale(ctx, b.cfg.Instance, chatID, locale); err != nil {
+		return true, err
+	}
+	rec, err := b.store.GetChatMessage(ctx, b.cfg.Instance, chatID, msg.IDMessage, MsgLanguageMenu)
+	if errors.Is(err, ErrNotFound) {
+		if why := b.silenced(st); why != "" {
+			b.trace(ref, "language", "switched to %s; the greeting is not sent again: %s", locale, skippedText(why))
+			return true, nil
+		}
+		info := greenapi.ContactInfo{}
+		if p, err := b.store.GetProfile(ctx, b.cfg.Instance, chatID); err == nil {
+			info = p.Info
+		}
+		d, err := b.decision(Sender{ChatID: chatID, Name: firstNonEmpty(msg.SenderData.SenderContactName, msg.SenderData.SenderName),
+			Info: info, At: at, Locale: locale, NoMenu: true})
+		if err != nil {
+			return true, err
+		}
+		if d.Rule == nil || (d.Reply.Text == "" && d.Reply.FileURL == "") {
+			return true, nil
+		}
+		d.Reply.To = chatID
+		rec = ChatMessage{Instance: b.cfg.Instance, ChatID: chatID, IDMessage: msg.IDMessage, Kind: MsgLanguageMenu, Out: d.Reply, CreatedAt: b.Now()}
+		if err := b.store.SaveChatMessage(ctx, rec); err != nil {
+			return true, err
+		}
+		b.metrics.Conversation("language_chosen")
+		log.Info("the sender chose a language", "locale", locale)
+	} else if err != nil {
+		return true, err
+	}
+	if !rec.Out.Sent() {
+		save := func(ctx context.Context) error { return b.store.SaveChatMessage(ctx, rec) }
+		if _, err := b.deliver(ctx, &rec.Out, "reply", rec.CreatedAt, save, log); err != nil {
+			return true, err
+		}
+	}
+	b.trace(ref, "language", "switched to %s (%s): the greeting sent again in it", locale, selfName(locale))
+	return true, nil
+}
+
+// knownLocale is the language of a chat's automatic messages outside a
+// first contact: the one the sender chose, else their phone number's.
+func (b *Bot) knownLocale(chatID string, st ChatState) string {
+	if st.Locale != "" && slices.Contains(b.catalog.Locales(), st.Locale) {
+		return st.Locale
+	}
+	return b.localeOf(chatID)
+}
