@@ -125,6 +125,9 @@ func (b *Bot) optOut(ctx context.Context, msg *greenapi.MessageNotification, st 
 	if err := b.store.SetOptedOut(ctx, b.cfg.Instance, chatID, true, at); err != nil {
 		return err
 	}
+	if err := b.emitConversation(ctx, chatID, ConversationData{Event: "opted_out", IDMessage: msg.IDMessage}, at); err != nil {
+		return err
+	}
 	ref := &FirstContact{Instance: b.cfg.Instance, ChatID: chatID, IDMessage: msg.IDMessage}
 	log := b.log.With("chat", chatID, "idMessage", msg.IDMessage)
 	rec, err := b.store.GetChatMessage(ctx, b.cfg.Instance, chatID, msg.IDMessage, MsgOptOutConfirmation)
@@ -170,6 +173,9 @@ func (b *Bot) optOut(ctx context.Context, msg *greenapi.MessageNotification, st 
 func (b *Bot) optIn(ctx context.Context, msg *greenapi.MessageNotification, at time.Time) error {
 	chatID := msg.SenderData.ChatID
 	if err := b.store.SetOptedOut(ctx, b.cfg.Instance, chatID, false, at); err != nil {
+		return err
+	}
+	if err := b.emitConversation(ctx, chatID, ConversationData{Event: "opted_in", IDMessage: msg.IDMessage}, at); err != nil {
 		return err
 	}
 	b.metrics.Conversation("opted_in")

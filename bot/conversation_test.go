@@ -82,7 +82,7 @@ func TestOptOut(t *testing.T) {
 // start word it does.
 func TestOptedOutChatGetsNothingUntilStart(t *testing.T) {
 	t.Parallel()
-	h := newHarness(t, true, func(c *bot.Config) { c.NewSenderAfter = time.Hour })
+	h := newHarness(t, true, func(c *bot.Config) { c.NewSenderAfter, c.Events = time.Hour, true })
 	const chat = "12125550103@c.us"
 	h.write(greenapitest.Incoming{ChatID: chat, Text: "hello", SenderName: "Ana"})
 	h.write(greenapitest.Incoming{ChatID: chat, Text: "STOP", SenderName: "Ana"})
@@ -97,6 +97,28 @@ func TestOptedOutChatGetsNothingUntilStart(t *testing.T) {
 	h.write(greenapitest.Incoming{ChatID: chat, Text: "start", SenderName: "Ana"})
 	if sent := h.srv.Sent(chat); len(sent) != 2 {
 		t.Fatalf("the start word is answered with %+v; want nothing", sent[2:])
+	}
+	// The outbox tells the business's other systems, once each.
+	var conversation []string
+	for range 10 { // delivered in order, as the deliverer does
+		events, err := h.store.DueEvents(context.Background(), time.Now().Add(48*time.Hour), 100) // the harness clock runs ahead
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(events) == 0 {
+			break
+		}
+		for _, e := range events {
+			if strings.Contains(string(e.Body), `"type":"conversation"`) {
+				conversation = append(conversation, string(e.Body))
+			}
+			if err := h.store.SettleEvent(context.Background(), e.Seq, bot.EventSettlement{At: time.Now(), Delivered: true, Attempts: 1}); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if len(conversation) != 2 || !strings.Contains(conversation[0], `"event":"opted_out"`) || !strings.Contains(conversation[1], `"event":"opted_in"`) {
+		t.Errorf("conversation events %q; want the opt-out, then the opt-in", conversation)
 	}
 	h.advance(2 * time.Hour)
 	h.write(greenapitest.Incoming{ChatID: chat, Text: "hello once more", SenderName: "Ana"})

@@ -16,7 +16,32 @@ import (
 const (
 	EventFirstContact    = "first_contact"
 	EventGreenAPIProblem = "greenapi_problem"
+	EventConversation    = "conversation"
 )
+
+// ConversationData is the data of a conversation event: what changed in a
+// chat after its greeting.
+type ConversationData struct {
+	Event     string `json:"event"` // opted_out, opted_in, language_chosen
+	IDMessage string `json:"id_message"`
+	Locale    string `json:"locale,omitempty"`
+}
+
+// emitConversation keeps a conversation event in the outbox; its id comes
+// from the instance, the chat, the message and the event, so that writing
+// it again after a crash keeps one.
+func (b *Bot) emitConversation(ctx context.Context, chatID string, data ConversationData, at time.Time) error {
+	if !b.cfg.Events {
+		return nil
+	}
+	sum := sha256.Sum256([]byte(EventConversation + "\x00" + b.cfg.Instance + "\x00" + chatID + "\x00" + data.IDMessage + "\x00" + data.Event))
+	e := Event{ID: hex.EncodeToString(sum[:16]), Type: EventConversation, CreatedAt: at.UTC(), Instance: b.cfg.Instance, ChatID: chatID, Data: data}
+	out, err := e.Outbox()
+	if err != nil {
+		return err
+	}
+	return b.store.AddEvent(ctx, out)
+}
 
 // Event is what Frontdesk tells the business's other systems: a JSON body
 // POSTed to EVENTS_URL from the outbox.

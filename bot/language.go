@@ -151,6 +151,9 @@ func (b *Bot) languageChoice(ctx context.Context, msg *greenapi.MessageNotificat
 	if err := b.store.SetLocale(ctx, b.cfg.Instance, chatID, locale); err != nil {
 		return true, err
 	}
+	if err := b.emitConversation(ctx, chatID, ConversationData{Event: "language_chosen", IDMessage: msg.IDMessage, Locale: locale}, at); err != nil {
+		return true, err
+	}
 	rec, err := b.store.GetChatMessage(ctx, b.cfg.Instance, chatID, msg.IDMessage, MsgLanguageMenu)
 	if errors.Is(err, ErrNotFound) {
 		if why := b.silenced(st); why != "" {

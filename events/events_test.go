@@ -146,6 +146,8 @@ func TestEventsFollowTheSchema(t *testing.T) {
 			Rule: "business", Tag: "lead", Locale: "de", Replied: true, Forwarded: true, Degraded: "timeout", GaveUp: "rejected"}),
 		bot.NewEvent(bot.EventFirstContact, "1101000001", "4915112345678@c.us", at, bot.FirstContactData{IDMessage: "BAE6"}),
 		bot.NewEvent(bot.EventGreenAPIProblem, "1101000001", "", at, bot.GreenAPIProblemData{Problem: "quota_exceeded", Method: "sendMessage", Detail: "HTTP 466"}),
+		bot.NewEvent(bot.EventConversation, "1101000001", "4915112345678@c.us", at, bot.ConversationData{Event: "opted_out", IDMessage: "BAE7"}),
+		bot.NewEvent(bot.EventConversation, "1101000001", "4915112345678@c.us", at, bot.ConversationData{Event: "language_chosen", IDMessage: "BAE8", Locale: "es"}),
 	} {
 		out, err := e.Outbox()
 		if err != nil {
