@@ -54,7 +54,8 @@ type Config struct {
 type Metrics interface {
 	FirstContact(rule, tag, locale string)
 	// Conversation counts what happens around the greeting: opted_out,
-	// opted_in, human_wrote, ignored, skipped_human, skipped_opted_out.
+	// opted_in, human_wrote, ignored, away, language_chosen, skipped_human,
+	// skipped_opted_out.
 	Conversation(event string)
 	LookupFailed(reason string)
 	MessageSent(kind string)
