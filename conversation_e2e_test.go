@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -50,4 +51,81 @@ func TestEndToEndOptOutAndTakeover(t *testing.T) {
 		t.Errorf("the staff number got %+v", sent)
 	}
 	p.stop(t)
+}
+
+// TestEndToEndKilledMidAutomaticMessage: SIGKILL after an automatic
+// message outside a first contact went out and before it was recorded
+// (Green API holds its answer); after the restart the chat's history shows
+// it, and it is not sent again: the opt-out confirmation, an away reply,
+// the greeting sent again in a chosen language.
+func TestEndToEndKilledMidAutomaticMessage(t *testing.T) {
+	t.Parallel()
+	tomorrow := strings.ToLower(time.Now().UTC().Add(24 * time.Hour).Weekday().String())
+	tests := []struct {
+		name  string
+		rules string
+		// before has the chat reach the moment: it returns how many
+		// messages the chat gets in all.
+		before func(f *greenapitest.Server, chat string) int
+		last   func(f *greenapitest.Server, chat string)
+	}{
+		{"the opt-out confirmation", "", func(*greenapitest.Server, string) int { return 1 },
+			func(f *greenapitest.Server, chat string) {
+				f.PushIncoming(greenapitest.Incoming{ChatID: chat, Text: "STOP"})
+			}},
+		{"an away reply", "[hours]\ntimezone = \"UTC\"\n" + tomorrow + " = [\"09:00-17:00\"]\naway = \"everyone\"\n\n[[rule]]\nid = \"all\"\nreply = \"greeting_generic\"\n",
+			func(f *greenapitest.Server, chat string) int {
+				f.PushOutgoing(chat, "Hello from the shop") // a known chat
+				return 1
+			},
+			func(f *greenapitest.Server, chat string) {
+				f.PushIncoming(greenapitest.Incoming{ChatID: chat, Text: "are you there?"})
+			}},
+		{"the greeting in a chosen language", "[languages]\noffer = true\n\n[[rule]]\nid = \"all\"\nreply = \"greeting_named\"\n",
+			func(f *greenapitest.Server, chat string) int {
+				f.PushIncoming(greenapitest.Incoming{ChatID: chat, SenderName: "Bo", Text: "hi"})
+				f.WaitSent(chat, 1, 10*time.Second)
+				return 2
+			},
+			func(f *greenapitest.Server, chat string) {
+				f.PushIncoming(greenapitest.Incoming{ChatID: chat, SenderName: "Bo", Text: "Deutsch"})
+			}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			fake := greenapitest.New(t)
+			const chat = "12125550123@c.us"
+			dir := t.TempDir()
+			extra := []string{"HUMAN_PAUSE=0"}
+			if tt.rules != "" {
+				writeFile(t, filepath.Join(dir, "rules.toml"), tt.rules)
+				extra = append(extra, "RULES_FILE="+filepath.Join(dir, "rules.toml"))
+			}
+			port := freePort(t)
+			db := filepath.Join(dir, "fd.db")
+			p := start(t, fake, port, db, extra...)
+			fake.DeliverWebhooks(fmt.Sprintf("http://127.0.0.1:%d/webhook", port), e2eWebhookToken, 50*time.Millisecond, 5*time.Second)
+			want := tt.before(fake, chat)
+			fake.WaitQueueEmpty(10 * time.Second)
+			fake.SetAnswerDelay(greenapi.MethodSendMessage, time.Hour)
+			tt.last(fake, chat)
+			waitFor(t, "the message to go out", 10*time.Second, func() bool { return len(fake.Sent(chat)) == want })
+			time.Sleep(100 * time.Millisecond)
+			p.kill()
+			fake.SetAnswerDelay(greenapi.MethodSendMessage, 0)
+
+			start(t, fake, port, db, extra...)
+			if !fake.WaitQueueEmpty(15 * time.Second) {
+				t.Fatal("Green API's queue was not drained after the restart")
+			}
+			time.Sleep(500 * time.Millisecond)
+			if sent := fake.Sent(chat); len(sent) != want {
+				t.Errorf("the chat got %d messages, want %d: the one in flight at the kill exactly once", len(sent), want)
+			}
+			if n := len(fake.Calls(greenapi.MethodGetChatHistory)); n == 0 {
+				t.Error("the history was not read after the restart")
+			}
+		})
+	}
 }

@@ -143,8 +143,16 @@ func (b *Bot) languageChoice(ctx context.Context, msg *greenapi.MessageNotificat
 		return false, nil
 	}
 	locale := l.chosen(text, fc.Locale)
-	if locale == "" || locale == st.Locale {
+	if locale == "" {
 		return false, nil
+	}
+	rec, err := b.store.GetChatMessage(ctx, b.cfg.Instance, chatID, msg.IDMessage, MsgLanguageMenu)
+	found := err == nil
+	if err != nil && !errors.Is(err, ErrNotFound) {
+		return false, err
+	}
+	if locale == st.Locale && !found {
+		return false, nil // chosen already, by an earlier message
 	}
 	ref := &FirstContact{Instance: b.cfg.Instance, ChatID: chatID, IDMessage: msg.IDMessage}
 	log := b.log.With("chat", chatID, "idMessage", msg.IDMessage)
@@ -154,8 +162,7 @@ func (b *Bot) languageChoice(ctx context.Context, msg *greenapi.MessageNotificat
 	if err := b.emitConversation(ctx, chatID, ConversationData{Event: "language_chosen", IDMessage: msg.IDMessage, Locale: locale}, at); err != nil {
 		return true, err
 	}
-	rec, err := b.store.GetChatMessage(ctx, b.cfg.Instance, chatID, msg.IDMessage, MsgLanguageMenu)
-	if errors.Is(err, ErrNotFound) {
+	if !found {
 		if why := b.silenced(st); why != "" {
 			b.trace(ref, "language", "switched to %s; the greeting is not sent again: %s", locale, skippedText(why))
 			return true, nil
@@ -179,8 +186,6 @@ func (b *Bot) languageChoice(ctx context.Context, msg *greenapi.MessageNotificat
 		}
 		b.metrics.Conversation("language_chosen")
 		log.Info("the sender chose a language", "locale", locale)
-	} else if err != nil {
-		return true, err
 	}
 	if !rec.Out.Sent() {
 		save := func(ctx context.Context) error { return b.store.SaveChatMessage(ctx, rec) }
