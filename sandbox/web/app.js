@@ -124,10 +124,14 @@ for (const box of document.querySelectorAll("[data-fault]")) {
   box.addEventListener("change", () => post("/sandbox/fault", { name: box.dataset.fault, on: box.checked }));
 }
 
+let configLoads = 0; // only the latest load may fill the editor
+
 async function loadConfig() {
+  const load = ++configLoads;
   const [file, locale] = $("config-file").value.split(":");
   const r = await fetch("/sandbox/config" + (locale ? "?locale=" + encodeURIComponent(locale) : ""));
   const data = await r.json();
+  if (load !== configLoads) return;
   $("config-text").value = file === "rules" ? data.rules : data.locale;
   $("config-error").hidden = true;
   $("config-status").hidden = true;
