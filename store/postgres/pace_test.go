@@ -54,8 +54,9 @@ func TestReserveSharesTurnsBetweenProcesses(t *testing.T) {
 	for i := 1; i < len(turns); i++ {
 		// The turns are reckoned here from the waits the database gave:
 		// each is off by its round trip, which a loaded machine stretches
-		// to several milliseconds.
-		if gap := turns[i].Sub(turns[i-1]); gap < every-15*time.Millisecond {
+		// to tens of milliseconds (CI under the race detector: 20 ms).
+		// Without a shared line the turns of the three would coincide.
+		if gap := turns[i].Sub(turns[i-1]); gap < every/2 {
 			t.Errorf("turns %d and %d are %v apart; want at least %v", i-1, i, gap, every)
 		}
 	}
