@@ -89,6 +89,19 @@ func (h *harness) handle(ctx context.Context, n bot.Notification) error {
 	}
 }
 
+// handleUntilDone handles n again, as the pool retries it, until it
+// succeeds (at most 6 times).
+func (h *harness) handleUntilDone(n bot.Notification) {
+	h.t.Helper()
+	err := h.handle(context.Background(), n)
+	for tries := 0; err != nil && tries < 5; tries++ {
+		err = h.handle(context.Background(), n)
+	}
+	if err != nil {
+		h.t.Fatal(err)
+	}
+}
+
 // useRules gives the bot the rules of text (and the shipped locales).
 func (h *harness) useRules(text string) {
 	h.t.Helper()

@@ -318,14 +318,8 @@ func (s *Server) sendMessage(_ *http.Request, body []byte, _ string) (int, any) 
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	id := fmt.Sprintf("BAE5%012X", s.nextID)
-	s.nextID++
-	now := time.Now()
-	msg := SentMessage{ChatID: p.ChatID, Message: p.Message, IDMessage: id, At: now, TypingTime: p.TypingTime}
-	s.sent = append(s.sent, msg)
-	if s.onSend != nil {
-		go s.onSend(msg)
-	}
+	msg := s.acceptLocked(SentMessage{ChatID: p.ChatID, Message: p.Message, TypingTime: p.TypingTime})
+	id, now := msg.IDMessage, msg.At
 	s.history[p.ChatID] = append(s.history[p.ChatID], greenapi.HistoryMessage{
 		Type: "outgoing", IDMessage: id, Timestamp: now.Unix(), TypeMessage: "textMessage",
 		ChatID: p.ChatID, TextMessage: p.Message, SendByAPI: true,
@@ -340,6 +334,19 @@ func (s *Server) sendMessage(_ *http.Request, body []byte, _ string) (int, any) 
 	}))
 	s.changed.Broadcast()
 	return http.StatusOK, map[string]string{"idMessage": id}
+}
+
+// acceptLocked records msg as accepted now, under a new id, and tells
+// OnSend.
+func (s *Server) acceptLocked(msg SentMessage) SentMessage {
+	msg.IDMessage = fmt.Sprintf("BAE5%012X", s.nextID)
+	s.nextID++
+	msg.At = time.Now()
+	s.sent = append(s.sent, msg)
+	if s.onSend != nil {
+		go s.onSend(msg)
+	}
+	return msg
 }
 
 func typingTimeValid(ms int) bool {
@@ -368,14 +375,8 @@ func (s *Server) sendFileByURL(_ *http.Request, body []byte, _ string) (int, any
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	id := fmt.Sprintf("BAE5%012X", s.nextID)
-	s.nextID++
-	now := time.Now()
-	msg := SentMessage{ChatID: p.ChatID, Message: p.Caption, IDMessage: id, At: now, FileURL: p.URLFile, FileName: p.FileName, TypingTime: p.TypingTime}
-	s.sent = append(s.sent, msg)
-	if s.onSend != nil {
-		go s.onSend(msg)
-	}
+	msg := s.acceptLocked(SentMessage{ChatID: p.ChatID, Message: p.Caption, FileURL: p.URLFile, FileName: p.FileName, TypingTime: p.TypingTime})
+	id, now := msg.IDMessage, msg.At
 	kind := "documentMessage"
 	switch strings.ToLower(path.Ext(p.FileName)) {
 	case ".jpg", ".jpeg", ".png", ".webp", ".gif":
