@@ -37,10 +37,7 @@ func check(args []string, getenv func(string) string, stdout io.Writer) error {
 		}
 		return def
 	}
-	defaults := instanceConfig{APIURL: env("GREEN_API_URL", greenapi.DefaultAPIURL), DefaultLocale: env("DEFAULT_LOCALE", "en"),
-		LocalesDir: env("LOCALES_DIR", ""), RulesFile: env("RULES_FILE", ""), OperatorChatID: env("OPERATOR_CHAT_ID", ""),
-		ReceiveMode: env("RECEIVE_MODE", "webhook")}
-	defaults.OperatorLocale = env("OPERATOR_LOCALE", defaults.DefaultLocale)
+	defaults := envInstance(env) // check reads the content only: no credential is required
 	instances := []instanceConfig{defaults}
 	if file := env("INSTANCES_FILE", ""); file != "" {
 		var err error

@@ -127,21 +127,9 @@ func loadConfig(getenv func(string) string) (config, error) {
 		KeepFinished:    duration("KEEP_NOTIFICATIONS", "7d"),
 		KeepContacts:    duration("KEEP_CONTACTS", "90d"),
 		LogPhoneNumbers: get("LOG_PHONE_NUMBERS", "masked"),
-		defaults: instanceConfig{
-			APIURL:               get("GREEN_API_URL", greenapi.DefaultAPIURL),
-			ID:                   get("GREEN_API_ID_INSTANCE", ""),
-			APIToken:             get("GREEN_API_TOKEN_INSTANCE", ""),
-			WebhookToken:         get("WEBHOOK_TOKEN", ""),
-			PreviousWebhookToken: get("WEBHOOK_TOKEN_PREVIOUS", ""),
-			DefaultLocale:        get("DEFAULT_LOCALE", "en"),
-			OperatorChatID:       get("OPERATOR_CHAT_ID", ""),
-			LocalesDir:           get("LOCALES_DIR", ""),
-			RulesFile:            get("RULES_FILE", ""),
-			ReceiveMode:          get("RECEIVE_MODE", "webhook"),
-			NewSenderAfter:       duration("NEW_SENDER_AFTER", "14d"),
-		},
+		defaults:        envInstance(get),
 	}
-	c.defaults.OperatorLocale = get("OPERATOR_LOCALE", c.defaults.DefaultLocale)
+	c.defaults.NewSenderAfter = duration("NEW_SENDER_AFTER", "14d")
 	if c.KeepFinished > 0 && c.KeepFinished < 24*time.Hour {
 		bad("KEEP_NOTIFICATIONS", "%v is too short: keep processed notifications at least 24h, so that one Green API delivers again is still known as a duplicate; 0 keeps them forever", c.KeepFinished)
 	}
@@ -166,9 +154,8 @@ func loadConfig(getenv func(string) string) (config, error) {
 		c.Instances = instances
 	}
 	for _, ic := range c.Instances {
-		if c.KeepContacts > 0 && c.KeepContacts < ic.NewSenderAfter {
-			bad("KEEP_CONTACTS", "%v is shorter than the new-sender window of %s (%v): a chat forgotten earlier would be greeted again too soon; keep contacts at least as long, or 0 keeps them forever",
-				c.KeepContacts, ic.name(), ic.NewSenderAfter)
+		if p := c.retentionProblem(ic); p != "" {
+			bad("KEEP_CONTACTS", "%s", p)
 		}
 	}
 	if patterns, err := ignorePatterns(get("IGNORE_CHATS", "")); err != nil {
@@ -233,6 +220,36 @@ func loadConfig(getenv func(string) string) (config, error) {
 		return c, errors.New("configuration:\n  " + strings.Join(problems, "\n  "))
 	}
 	return c, nil
+}
+
+// retentionProblem says why KEEP_CONTACTS is too short for an instance,
+// or "".
+func (c config) retentionProblem(ic instanceConfig) string {
+	if c.KeepContacts > 0 && c.KeepContacts < ic.NewSenderAfter {
+		return fmt.Sprintf("%v is shorter than the new-sender window of %s (%v): a chat forgotten earlier would be greeted again too soon; keep contacts at least as long, or 0 keeps them forever",
+			c.KeepContacts, ic.name(), ic.NewSenderAfter)
+	}
+	return ""
+}
+
+// envInstance is the instance the single-instance variables describe,
+// also the defaults of the instances file's optional keys (but
+// NewSenderAfter, a duration the caller reads).
+func envInstance(get func(name, def string) string) instanceConfig {
+	ic := instanceConfig{
+		APIURL:               get("GREEN_API_URL", greenapi.DefaultAPIURL),
+		ID:                   get("GREEN_API_ID_INSTANCE", ""),
+		APIToken:             get("GREEN_API_TOKEN_INSTANCE", ""),
+		WebhookToken:         get("WEBHOOK_TOKEN", ""),
+		PreviousWebhookToken: get("WEBHOOK_TOKEN_PREVIOUS", ""),
+		DefaultLocale:        get("DEFAULT_LOCALE", "en"),
+		OperatorChatID:       get("OPERATOR_CHAT_ID", ""),
+		LocalesDir:           get("LOCALES_DIR", ""),
+		RulesFile:            get("RULES_FILE", ""),
+		ReceiveMode:          get("RECEIVE_MODE", "webhook"),
+	}
+	ic.OperatorLocale = get("OPERATOR_LOCALE", ic.DefaultLocale)
+	return ic
 }
 
 // ignorePatterns reads IGNORE_CHATS: phone numbers become chat ids, chat

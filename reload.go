@@ -70,8 +70,8 @@ func reload(ctx context.Context, cfg config, getenv func(string) string, r *runn
 			return nil, changes{}, err
 		}
 		for _, ic := range instances {
-			if cfg.KeepContacts > 0 && cfg.KeepContacts < ic.NewSenderAfter {
-				return instances, changes{}, fmt.Errorf("%s: new_sender_after %v is longer than KEEP_CONTACTS (%v)", ic.name(), ic.NewSenderAfter, cfg.KeepContacts)
+			if p := cfg.retentionProblem(ic); p != "" {
+				return instances, changes{}, fmt.Errorf("KEEP_CONTACTS: %s", p)
 			}
 		}
 	}

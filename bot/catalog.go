@@ -225,34 +225,35 @@ func (c *Catalog) Supports(locale string) bool {
 // LocaleForRegion returns the best locale for a region's likely language
 // (e.g. BR: pt, IL: he, CH: de), or the default locale.
 func (c *Catalog) LocaleForRegion(region string) string {
+	if locale, ok := c.regionLocale(region); ok {
+		return locale
+	}
+	return c.DefaultLocale()
+}
+
+// regionLocale returns the locale the region's language matches, and
+// false when none does (LocaleForRegion then falls back to the default).
+func (c *Catalog) regionLocale(region string) (string, bool) {
 	r, err := language.ParseRegion(region)
 	if err != nil {
-		return c.DefaultLocale()
+		return "", false
 	}
 	tag, err := language.Compose(language.Und, r)
 	if err != nil {
-		return c.DefaultLocale()
+		return "", false
 	}
 	_, idx, conf := c.matcher.Match(tag)
 	if conf == language.No {
-		return c.DefaultLocale()
+		return "", false
 	}
-	return c.tags[idx].String()
+	return c.tags[idx].String(), true
 }
 
 // speaks reports whether locale is the language matched for region, not
 // the default the matcher fell back to.
 func (c *Catalog) speaks(region, locale string) bool {
-	r, err := language.ParseRegion(region)
-	if err != nil {
-		return false
-	}
-	tag, err := language.Compose(language.Und, r)
-	if err != nil {
-		return false
-	}
-	_, idx, conf := c.matcher.Match(tag)
-	return conf != language.No && c.tags[idx].String() == locale
+	matched, ok := c.regionLocale(region)
+	return ok && matched == locale
 }
 
 // Localize renders message id in locale (falling back to the default

@@ -69,15 +69,12 @@ func (hs hoursSpec) parse(catalog *Catalog, fail func(key, format string, args .
 	} else if h.loc, err = time.LoadLocation(hs.Timezone); err != nil {
 		fail("timezone", "%q is not an IANA time zone (e.g. Europe/Berlin, America/Sao_Paulo)", hs.Timezone)
 	}
-	days := map[time.Weekday]struct {
-		key    string
-		ranges []string
-	}{
-		time.Monday: {"monday", hs.Monday}, time.Tuesday: {"tuesday", hs.Tuesday}, time.Wednesday: {"wednesday", hs.Wednesday},
-		time.Thursday: {"thursday", hs.Thursday}, time.Friday: {"friday", hs.Friday}, time.Saturday: {"saturday", hs.Saturday},
-		time.Sunday: {"sunday", hs.Sunday},
-	}
-	for day, d := range days {
+	days := [7][]string{hs.Sunday, hs.Monday, hs.Tuesday, hs.Wednesday, hs.Thursday, hs.Friday, hs.Saturday} // by time.Weekday
+	for day := time.Sunday; day <= time.Saturday; day++ {
+		d := struct {
+			key    string
+			ranges []string
+		}{strings.ToLower(day.String()), days[day]}
 		for _, r := range d.ranges {
 			s, err := parseSpan(r)
 			if err != nil {

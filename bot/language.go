@@ -118,6 +118,16 @@ func (l *Languages) chosen(text, greetedIn string) string {
 	return ""
 }
 
+// mayChoose reports whether text could choose one of the languages, from
+// any greeting's list: a number of a list, or a language's name. Only then
+// is the chat's greeting read.
+func (l *Languages) mayChoose(text string) bool {
+	if len(text) > 40 { // a choice is a number or a name, not a sentence
+		return false
+	}
+	return l.chosen(text, "") != ""
+}
+
 // languageChoice handles a known sender's message that chooses a language
 // from their greeting's list, within the window: the chat's language is
 // switched for good, and the greeting is sent again in it, once (recorded
@@ -129,7 +139,7 @@ func (b *Bot) languageChoice(ctx context.Context, msg *greenapi.MessageNotificat
 		return false, nil
 	}
 	text, _ := greenapi.MessageText(msg.MessageData.Message)
-	if len(text) > 40 { // a choice is a number or a name, not a sentence
+	if !l.mayChoose(text) { // most messages: no read
 		return false, nil
 	}
 	chatID := msg.SenderData.ChatID
