@@ -306,6 +306,14 @@ func serveWith(ctx context.Context, getenv func(string) string, stderr io.Writer
 			bot.Lead(bgCtx, r.elector, "prune", leaderRetry, log, func(ctx context.Context) { prune(ctx, store, keep, log) })
 		}()
 	}
+	// Menus whose wait ended take their rule's own route; one replica
+	// looks for them, as for every duty that one should do.
+	background.Add(1)
+	go func() {
+		defer background.Done()
+		serves := func(instance string) bool { return set.Get(instance) != nil }
+		bot.Lead(bgCtx, r.elector, "choices", leaderRetry, log, func(ctx context.Context) { inbox.RunChoiceWaits(ctx, serves, log) })
+	}()
 	if cfg.EventsURL != "" {
 		deliverer := eventsout.NewDeliverer(store, eventsout.Config{URL: cfg.EventsURL, Secret: cfg.EventsSecret}, log, metrics)
 		background.Add(1)

@@ -139,8 +139,12 @@ const (
 	StepClaimed Step = "claimed" // the sender is new; nothing sent
 	StepDecided Step = "decided" // texts rendered and recorded; sending may start
 	StepReplied Step = "replied" // the reply went out (or there was none)
-	StepDone    Step = "done"    // the operator summary went out (or there was none)
-	StepGaveUp  Step = "gave_up" // Green API refused for good (quota spent)
+	// A greeting that ends with a menu (a rule's choices) waits for the
+	// sender's choice between the reply and the summary.
+	StepChoosing Step = "choosing" // the greeting and its menu went out; the choice is awaited until ChoiceUntil
+	StepChosen   Step = "chosen"   // the choice (or the wait's end) recorded, with the answer and the summary; sending goes on
+	StepDone     Step = "done"     // the operator summary went out (or there was none)
+	StepGaveUp   Step = "gave_up"  // Green API refused for good (quota spent)
 )
 
 // FirstContact is the record of one first contact, keyed by the chat and
@@ -156,8 +160,21 @@ type FirstContact struct {
 	// Reply is the greeting, sent to ChatID (its To is not stored); no
 	// Text for no reply.
 	Reply Outgoing
-	// Summary is the operator summary; no Text for none.
+	// Summary is the operator summary; none without Text or To. While a
+	// menu waits, To is the rule's own route.
 	Summary Outgoing
+	// ChoiceUntil, set when the greeting ends with a menu, is when the wait
+	// for the choice ends (until the greeting goes out: the claim plus the
+	// wait).
+	ChoiceUntil time.Time
+	// Choice is the id of the option the sender chose; "" before, or when
+	// the wait ran out.
+	Choice string
+	// ChoiceMsg is the message that chose, or the notification that ended
+	// the wait (its idMessage); "" while the menu waits.
+	ChoiceMsg string
+	// Answer is the chosen option's reply, sent to ChatID; no Text for none.
+	Answer Outgoing
 	// Degraded says why the profile lookup was skipped or failed, if it was.
 	Degraded string
 	// Skipped says why the greeting was not sent (SkippedHuman,
@@ -248,6 +265,10 @@ type Store interface {
 	// SaveProfile caches a profile.
 	SaveProfile(ctx context.Context, p Profile) error
 
+	// DueChoices returns at most limit first contacts whose menu waits
+	// (StepChoosing) past its ChoiceUntil, before now, for which no
+	// TypeChoiceWaitEnded notification is stored yet, the oldest first.
+	DueChoices(ctx context.Context, now time.Time, limit int) ([]FirstContact, error)
 	// GetFirstContact returns the record of a first contact, or ErrNotFound.
 	GetFirstContact(ctx context.Context, instance, chatID, idMessage string) (FirstContact, error)
 	// SaveFirstContact creates or updates the record of a first contact.

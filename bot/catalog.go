@@ -29,11 +29,12 @@ type TemplateData struct {
 	Text         string // the sender's first message
 	Rule         string // the rule that matched (operator summary)
 	Tag          string // the rule's tag (operator summary)
-	Count        int    // products left out (more_products)
+	Count        int    // products left out (more_products); minutes waited (summary_no_choice)
 	NextOpen     string // when the business opens next, in words ("on Monday at 09:00"); empty while open
 	Weekday      string // the day of NextOpen, in words (next_open)
 	Time         string // its time, HH:MM in the business's zone (next_open)
-	Options      string // the numbered languages (language_menu)
+	Options      string // the numbered languages (language_menu) or choices (choice_menu, choice_hint)
+	Choice       string // the chosen option's label (summary_chosen)
 }
 
 // ProductData is one visible product as templates see it.

@@ -3,6 +3,7 @@ package bot
 import (
 	"fmt"
 	"time"
+	"unicode/utf8"
 
 	"github.com/frontdesk-bot/frontdesk/greenapi"
 )
@@ -18,6 +19,9 @@ type Sender struct {
 	OptedOut bool      // they asked for no automatic messages
 	Locale   string    // the language they chose from a greeting's list; "" none
 	NoMenu   bool      // no language list under the greeting (it is the one chosen)
+	// NoChoices leaves the rule's menu out of the greeting (its choice was
+	// made).
+	NoChoices bool
 }
 
 // Decision is what the rules decide for a first contact: the rule, the
@@ -30,9 +34,14 @@ type Decision struct {
 	NextOpen  time.Time // when closed: when it opens next
 	Reply     Outgoing  // its Text ("" for none), and its file and typing; To is the caller's
 	Forward   bool      // the rule forwards (Summary.To is "" without an operator chat)
-	Summary   Outgoing  // its To and Text; none when the rule does not forward
-	hours     *Hours
-	at        time.Time
+	// Summary is the summary's To and Text: none when the rule does not
+	// forward, unless it offers choices: the Text is then ready for the
+	// options that forward, and To is the rule's own route ("" for none).
+	Summary Outgoing
+	// Menu is set when the greeting ends with the rule's choices.
+	Menu  bool
+	hours *Hours
+	at    time.Time
 }
 
 // decision evaluates the rules for s and renders the messages. It reads
@@ -88,22 +97,37 @@ func (b *Bot) decision(s Sender) (Decision, error) {
 		if err != nil {
 			return d, fmt.Errorf("%w: rendering %q in %s: %v", ErrPermanent, rule.Reply, d.Locale, err)
 		}
+		var menus string // under the greeting, kept whole when it is cut short
+		if len(rule.Choices) > 0 && !s.NoChoices {
+			menu, err := b.choiceText(rule, d.Locale, MsgChoiceMenu)
+			if err != nil {
+				return d, err
+			}
+			menus, d.Menu = "\n\n"+menu, true
+		}
 		if b.rules.Languages != nil && !s.NoMenu {
-			if menu, err := b.menuText(d.Locale); err == nil && menu != "" {
-				reply += "\n\n" + menu
+			offset := 0 // the languages are numbered after the choices
+			if d.Menu {
+				offset = len(rule.Choices)
+			}
+			if menu, err := b.menuText(d.Locale, offset); err == nil && menu != "" {
+				menus += "\n\n" + menu
 			}
 		}
-		d.Reply.Text = reply
+		limit := greenapi.MaxMessageLength
 		if rule.FileURL != "" {
 			d.Reply.FileURL, d.Reply.FileName = rule.FileURL, rule.FileName
-			d.Reply.Text = truncate(reply, greenapi.MaxCaptionLength)
+			limit = greenapi.MaxCaptionLength
 		}
+		d.Reply.Text = withTail(reply, menus, limit)
 		d.Reply.TypingMS = rule.TypingMS
 	}
 	d.Forward = rule.Forward
-	if rule.Forward {
-		d.Summary.To = firstNonEmpty(rule.ForwardTo, b.cfg.OperatorChatID)
-		if d.Summary.To != "" {
+	if rule.Forward || d.Menu {
+		if rule.Forward {
+			d.Summary.To = firstNonEmpty(rule.ForwardTo, b.cfg.OperatorChatID)
+		}
+		if d.Summary.To != "" || d.Menu {
 			summary := data
 			if len(summary.Products) > 5 {
 				summary.Products = summary.Products[:5]
@@ -133,6 +157,9 @@ func (d Decision) describe() string {
 	if d.Summary.To != "" {
 		what += ", summary to " + d.Summary.To
 	}
+	if d.Menu {
+		what += fmt.Sprintf(", a menu of %d choices (waits %v)", len(d.Rule.Choices), d.Rule.ChoiceWait)
+	}
 	if d.hours != nil {
 		what += "; " + openText(d.Open, d.at, d.NextOpen, d.hours)
 	}
@@ -144,4 +171,14 @@ func (d Decision) describe() string {
 func Preview(catalog *Catalog, rules Rules, cfg Config, s Sender) (Decision, error) {
 	b := &Bot{catalog: catalog, rules: rules, cfg: cfg.normalized(catalog), Now: func() time.Time { return s.At }}
 	return b.decision(s)
+}
+
+// withTail is body, cut short to leave room for tail, then tail, within
+// limit characters.
+func withTail(body, tail string, limit int) string {
+	room := limit - utf8.RuneCountInString(tail)
+	if room < 2 {
+		return truncate(body+tail, limit)
+	}
+	return truncate(body, room) + tail
 }

@@ -79,6 +79,12 @@ type FirstContactData struct {
 	GaveUp string `json:"gave_up,omitempty"`
 	// Skipped says why the greeting was not sent, if it was not.
 	Skipped string `json:"skipped,omitempty"`
+	// Choice is the id of the option chosen from the greeting's menu;
+	// ChoiceTimedOut is set when the menu's wait ran out without one.
+	Choice         string `json:"choice,omitempty"`
+	ChoiceTimedOut bool   `json:"choice_timed_out,omitempty"`
+	// Answered is set when the chosen option's reply went out.
+	Answered bool `json:"answered,omitempty"`
 }
 
 // GreenAPIProblemData is the data of a greenapi_problem event.
@@ -108,13 +114,13 @@ func (e Event) Outbox() (OutboxEvent, error) {
 // emitFirstContact keeps the first_contact event of fc in the outbox. Its
 // id comes from the instance, the chat and the message, so that writing it again after a
 // crash keeps one.
-func (b *Bot) emitFirstContact(ctx context.Context, fc *FirstContact, msg *greenapi.MessageNotification) error {
+func (b *Bot) emitFirstContact(ctx context.Context, fc *FirstContact, name string) error {
 	if !b.cfg.Events {
 		return nil
 	}
 	data := FirstContactData{IDMessage: fc.IDMessage, Rule: fc.Rule, Tag: fc.Tag, Locale: fc.Locale,
 		Replied: fc.Reply.Sent(), Forwarded: fc.Summary.Sent(), Degraded: fc.Degraded, GaveUp: fc.gaveUp, Skipped: fc.Skipped,
-		Name: firstNonEmpty(msg.SenderData.SenderContactName, msg.SenderData.SenderName)}
+		Name: name, Choice: fc.Choice, ChoiceTimedOut: fc.ChoiceMsg != "" && fc.Choice == "", Answered: fc.Answer.Sent()}
 	if digits, ok := greenapi.PhoneOf(fc.ChatID); ok {
 		_, data.Phone = RegionOf(digits)
 	}

@@ -134,6 +134,9 @@ func (nopMetrics) GreenAPIPaused(bool)                 {}
 // before its side effect and settled on the next call. An error wrapping
 // ErrPermanent will not go away by retrying.
 func (b *Bot) Handle(ctx context.Context, n Notification) error {
+	if n.TypeWebhook == TypeChoiceWaitEnded {
+		return b.choiceWaitEnded(ctx, n)
+	}
 	parsed := n.parsed
 	if parsed == nil {
 		var err error
@@ -186,18 +189,24 @@ func (b *Bot) Handle(ctx context.Context, n Notification) error {
 			return err
 		}
 		text, _ := greenapi.MessageText(msg.MessageData.Message)
+		optWord := false
 		switch word := normalizeWord(text); {
 		case b.words.out[word]:
+			optWord = true
 			if err := b.optOut(ctx, msg, state, at); err != nil {
 				return err
 			}
 		case b.words.in[word] && !state.OptedOut.IsZero():
+			optWord = true
 			if err := b.optIn(ctx, msg, at); err != nil {
 				return err
 			}
 		}
 		if !state.Claimed {
 			if chose, err := b.languageChoice(ctx, msg, state, at); err != nil || chose {
+				return err
+			}
+			if menu, err := b.menuReply(ctx, msg, state, optWord); err != nil || menu {
 				return err
 			}
 			if err := b.awayReply(ctx, msg, state, at); err != nil {
@@ -231,6 +240,7 @@ func (b *Bot) firstContact(ctx context.Context, msg *greenapi.MessageNotificatio
 	fc.Reply.To = chatID // not stored: a greeting goes to its chat
 	save := func(ctx context.Context) error { return b.save(ctx, &fc) }
 	log := b.log.With("chat", chatID, "idMessage", msg.IDMessage)
+	name := firstNonEmpty(msg.SenderData.SenderContactName, msg.SenderData.SenderName)
 	if fc.Step == StepClaimed {
 		if err := b.decide(ctx, &fc, msg, log); err != nil {
 			return err
@@ -238,7 +248,7 @@ func (b *Bot) firstContact(ctx context.Context, msg *greenapi.MessageNotificatio
 		log.Info("first contact", "rule", fc.Rule, "tag", fc.Tag, "locale", fc.Locale, "degraded", fc.Degraded)
 		b.metrics.FirstContact(fc.Rule, fc.Tag, fc.Locale)
 		if fc.Step == StepDone { // no rule matched: nothing to send
-			return b.end(ctx, &fc, msg)
+			return b.end(ctx, &fc, name)
 		}
 	}
 	if fc.Step == StepDecided {
@@ -267,7 +277,7 @@ func (b *Bot) firstContact(ctx context.Context, msg *greenapi.MessageNotificatio
 			if gaveUp != "" {
 				fc.Step, fc.gaveUp = StepGaveUp, gaveUp
 				b.trace(&fc, "gave up", "Green API refused the reply for good: %s", gaveUp)
-				return b.end(ctx, &fc, msg)
+				return b.end(ctx, &fc, name)
 			}
 			b.trace(&fc, "replied", "sendMessage %s", fc.Reply.ID)
 			// A greeting sent while closed is the chat's away reply for
@@ -278,38 +288,57 @@ func (b *Bot) firstContact(ctx context.Context, msg *greenapi.MessageNotificatio
 				}
 			}
 		}
+		if !fc.ChoiceUntil.IsZero() && fc.Reply.Sent() {
+			// The greeting ends with a menu: the summary waits for the
+			// choice, or for the wait's end (EndChoiceWaits), counted from
+			// now.
+			fc.Step, fc.ChoiceUntil = StepChoosing, b.Now().Add(fc.ChoiceUntil.Sub(fc.CreatedAt))
+			if err := b.save(ctx, &fc); err != nil {
+				return err
+			}
+			b.trace(&fc, "choosing", "the menu waits for the sender's choice until %s", fc.ChoiceUntil.UTC().Format(time.RFC3339))
+			return nil
+		}
 		fc.Step = StepReplied
 		if err := b.save(ctx, &fc); err != nil {
 			return err
 		}
 	}
-	if fc.Step == StepReplied {
-		if fc.Summary.Text != "" {
-			gaveUp, err := b.deliver(ctx, &fc.Summary, "summary", fc.CreatedAt, save, log)
-			if err != nil {
-				return err
-			}
-			if gaveUp != "" {
-				fc.Step, fc.gaveUp = StepGaveUp, gaveUp
-				b.trace(&fc, "gave up", "Green API refused the summary for good: %s", gaveUp)
-				return b.end(ctx, &fc, msg)
-			}
-			b.trace(&fc, "forwarded", "the summary to %s", fc.Summary.To)
-		}
-		fc.Step = StepDone
-		if err := b.end(ctx, &fc, msg); err != nil {
-			return err
-		}
-		b.trace(&fc, "done", "")
+	return b.forward(ctx, &fc, name, log)
+}
+
+// forward sends the summary of a first contact that replied (StepReplied),
+// once, and ends it.
+func (b *Bot) forward(ctx context.Context, fc *FirstContact, name string, log *slog.Logger) error {
+	if fc.Step != StepReplied {
 		return nil
 	}
+	if fc.Summary.Text != "" && fc.Summary.To != "" {
+		save := func(ctx context.Context) error { return b.save(ctx, fc) }
+		gaveUp, err := b.deliver(ctx, &fc.Summary, "summary", fc.CreatedAt, save, log)
+		if err != nil {
+			return err
+		}
+		if gaveUp != "" {
+			fc.Step, fc.gaveUp = StepGaveUp, gaveUp
+			b.trace(fc, "gave up", "Green API refused the summary for good: %s", gaveUp)
+			return b.end(ctx, fc, name)
+		}
+		b.trace(fc, "forwarded", "the summary to %s", fc.Summary.To)
+	}
+	fc.Step = StepDone
+	if err := b.end(ctx, fc, name); err != nil {
+		return err
+	}
+	b.trace(fc, "done", "")
 	return nil
 }
 
 // end records a first contact as done or given up, after its event is in
 // the outbox: a crash in between writes the same event again, kept once.
-func (b *Bot) end(ctx context.Context, fc *FirstContact, msg *greenapi.MessageNotification) error {
-	if err := b.emitFirstContact(ctx, fc, msg); err != nil {
+// name is the sender's name as WhatsApp shows it, if known.
+func (b *Bot) end(ctx context.Context, fc *FirstContact, name string) error {
+	if err := b.emitFirstContact(ctx, fc, name); err != nil {
 		return err
 	}
 	return b.save(ctx, fc)
@@ -353,6 +382,9 @@ func (b *Bot) decide(ctx context.Context, fc *FirstContact, msg *greenapi.Messag
 	fc.Rule, fc.Tag, fc.Locale = d.Rule.ID, d.Rule.Tag, d.Locale
 	d.Reply.To = chatID
 	fc.Reply, fc.Summary = d.Reply, d.Summary
+	if d.Menu {
+		fc.ChoiceUntil = fc.CreatedAt.Add(d.Rule.ChoiceWait) // the wait, until the greeting goes out
+	}
 	fc.Step = StepDecided
 	if err := b.save(ctx, fc); err != nil {
 		return err

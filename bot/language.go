@@ -89,22 +89,27 @@ func selfName(locale string) string {
 	return locale
 }
 
-// menuText is the list added to a greeting in locale.
-func (b *Bot) menuText(locale string) (string, error) {
+// menuText is the list added to a greeting in locale, numbered from
+// offset+1 (after the choices of a menu above it).
+func (b *Bot) menuText(locale string, offset int) (string, error) {
 	var lines []string
 	for i, o := range b.rules.Languages.options(locale) {
-		lines = append(lines, fmt.Sprintf("%d %s", i+1, selfName(o)))
+		lines = append(lines, fmt.Sprintf("%d %s", offset+i+1, selfName(o)))
 	}
 	return b.catalog.Localize(locale, MsgLanguageMenu, TemplateData{Options: strings.Join(lines, "\n")}, 0)
 }
 
-// chosen reads a reply to the list: its number, or a language's own name
-// (or its English name) in any case. It returns "" for any other message.
-func (l *Languages) chosen(text, greetedIn string) string {
+// chosen reads a reply to the list, numbered from offset+1: its number,
+// or a language's own name (or its English name) in any case. It returns
+// "" for any other message.
+func (l *Languages) chosen(text, greetedIn string, offset int) string {
 	options := l.options(greetedIn)
 	word := normalizeWord(text)
-	if n, err := strconv.Atoi(word); err == nil && n >= 1 && n <= len(options) {
-		return options[n-1]
+	if n, err := strconv.Atoi(word); err == nil {
+		if n > offset && n <= offset+len(options) {
+			return options[n-offset-1]
+		}
+		return ""
 	}
 	for _, o := range options {
 		tag, err := language.Parse(o)
@@ -125,7 +130,10 @@ func (l *Languages) mayChoose(text string) bool {
 	if len(text) > 40 { // a choice is a number or a name, not a sentence
 		return false
 	}
-	return l.chosen(text, "") != ""
+	if n, err := strconv.Atoi(normalizeWord(text)); err == nil {
+		return n >= 1 && n <= maxChoices+len(l.Choices)
+	}
+	return l.chosen(text, "", 0) != ""
 }
 
 // languageChoice handles a known sender's message that chooses a language
@@ -152,7 +160,11 @@ func (b *Bot) languageChoice(ctx context.Context, msg *greenapi.MessageNotificat
 	if !fc.Reply.Sent() || at.Sub(fc.CreatedAt) > l.Window {
 		return false, nil
 	}
-	locale := l.chosen(text, fc.Locale)
+	offset := 0 // a menu's choices come first in the greeting's numbers
+	if rule := b.rules.rule(fc.Rule); rule != nil && !fc.ChoiceUntil.IsZero() {
+		offset = len(rule.Choices)
+	}
+	locale := l.chosen(text, fc.Locale, offset)
 	if locale == "" {
 		return false, nil
 	}
@@ -182,7 +194,7 @@ func (b *Bot) languageChoice(ctx context.Context, msg *greenapi.MessageNotificat
 			info = p.Info
 		}
 		d, err := b.decision(Sender{ChatID: chatID, Name: firstNonEmpty(msg.SenderData.SenderContactName, msg.SenderData.SenderName),
-			Info: info, At: at, Locale: locale, NoMenu: true})
+			Info: info, At: at, Locale: locale, NoMenu: true, NoChoices: fc.Step != StepChoosing})
 		if err != nil {
 			return true, err
 		}

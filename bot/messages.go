@@ -11,6 +11,11 @@ const (
 	MsgGreetingGeneric   = "greeting_generic"
 	MsgMoreProducts      = "more_products"
 	MsgOperatorSummary   = "operator_summary"
+	// An example menu: its options' labels and an answer (README).
+	MsgChoiceSales   = "choice_sales"
+	MsgChoiceSupport = "choice_support"
+	MsgChoiceOther   = "choice_other"
+	MsgSupportAnswer = "support_answer"
 )
 
 // builtinMessages declares every built-in message once, with its English
@@ -64,6 +69,47 @@ func builtinMessages() []*i18n.Message {
 			ID:          MsgLanguageMenu,
 			Description: "Added under the greeting when the rules file offers other languages ([languages]). .Options is the list, one numbered language a line, each in its own language.",
 			Other:       "Prefer another language? Reply with its number:\n{{.Options}}",
+		},
+		{
+			ID:          MsgChoiceMenu,
+			Description: "Ends a greeting whose rule offers choices ([[rule.choice]]). .Options is the list, one numbered choice a line.",
+			Other:       "Reply with a number:\n{{.Options}}",
+		},
+		{
+			ID:          MsgChoiceHint,
+			Description: "Sent once to a sender whose reply to the menu chose nothing. .Options is the list, one numbered choice a line.",
+			Other:       "To reach the right person, reply with the number of your choice:\n{{.Options}}",
+		},
+		{
+			ID:          MsgSummaryChosen,
+			Description: "Added to the operator summary: what the sender chose from the menu. .Choice is the chosen option's label.",
+			Other:       "Chosen: {{.Choice}}",
+		},
+		{
+			ID:          MsgSummaryNoChoice,
+			Description: "Added to the operator summary when the sender chose nothing from the menu in time. .Count is the minutes waited (plural).",
+			One:         "No choice within {{.Count}} minute.",
+			Other:       "No choice within {{.Count}} minutes.",
+		},
+		{
+			ID:          MsgChoiceSales,
+			Description: "An example menu option (rules: [[rule.choice]] label): sales.",
+			Other:       "Sales",
+		},
+		{
+			ID:          MsgChoiceSupport,
+			Description: "An example menu option (rules: [[rule.choice]] label): support for customers.",
+			Other:       "Support",
+		},
+		{
+			ID:          MsgChoiceOther,
+			Description: "An example menu option (rules: [[rule.choice]] label): anything else.",
+			Other:       "Something else",
+		},
+		{
+			ID:          MsgSupportAnswer,
+			Description: "An example answer to a menu option (rules: [[rule.choice]] reply). .NextOpen is when the business opens next, only while it is closed.",
+			Other:       "Thank you! Our support team will write to you here{{if .NextOpen}} when we open {{.NextOpen}}{{else}} shortly{{end}}.",
 		},
 		{
 			ID:          MsgOptOutWords,

@@ -53,6 +53,11 @@ type Rule struct {
 	FileURL  string
 	FileName string
 	TypingMS int // "typing…" before the reply, in milliseconds; 0 none
+	// Choices, if any, end the greeting with a numbered menu: the sender's
+	// choice routes the contact (see menu.go); no choice within ChoiceWait
+	// takes the rule's own route.
+	Choices    []Choice
+	ChoiceWait time.Duration
 }
 
 // Facts are what rules are evaluated against.
@@ -144,25 +149,27 @@ func (rs Rules) Match(f Facts) *Rule {
 
 // ruleSpec is a rule as written in the file.
 type ruleSpec struct {
-	ID              string   `toml:"id"`
-	HasName         *bool    `toml:"has_name"`
-	NameMatches     string   `toml:"name_matches"`
-	Business        *bool    `toml:"business"`
-	Category        []string `toml:"category"`
-	MinProducts     int      `toml:"min_products"`
-	ProductKeywords []string `toml:"product_keywords"`
-	Country         []string `toml:"country"`
-	Locale          []string `toml:"locale"`
-	TextMatches     string   `toml:"text_matches"`
-	Open            *bool    `toml:"open"`
-	Reply           *string  `toml:"reply"`
-	Forward         bool     `toml:"forward"`
-	ForwardTo       string   `toml:"forward_to"`
-	SetLocale       string   `toml:"set_locale"`
-	Tag             string   `toml:"tag"`
-	FileURL         string   `toml:"file_url"`
-	FileName        string   `toml:"file_name"`
-	Typing          string   `toml:"typing"`
+	ID              string       `toml:"id"`
+	HasName         *bool        `toml:"has_name"`
+	NameMatches     string       `toml:"name_matches"`
+	Business        *bool        `toml:"business"`
+	Category        []string     `toml:"category"`
+	MinProducts     int          `toml:"min_products"`
+	ProductKeywords []string     `toml:"product_keywords"`
+	Country         []string     `toml:"country"`
+	Locale          []string     `toml:"locale"`
+	TextMatches     string       `toml:"text_matches"`
+	Open            *bool        `toml:"open"`
+	Reply           *string      `toml:"reply"`
+	Forward         bool         `toml:"forward"`
+	ForwardTo       string       `toml:"forward_to"`
+	SetLocale       string       `toml:"set_locale"`
+	Tag             string       `toml:"tag"`
+	FileURL         string       `toml:"file_url"`
+	FileName        string       `toml:"file_name"`
+	Typing          string       `toml:"typing"`
+	Choice          []choiceSpec `toml:"choice"`
+	ChoiceWait      string       `toml:"choice_wait"`
 }
 
 // LoadRulesFile reads and parses a rules file; see ParseRules.
@@ -204,9 +211,10 @@ func ParseRules(name string, data []byte, catalog *Catalog) (Rules, error) {
 	seen := make(map[string]bool)
 	var rules Rules
 	for i, spec := range file.Rule {
-		fail := func(key, format string, args ...any) {
-			problems = append(problems, fmt.Errorf("%s:%d: rule %q: %s: %s", name, at.In(i, key), ruleName(spec, i), key, fmt.Sprintf(format, args...)))
+		failAt := func(lineKey, key, format string, args ...any) {
+			problems = append(problems, fmt.Errorf("%s:%d: rule %q: %s: %s", name, at.In(i, lineKey), ruleName(spec, i), key, fmt.Sprintf(format, args...)))
 		}
+		fail := func(key, format string, args ...any) { failAt(key, key, format, args...) }
 		if spec.ID == "" {
 			fail("id", "missing; every rule needs an id, shown to operators and in metrics")
 		} else if seen[spec.ID] {
@@ -292,6 +300,7 @@ func ParseRules(name string, data []byte, catalog *Catalog) (Rules, error) {
 			fail("reply", "message %q is not in the default locale %q (%s)", r.Reply, catalog.DefaultLocale(),
 				strings.Join(catalog.Sources(catalog.DefaultLocale()), ", "))
 		}
+		parseChoices(r, spec, catalog, failAt)
 		rules.List = append(rules.List, r)
 	}
 	if file.Languages != nil {

@@ -4,7 +4,10 @@
 // keys they decode.
 package tomlpos
 
-import "strings"
+import (
+	"strconv"
+	"strings"
+)
 
 // Lines maps the keys of each table of the array, and the keys outside
 // it, to their lines (counted from 1).
@@ -16,16 +19,29 @@ type Lines struct {
 
 // Scan reads data, whose array of tables has the header header (such as
 // "[[rule]]"). A key's first line in a table counts. Keys of other tables
-// ([hours]) are kept under their dotted names.
+// ([hours]) are kept under their dotted names. An array nested in the
+// array's tables ([[rule.choice]]) keeps its keys in its table under
+// "choice.N.key", N counted from 0 in each table, and its header under
+// "choice.N".
 func Scan(data []byte, header string) Lines {
 	l := Lines{other: make(map[string]int)}
 	table := "" // another table than the array's ("hours" of [hours]): its keys are "hours.key"
+	nested := strings.TrimSuffix(header, "]]") + "."
+	prefix := "" // inside a nested array's table: "choice.N."
+	var count map[string]int
 	for i, raw := range strings.Split(string(data), "\n") {
 		line := strings.TrimSpace(raw)
 		switch {
 		case line == header:
 			l.tables = append(l.tables, make(map[string]int))
 			l.start = append(l.start, i+1)
+			table, prefix, count = "", "", make(map[string]int)
+		case strings.HasPrefix(line, nested) && strings.HasSuffix(line, "]]") && len(l.tables) > 0:
+			name := strings.TrimSpace(strings.TrimSuffix(strings.TrimPrefix(line, nested), "]]"))
+			prefix = name + "." + strconv.Itoa(count[name])
+			count[name]++
+			l.tables[len(l.tables)-1][prefix] = i + 1
+			prefix += "."
 			table = ""
 		case strings.HasPrefix(line, "[") && !strings.HasPrefix(line, "[["):
 			table = strings.TrimSpace(strings.Trim(line, "[]"))
@@ -45,8 +61,8 @@ func Scan(data []byte, header string) Lines {
 			case len(l.tables) == 0:
 				l.other[key] = i + 1
 			default:
-				if _, dup := l.tables[len(l.tables)-1][key]; !dup {
-					l.tables[len(l.tables)-1][key] = i + 1
+				if _, dup := l.tables[len(l.tables)-1][prefix+key]; !dup {
+					l.tables[len(l.tables)-1][prefix+key] = i + 1
 				}
 			}
 		}
@@ -55,7 +71,8 @@ func Scan(data []byte, header string) Lines {
 }
 
 // In returns the line of key in table i, else the table's header line
-// (0 for a table the scan did not see).
+// (0 for a table the scan did not see). A key of a nested table
+// ("choice.1.label") that is not there gives that table's header line.
 func (l Lines) In(i int, key string) int {
 	if i >= len(l.tables) {
 		return 0
@@ -63,12 +80,17 @@ func (l Lines) In(i int, key string) int {
 	if n, ok := l.tables[i][key]; ok {
 		return n
 	}
+	if dot := strings.LastIndexByte(key, '.'); dot > 0 {
+		if n, ok := l.tables[i][key[:dot]]; ok {
+			return n
+		}
+	}
 	return l.start[i]
 }
 
 // First returns the first line where key appears, outside the array (as
-// full, its dotted name, such as "hours.timezone") or in any of its tables;
-// 0 if nowhere.
+// full, its dotted name, such as "hours.timezone") or in any of its tables
+// or their nested tables; 0 if nowhere.
 func (l Lines) First(full, key string) int {
 	if n, ok := l.other[full]; ok {
 		return n
@@ -78,5 +100,13 @@ func (l Lines) First(full, key string) int {
 			return n
 		}
 	}
-	return 0
+	best := 0 // a key of a nested table: its first line
+	for _, t := range l.tables {
+		for k, n := range t {
+			if strings.HasSuffix(k, "."+key) && (best == 0 || n < best) {
+				best = n
+			}
+		}
+	}
+	return best
 }

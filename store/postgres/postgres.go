@@ -503,39 +503,61 @@ func (d *DB) SaveProfile(ctx context.Context, p bot.Profile) error {
 
 const firstContactColumns = `instance, chat_id, id_message, step, rule, tag, locale, reply, reply_attempted, reply_id,
 	summary, summary_to, summary_attempted, summary_id, degraded, skipped, reply_file_url, reply_file_name, reply_typing_ms,
-	created_at, updated_at`
+	choice_until, choice, choice_msg, answer, answer_attempted, answer_id, created_at, updated_at`
+
+// scanFirstContact reads a row of firstContactColumns.
+func scanFirstContact(row pgx.Row) (bot.FirstContact, error) {
+	var (
+		fc    bot.FirstContact
+		step  string
+		until *time.Time
+	)
+	err := row.Scan(&fc.Instance, &fc.ChatID, &fc.IDMessage, &step, &fc.Rule, &fc.Tag, &fc.Locale, &fc.Reply.Text, &fc.Reply.Attempted, &fc.Reply.ID,
+		&fc.Summary.Text, &fc.Summary.To, &fc.Summary.Attempted, &fc.Summary.ID, &fc.Degraded, &fc.Skipped, &fc.Reply.FileURL, &fc.Reply.FileName, &fc.Reply.TypingMS,
+		&until, &fc.Choice, &fc.ChoiceMsg, &fc.Answer.Text, &fc.Answer.Attempted, &fc.Answer.ID, &fc.CreatedAt, &fc.UpdatedAt)
+	fc.Step = bot.Step(step)
+	if until != nil {
+		fc.ChoiceUntil = *until
+	}
+	return fc, err
+}
 
 // GetFirstContact implements bot.Store.
 func (d *DB) GetFirstContact(ctx context.Context, instance, chatID, idMessage string) (bot.FirstContact, error) {
-	var (
-		fc   bot.FirstContact
-		step string
-	)
-	err := d.pool.QueryRow(ctx, `SELECT `+firstContactColumns+` FROM first_contacts WHERE instance = $1 AND chat_id = $2 AND id_message = $3`,
-		instance, chatID, idMessage,
-	).Scan(&fc.Instance, &fc.ChatID, &fc.IDMessage, &step, &fc.Rule, &fc.Tag, &fc.Locale, &fc.Reply.Text, &fc.Reply.Attempted, &fc.Reply.ID,
-		&fc.Summary.Text, &fc.Summary.To, &fc.Summary.Attempted, &fc.Summary.ID, &fc.Degraded, &fc.Skipped, &fc.Reply.FileURL, &fc.Reply.FileName, &fc.Reply.TypingMS, &fc.CreatedAt, &fc.UpdatedAt)
+	fc, err := scanFirstContact(d.pool.QueryRow(ctx, `SELECT `+firstContactColumns+` FROM first_contacts WHERE instance = $1 AND chat_id = $2 AND id_message = $3`,
+		instance, chatID, idMessage))
 	if errors.Is(err, pgx.ErrNoRows) {
 		return fc, bot.ErrNotFound
 	}
-	fc.Step = bot.Step(step)
 	return fc, err
+}
+
+// DueChoices implements bot.Store.
+func (d *DB) DueChoices(ctx context.Context, now time.Time, limit int) ([]bot.FirstContact, error) {
+	return d.firstContacts(ctx, "listing the menus whose wait ended", `SELECT `+firstContactColumns+` FROM first_contacts f
+		WHERE step = 'choosing' AND choice_until <= $1 AND NOT EXISTS (
+			SELECT 1 FROM notifications n WHERE n.instance = f.instance AND n.chat_id = f.chat_id AND n.id_message = $2 || f.id_message)
+		ORDER BY choice_until LIMIT $3`, now, bot.ChoiceWaitPrefix, limit)
 }
 
 // SaveFirstContact implements bot.Store.
 func (d *DB) SaveFirstContact(ctx context.Context, fc bot.FirstContact) error {
 	err := d.wr.exec(ctx, `
 		INSERT INTO first_contacts (`+firstContactColumns+`)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27)
 		ON CONFLICT (instance, chat_id, id_message) DO UPDATE SET
 			step = excluded.step, rule = excluded.rule, tag = excluded.tag, locale = excluded.locale,
 			reply = excluded.reply, reply_attempted = excluded.reply_attempted, reply_id = excluded.reply_id,
 			summary = excluded.summary, summary_to = excluded.summary_to,
 			summary_attempted = excluded.summary_attempted, summary_id = excluded.summary_id,
 			degraded = excluded.degraded, skipped = excluded.skipped, reply_file_url = excluded.reply_file_url,
-			reply_file_name = excluded.reply_file_name, reply_typing_ms = excluded.reply_typing_ms, updated_at = excluded.updated_at`,
+			reply_file_name = excluded.reply_file_name, reply_typing_ms = excluded.reply_typing_ms,
+			choice_until = excluded.choice_until, choice = excluded.choice, choice_msg = excluded.choice_msg,
+			answer = excluded.answer, answer_attempted = excluded.answer_attempted, answer_id = excluded.answer_id,
+			updated_at = excluded.updated_at`,
 		fc.Instance, fc.ChatID, fc.IDMessage, string(fc.Step), fc.Rule, fc.Tag, fc.Locale, fc.Reply.Text, fc.Reply.Attempted, fc.Reply.ID,
-		fc.Summary.Text, fc.Summary.To, fc.Summary.Attempted, fc.Summary.ID, fc.Degraded, fc.Skipped, fc.Reply.FileURL, fc.Reply.FileName, fc.Reply.TypingMS, fc.CreatedAt, fc.UpdatedAt)
+		fc.Summary.Text, fc.Summary.To, fc.Summary.Attempted, fc.Summary.ID, fc.Degraded, fc.Skipped, fc.Reply.FileURL, fc.Reply.FileName, fc.Reply.TypingMS,
+		nullTime(fc.ChoiceUntil), fc.Choice, fc.ChoiceMsg, fc.Answer.Text, fc.Answer.Attempted, fc.Answer.ID, fc.CreatedAt, fc.UpdatedAt)
 	if err != nil {
 		return fmt.Errorf("saving first contact: %w", err)
 	}
@@ -544,22 +566,19 @@ func (d *DB) SaveFirstContact(ctx context.Context, fc bot.FirstContact) error {
 
 // RecentFirstContacts implements bot.Recent.
 func (d *DB) RecentFirstContacts(ctx context.Context, limit int) ([]bot.FirstContact, error) {
-	rows, err := d.pool.Query(ctx, `SELECT `+firstContactColumns+` FROM first_contacts ORDER BY created_at DESC LIMIT $1`, limit)
+	return d.firstContacts(ctx, "listing first contacts", `SELECT `+firstContactColumns+` FROM first_contacts ORDER BY created_at DESC LIMIT $1`, limit)
+}
+
+// firstContacts runs a query of firstContactColumns; what says what it
+// does, in its error.
+func (d *DB) firstContacts(ctx context.Context, what, query string, args ...any) ([]bot.FirstContact, error) {
+	rows, err := d.pool.Query(ctx, query, args...)
 	if err != nil {
-		return nil, fmt.Errorf("listing first contacts: %w", err)
+		return nil, fmt.Errorf("%s: %w", what, err)
 	}
-	out, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (bot.FirstContact, error) {
-		var (
-			fc   bot.FirstContact
-			step string
-		)
-		err := row.Scan(&fc.Instance, &fc.ChatID, &fc.IDMessage, &step, &fc.Rule, &fc.Tag, &fc.Locale, &fc.Reply.Text, &fc.Reply.Attempted, &fc.Reply.ID,
-			&fc.Summary.Text, &fc.Summary.To, &fc.Summary.Attempted, &fc.Summary.ID, &fc.Degraded, &fc.Skipped, &fc.Reply.FileURL, &fc.Reply.FileName, &fc.Reply.TypingMS, &fc.CreatedAt, &fc.UpdatedAt)
-		fc.Step = bot.Step(step)
-		return fc, err
-	})
+	out, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (bot.FirstContact, error) { return scanFirstContact(row) })
 	if err != nil {
-		return nil, fmt.Errorf("listing first contacts: %w", err)
+		return nil, fmt.Errorf("%s: %w", what, err)
 	}
 	return out, nil
 }

@@ -423,23 +423,23 @@ func (d *DB) CountEvents(ctx context.Context) (waiting, dead int, err error) {
 
 // RecentFirstContacts implements bot.Recent.
 func (d *DB) RecentFirstContacts(ctx context.Context, limit int) ([]bot.FirstContact, error) {
-	rows, err := d.db.QueryContext(ctx, `SELECT `+firstContactColumns+` FROM first_contacts ORDER BY created_at DESC LIMIT ?`, limit)
+	return d.firstContacts(ctx, "listing first contacts", `SELECT `+firstContactColumns+` FROM first_contacts ORDER BY created_at DESC LIMIT ?`, limit)
+}
+
+// firstContacts runs a query of firstContactColumns; what says what it
+// does, in its error.
+func (d *DB) firstContacts(ctx context.Context, what, query string, args ...any) ([]bot.FirstContact, error) {
+	rows, err := d.db.QueryContext(ctx, query, args...)
 	if err != nil {
-		return nil, fmt.Errorf("listing first contacts: %w", err)
+		return nil, fmt.Errorf("%s: %w", what, err)
 	}
 	defer rows.Close()
 	var out []bot.FirstContact
 	for rows.Next() {
-		var (
-			fc               bot.FirstContact
-			created, updated int64
-			step             string
-		)
-		if err := rows.Scan(&fc.Instance, &fc.ChatID, &fc.IDMessage, &step, &fc.Rule, &fc.Tag, &fc.Locale, &fc.Reply.Text, &fc.Reply.Attempted, &fc.Reply.ID,
-			&fc.Summary.Text, &fc.Summary.To, &fc.Summary.Attempted, &fc.Summary.ID, &fc.Degraded, &fc.Skipped, &fc.Reply.FileURL, &fc.Reply.FileName, &fc.Reply.TypingMS, &created, &updated); err != nil {
-			return nil, err
+		fc, err := scanFirstContact(rows)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", what, err)
 		}
-		fc.Step, fc.CreatedAt, fc.UpdatedAt = bot.Step(step), time.UnixMilli(created), time.UnixMilli(updated)
 		out = append(out, fc)
 	}
 	return out, rows.Err()
@@ -611,7 +611,21 @@ func (d *DB) SaveProfile(ctx context.Context, p bot.Profile) error {
 
 const firstContactColumns = `instance, chat_id, id_message, step, rule, tag, locale, reply, reply_attempted, reply_id,
 	summary, summary_to, summary_attempted, summary_id, degraded, skipped, reply_file_url, reply_file_name, reply_typing_ms,
-	created_at, updated_at`
+	choice_until, choice, choice_msg, answer, answer_attempted, answer_id, created_at, updated_at`
+
+// scanFirstContact reads a row of firstContactColumns.
+func scanFirstContact(row interface{ Scan(...any) error }) (bot.FirstContact, error) {
+	var (
+		fc                      bot.FirstContact
+		until, created, updated int64
+		step                    string
+	)
+	err := row.Scan(&fc.Instance, &fc.ChatID, &fc.IDMessage, &step, &fc.Rule, &fc.Tag, &fc.Locale, &fc.Reply.Text, &fc.Reply.Attempted, &fc.Reply.ID,
+		&fc.Summary.Text, &fc.Summary.To, &fc.Summary.Attempted, &fc.Summary.ID, &fc.Degraded, &fc.Skipped, &fc.Reply.FileURL, &fc.Reply.FileName, &fc.Reply.TypingMS,
+		&until, &fc.Choice, &fc.ChoiceMsg, &fc.Answer.Text, &fc.Answer.Attempted, &fc.Answer.ID, &created, &updated)
+	fc.Step, fc.ChoiceUntil, fc.CreatedAt, fc.UpdatedAt = bot.Step(step), fromMillis(until), time.UnixMilli(created), time.UnixMilli(updated)
+	return fc, err
+}
 
 // The writes, prepared once on the writer's connection.
 const (
@@ -647,35 +661,37 @@ const (
 		ON CONFLICT (instance, chat_id) DO UPDATE SET info = excluded.info, fetched_at = excluded.fetched_at`
 	qSaveFirstContact = `
 		INSERT INTO first_contacts (` + firstContactColumns + `)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (instance, chat_id, id_message) DO UPDATE SET
 			step = excluded.step, rule = excluded.rule, tag = excluded.tag, locale = excluded.locale,
 			reply = excluded.reply, reply_attempted = excluded.reply_attempted, reply_id = excluded.reply_id,
 			summary = excluded.summary, summary_to = excluded.summary_to,
 			summary_attempted = excluded.summary_attempted, summary_id = excluded.summary_id,
 			degraded = excluded.degraded, skipped = excluded.skipped, reply_file_url = excluded.reply_file_url,
-			reply_file_name = excluded.reply_file_name, reply_typing_ms = excluded.reply_typing_ms, updated_at = excluded.updated_at`
+			reply_file_name = excluded.reply_file_name, reply_typing_ms = excluded.reply_typing_ms,
+			choice_until = excluded.choice_until, choice = excluded.choice, choice_msg = excluded.choice_msg,
+			answer = excluded.answer, answer_attempted = excluded.answer_attempted, answer_id = excluded.answer_id,
+			updated_at = excluded.updated_at`
 )
 
 var writes = []string{qHealth, qAddNotification, qAddDeadLetter, qFinishNotification, qMarkKnown, qClaimChat, qSaveProfile, qSaveFirstContact}
 
 // GetFirstContact implements bot.Store.
 func (d *DB) GetFirstContact(ctx context.Context, instance, chatID, idMessage string) (bot.FirstContact, error) {
-	var (
-		fc               bot.FirstContact
-		created, updated int64
-		step             string
-	)
-	err := d.db.QueryRowContext(ctx, `SELECT `+firstContactColumns+` FROM first_contacts WHERE instance = ? AND chat_id = ? AND id_message = ?`,
-		instance, chatID, idMessage,
-	).Scan(&fc.Instance, &fc.ChatID, &fc.IDMessage, &step, &fc.Rule, &fc.Tag, &fc.Locale, &fc.Reply.Text, &fc.Reply.Attempted, &fc.Reply.ID,
-		&fc.Summary.Text, &fc.Summary.To, &fc.Summary.Attempted, &fc.Summary.ID, &fc.Degraded, &fc.Skipped, &fc.Reply.FileURL, &fc.Reply.FileName, &fc.Reply.TypingMS, &created, &updated)
+	fc, err := scanFirstContact(d.db.QueryRowContext(ctx, `SELECT `+firstContactColumns+` FROM first_contacts WHERE instance = ? AND chat_id = ? AND id_message = ?`,
+		instance, chatID, idMessage))
 	if errors.Is(err, sql.ErrNoRows) {
 		return fc, bot.ErrNotFound
 	}
-	fc.Step = bot.Step(step)
-	fc.CreatedAt, fc.UpdatedAt = time.UnixMilli(created), time.UnixMilli(updated)
 	return fc, err
+}
+
+// DueChoices implements bot.Store.
+func (d *DB) DueChoices(ctx context.Context, now time.Time, limit int) ([]bot.FirstContact, error) {
+	return d.firstContacts(ctx, "listing the menus whose wait ended", `SELECT `+firstContactColumns+` FROM first_contacts f
+		WHERE step = 'choosing' AND choice_until <= ? AND NOT EXISTS (
+			SELECT 1 FROM notifications n WHERE n.instance = f.instance AND n.chat_id = f.chat_id AND n.id_message = ? || f.id_message)
+		ORDER BY choice_until LIMIT ?`, now.UnixMilli(), bot.ChoiceWaitPrefix, limit)
 }
 
 // SaveFirstContact implements bot.Store.
@@ -683,7 +699,7 @@ func (d *DB) SaveFirstContact(ctx context.Context, fc bot.FirstContact) error {
 	err := d.exec(ctx, qSaveFirstContact,
 		fc.Instance, fc.ChatID, fc.IDMessage, string(fc.Step), fc.Rule, fc.Tag, fc.Locale, fc.Reply.Text, fc.Reply.Attempted, fc.Reply.ID,
 		fc.Summary.Text, fc.Summary.To, fc.Summary.Attempted, fc.Summary.ID, fc.Degraded, fc.Skipped, fc.Reply.FileURL, fc.Reply.FileName, fc.Reply.TypingMS,
-		fc.CreatedAt.UnixMilli(), fc.UpdatedAt.UnixMilli())
+		millis(fc.ChoiceUntil), fc.Choice, fc.ChoiceMsg, fc.Answer.Text, fc.Answer.Attempted, fc.Answer.ID, fc.CreatedAt.UnixMilli(), fc.UpdatedAt.UnixMilli())
 	if err != nil {
 		return fmt.Errorf("saving first contact: %w", err)
 	}

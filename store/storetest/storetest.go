@@ -33,6 +33,7 @@ func Run(t *testing.T, open func(t *testing.T) bot.Store) {
 		"AdoptUnassigned":                          testAdopt,
 		"RecentForTheStatusPage":                   testRecent,
 		"ChatStateAndMessages":                     testChatState,
+		"MenusWhoseWaitEnded":                      testDueChoices,
 	}
 	for name, test := range tests {
 		t.Run(name, func(t *testing.T) {
@@ -228,6 +229,8 @@ func testFirstContacts(t *testing.T, s bot.Store) {
 	fc.Reply = bot.Outgoing{Text: "Здравствуйте", Attempted: true, ID: "BAE5", FileURL: "https://example.com/menu.pdf", FileName: "menu.pdf", TypingMS: 2000}
 	fc.Summary = bot.Outgoing{To: "ops@g.us", Text: "New lead", Attempted: true, ID: "BAE6"}
 	fc.Degraded, fc.UpdatedAt = "lookup timed out", t0.Add(time.Second)
+	fc.ChoiceUntil, fc.Choice, fc.ChoiceMsg = t0.Add(15*time.Minute), "support", "m2"
+	fc.Answer = bot.Outgoing{Text: "Поддержка: 9–18", Attempted: true, ID: "BAE7"}
 	if err := s.SaveFirstContact(ctx, fc); err != nil {
 		t.Fatal(err)
 	}
@@ -235,10 +238,10 @@ func testFirstContacts(t *testing.T, s bot.Store) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !got.CreatedAt.Equal(fc.CreatedAt) || !got.UpdatedAt.Equal(fc.UpdatedAt) {
-		t.Errorf("times = %v %v", got.CreatedAt, got.UpdatedAt)
+	if !got.CreatedAt.Equal(fc.CreatedAt) || !got.UpdatedAt.Equal(fc.UpdatedAt) || !got.ChoiceUntil.Equal(fc.ChoiceUntil) {
+		t.Errorf("times = %v %v %v", got.CreatedAt, got.UpdatedAt, got.ChoiceUntil)
 	}
-	got.CreatedAt, got.UpdatedAt = fc.CreatedAt, fc.UpdatedAt
+	got.CreatedAt, got.UpdatedAt, got.ChoiceUntil = fc.CreatedAt, fc.UpdatedAt, fc.ChoiceUntil
 	if got != fc {
 		t.Errorf("GetFirstContact =\n%+v\nwant\n%+v", got, fc)
 	}
@@ -641,5 +644,63 @@ func testChatState(t *testing.T, s bot.Store) {
 	}
 	if f, err := s.Forget(ctx, chat); err != nil || f.ChatMessages != 1 {
 		t.Errorf("Forget = %+v, %v; want the record forgotten", f, err)
+	}
+}
+
+// testDueChoices: the menus whose wait ended are listed, oldest end first,
+// until the notification that ends the wait is stored, or the menu is
+// chosen; waiting menus and finished contacts are not.
+func testDueChoices(t *testing.T, s bot.Store) {
+	ctx := context.Background()
+	save := func(chat, id string, step bot.Step, until time.Time) {
+		t.Helper()
+		fc := bot.FirstContact{Instance: inst, ChatID: chat, IDMessage: id, Step: step, ChoiceUntil: until, CreatedAt: t0, UpdatedAt: t0}
+		if err := s.SaveFirstContact(ctx, fc); err != nil {
+			t.Fatal(err)
+		}
+	}
+	now := t0.Add(time.Hour)
+	save("1@c.us", "A", bot.StepChoosing, now.Add(-time.Minute))
+	save("2@c.us", "B", bot.StepChoosing, now.Add(-2*time.Minute)) // ended first
+	save("3@c.us", "C", bot.StepChoosing, now.Add(time.Minute))    // still waits
+	save("4@c.us", "D", bot.StepDone, now.Add(-time.Hour))         // chosen and done
+	save("5@c.us", "E", bot.StepDecided, time.Time{})              // no menu yet
+	due := func() []string {
+		t.Helper()
+		list, err := s.DueChoices(ctx, now, 10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []string
+		for _, fc := range list {
+			if fc.Step != bot.StepChoosing || fc.Instance != inst {
+				t.Errorf("listed %+v", fc)
+			}
+			out = append(out, fc.ChatID+"/"+fc.IDMessage)
+		}
+		return out
+	}
+	if got, want := fmt.Sprint(due()), "[2@c.us/B 1@c.us/A]"; got != want {
+		t.Fatalf("DueChoices = %s, want %s", got, want)
+	}
+	if list, err := s.DueChoices(ctx, now, 1); err != nil || len(list) != 1 || list[0].ChatID != "2@c.us" {
+		t.Errorf("DueChoices(limit 1) = %+v, %v", list, err)
+	}
+	// The wait's end of B is stored: B is no longer listed.
+	if _, err := s.AddNotification(ctx, bot.Notification{Instance: inst, ChatID: "2@c.us", IDMessage: bot.ChoiceWaitPrefix + "B",
+		TypeWebhook: bot.TypeChoiceWaitEnded, Body: []byte(`{}`), ReceivedAt: now}); err != nil {
+		t.Fatal(err)
+	}
+	// Another chat's notification of the same idMessage does not count.
+	if _, err := s.AddNotification(ctx, bot.Notification{Instance: inst, ChatID: "9@c.us", IDMessage: bot.ChoiceWaitPrefix + "A",
+		TypeWebhook: bot.TypeChoiceWaitEnded, Body: []byte(`{}`), ReceivedAt: now}); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := fmt.Sprint(due()), "[1@c.us/A]"; got != want {
+		t.Errorf("after B's wait ended: DueChoices = %s, want %s", got, want)
+	}
+	save("1@c.us", "A", bot.StepChosen, now.Add(-time.Minute))
+	if got := due(); len(got) != 0 {
+		t.Errorf("after A was chosen: DueChoices = %v, want none", got)
 	}
 }

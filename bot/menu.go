@@ -1,0 +1,501 @@
+package bot
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/frontdesk-bot/frontdesk/greenapi"
+)
+
+// Message ids of the choice menus.
+const (
+	MsgChoiceMenu      = "choice_menu"       // ends a greeting that offers choices: .Options, the numbered labels
+	MsgChoiceHint      = "choice_hint"       // once per menu, to a reply that chose nothing: .Options
+	MsgSummaryChosen   = "summary_chosen"    // added to the summary: .Choice, the chosen label
+	MsgSummaryNoChoice = "summary_no_choice" // added to the summary: .Count, the minutes waited (plural)
+)
+
+// TypeChoiceWaitEnded is the typeWebhook of the notifications Frontdesk
+// stores itself when a menu's wait ends: the chat's queue then takes the
+// rule's own route, in order with the sender's messages.
+const TypeChoiceWaitEnded = "frontdeskChoiceWaitEnded"
+
+// DefaultChoiceWait is how long a menu waits for the sender's choice.
+const DefaultChoiceWait = 15 * time.Minute
+
+// ChoiceSweepEvery is how often the replica that leads the "choices" duty
+// looks for menus whose wait ended.
+const ChoiceSweepEvery = 5 * time.Second
+
+// Choice is one option of a rule's menu ([[rule.choice]]): its number is
+// its place in the list.
+type Choice struct {
+	ID    string // names it in the summary's log, the event and the metrics
+	Label string // message id of its text in the menu; the text chooses it too
+	Reply string // message id sent to the sender once chosen; "" none
+	// Forward and ForwardTo route the summary: both unset, the rule's
+	// route; Forward false, no summary; else to ForwardTo, or to
+	// OPERATOR_CHAT_ID without it.
+	Forward   *bool
+	ForwardTo string
+}
+
+// choiceSpec is a [[rule.choice]] as written.
+type choiceSpec struct {
+	ID        string `toml:"id"`
+	Label     string `toml:"label"`
+	Reply     string `toml:"reply"`
+	Forward   *bool  `toml:"forward"`
+	ForwardTo string `toml:"forward_to"`
+}
+
+// maxChoices keeps every choice one digit.
+const maxChoices = 9
+
+// parseChoices checks a rule's menu and sets it on r. failAt reports a
+// problem at the line of lineKey, naming key.
+func parseChoices(r *Rule, spec ruleSpec, catalog *Catalog, failAt func(lineKey, key, format string, args ...any)) {
+	if len(spec.Choice) == 0 {
+		if spec.ChoiceWait != "" {
+			failAt("choice_wait", "choice_wait", "the rule has no [[rule.choice]] to wait for")
+		}
+		return
+	}
+	r.ChoiceWait = DefaultChoiceWait
+	if spec.ChoiceWait != "" {
+		d, err := time.ParseDuration(spec.ChoiceWait)
+		if err != nil || d < time.Minute || d > 24*time.Hour {
+			failAt("choice_wait", "choice_wait", "%q: expected a duration from 1m to 24h, such as 15m", spec.ChoiceWait)
+		} else {
+			r.ChoiceWait = d
+		}
+	}
+	if spec.Reply != nil && *spec.Reply == "" {
+		failAt("choice.0", "choice", "needs a reply: the menu ends the greeting")
+	}
+	if len(spec.Choice) > maxChoices {
+		failAt("choice.9", "choice", "%d choices: at most %d, one digit each", len(spec.Choice), maxChoices)
+	}
+	if !catalog.Has(catalog.DefaultLocale(), MsgChoiceMenu) {
+		failAt("choice.0", "choice", "the default locale %q has no message %q, the menu's text", catalog.DefaultLocale(), MsgChoiceMenu)
+	}
+	seen := make(map[string]bool)
+	for j, cs := range spec.Choice {
+		name := fmt.Sprintf("choice %d", j+1)
+		if cs.ID != "" {
+			name = fmt.Sprintf("choice %q", cs.ID)
+		}
+		fail := func(key, format string, args ...any) {
+			failAt(fmt.Sprintf("choice.%d.%s", j, key), name+": "+key, format, args...)
+		}
+		switch {
+		case cs.ID == "":
+			fail("id", "missing; every choice needs an id, shown in the summary, the events and the metrics")
+		case seen[cs.ID]:
+			fail("id", "used by an earlier choice of the rule")
+		}
+		seen[cs.ID] = true
+		for key, id := range map[string]string{"label": cs.Label, "reply": cs.Reply} {
+			if id != "" && !catalog.Has(catalog.DefaultLocale(), id) {
+				fail(key, "message %q is not in the default locale %q (%s)", id, catalog.DefaultLocale(),
+					strings.Join(catalog.Sources(catalog.DefaultLocale()), ", "))
+			}
+		}
+		if cs.Label == "" {
+			fail("label", "missing; name the message of the option's text in the menu")
+		}
+		if cs.Forward != nil && !*cs.Forward && cs.ForwardTo != "" {
+			fail("forward_to", "sends the summary, but forward = false")
+		}
+		r.Choices = append(r.Choices, Choice{ID: cs.ID, Label: cs.Label, Reply: cs.Reply, Forward: cs.Forward, ForwardTo: cs.ForwardTo})
+	}
+}
+
+// choiceFor returns the rule's choice with id, or nil.
+func (r *Rule) choiceFor(id string) *Choice {
+	for i := range r.Choices {
+		if r.Choices[i].ID == id {
+			return &r.Choices[i]
+		}
+	}
+	return nil
+}
+
+// rule returns the rule with id, or nil (a reload removed it).
+func (rs Rules) rule(id string) *Rule {
+	for _, r := range rs.List {
+		if r.ID == id {
+			return r
+		}
+	}
+	return nil
+}
+
+// hasMenus reports whether a rule offers choices: only then is a known
+// sender's message read as a possible choice.
+func (rs Rules) hasMenus() bool {
+	for _, r := range rs.List {
+		if len(r.Choices) > 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// choiceLines are a rule's options, numbered, in locale.
+func (b *Bot) choiceLines(rule *Rule, locale string) (string, error) {
+	lines := make([]string, 0, len(rule.Choices))
+	for i, c := range rule.Choices {
+		label, err := b.catalog.Localize(locale, c.Label, TemplateData{}, 0)
+		if err != nil {
+			return "", fmt.Errorf("%w: rendering the label %q in %s: %v", ErrPermanent, c.Label, locale, err)
+		}
+		lines = append(lines, fmt.Sprintf("%d %s", i+1, label))
+	}
+	return strings.Join(lines, "\n"), nil
+}
+
+// choiceText renders the menu (MsgChoiceMenu) or the hint (MsgChoiceHint)
+// of rule in locale.
+func (b *Bot) choiceText(rule *Rule, locale, id string) (string, error) {
+	lines, err := b.choiceLines(rule, locale)
+	if err != nil {
+		return "", err
+	}
+	text, err := b.catalog.Localize(locale, id, TemplateData{Options: lines}, 0)
+	if err != nil {
+		return "", fmt.Errorf("%w: rendering %q in %s: %v", ErrPermanent, id, locale, err)
+	}
+	return text, nil
+}
+
+// chosen reads a reply to rule's menu: an option's number, or its label
+// in one of locales (in any case, without punctuation around it). It
+// returns nil for any other message.
+func (b *Bot) chosen(rule *Rule, text string, locales ...string) *Choice {
+	word := normalizeWord(text)
+	if n, err := strconv.Atoi(word); err == nil {
+		if n >= 1 && n <= len(rule.Choices) {
+			return &rule.Choices[n-1]
+		}
+		return nil
+	}
+	for _, locale := range locales {
+		if locale == "" {
+			continue
+		}
+		for i, c := range rule.Choices {
+			label, err := b.catalog.Localize(locale, c.Label, TemplateData{}, 0)
+			if err == nil && normalizeWord(label) == word {
+				return &rule.Choices[i]
+			}
+		}
+	}
+	return nil
+}
+
+// menuReply handles a known sender's message while their greeting's menu
+// waits for a choice: a choice routes the contact (choose), a stop or
+// start word is left to the opt-out, and any other message gets one hint
+// per menu. A message that chose before a crash finishes what it began.
+// It reports whether the message was the menu's.
+func (b *Bot) menuReply(ctx context.Context, msg *greenapi.MessageNotification, st ChatState, optWord bool) (bool, error) {
+	if st.FirstContactMsg == "" || !b.rules.hasMenus() {
+		return false, nil
+	}
+	chatID := msg.SenderData.ChatID
+	fc, err := b.store.GetFirstContact(ctx, b.cfg.Instance, chatID, st.FirstContactMsg)
+	if errors.Is(err, ErrNotFound) {
+		return false, nil
+	} else if err != nil {
+		return false, err
+	}
+	name := firstNonEmpty(msg.SenderData.SenderContactName, msg.SenderData.SenderName)
+	switch {
+	case fc.ChoiceMsg == msg.IDMessage && fc.Step != StepDone && fc.Step != StepGaveUp:
+		return true, b.finishChoice(ctx, &fc, name)
+	case fc.Step != StepChoosing:
+		return false, nil
+	case optWord:
+		return true, nil
+	}
+	rule := b.rules.rule(fc.Rule)
+	if rule == nil || len(rule.Choices) == 0 {
+		return false, nil // the rules changed: the wait's end routes it
+	}
+	text, _ := greenapi.MessageText(msg.MessageData.Message)
+	if c := b.chosen(rule, text, fc.Locale, st.Locale); c != nil {
+		return true, b.choose(ctx, &fc, rule, c, msg.IDMessage, st, name)
+	}
+	return true, b.choiceHint(ctx, msg, &fc, rule, st)
+}
+
+// choiceWaitEnded handles the notification the sweeper stored when a
+// menu's wait ended: unless the sender chose meanwhile, the contact takes
+// the rule's own route.
+func (b *Bot) choiceWaitEnded(ctx context.Context, n Notification) error {
+	var body choiceWaitBody
+	if err := json.Unmarshal(n.Body, &body); err != nil {
+		return fmt.Errorf("%w: %s: %v", ErrPermanent, TypeChoiceWaitEnded, err)
+	}
+	fc, err := b.store.GetFirstContact(ctx, b.cfg.Instance, n.ChatID, body.IDMessage)
+	if errors.Is(err, ErrNotFound) {
+		return nil // forgotten meanwhile
+	} else if err != nil {
+		return err
+	}
+	switch {
+	case fc.Step == StepChoosing:
+		st, err := b.store.GetChat(ctx, b.cfg.Instance, n.ChatID)
+		if err != nil {
+			return err
+		}
+		return b.choose(ctx, &fc, b.rules.rule(fc.Rule), nil, n.IDMessage, st, "")
+	case fc.ChoiceMsg == n.IDMessage && fc.Step != StepDone && fc.Step != StepGaveUp:
+		return b.finishChoice(ctx, &fc, "")
+	}
+	return nil
+}
+
+// choiceWaitBody is the body of a TypeChoiceWaitEnded notification.
+type choiceWaitBody struct {
+	TypeWebhook string `json:"typeWebhook"`
+	ChatID      string `json:"chatId"`
+	IDMessage   string `json:"idMessage"` // the first contact's
+}
+
+// ChoiceWaitPrefix starts the idMessage of the notification that ends
+// the wait of a menu; the first contact's idMessage follows: one per menu.
+const ChoiceWaitPrefix = "choice-wait:"
+
+func choiceWaitID(idMessage string) string { return ChoiceWaitPrefix + idMessage }
+
+// choose records how fc's menu ended, with choice c (chosen by the message
+// by) or, c nil, with no choice when the wait ran out (by is then the
+// wait's notification): the answer and the summary are rendered and
+// recorded (StepChosen) before anything is sent. rule may be nil (a reload
+// removed it).
+func (b *Bot) choose(ctx context.Context, fc *FirstContact, rule *Rule, c *Choice, by string, st ChatState, name string) error {
+	log := b.log.With("chat", fc.ChatID, "idMessage", fc.IDMessage)
+	fc.ChoiceMsg = by
+	var note string
+	var err error
+	if c != nil {
+		fc.Choice = c.ID
+		switch {
+		case c.ForwardTo != "":
+			fc.Summary.To = c.ForwardTo
+		case c.Forward != nil && *c.Forward:
+			fc.Summary.To = b.cfg.OperatorChatID
+		case c.Forward != nil:
+			fc.Summary.To = ""
+		}
+		label, lerr := b.catalog.Localize(b.cfg.OperatorLocale, c.Label, TemplateData{}, 0)
+		if lerr != nil {
+			label = c.ID
+		}
+		note, err = b.catalog.Localize(b.cfg.OperatorLocale, MsgSummaryChosen, TemplateData{Choice: label}, 0)
+		if c.Reply != "" {
+			if why := b.silenced(st); why != "" {
+				b.metrics.Conversation("skipped_" + why)
+				b.trace(fc, "skipped", "the answer to the choice is not sent: %s", skippedText(why))
+			} else if err == nil {
+				fc.Answer, err = b.answer(ctx, fc, c, st, name)
+			}
+		}
+		b.metrics.Conversation("chosen")
+		log.Info("the sender chose from the menu", "choice", c.ID, "by", by)
+	} else {
+		wait := DefaultChoiceWait
+		if rule != nil && rule.ChoiceWait > 0 {
+			wait = rule.ChoiceWait
+		}
+		minutes := int(math.Round(wait.Minutes()))
+		note, err = b.catalog.Localize(b.cfg.OperatorLocale, MsgSummaryNoChoice, TemplateData{Count: minutes}, minutes)
+		b.metrics.Conversation("choice_timed_out")
+		log.Info("no choice from the menu in time: the rule's own route", "wait", wait)
+	}
+	if err != nil {
+		return err
+	}
+	if fc.Summary.To == "" {
+		fc.Summary.Text = ""
+	} else {
+		fc.Summary.Text += "\n" + note
+		if !st.OptedOut.IsZero() {
+			if o, err := b.catalog.Localize(b.cfg.OperatorLocale, MsgSummaryOptedOut, TemplateData{}, 0); err == nil {
+				fc.Summary.Text += "\n" + o
+			}
+		}
+		fc.Summary.Text = truncate(fc.Summary.Text, greenapi.MaxMessageLength)
+	}
+	fc.Step = StepChosen
+	if err := b.save(ctx, fc); err != nil {
+		return err
+	}
+	if c != nil {
+		b.trace(fc, "chosen", "choice %s%s", c.ID, routeText(fc.Summary.To))
+	} else {
+		b.trace(fc, "chosen", "no choice in time: the rule's own route%s", routeText(fc.Summary.To))
+	}
+	return b.finishChoice(ctx, fc, name)
+}
+
+func routeText(to string) string {
+	if to == "" {
+		return "; no summary"
+	}
+	return "; summary to " + to
+}
+
+// answer renders the reply of choice c, in the chat's language.
+func (b *Bot) answer(ctx context.Context, fc *FirstContact, c *Choice, st ChatState, name string) (Outgoing, error) {
+	locale := fc.Locale
+	if st.Locale != "" && b.catalog.Supports(st.Locale) {
+		locale = st.Locale
+	}
+	data := TemplateData{Name: name, Rule: fc.Rule, Tag: fc.Tag}
+	if p, err := b.store.GetProfile(ctx, b.cfg.Instance, fc.ChatID); err == nil {
+		data.Name = firstNonEmpty(p.Info.Name, name)
+	}
+	if h := b.rules.Hours; h != nil && !h.Open(b.Now()) {
+		if next := h.NextOpen(b.Now()); !next.IsZero() {
+			data.NextOpen = b.nextOpenText(locale, next)
+		}
+	}
+	text, err := b.catalog.RenderReply(locale, c.Reply, data)
+	if err != nil {
+		return Outgoing{}, fmt.Errorf("%w: rendering %q in %s: %v", ErrPermanent, c.Reply, locale, err)
+	}
+	return Outgoing{To: fc.ChatID, Text: text}, nil
+}
+
+// finishChoice sends what a recorded choice decided: the answer to the
+// sender, then the summary, each once.
+func (b *Bot) finishChoice(ctx context.Context, fc *FirstContact, name string) error {
+	log := b.log.With("chat", fc.ChatID, "idMessage", fc.IDMessage)
+	if fc.Step == StepChosen {
+		fc.Answer.To = fc.ChatID
+		save := func(ctx context.Context) error { return b.save(ctx, fc) }
+		gaveUp, err := b.deliver(ctx, &fc.Answer, "answer", fc.CreatedAt, save, log)
+		if err != nil {
+			return err
+		}
+		if gaveUp != "" {
+			b.trace(fc, "gave up", "Green API refused the answer for good: %s", gaveUp)
+		} else if fc.Answer.Sent() {
+			b.trace(fc, "answered", "sendMessage %s", fc.Answer.ID)
+		}
+		fc.Step = StepReplied
+		if err := b.save(ctx, fc); err != nil {
+			return err
+		}
+	}
+	return b.forward(ctx, fc, name, log)
+}
+
+// choiceHint answers a reply that chose nothing with the menu once more,
+// once per menu (recorded before it is sent, as every automatic message).
+func (b *Bot) choiceHint(ctx context.Context, msg *greenapi.MessageNotification, fc *FirstContact, rule *Rule, st ChatState) error {
+	chatID := fc.ChatID
+	log := b.log.With("chat", chatID, "idMessage", msg.IDMessage)
+	rec, err := b.store.GetChatMessage(ctx, b.cfg.Instance, chatID, fc.IDMessage, MsgChoiceHint)
+	switch {
+	case errors.Is(err, ErrNotFound):
+		if why := b.silenced(st); why != "" {
+			b.metrics.Conversation("skipped_" + why)
+			b.trace(fc, "skipped", "no hint for the menu: %s", skippedText(why))
+			return nil
+		}
+		locale := fc.Locale
+		if st.Locale != "" && b.catalog.Supports(st.Locale) {
+			locale = st.Locale
+		}
+		text, err := b.choiceText(rule, locale, MsgChoiceHint)
+		if err != nil {
+			return err
+		}
+		// Keyed by the first contact: one hint per menu, whichever message
+		// earned it (a retry of msg finds it, a later message too).
+		rec = ChatMessage{Instance: b.cfg.Instance, ChatID: chatID, IDMessage: fc.IDMessage, Kind: MsgChoiceHint,
+			Out: Outgoing{To: chatID, Text: text}, CreatedAt: b.Now()}
+		if err := b.store.SaveChatMessage(ctx, rec); err != nil {
+			return err
+		}
+		b.metrics.Conversation("choice_hint")
+	case err != nil:
+		return err
+	}
+	if rec.Out.Sent() {
+		return nil // hinted before: the message is the business's to read
+	}
+	save := func(ctx context.Context) error { return b.store.SaveChatMessage(ctx, rec) }
+	gaveUp, err := b.deliver(ctx, &rec.Out, "choice_hint", rec.CreatedAt, save, log)
+	if err != nil {
+		return err
+	}
+	if gaveUp == "" {
+		b.trace(fc, "hint", "the reply chose nothing: the menu once more (%s)", rec.Out.ID)
+	}
+	return nil
+}
+
+// EndChoiceWaits stores, for each menu whose wait has ended by now, a
+// notification of its chat that ends it (TypeChoiceWaitEnded), and hands
+// it to the pool: the rule's own route is then taken in the chat's order,
+// with the retries and the crash safety of every notification. A menu of
+// an instance that serves says no is left for the deployment that serves
+// it. It returns how many it stored.
+func (in *Inbox) EndChoiceWaits(ctx context.Context, now time.Time, serves func(instance string) bool) (int, error) {
+	due, err := in.store.DueChoices(ctx, now, 100)
+	if err != nil {
+		return 0, err
+	}
+	stored := 0
+	for _, fc := range due {
+		if serves != nil && !serves(fc.Instance) {
+			continue
+		}
+		body, err := json.Marshal(choiceWaitBody{TypeWebhook: TypeChoiceWaitEnded, ChatID: fc.ChatID, IDMessage: fc.IDMessage})
+		if err != nil {
+			return stored, err
+		}
+		n := Notification{Instance: fc.Instance, ChatID: fc.ChatID, IDMessage: choiceWaitID(fc.IDMessage), TypeWebhook: TypeChoiceWaitEnded,
+			Body: body, ReceivedAt: now}
+		id, err := in.store.AddNotification(ctx, n)
+		if err != nil {
+			return stored, err
+		}
+		if id == 0 {
+			continue // stored before: it waits its turn
+		}
+		n.ID = id
+		stored++
+		in.pool.Enqueue(n)
+	}
+	return stored, nil
+}
+
+// RunChoiceWaits calls EndChoiceWaits every ChoiceSweepEvery until ctx
+// ends; one replica runs it (Lead "choices").
+func (in *Inbox) RunChoiceWaits(ctx context.Context, serves func(instance string) bool, log *slog.Logger) {
+	t := time.NewTicker(ChoiceSweepEvery)
+	defer t.Stop()
+	for {
+		if _, err := in.EndChoiceWaits(ctx, in.now(), serves); err != nil && ctx.Err() == nil {
+			log.Warn("looking for menus whose wait ended failed; will look again", "err", err, "retry_in", ChoiceSweepEvery)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
