@@ -203,11 +203,59 @@ func previewFirstContact(l loaded, in previewInput, stdout io.Writer) error {
 		fmt.Fprintf(stdout, "(after %v of \"typing…\")\n", time.Duration(d.Reply.TypingMS)*time.Millisecond)
 	}
 	switch {
+	case d.Menu:
+		return previewChoices(stdout, l, cfg, bot.Sender{ChatID: chat, Name: in.name, Info: info, Text: in.text, At: when}, d)
 	case d.Summary.Text != "":
 		fmt.Fprintf(stdout, "\nto %s (the operators):\n%s\n", d.Summary.To, d.Summary.Text)
 	case d.Forward:
 		fmt.Fprintln(stdout, "\nthe rule forwards, but no operator chat is set (OPERATOR_CHAT_ID): no summary")
 	}
-	fmt.Fprintln(stdout, "\n(a preview: nothing was sent, Green API was not called; the profile is the one the flags describe)")
+	fmt.Fprintln(stdout, previewNote)
 	return nil
+}
+
+const previewNote = "\n(a preview: nothing was sent, Green API was not called; the profile is the one the flags describe)"
+
+// previewChoices prints what each answer to the greeting's menu would
+// send, and what no answer within its wait would.
+func previewChoices(stdout io.Writer, l loaded, cfg bot.Config, s bot.Sender, d bot.Decision) error {
+	outcomes, err := bot.PreviewChoices(l.catalog, l.rules, cfg, s, d)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "\nthe summary waits for the sender's choice, at most %s:\n", shortDuration(d.Rule.ChoiceWait))
+	for _, o := range outcomes {
+		if o.Choice != nil {
+			fmt.Fprintf(stdout, "\nif the sender replies %d (choice %s):\n", o.Number, o.Choice.ID)
+		} else {
+			fmt.Fprintf(stdout, "\nif the sender chooses nothing within %s:\n", shortDuration(d.Rule.ChoiceWait))
+		}
+		if o.Answer.Text != "" {
+			fmt.Fprintf(stdout, "  to %s:\n%s\n", s.ChatID, indent(o.Answer.Text))
+		}
+		if o.Summary.Text != "" {
+			fmt.Fprintf(stdout, "  to %s (the operators):\n%s\n", o.Summary.To, indent(o.Summary.Text))
+		} else {
+			fmt.Fprintln(stdout, "  no summary")
+		}
+	}
+	fmt.Fprintln(stdout, previewNote)
+	return nil
+}
+
+// indent puts four spaces before every line of s.
+func indent(s string) string {
+	return "    " + strings.ReplaceAll(s, "\n", "\n    ")
+}
+
+// shortDuration is d without its zero seconds and minutes: 15m, 1h30m, 2h.
+func shortDuration(d time.Duration) string {
+	s := d.String()
+	if strings.HasSuffix(s, "m0s") {
+		s = strings.TrimSuffix(s, "0s")
+	}
+	if strings.HasSuffix(s, "h0m") {
+		s = strings.TrimSuffix(s, "0m")
+	}
+	return s
 }

@@ -63,3 +63,51 @@ reply = "greeting_named"
 		t.Errorf("a bad --from: %v", err)
 	}
 }
+
+// TestCheckPreviewsAMenu: a greeting with a menu is previewed with what
+// each answer to it would send, and what no answer within its wait would.
+func TestCheckPreviewsAMenu(t *testing.T) {
+	t.Parallel()
+	rules := filepath.Join(t.TempDir(), "rules.toml")
+	writeFile(t, rules, `[[rule]]
+id = "menu"
+reply = "greeting_named"
+forward = true
+choice_wait = "1h30m"
+
+[[rule.choice]]
+id = "sales"
+label = "choice_sales"
+forward_to = "120363000000000002@g.us"
+
+[[rule.choice]]
+id = "support"
+label = "choice_support"
+reply = "support_answer"
+
+[[rule.choice]]
+id = "other"
+label = "choice_other"
+forward = false
+`)
+	e := map[string]string{"RULES_FILE": rules, "OPERATOR_CHAT_ID": "120363000000000001@g.us"}
+	var out strings.Builder
+	if err := run(t.Context(), []string{"check", "--from", "+7 900 123-45-67", "--name", "Иван", "--text", "привет"}, env(e), &out, &out); err != nil {
+		t.Fatalf("%v\n%s", err, out.String())
+	}
+	for _, w := range []string{
+		"Ответьте номером:\n1 Продажи\n2 Поддержка\n3 Другое\n",
+		"the summary waits for the sender's choice, at most 1h30m:",
+		"if the sender replies 1 (choice sales):\n  to 120363000000000002@g.us (the operators):\n    New contact: Иван\n",
+		"    Chosen: Sales\n",
+		"if the sender replies 2 (choice support):\n  to 79001234567@c.us:\n    Спасибо! Наша поддержка напишет вам здесь в ближайшее время.\n  to 120363000000000001@g.us (the operators):",
+		"if the sender replies 3 (choice other):\n  no summary\n",
+		"if the sender chooses nothing within 1h30m:\n  to 120363000000000001@g.us (the operators):",
+		"    No choice within 90 minutes.\n",
+		"nothing was sent, Green API was not called",
+	} {
+		if !strings.Contains(out.String(), w) {
+			t.Errorf("the preview lacks %q:\n%s", w, out.String())
+		}
+	}
+}

@@ -169,8 +169,12 @@ func (d Decision) describe() string {
 // Preview decides a first contact of s with catalog, rules and cfg, as the
 // service would, without a store or Green API (frontdesk check --from …).
 func Preview(catalog *Catalog, rules Rules, cfg Config, s Sender) (Decision, error) {
-	b := &Bot{catalog: catalog, rules: rules, cfg: cfg.normalized(catalog), Now: func() time.Time { return s.At }}
-	return b.decision(s)
+	return previewBot(catalog, rules, cfg, s.At).decision(s)
+}
+
+// previewBot is a bot without a store or Green API, whose clock says at.
+func previewBot(catalog *Catalog, rules Rules, cfg Config, at time.Time) *Bot {
+	return &Bot{catalog: catalog, rules: rules, cfg: cfg.normalized(catalog), Now: func() time.Time { return at }}
 }
 
 // withTail is body, cut short to leave room for tail, then tail, within

@@ -283,60 +283,27 @@ func choiceWaitID(idMessage string) string { return ChoiceWaitPrefix + idMessage
 // recorded (StepChosen) before anything is sent. rule may be nil (a reload
 // removed it).
 func (b *Bot) choose(ctx context.Context, fc *FirstContact, rule *Rule, c *Choice, by string, st ChatState, name string) error {
-	log := b.log.With("chat", fc.ChatID, "idMessage", fc.IDMessage)
-	fc.ChoiceMsg = by
-	var note string
-	var err error
-	if c != nil {
-		fc.Choice = c.ID
-		switch {
-		case c.ForwardTo != "":
-			fc.Summary.To = c.ForwardTo
-		case c.Forward != nil && *c.Forward:
-			fc.Summary.To = b.cfg.OperatorChatID
-		case c.Forward != nil:
-			fc.Summary.To = ""
-		}
-		label, lerr := b.catalog.Localize(b.cfg.OperatorLocale, c.Label, TemplateData{}, 0)
-		if lerr != nil {
-			label = c.ID
-		}
-		note, err = b.catalog.Localize(b.cfg.OperatorLocale, MsgSummaryChosen, TemplateData{Choice: label}, 0)
-		if c.Reply != "" {
-			if why := b.silenced(st); why != "" {
-				b.metrics.Conversation("skipped_" + why)
-				b.trace(fc, "skipped", "the answer to the choice is not sent: %s", skippedText(why))
-			} else if err == nil {
-				fc.Answer, err = b.answer(ctx, fc, c, st, name)
-			}
-		}
-		b.metrics.Conversation("chosen")
-		log.Info("the sender chose from the menu", "choice", c.ID, "by", by)
-	} else {
-		wait := DefaultChoiceWait
-		if rule != nil && rule.ChoiceWait > 0 {
-			wait = rule.ChoiceWait
-		}
-		minutes := int(math.Round(wait.Minutes()))
-		note, err = b.catalog.Localize(b.cfg.OperatorLocale, MsgSummaryNoChoice, TemplateData{Count: minutes}, minutes)
-		b.metrics.Conversation("choice_timed_out")
-		log.Info("no choice from the menu in time: the rule's own route", "wait", wait)
+	if p, err := b.store.GetProfile(ctx, b.cfg.Instance, fc.ChatID); err == nil {
+		name = firstNonEmpty(p.Info.Name, name)
 	}
+	answer, summary, err := b.outcome(*fc, rule, c, st, name)
 	if err != nil {
 		return err
 	}
-	if fc.Summary.To == "" {
-		fc.Summary.Text = ""
-	} else {
-		fc.Summary.Text += "\n" + note
-		if !st.OptedOut.IsZero() {
-			if o, err := b.catalog.Localize(b.cfg.OperatorLocale, MsgSummaryOptedOut, TemplateData{}, 0); err == nil {
-				fc.Summary.Text += "\n" + o
-			}
+	log := b.log.With("chat", fc.ChatID, "idMessage", fc.IDMessage)
+	if c != nil {
+		fc.Choice = c.ID
+		b.metrics.Conversation("chosen")
+		log.Info("the sender chose from the menu", "choice", c.ID, "by", by)
+		if why := b.silenced(st); why != "" && c.Reply != "" {
+			b.metrics.Conversation("skipped_" + why)
+			b.trace(fc, "skipped", "the answer to the choice is not sent: %s", skippedText(why))
 		}
-		fc.Summary.Text = truncate(fc.Summary.Text, greenapi.MaxMessageLength)
+	} else {
+		b.metrics.Conversation("choice_timed_out")
+		log.Info("no choice from the menu in time: the rule's own route")
 	}
-	fc.Step = StepChosen
+	fc.ChoiceMsg, fc.Answer, fc.Summary, fc.Step = by, answer, summary, StepChosen
 	if err := b.save(ctx, fc); err != nil {
 		return err
 	}
@@ -348,33 +315,112 @@ func (b *Bot) choose(ctx context.Context, fc *FirstContact, rule *Rule, c *Choic
 	return b.finishChoice(ctx, fc, name)
 }
 
+// outcome renders what the end of fc's menu sends: the answer of choice c
+// in the chat's language (none when c is nil, the wait having run out, or
+// has no reply, or when the chat is silenced), and the summary, routed by
+// c, that says what was chosen. name is the sender's. It reads and sends
+// nothing: choose and frontdesk check share it.
+func (b *Bot) outcome(fc FirstContact, rule *Rule, c *Choice, st ChatState, name string) (answer, summary Outgoing, err error) {
+	summary = fc.Summary // the rule's own route
+	var note string
+	if c != nil {
+		switch {
+		case c.ForwardTo != "":
+			summary.To = c.ForwardTo
+		case c.Forward != nil && *c.Forward:
+			summary.To = b.cfg.OperatorChatID
+		case c.Forward != nil:
+			summary.To = ""
+		}
+		label, err := b.catalog.Localize(b.cfg.OperatorLocale, c.Label, TemplateData{}, 0)
+		if err != nil {
+			label = c.ID
+		}
+		if note, err = b.catalog.Localize(b.cfg.OperatorLocale, MsgSummaryChosen, TemplateData{Choice: label}, 0); err != nil {
+			return answer, summary, fmt.Errorf("%w: rendering %q: %v", ErrPermanent, MsgSummaryChosen, err)
+		}
+		if c.Reply != "" && b.silenced(st) == "" {
+			locale := fc.Locale
+			if st.Locale != "" && b.catalog.Supports(st.Locale) {
+				locale = st.Locale
+			}
+			data := TemplateData{Name: name, Rule: fc.Rule, Tag: fc.Tag}
+			if h := b.rules.Hours; h != nil && !h.Open(b.Now()) {
+				if next := h.NextOpen(b.Now()); !next.IsZero() {
+					data.NextOpen = b.nextOpenText(locale, next)
+				}
+			}
+			text, err := b.catalog.RenderReply(locale, c.Reply, data)
+			if err != nil {
+				return answer, summary, fmt.Errorf("%w: rendering %q in %s: %v", ErrPermanent, c.Reply, locale, err)
+			}
+			answer = Outgoing{To: fc.ChatID, Text: text}
+		}
+	} else {
+		wait := DefaultChoiceWait
+		if rule != nil && rule.ChoiceWait > 0 {
+			wait = rule.ChoiceWait
+		}
+		minutes := int(math.Round(wait.Minutes()))
+		if note, err = b.catalog.Localize(b.cfg.OperatorLocale, MsgSummaryNoChoice, TemplateData{Count: minutes}, minutes); err != nil {
+			return answer, summary, fmt.Errorf("%w: rendering %q: %v", ErrPermanent, MsgSummaryNoChoice, err)
+		}
+	}
+	if summary.To == "" {
+		summary.Text = ""
+		return answer, summary, nil
+	}
+	summary.Text += "\n" + note
+	if !st.OptedOut.IsZero() {
+		if o, err := b.catalog.Localize(b.cfg.OperatorLocale, MsgSummaryOptedOut, TemplateData{}, 0); err == nil {
+			summary.Text += "\n" + o
+		}
+	}
+	summary.Text = truncate(summary.Text, greenapi.MaxMessageLength)
+	return answer, summary, nil
+}
+
+// ChoiceOutcome is what one end of a greeting's menu sends: the sender's
+// choice Number (Choice nil, 0: no choice within the wait), the answer to
+// the sender and the summary (none without Text).
+type ChoiceOutcome struct {
+	Number  int
+	Choice  *Choice
+	Answer  Outgoing
+	Summary Outgoing
+}
+
+// PreviewChoices says what each option of d's menu, and no choice, would
+// send, for the sender s of Preview (frontdesk check); nil without a menu.
+func PreviewChoices(catalog *Catalog, rules Rules, cfg Config, s Sender, d Decision) ([]ChoiceOutcome, error) {
+	if !d.Menu {
+		return nil, nil
+	}
+	b := previewBot(catalog, rules, cfg, s.At)
+	fc := FirstContact{ChatID: s.ChatID, Rule: d.Rule.ID, Tag: d.Rule.Tag, Locale: d.Locale, Summary: d.Summary}
+	name := firstNonEmpty(s.Info.Name, s.Name)
+	var out []ChoiceOutcome
+	for i := 0; i <= len(d.Rule.Choices); i++ {
+		o := ChoiceOutcome{Number: i + 1}
+		if i == len(d.Rule.Choices) {
+			o.Number = 0 // no choice
+		} else {
+			o.Choice = &d.Rule.Choices[i]
+		}
+		var err error
+		if o.Answer, o.Summary, err = b.outcome(fc, d.Rule, o.Choice, ChatState{Locale: s.Locale}, name); err != nil {
+			return nil, err
+		}
+		out = append(out, o)
+	}
+	return out, nil
+}
+
 func routeText(to string) string {
 	if to == "" {
 		return "; no summary"
 	}
 	return "; summary to " + to
-}
-
-// answer renders the reply of choice c, in the chat's language.
-func (b *Bot) answer(ctx context.Context, fc *FirstContact, c *Choice, st ChatState, name string) (Outgoing, error) {
-	locale := fc.Locale
-	if st.Locale != "" && b.catalog.Supports(st.Locale) {
-		locale = st.Locale
-	}
-	data := TemplateData{Name: name, Rule: fc.Rule, Tag: fc.Tag}
-	if p, err := b.store.GetProfile(ctx, b.cfg.Instance, fc.ChatID); err == nil {
-		data.Name = firstNonEmpty(p.Info.Name, name)
-	}
-	if h := b.rules.Hours; h != nil && !h.Open(b.Now()) {
-		if next := h.NextOpen(b.Now()); !next.IsZero() {
-			data.NextOpen = b.nextOpenText(locale, next)
-		}
-	}
-	text, err := b.catalog.RenderReply(locale, c.Reply, data)
-	if err != nil {
-		return Outgoing{}, fmt.Errorf("%w: rendering %q in %s: %v", ErrPermanent, c.Reply, locale, err)
-	}
-	return Outgoing{To: fc.ChatID, Text: text}, nil
 }
 
 // finishChoice sends what a recorded choice decided: the answer to the
