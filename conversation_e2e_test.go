@@ -7,8 +7,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/frontdesk-bot/frontdesk/bot"
 	"github.com/frontdesk-bot/frontdesk/greenapi"
 	"github.com/frontdesk-bot/frontdesk/greenapi/greenapitest"
+	"github.com/frontdesk-bot/frontdesk/store/postgres/postgrestest"
 )
 
 // TestEndToEndOptOutAndTakeover: through the webhook, with the fake Green
@@ -57,7 +59,8 @@ func TestEndToEndOptOutAndTakeover(t *testing.T) {
 // message outside a first contact went out and before it was recorded
 // (Green API holds its answer); after the restart the chat's history shows
 // it, and it is not sent again: the opt-out confirmation, an away reply,
-// the greeting sent again in a chosen language.
+// the greeting sent again in a chosen language, the answer to a choice
+// from the menu, the menu's hint.
 func TestEndToEndKilledMidAutomaticMessage(t *testing.T) {
 	t.Parallel()
 	tomorrow := strings.ToLower(time.Now().UTC().Add(24 * time.Hour).Weekday().String())
@@ -89,6 +92,14 @@ func TestEndToEndKilledMidAutomaticMessage(t *testing.T) {
 			},
 			func(f *greenapitest.Server, chat string) {
 				f.PushIncoming(greenapitest.Incoming{ChatID: chat, SenderName: "Bo", Text: "Deutsch"})
+			}},
+		{"the answer to a choice from the menu", e2eMenuRules, greeted,
+			func(f *greenapitest.Server, chat string) {
+				f.PushIncoming(greenapitest.Incoming{ChatID: chat, SenderName: "Bo", Text: "2"})
+			}},
+		{"the menu's hint", e2eMenuRules, greeted,
+			func(f *greenapitest.Server, chat string) {
+				f.PushIncoming(greenapitest.Incoming{ChatID: chat, SenderName: "Bo", Text: "how much?"})
 			}},
 	}
 	for _, tt := range tests {
@@ -128,4 +139,82 @@ func TestEndToEndKilledMidAutomaticMessage(t *testing.T) {
 			}
 		})
 	}
+}
+
+// e2eMenuRules greet with a menu whose second choice answers the sender.
+const e2eMenuRules = "[[rule]]\nid = \"menu\"\nreply = \"greeting_named\"\nforward = true\n\n" +
+	"[[rule.choice]]\nid = \"sales\"\nlabel = \"choice_sales\"\n\n" +
+	"[[rule.choice]]\nid = \"support\"\nlabel = \"choice_support\"\nreply = \"support_answer\"\n"
+
+// greeted has a new sender write and be greeted: the chat gets two
+// messages in all.
+func greeted(f *greenapitest.Server, chat string) int {
+	f.PushIncoming(greenapitest.Incoming{ChatID: chat, SenderName: "Bo", Text: "hi"})
+	f.WaitSent(chat, 1, 10*time.Second)
+	return 2
+}
+
+// TestEndToEndMenuOnTwoReplicas: two replicas on one PostgreSQL database
+// (a rolling deploy): a greeting ends with its menu and the summary waits;
+// a reply with a number routes to the chosen group; a menu whose wait has
+// ended takes the rule's own route, once, whichever replica looks for the
+// ended waits.
+func TestEndToEndMenuOnTwoReplicas(t *testing.T) {
+	t.Parallel()
+	db := postgrestest.SchemaURL(t)
+	const sales = "120363000000000002@g.us"
+	rules := filepath.Join(t.TempDir(), "rules.toml")
+	writeFile(t, rules, `[[rule]]
+id = "menu"
+reply = "greeting_named"
+forward = true
+
+[[rule.choice]]
+id = "sales"
+label = "choice_sales"
+forward_to = "`+sales+`"
+
+[[rule.choice]]
+id = "support"
+label = "choice_support"
+reply = "support_answer"
+`)
+	fake := greenapitest.New(t)
+	extra := []string{"RULES_FILE=" + rules, "LOG_LEVEL=info"}
+	first := start(t, fake, 0, db, extra...)
+	second := start(t, fake, 0, db, extra...)
+	fake.DeliverWebhooks(first.url+"/webhook", e2eWebhookToken, 50*time.Millisecond, 5*time.Second)
+
+	const chooser, silent = "5511987654321@c.us", "4915123456789@c.us"
+	fake.PushIncoming(greenapitest.Incoming{ChatID: chooser, SenderName: "Ana", Text: "oi"})
+	fake.PushIncoming(greenapitest.Incoming{ChatID: silent, SenderName: "Jonas", Text: "Hallo"})
+	if sent := fake.WaitSent(chooser, 1, 15*time.Second); len(sent) != 1 || !strings.HasSuffix(sent[0].Message, "Responda com um número:\n1 Vendas\n2 Suporte") {
+		t.Fatalf("the greeting %+v; want it to end with the Portuguese menu", sent)
+	}
+	fake.WaitSent(silent, 1, 15*time.Second)
+	if n := len(fake.Sent(e2eOperatorChat, sales)); n != 0 {
+		t.Fatalf("%d summaries before any choice", n)
+	}
+	fake.PushIncoming(greenapitest.Incoming{ChatID: chooser, SenderName: "Ana", Text: "1"})
+	if got := fake.WaitSent(sales, 1, 15*time.Second); len(got) != 1 || !strings.Contains(got[0].Message, "Chosen: Sales") {
+		t.Fatalf("sales got %+v; want the summary of the choice", got)
+	}
+	// The silent sender's wait ends now (instead of in 15 minutes).
+	execSQL(t, db, `UPDATE first_contacts SET choice_until = now() - interval '1 second' WHERE chat_id = '`+silent+`' AND step = 'choosing'`)
+	got := fake.WaitSent(e2eOperatorChat, 1, 20*time.Second)
+	if len(got) != 1 || !strings.Contains(got[0].Message, "New contact: Jonas") || !strings.Contains(got[0].Message, "No choice within 15 minutes.") {
+		t.Fatalf("the operators got %+v; want Jonas's summary, without a choice", got)
+	}
+	time.Sleep(2 * bot.ChoiceSweepEvery) // both replicas had a chance to look again
+	if n := len(fake.Sent(e2eOperatorChat)); n != 1 {
+		t.Errorf("the operators got %d summaries; want 1", n)
+	}
+	if n := len(fake.Sent(chooser)) + len(fake.Sent(silent)); n != 2 {
+		t.Errorf("the senders got %d messages; want the two greetings", n)
+	}
+	if n := count(t, db, `SELECT count(*) FROM first_contacts WHERE step = 'done'`); n != 2 {
+		t.Errorf("%d first contacts done; want 2", n)
+	}
+	first.stop(t)
+	second.stop(t)
 }

@@ -666,6 +666,20 @@ func count(t *testing.T, db, q string) int {
 	return n
 }
 
+// execSQL runs a statement on the PostgreSQL database at db.
+func execSQL(t *testing.T, db, q string) {
+	t.Helper()
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	if _, err := conn.Exec(ctx, q); err != nil {
+		t.Fatal(err)
+	}
+}
+
 // TestEndToEndOnPostgreSQL runs the program on PostgreSQL: greetings go
 // out once, a restart keeps what was stored, and the password in
 // DATABASE_URL never reaches the log.
