@@ -200,8 +200,10 @@ reply = "support_answer"
 		t.Fatalf("sales got %+v; want the summary of the choice", got)
 	}
 	// The silent sender's wait ends now (instead of in 15 minutes).
+	ended := time.Now()
 	execSQL(t, db, `UPDATE first_contacts SET choice_until = now() - interval '1 second' WHERE chat_id = '`+silent+`' AND step = 'choosing'`)
 	got := fake.WaitSent(e2eOperatorChat, 1, 20*time.Second)
+	t.Logf("the summary went out %v after the wait ended (the leader looks every %v)", time.Since(ended).Round(10*time.Millisecond), bot.ChoiceSweepEvery)
 	if len(got) != 1 || !strings.Contains(got[0].Message, "New contact: Jonas") || !strings.Contains(got[0].Message, "No choice within 15 minutes.") {
 		t.Fatalf("the operators got %+v; want Jonas's summary, without a choice", got)
 	}

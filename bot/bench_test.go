@@ -1,10 +1,12 @@
 package bot_test
 
 import (
+	"context"
 	"fmt"
 	"testing"
 
 	"github.com/frontdesk-bot/frontdesk/bot"
+	"github.com/frontdesk-bot/frontdesk/greenapi/greenapitest"
 )
 
 // The micro-benchmarks of the first-contact decision; figures in BENCHMARKS.md.
@@ -79,5 +81,47 @@ func BenchmarkRenderCatalogueGreeting(b *testing.B) {
 				}
 			})
 		}
+	}
+}
+
+// BenchmarkKnownSenderMessage: one message of a sender greeted before, as
+// the pool hands it to the bot (SQLite, the claim included), with rules
+// without a menu, and with a menu: answered (the message reads the first
+// contact, finds it done) or waiting (read, and the hint sent before).
+func BenchmarkKnownSenderMessage(b *testing.B) {
+	for _, tt := range []struct {
+		name, rules, after string
+	}{
+		{"no menu", "[[rule]]\nid = \"all\"\nreply = \"greeting_named\"\n", ""},
+		{"menu answered", menuRules, "1"},
+		{"menu waiting, hinted", menuRules, "what?"},
+	} {
+		b.Run(tt.name, func(b *testing.B) {
+			h := newHarness(b, true)
+			h.useRules(tt.rules)
+			const chat = "12125550130@c.us"
+			h.write(greenapitest.Incoming{ChatID: chat, SenderName: "Ana", Text: "hi"})
+			if tt.after != "" {
+				h.write(greenapitest.Incoming{ChatID: chat, SenderName: "Ana", Text: tt.after})
+			}
+			sent := len(h.srv.Sent())
+			notifications := make([]bot.Notification, 0, b.N)
+			for range b.N {
+				id, body := h.srv.NewIncoming(greenapitest.Incoming{ChatID: chat, SenderName: "Ana", Text: "and one more thing", Time: h.now})
+				notifications = append(notifications, bot.Notification{ChatID: chat, IDMessage: id, Body: body, ReceivedAt: h.now})
+			}
+			ctx := context.Background()
+			b.ReportAllocs()
+			b.ResetTimer()
+			for _, n := range notifications {
+				if err := h.bot.Handle(ctx, n); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.StopTimer()
+			if got := len(h.srv.Sent()); got != sent {
+				b.Fatalf("%d messages sent to a known sender", got-sent)
+			}
+		})
 	}
 }

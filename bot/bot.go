@@ -43,6 +43,10 @@ type ChatState struct {
 	// FirstContactMsg is the message that holds the chat's current first
 	// contact ("" when the business spoke first).
 	FirstContactMsg string
+	// MenuWaits is set while that first contact's menu waits for the
+	// sender's choice, or its end is being sent (SetMenuWaits); never for
+	// the message that claims a new first contact.
+	MenuWaits bool
 }
 
 // ChatMessage is the record of an automatic message outside a first
@@ -252,6 +256,10 @@ type Store interface {
 	// SetAwayUntil records that the chat got its away reply for the closed
 	// period that ends at until.
 	SetAwayUntil(ctx context.Context, instance, chatID string, until time.Time) error
+	// SetMenuWaits records whether the menu of the chat's first contact
+	// idMessage waits; nothing when another first contact is the chat's
+	// current one.
+	SetMenuWaits(ctx context.Context, instance, chatID, idMessage string, waits bool) error
 	// SetLocale records the language the sender chose.
 	SetLocale(ctx context.Context, instance, chatID, locale string) error
 	// GetChatMessage returns the record of an automatic message caused by a

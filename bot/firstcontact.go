@@ -54,7 +54,8 @@ type Config struct {
 type Metrics interface {
 	FirstContact(rule, tag, locale string)
 	// Conversation counts what happens around the greeting: opted_out,
-	// opted_in, human_wrote, ignored, away, language_chosen, skipped_human,
+	// opted_in, human_wrote, ignored, away, language_chosen, chosen,
+	// choice_timed_out, choice_hint, skipped_human,
 	// skipped_opted_out.
 	Conversation(event string)
 	LookupFailed(reason string)
@@ -293,6 +294,11 @@ func (b *Bot) firstContact(ctx context.Context, msg *greenapi.MessageNotificatio
 			// choice, or for the wait's end (EndChoiceWaits), counted from
 			// now.
 			fc.Step, fc.ChoiceUntil = StepChoosing, b.Now().Add(fc.ChoiceUntil.Sub(fc.CreatedAt))
+			// The chat first, so that the sender's next message is read
+			// as a choice however a crash cuts these two writes.
+			if err := b.store.SetMenuWaits(ctx, b.cfg.Instance, chatID, fc.IDMessage, true); err != nil {
+				return err
+			}
 			if err := b.save(ctx, &fc); err != nil {
 				return err
 			}

@@ -24,7 +24,7 @@ const operatorChat = "120363000000000001@g.us"
 
 type harness struct {
 	cfg   bot.Config
-	t     *testing.T
+	t     testing.TB
 	srv   *greenapitest.Server
 	store *sqlite.DB
 	bot   *bot.Bot
@@ -35,7 +35,7 @@ type harness struct {
 // newHarness wires a bot to a fake Green API and a fresh SQLite store.
 // With fast, the fake and the client allow 1,000 lookups a second, for
 // tests that are not about the rate limit.
-func newHarness(t *testing.T, fast bool, mutate ...func(*bot.Config)) *harness {
+func newHarness(t testing.TB, fast bool, mutate ...func(*bot.Config)) *harness {
 	t.Helper()
 	var opts []greenapitest.Option
 	if fast {

@@ -138,17 +138,6 @@ func (rs Rules) rule(id string) *Rule {
 	return nil
 }
 
-// hasMenus reports whether a rule offers choices: only then is a known
-// sender's message read as a possible choice.
-func (rs Rules) hasMenus() bool {
-	for _, r := range rs.List {
-		if len(r.Choices) > 0 {
-			return true
-		}
-	}
-	return false
-}
-
 // choiceLines are a rule's options, numbered, in locale.
 func (b *Bot) choiceLines(rule *Rule, locale string) (string, error) {
 	lines := make([]string, 0, len(rule.Choices))
@@ -207,8 +196,8 @@ func (b *Bot) chosen(rule *Rule, text string, locales ...string) *Choice {
 // per menu. A message that chose before a crash finishes what it began.
 // It reports whether the message was the menu's.
 func (b *Bot) menuReply(ctx context.Context, msg *greenapi.MessageNotification, st ChatState, optWord bool) (bool, error) {
-	if st.FirstContactMsg == "" || !b.rules.hasMenus() {
-		return false, nil
+	if !st.MenuWaits || st.FirstContactMsg == "" {
+		return false, nil // most messages: no read
 	}
 	chatID := msg.SenderData.ChatID
 	fc, err := b.store.GetFirstContact(ctx, b.cfg.Instance, chatID, st.FirstContactMsg)
@@ -219,8 +208,11 @@ func (b *Bot) menuReply(ctx context.Context, msg *greenapi.MessageNotification, 
 	}
 	name := firstNonEmpty(msg.SenderData.SenderContactName, msg.SenderData.SenderName)
 	switch {
-	case fc.ChoiceMsg == msg.IDMessage && fc.Step != StepDone && fc.Step != StepGaveUp:
+	case fc.ChoiceMsg == msg.IDMessage:
 		return true, b.finishChoice(ctx, &fc, name)
+	case fc.Step == StepDone || fc.Step == StepGaveUp:
+		// Its end was sent, and a crash kept the chat from learning it.
+		return false, b.store.SetMenuWaits(ctx, b.cfg.Instance, chatID, fc.IDMessage, false)
 	case fc.Step != StepChoosing:
 		return false, nil
 	case optWord:
@@ -258,7 +250,7 @@ func (b *Bot) choiceWaitEnded(ctx context.Context, n Notification) error {
 			return err
 		}
 		return b.choose(ctx, &fc, b.rules.rule(fc.Rule), nil, n.IDMessage, st, "")
-	case fc.ChoiceMsg == n.IDMessage && fc.Step != StepDone && fc.Step != StepGaveUp:
+	case fc.ChoiceMsg == n.IDMessage:
 		return b.finishChoice(ctx, &fc, "")
 	}
 	return nil
@@ -444,7 +436,11 @@ func (b *Bot) finishChoice(ctx context.Context, fc *FirstContact, name string) e
 			return err
 		}
 	}
-	return b.forward(ctx, fc, name, log)
+	if err := b.forward(ctx, fc, name, log); err != nil {
+		return err
+	}
+	// The menu is over: the chat's next messages are ordinary again.
+	return b.store.SetMenuWaits(ctx, b.cfg.Instance, fc.ChatID, fc.IDMessage, false)
 }
 
 // choiceHint answers a reply that chose nothing with the menu once more,

@@ -39,6 +39,16 @@ label = "choice_other"
 forward = false
 `
 
+// greetedWithMenu is a harness with menuRules whose chat was greeted
+// with the menu: name wrote "hi".
+func greetedWithMenu(t *testing.T, chat, name string, mutate ...func(*bot.Config)) *harness {
+	t.Helper()
+	h := newHarness(t, true, mutate...)
+	h.useRules(menuRules)
+	h.write(greenapitest.Incoming{ChatID: chat, SenderName: name, Text: "hi"})
+	return h
+}
+
 // endWaits runs what the leader of the "choices" duty runs, at the
 // harness's time, with a pool that hands the stored notifications to the
 // bot; it returns how many waits it ended.
@@ -192,10 +202,8 @@ func firstContactEvents(t *testing.T, h *harness) []string {
 // after that still routes.
 func TestMenuHintOnce(t *testing.T) {
 	t.Parallel()
-	h := newHarness(t, true)
-	h.useRules(menuRules)
 	const chat = "12125550120@c.us"
-	h.write(greenapitest.Incoming{ChatID: chat, SenderName: "Bo", Text: "hi"})
+	h := greetedWithMenu(t, chat, "Bo")
 	h.write(greenapitest.Incoming{ChatID: chat, SenderName: "Bo", Text: "how much is the blue one?"})
 	sent := h.srv.Sent(chat)
 	if len(sent) != 2 || sent[1].Message != "To reach the right person, reply with the number of your choice:\n1 Sales\n2 Support\n3 Something else" {
@@ -268,10 +276,8 @@ func TestMenuWaitEnds(t *testing.T) {
 // in the history, not sent again, and the summary goes out once.
 func TestMenuCrashBetweenSteps(t *testing.T) {
 	t.Parallel()
-	h := newHarness(t, true)
-	h.useRules(menuRules)
 	const chat = "12125550123@c.us"
-	h.write(greenapitest.Incoming{ChatID: chat, SenderName: "Ed", Text: "hi"})
+	h := greetedWithMenu(t, chat, "Ed")
 	h.srv.FailNext(greenapi.MethodSendMessage, 1, greenapitest.Fault{Status: 500, AfterWork: true})
 	id, body := h.srv.NewIncoming(greenapitest.Incoming{ChatID: chat, SenderName: "Ed", Text: "2", Time: h.now})
 	n := bot.Notification{ChatID: chat, IDMessage: id, Body: body, ReceivedAt: h.now}
@@ -324,10 +330,8 @@ func TestMenuWithLanguageChoice(t *testing.T) {
 // the sender gets no automatic answer, and no hint.
 func TestMenuWhileAPersonHasTheChat(t *testing.T) {
 	t.Parallel()
-	h := newHarness(t, true, func(c *bot.Config) { c.HumanPause = time.Hour })
-	h.useRules(menuRules)
 	const chat = "12125550125@c.us"
-	h.write(greenapitest.Incoming{ChatID: chat, SenderName: "Gus", Text: "hi"})
+	h := greetedWithMenu(t, chat, "Gus", func(c *bot.Config) { c.HumanPause = time.Hour })
 	h.businessWrites(chat)
 	h.write(greenapitest.Incoming{ChatID: chat, SenderName: "Gus", Text: "what?"})
 	h.write(greenapitest.Incoming{ChatID: chat, SenderName: "Gus", Text: "2"})
@@ -376,4 +380,25 @@ func tenChoices() string {
 		b.WriteString("[[rule.choice]]\nid = \"c" + string(rune('0'+i)) + "\"\nlabel = \"choice_sales\"\n")
 	}
 	return b.String()
+}
+
+// TestMenuAfterAReloadWithoutIt: the rules change while a menu waits and
+// no rule offers it any more: the sender's "1" is an ordinary message,
+// and the wait's end still takes the route recorded with the greeting.
+func TestMenuAfterAReloadWithoutIt(t *testing.T) {
+	t.Parallel()
+	const chat = "12125550126@c.us"
+	h := greetedWithMenu(t, chat, "Hal")
+	h.useRules("[[rule]]\nid = \"plain\"\nreply = \"greeting_generic\"\n")
+	h.write(greenapitest.Incoming{ChatID: chat, SenderName: "Hal", Text: "1"})
+	if n := len(h.srv.Sent(chat)) + len(h.srv.Sent(salesChat)); n != 1 {
+		t.Fatalf("%d messages; want only the greeting: the menu is no rule's any more", n)
+	}
+	h.advance(16 * time.Minute)
+	if n := h.endWaits(); n != 1 {
+		t.Fatalf("ended %d waits; want 1", n)
+	}
+	if summaries := h.srv.Sent(operatorChat); len(summaries) != 1 || !strings.Contains(summaries[0].Message, "No choice within 15 minutes.") {
+		t.Errorf("the operators got %+v; want the summary of the rule's route", summaries)
+	}
 }

@@ -391,15 +391,21 @@ func (d *DB) GetChat(ctx context.Context, instance, chatID string) (bot.ChatStat
 	var (
 		human, optedOut, away *time.Time
 		locale, holder        string
+		menu                  bool
 	)
-	err := d.pool.QueryRow(ctx, `SELECT human_until, opted_out_at, away_until, locale, first_contact_msg FROM chats WHERE instance = $1 AND chat_id = $2`, instance, chatID).
-		Scan(&human, &optedOut, &away, &locale, &holder)
+	err := d.pool.QueryRow(ctx, `SELECT human_until, opted_out_at, away_until, locale, first_contact_msg, menu_waits FROM chats WHERE instance = $1 AND chat_id = $2`, instance, chatID).
+		Scan(&human, &optedOut, &away, &locale, &holder, &menu)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return bot.ChatState{}, nil
 	}
 	st := chatState(false, human, optedOut, away)
-	st.Locale, st.FirstContactMsg = locale, holder
+	st.Locale, st.FirstContactMsg, st.MenuWaits = locale, holder, menu
 	return st, err
+}
+
+// SetMenuWaits implements bot.Store.
+func (d *DB) SetMenuWaits(ctx context.Context, instance, chatID, idMessage string, waits bool) error {
+	return d.wr.exec(ctx, `UPDATE chats SET menu_waits = $1 WHERE instance = $2 AND chat_id = $3 AND first_contact_msg = $4`, waits, instance, chatID, idMessage)
 }
 
 // SetLocale implements bot.Store.
@@ -462,6 +468,7 @@ func (d *DB) ClaimFirstContact(ctx context.Context, instance, chatID, idMessage 
 	var (
 		holder, locale        string
 		human, optedOut, away *time.Time
+		menu                  bool
 	)
 	err := d.wr.Do(ctx, func(b *pgx.Batch) {
 		b.Queue(`
@@ -472,14 +479,14 @@ func (d *DB) ClaimFirstContact(ctx context.Context, instance, chatID, idMessage 
 					THEN excluded.first_contact_msg
 					ELSE chats.first_contact_msg END,
 				last_activity_at = greatest(chats.last_activity_at, excluded.last_activity_at)
-			RETURNING first_contact_msg, human_until, opted_out_at, away_until, locale`, instance, chatID, at, idMessage, newAfter.Milliseconds(),
-		).QueryRow(func(row pgx.Row) error { return row.Scan(&holder, &human, &optedOut, &away, &locale) })
+			RETURNING first_contact_msg, human_until, opted_out_at, away_until, locale, menu_waits`, instance, chatID, at, idMessage, newAfter.Milliseconds(),
+		).QueryRow(func(row pgx.Row) error { return row.Scan(&holder, &human, &optedOut, &away, &locale, &menu) })
 	})
 	if err != nil {
 		return bot.ChatState{}, fmt.Errorf("claiming a first contact: %w", err)
 	}
 	st := chatState(holder == idMessage, human, optedOut, away)
-	st.Locale, st.FirstContactMsg = locale, holder
+	st.Locale, st.FirstContactMsg, st.MenuWaits = locale, holder, menu && holder != idMessage
 	return st, nil
 }
 

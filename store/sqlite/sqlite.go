@@ -513,13 +513,18 @@ func (d *DB) GetChat(ctx context.Context, instance, chatID string) (bot.ChatStat
 		human, away int64
 		optedOutSQL sql.NullInt64
 	)
-	err := d.db.QueryRowContext(ctx, `SELECT human_until, opted_out_at, away_until, locale, first_contact_msg FROM chats WHERE instance = ? AND chat_id = ?`, instance, chatID).
-		Scan(&human, &optedOutSQL, &away, &st.Locale, &st.FirstContactMsg)
+	err := d.db.QueryRowContext(ctx, `SELECT human_until, opted_out_at, away_until, locale, first_contact_msg, menu_waits FROM chats WHERE instance = ? AND chat_id = ?`, instance, chatID).
+		Scan(&human, &optedOutSQL, &away, &st.Locale, &st.FirstContactMsg, &st.MenuWaits)
 	if errors.Is(err, sql.ErrNoRows) {
 		return st, nil
 	}
 	st.HumanUntil, st.OptedOut, st.AwayUntil = fromMillis(human), fromMillis(optedOutSQL.Int64), fromMillis(away)
 	return st, err
+}
+
+// SetMenuWaits implements bot.Store.
+func (d *DB) SetMenuWaits(ctx context.Context, instance, chatID, idMessage string, waits bool) error {
+	return d.exec(ctx, `UPDATE chats SET menu_waits = ? WHERE instance = ? AND chat_id = ? AND first_contact_msg = ?`, waits, instance, chatID, idMessage)
 }
 
 // SetLocale implements bot.Store.
@@ -571,15 +576,16 @@ func (d *DB) ClaimFirstContact(ctx context.Context, instance, chatID, idMessage 
 		holder, locale string
 		human, away    int64
 		optedOut       sql.NullInt64
+		menu           bool
 	)
 	err := d.wr.Do(ctx, func(tx *sql.Tx) error {
-		return d.wr.queryRow(tx, qClaimChat, chatID, at.UnixMilli(), idMessage, newAfter.Milliseconds(), instance).Scan(&holder, &human, &optedOut, &away, &locale)
+		return d.wr.queryRow(tx, qClaimChat, chatID, at.UnixMilli(), idMessage, newAfter.Milliseconds(), instance).Scan(&holder, &human, &optedOut, &away, &locale, &menu)
 	})
 	if err != nil {
 		return bot.ChatState{}, fmt.Errorf("claiming a first contact: %w", err)
 	}
 	return bot.ChatState{Claimed: holder == idMessage, HumanUntil: fromMillis(human), OptedOut: fromMillis(optedOut.Int64), AwayUntil: fromMillis(away),
-		Locale: locale, FirstContactMsg: holder}, nil
+		Locale: locale, FirstContactMsg: holder, MenuWaits: menu && holder != idMessage}, nil
 }
 
 // GetProfile implements bot.Store.
@@ -655,7 +661,7 @@ const (
 				WHEN ?4 > 0 AND chats.last_activity_at < ?2 - ?4 THEN excluded.first_contact_msg
 				ELSE chats.first_contact_msg END,
 			last_activity_at = max(chats.last_activity_at, excluded.last_activity_at)
-		RETURNING first_contact_msg, human_until, opted_out_at, away_until, locale`
+		RETURNING first_contact_msg, human_until, opted_out_at, away_until, locale, menu_waits`
 	qSaveProfile = `
 		INSERT INTO profiles (instance, chat_id, info, fetched_at) VALUES (?, ?, ?, ?)
 		ON CONFLICT (instance, chat_id) DO UPDATE SET info = excluded.info, fetched_at = excluded.fetched_at`

@@ -34,6 +34,7 @@ func Run(t *testing.T, open func(t *testing.T) bot.Store) {
 		"RecentForTheStatusPage":                   testRecent,
 		"ChatStateAndMessages":                     testChatState,
 		"MenusWhoseWaitEnded":                      testDueChoices,
+		"ChatSaysWhetherItsMenuWaits":              testMenuWaits,
 	}
 	for name, test := range tests {
 		t.Run(name, func(t *testing.T) {
@@ -702,5 +703,45 @@ func testDueChoices(t *testing.T, s bot.Store) {
 	save("1@c.us", "A", bot.StepChosen, now.Add(-time.Minute))
 	if got := due(); len(got) != 0 {
 		t.Errorf("after A was chosen: DueChoices = %v, want none", got)
+	}
+}
+
+// testMenuWaits: the chat says whether its first contact's menu waits,
+// in the claim's own answer; a mark for a first contact that is no longer
+// the chat's current one changes nothing.
+func testMenuWaits(t *testing.T, s bot.Store) {
+	ctx := context.Background()
+	const chat = "12125550102@c.us"
+	if st, err := s.ClaimFirstContact(ctx, inst, chat, "A", t0, time.Hour); err != nil || !st.Claimed || st.MenuWaits {
+		t.Fatalf("the first message: %+v, %v", st, err)
+	}
+	if err := s.SetMenuWaits(ctx, inst, chat, "A", true); err != nil {
+		t.Fatal(err)
+	}
+	if st, err := s.ClaimFirstContact(ctx, inst, chat, "B", t0.Add(time.Minute), time.Hour); err != nil || st.Claimed || !st.MenuWaits || st.FirstContactMsg != "A" {
+		t.Errorf("a reply while the menu waits: %+v, %v; want MenuWaits of A", st, err)
+	}
+	if st, _ := s.GetChat(ctx, other, chat); st.MenuWaits {
+		t.Error("the menu reached the same person's chat with another number")
+	}
+	// After a long silence a new first contact: its claim says no menu
+	// waits, and the old one's end does not touch the chat.
+	if st, err := s.ClaimFirstContact(ctx, inst, chat, "C", t0.Add(3*time.Hour), time.Hour); err != nil || !st.Claimed || st.MenuWaits {
+		t.Errorf("a new first contact: %+v, %v; want claimed, no menu", st, err)
+	}
+	if err := s.SetMenuWaits(ctx, inst, chat, "C", true); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.SetMenuWaits(ctx, inst, chat, "A", false); err != nil {
+		t.Fatal(err)
+	}
+	if st, err := s.GetChat(ctx, inst, chat); err != nil || !st.MenuWaits || st.FirstContactMsg != "C" {
+		t.Errorf("after the old menu's end: %+v, %v; want C's menu still waiting", st, err)
+	}
+	if err := s.SetMenuWaits(ctx, inst, chat, "C", false); err != nil {
+		t.Fatal(err)
+	}
+	if st, _ := s.GetChat(ctx, inst, chat); st.MenuWaits {
+		t.Error("the menu still waits after its end")
 	}
 }

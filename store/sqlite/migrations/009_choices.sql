@@ -11,3 +11,7 @@ ALTER TABLE first_contacts ADD COLUMN answer_attempted INTEGER NOT NULL DEFAULT 
 ALTER TABLE first_contacts ADD COLUMN answer_id TEXT NOT NULL DEFAULT '';
 -- The menus waiting, by the end of their wait (DueChoices).
 CREATE INDEX first_contacts_choosing ON first_contacts (choice_until) WHERE step = 'choosing';
+-- The chat's current first contact has a menu that waits (or whose end is
+-- still being sent): only then is a known sender's message read as a
+-- choice, and the claim says so without another query.
+ALTER TABLE chats ADD COLUMN menu_waits INTEGER NOT NULL DEFAULT 0;
