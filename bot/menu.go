@@ -118,16 +118,6 @@ func parseChoices(r *Rule, spec ruleSpec, catalog *Catalog, failAt func(lineKey,
 	}
 }
 
-// choiceFor returns the rule's choice with id, or nil.
-func (r *Rule) choiceFor(id string) *Choice {
-	for i := range r.Choices {
-		if r.Choices[i].ID == id {
-			return &r.Choices[i]
-		}
-	}
-	return nil
-}
-
 // rule returns the rule with id, or nil (a reload removed it).
 func (rs Rules) rule(id string) *Rule {
 	for _, r := range rs.List {

@@ -143,7 +143,9 @@ func TestEventsFollowTheSchema(t *testing.T) {
 	for _, e := range []bot.Event{
 		bot.NewEvent(bot.EventFirstContact, "1101000001", "4915112345678@c.us", at, bot.FirstContactData{IDMessage: "BAE5", Phone: "+49 1511 2345678",
 			Name: "Jana", Email: "jana@example.de", Category: "Bäckerei", Description: "Brot", IsBusiness: true, Products: 3,
-			Rule: "business", Tag: "lead", Locale: "de", Replied: true, Forwarded: true, Degraded: "timeout", GaveUp: "rejected"}),
+			Rule: "business", Tag: "lead", Locale: "de", Replied: true, Forwarded: true, Degraded: "timeout", GaveUp: "rejected", Skipped: "human",
+			Choice: "sales", Answered: true}),
+		bot.NewEvent(bot.EventFirstContact, "1101000001", "4915112345678@c.us", at, bot.FirstContactData{IDMessage: "BAE9", Rule: "menu", ChoiceTimedOut: true}),
 		bot.NewEvent(bot.EventFirstContact, "1101000001", "4915112345678@c.us", at, bot.FirstContactData{IDMessage: "BAE6"}),
 		bot.NewEvent(bot.EventGreenAPIProblem, "1101000001", "", at, bot.GreenAPIProblemData{Problem: "quota_exceeded", Method: "sendMessage", Detail: "HTTP 466"}),
 		bot.NewEvent(bot.EventConversation, "1101000001", "4915112345678@c.us", at, bot.ConversationData{Event: "opted_out", IDMessage: "BAE7"}),
