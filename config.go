@@ -36,12 +36,10 @@ type config struct {
 	defaults        instanceConfig
 	ProfileRefresh  time.Duration
 	LookupTimeout   time.Duration
-	HumanPause      time.Duration   // nothing automatic in a chat this long after a person of the business wrote in it
-	Ignore          *bot.ChatFilter // IGNORE_CHATS
-	KeepFinished    time.Duration   // 0: forever
-	KeepContacts    time.Duration   // profiles, finished first contacts, dead letters, silent chats; 0: forever
-	LogPhoneNumbers string          // masked or full
-	InboxInMemory   int             // notifications the pool keeps in memory
+	KeepFinished    time.Duration // 0: forever
+	KeepContacts    time.Duration // profiles, finished first contacts, dead letters, silent chats; 0: forever
+	LogPhoneNumbers string        // masked or full
+	InboxInMemory   int           // notifications the pool keeps in memory
 	LogLevel        slog.Level
 	ShutdownTimeout time.Duration
 	MemoryLimit     int64 // the Go runtime's soft memory limit, in bytes; math.MaxInt64 is off
@@ -64,6 +62,11 @@ type instanceConfig struct {
 	LocalesDir           string
 	RulesFile            string
 	ReceiveMode          string
+	// HumanPause: nothing automatic in a chat this long after a person of
+	// the business wrote in it.
+	HumanPause time.Duration
+	// Ignore are the chats never greeted (IGNORE_CHATS): chat ids and globs.
+	Ignore []string
 	// where names it in messages: "" for the single-instance variables,
 	// else the file and the line of its [[instance]].
 	where string
@@ -122,7 +125,6 @@ func loadConfig(getenv func(string) string) (config, error) {
 		DatabaseURL:     get("DATABASE_URL", "frontdesk.db"),
 		ProfileRefresh:  duration("PROFILE_REFRESH", "24h"),
 		LookupTimeout:   duration("LOOKUP_TIMEOUT", "30s"),
-		HumanPause:      duration("HUMAN_PAUSE", "24h"),
 		ShutdownTimeout: duration("SHUTDOWN_TIMEOUT", "20s"),
 		KeepFinished:    duration("KEEP_NOTIFICATIONS", "7d"),
 		KeepContacts:    duration("KEEP_CONTACTS", "90d"),
@@ -130,6 +132,12 @@ func loadConfig(getenv func(string) string) (config, error) {
 		defaults:        envInstance(get),
 	}
 	c.defaults.NewSenderAfter = duration("NEW_SENDER_AFTER", "14d")
+	c.defaults.HumanPause = duration("HUMAN_PAUSE", "24h")
+	if patterns, err := ignorePatterns(get("IGNORE_CHATS", "")); err != nil {
+		bad("IGNORE_CHATS", "%v; expected %s", err, ignoreExpected)
+	} else {
+		c.defaults.Ignore = patterns
+	}
 	if c.KeepFinished > 0 && c.KeepFinished < 24*time.Hour {
 		bad("KEEP_NOTIFICATIONS", "%v is too short: keep processed notifications at least 24h, so that one Green API delivers again is still known as a duplicate; 0 keeps them forever", c.KeepFinished)
 	}
@@ -157,11 +165,6 @@ func loadConfig(getenv func(string) string) (config, error) {
 		if p := c.retentionProblem(ic); p != "" {
 			bad("KEEP_CONTACTS", "%s", p)
 		}
-	}
-	if patterns, err := ignorePatterns(get("IGNORE_CHATS", "")); err != nil {
-		bad("IGNORE_CHATS", "%v; expected phone numbers (+49 151 2345678), chat ids (491512345678@c.us) or globs of them (4930*@c.us), separated by commas", err)
-	} else {
-		c.Ignore, _ = bot.NewChatFilter(patterns)
 	}
 	port := get("PORT", "8080")
 	if p, err := strconv.Atoi(port); err != nil || p < 0 || p > 65535 {
@@ -251,6 +254,9 @@ func envInstance(get func(name, def string) string) instanceConfig {
 	ic.OperatorLocale = get("OPERATOR_LOCALE", ic.DefaultLocale)
 	return ic
 }
+
+// ignoreExpected says what IGNORE_CHATS (and ignore_chats) hold.
+const ignoreExpected = "phone numbers (+49 151 2345678), chat ids (491512345678@c.us) or globs of them (4930*@c.us), separated by commas"
 
 // ignorePatterns reads IGNORE_CHATS: phone numbers become chat ids, chat
 // ids and globs stay; every glob must compile.

@@ -70,18 +70,43 @@ func checkInstanceConfig(ic instanceConfig, k instanceKeys, bad func(name, forma
 
 // instanceSpec is an [[instance]] table as written.
 type instanceSpec struct {
-	ID                   idValue `toml:"id"`
-	APIURL               string  `toml:"api_url"`
-	APIToken             string  `toml:"api_token"`
-	WebhookToken         string  `toml:"webhook_token"`
-	PreviousWebhookToken string  `toml:"webhook_token_previous"`
-	RulesFile            *string `toml:"rules_file"`
-	LocalesDir           *string `toml:"locales_dir"`
-	DefaultLocale        *string `toml:"default_locale"`
-	OperatorChatID       *string `toml:"operator_chat_id"`
-	OperatorLocale       *string `toml:"operator_locale"`
-	NewSenderAfter       *string `toml:"new_sender_after"`
-	ReceiveMode          *string `toml:"receive_mode"`
+	ID                   idValue   `toml:"id"`
+	APIURL               string    `toml:"api_url"`
+	APIToken             string    `toml:"api_token"`
+	WebhookToken         string    `toml:"webhook_token"`
+	PreviousWebhookToken string    `toml:"webhook_token_previous"`
+	RulesFile            *string   `toml:"rules_file"`
+	LocalesDir           *string   `toml:"locales_dir"`
+	DefaultLocale        *string   `toml:"default_locale"`
+	OperatorChatID       *string   `toml:"operator_chat_id"`
+	OperatorLocale       *string   `toml:"operator_locale"`
+	NewSenderAfter       *string   `toml:"new_sender_after"`
+	ReceiveMode          *string   `toml:"receive_mode"`
+	HumanPause           *string   `toml:"human_pause"`
+	IgnoreChats          *chatList `toml:"ignore_chats"`
+}
+
+// chatList is a list of chats written as an array of strings, or as one
+// string of them separated by commas (as IGNORE_CHATS is, for ${NAME}).
+type chatList []string
+
+// UnmarshalTOML implements toml.Unmarshaler.
+func (l *chatList) UnmarshalTOML(data any) error {
+	switch d := data.(type) {
+	case string:
+		*l = chatList{d}
+	case []any:
+		for _, item := range d {
+			s, ok := item.(string)
+			if !ok {
+				return fmt.Errorf("expected chats as strings, e.g. [\"+49 151 2345678\", \"4930*@c.us\"], not %v", item)
+			}
+			*l = append(*l, s)
+		}
+	default:
+		return fmt.Errorf("expected a list of chats, e.g. [\"+49 151 2345678\", \"4930*@c.us\"], not %v", data)
+	}
+	return nil
 }
 
 // idValue is an instance id written as a number or as a string.
@@ -176,6 +201,8 @@ func parseInstances(name string, data []byte, defaults instanceConfig, getenv fu
 			OperatorChatID:       optional("operator_chat_id", spec.OperatorChatID, defaults.OperatorChatID),
 			ReceiveMode:          optional("receive_mode", spec.ReceiveMode, defaults.ReceiveMode),
 			NewSenderAfter:       defaults.NewSenderAfter,
+			HumanPause:           defaults.HumanPause,
+			Ignore:               defaults.Ignore,
 			where:                fmt.Sprintf("%s:%d", name, at.In(i, "")),
 		}
 		ic.OperatorLocale = optional("operator_locale", spec.OperatorLocale, ic.DefaultLocale)
@@ -188,6 +215,25 @@ func parseInstances(name string, data []byte, defaults instanceConfig, getenv fu
 				bad("new_sender_after", "%q is not a duration; expected e.g. 14d, 36h, 90m or 0", v)
 			} else {
 				ic.NewSenderAfter = d
+			}
+		}
+		if spec.HumanPause != nil {
+			v := expand("human_pause", *spec.HumanPause)
+			if d, err := parseDuration(v); err != nil || d < 0 {
+				bad("human_pause", "%q is not a duration; expected e.g. 24h, 90m or 0", v)
+			} else {
+				ic.HumanPause = d
+			}
+		}
+		if spec.IgnoreChats != nil {
+			var items []string
+			for _, item := range *spec.IgnoreChats {
+				items = append(items, expand("ignore_chats", item))
+			}
+			if patterns, err := ignorePatterns(strings.Join(items, ",")); err != nil {
+				bad("ignore_chats", "%v; expected %s", err, ignoreExpected)
+			} else {
+				ic.Ignore = patterns // instead of IGNORE_CHATS
 			}
 		}
 		checkInstanceConfig(ic, fileKeys, bad)

@@ -25,6 +25,11 @@ operator_chat_id = "120363000000000002@g.us"
 new_sender_after = "30d"
 `
 
+// twoNumbersOwnQuiet: the second number has its own pause and staff.
+const twoNumbersOwnQuiet = twoNumbers + `human_pause = "2h"
+ignore_chats = ["4930*@c.us", "+49 151 1111111"]
+`
+
 func instancesEnv(file string, extra map[string]string) map[string]string {
 	e := map[string]string{"INSTANCES_FILE": file, "TOKEN_1": "token-of-the-first-number", "WEBHOOK_1": "webhook-token-of-the-first",
 		"OPERATOR_CHAT_ID": "120363000000000001@g.us"}
@@ -37,7 +42,7 @@ func instancesEnv(file string, extra map[string]string) map[string]string {
 func TestInstancesFile(t *testing.T) {
 	t.Parallel()
 	file := filepath.Join(t.TempDir(), "instances.toml")
-	writeFile(t, file, twoNumbers)
+	writeFile(t, file, twoNumbersOwnQuiet)
 	c, err := loadConfig(env(instancesEnv(file, nil)))
 	if err != nil {
 		t.Fatal(err)
@@ -54,6 +59,12 @@ func TestInstancesFile(t *testing.T) {
 	if second.ID != "1101000002" || second.DefaultLocale != "pt" || second.OperatorLocale != "pt" || second.NewSenderAfter != 30*24*time.Hour ||
 		second.OperatorChatID != "120363000000000002@g.us" {
 		t.Errorf("second = %+v", second)
+	}
+	if first.HumanPause != 24*time.Hour || len(first.Ignore) != 0 {
+		t.Errorf("first: HUMAN_PAUSE %v, IGNORE_CHATS %v; want the defaults", first.HumanPause, first.Ignore)
+	}
+	if second.HumanPause != 2*time.Hour || strings.Join(second.Ignore, " ") != "4930*@c.us 491511111111@c.us" {
+		t.Errorf("second: human_pause %v, ignore_chats %q; want its own", second.HumanPause, second.Ignore)
 	}
 	if secrets := strings.Join(c.secrets(), " "); !strings.Contains(secrets, "token-of-the-second-number") || !strings.Contains(secrets, "webhook-token-of-the-first") {
 		t.Errorf("the log masker is not given every instance's tokens: %s", secrets)
@@ -84,6 +95,12 @@ func TestInstancesFileErrorsNameFileLineInstanceAndKey(t *testing.T) {
 			[]string{`instances.toml:15: instance 1101000002: new_sender_after: "a month" is not a duration`}},
 		{"a bad mode", twoNumbers + "receive_mode = \"push\"\n", nil,
 			[]string{`instances.toml:16: instance 1101000002: receive_mode: "push": expected webhook or poll`}},
+		{"a bad pause", twoNumbers + "human_pause = \"a while\"\n", nil,
+			[]string{`instances.toml:16: instance 1101000002: human_pause: "a while" is not a duration`}},
+		{"a bad chat to ignore", twoNumbers + "ignore_chats = [\"+49 151\", \"[49*\"]\n", nil,
+			[]string{`instances.toml:16: instance 1101000002: ignore_chats: `}},
+		{"chats to ignore that are no strings", twoNumbers + "ignore_chats = [491512345678]\n", nil,
+			[]string{`instances.toml:16: expected chats as strings`}},
 		{"an unknown key", twoNumbers + "webhook_url = \"https://x\"\n", nil,
 			[]string{`instances.toml:16: unknown key "instance.webhook_url"`}},
 		{"not TOML", "[[instance]\nid = 1\n", nil, []string{"INSTANCES_FILE: instances.toml:2: expected end of table array name"}},
@@ -134,6 +151,46 @@ func TestCheckEveryInstance(t *testing.T) {
 	for _, want := range []string{"=== instances 1101000001", "=== instances 1101000002", "-- rule shop", "check: 2 instances; their locales and rules are fine"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("check output lacks %q", want)
+		}
+	}
+}
+
+// TestEachNumberKeepsItsOwnQuiet: human_pause and ignore_chats of an
+// [[instance]] reach that number's bot; the others keep HUMAN_PAUSE and
+// IGNORE_CHATS.
+func TestEachNumberKeepsItsOwnQuiet(t *testing.T) {
+	t.Parallel()
+	file := filepath.Join(t.TempDir(), "instances.toml")
+	writeFile(t, file, twoNumbersOwnQuiet)
+	c, err := loadConfig(env(instancesEnv(file, map[string]string{"IGNORE_CHATS": "+1 212 555 0100", "HUMAN_PAUSE": "12h"})))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ls, err := loadInstances(c.Instances)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		l                 loaded
+		pause             time.Duration
+		ignored, answered []string
+	}{
+		{ls[0], 12 * time.Hour, []string{"12125550100@c.us"}, []string{"4930123456@c.us", "491511111111@c.us"}},
+		{ls[1], 2 * time.Hour, []string{"4930123456@c.us", "491511111111@c.us"}, []string{"12125550100@c.us"}},
+	} {
+		bc := c.botConfig(tt.l)
+		if bc.HumanPause != tt.pause {
+			t.Errorf("%s: pause %v, want %v", tt.l.ID, bc.HumanPause, tt.pause)
+		}
+		for _, chat := range tt.ignored {
+			if !bc.Ignore.Match(chat) {
+				t.Errorf("%s: %s is answered; want it ignored", tt.l.ID, chat)
+			}
+		}
+		for _, chat := range tt.answered {
+			if bc.Ignore.Match(chat) {
+				t.Errorf("%s: %s is ignored; want it answered", tt.l.ID, chat)
+			}
 		}
 	}
 }

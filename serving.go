@@ -20,6 +20,7 @@ type loaded struct {
 	instanceConfig
 	catalog *bot.Catalog
 	rules   bot.Rules
+	ignore  *bot.ChatFilter // of instanceConfig.Ignore
 }
 
 // loadInstances loads the locales and rules of every instance. Instances
@@ -55,7 +56,12 @@ func loadInstances(instances []instanceConfig) ([]loaded, error) {
 			}
 			rulesOf[rk] = rules
 		}
-		out = append(out, loaded{instanceConfig: ic, catalog: catalog, rules: rules})
+		ignore, err := bot.NewChatFilter(ic.Ignore)
+		if err != nil { // checked when read: not expected
+			problems = append(problems, instanceProblem(ic, err))
+			continue
+		}
+		out = append(out, loaded{instanceConfig: ic, catalog: catalog, rules: rules, ignore: ignore})
 	}
 	if len(problems) > 0 {
 		return nil, errors.Join(problems...)
@@ -76,7 +82,7 @@ func instanceProblem(ic instanceConfig, err error) error {
 func (c config) botConfig(l loaded) bot.Config {
 	return bot.Config{Instance: l.ID, NewSenderAfter: l.NewSenderAfter, ProfileRefresh: c.ProfileRefresh, LookupTimeout: c.LookupTimeout,
 		OperatorChatID: l.OperatorChatID, OperatorLocale: l.OperatorLocale, Events: c.EventsURL != "",
-		HumanPause: c.HumanPause, Ignore: c.Ignore}
+		HumanPause: l.HumanPause, Ignore: l.ignore}
 }
 
 // engine is one instance at work in this process: its Green API client,
