@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/BurntSushi/toml"
 	"github.com/frontdesk-bot/frontdesk/internal/tomlpos"
@@ -209,22 +210,20 @@ func parseInstances(name string, data []byte, defaults instanceConfig, getenv fu
 		if spec.OperatorLocale == nil && defaults.OperatorLocale != defaults.DefaultLocale {
 			ic.OperatorLocale = defaults.OperatorLocale // OPERATOR_LOCALE set on its own
 		}
-		if spec.NewSenderAfter != nil {
-			v := expand("new_sender_after", *spec.NewSenderAfter)
-			if d, err := parseDuration(v); err != nil || d < 0 {
-				bad("new_sender_after", "%q is not a duration; expected e.g. 14d, 36h, 90m or 0", v)
+		// duration reads an optional duration into d.
+		duration := func(key string, v *string, d *time.Duration) {
+			if v == nil {
+				return
+			}
+			text := expand(key, *v)
+			if parsed, err := parseDuration(text); err != nil || parsed < 0 {
+				bad(key, "%q is not a duration; expected e.g. 14d, 36h, 90m or 0", text)
 			} else {
-				ic.NewSenderAfter = d
+				*d = parsed
 			}
 		}
-		if spec.HumanPause != nil {
-			v := expand("human_pause", *spec.HumanPause)
-			if d, err := parseDuration(v); err != nil || d < 0 {
-				bad("human_pause", "%q is not a duration; expected e.g. 24h, 90m or 0", v)
-			} else {
-				ic.HumanPause = d
-			}
-		}
+		duration("new_sender_after", spec.NewSenderAfter, &ic.NewSenderAfter)
+		duration("human_pause", spec.HumanPause, &ic.HumanPause)
 		if spec.IgnoreChats != nil {
 			var items []string
 			for _, item := range *spec.IgnoreChats {
