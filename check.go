@@ -130,6 +130,28 @@ func preview(catalog *bot.Catalog, rules bot.Rules, stdout io.Writer) int {
 				continue
 			}
 			fmt.Fprintf(stdout, "\n-- rule %s (%s):\n%s\n", r.ID, r.Reply, text)
+			if len(r.Choices) == 0 {
+				continue
+			}
+			menu, err := catalog.ChoiceText(r, loc, bot.MsgChoiceMenu)
+			if err != nil {
+				fmt.Fprintf(stdout, "problem: rule %s, its menu in %s: %v\n", r.ID, loc, err)
+				problems++
+				continue
+			}
+			fmt.Fprintf(stdout, "\n%s\n", menu)
+			for i, c := range r.Choices {
+				if c.Reply == "" {
+					continue
+				}
+				answer, err := catalog.RenderReply(loc, c.Reply, sample)
+				if err != nil {
+					fmt.Fprintf(stdout, "problem: rule %s, choice %s, message %q in %s: %v\n", r.ID, c.ID, c.Reply, loc, err)
+					problems++
+					continue
+				}
+				fmt.Fprintf(stdout, "-- after %d (choice %s, %s):\n%s\n", i+1, c.ID, c.Reply, answer)
+			}
 		}
 	}
 	return problems

@@ -110,4 +110,18 @@ forward = false
 			t.Errorf("the preview lacks %q:\n%s", w, out.String())
 		}
 	}
+	// Without --from: the menu and the answers in every locale.
+	out.Reset()
+	if err := run(t.Context(), []string{"check"}, env(e), &out, &out); err != nil {
+		t.Fatalf("%v\n%s", err, out.String())
+	}
+	for _, w := range []string{
+		"Antworten Sie mit einer Nummer:\n1 Vertrieb\n2 Kundendienst\n3 Etwas anderes\n",
+		"-- after 2 (choice support, support_answer):\nDanke! Unser Kundendienst schreibt Ihnen hier in Kürze.\n",
+		"השיבו במספר:\n1 מכירות\n",
+	} {
+		if !strings.Contains(out.String(), w) {
+			t.Errorf("frontdesk check lacks %q:\n%s", w, out.String())
+		}
+	}
 }

@@ -99,7 +99,7 @@ func (b *Bot) decision(s Sender) (Decision, error) {
 		}
 		var menus string // under the greeting, kept whole when it is cut short
 		if len(rule.Choices) > 0 && !s.NoChoices {
-			menu, err := b.choiceText(rule, d.Locale, MsgChoiceMenu)
+			menu, err := b.catalog.ChoiceText(rule, d.Locale, MsgChoiceMenu)
 			if err != nil {
 				return d, err
 			}

@@ -114,7 +114,7 @@ func parseChoices(r *Rule, spec ruleSpec, catalog *Catalog, failAt func(lineKey,
 		if cs.Forward != nil && !*cs.Forward && cs.ForwardTo != "" {
 			fail("forward_to", "sends the summary, but forward = false")
 		}
-		r.Choices = append(r.Choices, Choice{ID: cs.ID, Label: cs.Label, Reply: cs.Reply, Forward: cs.Forward, ForwardTo: cs.ForwardTo})
+		r.Choices = append(r.Choices, Choice(cs))
 	}
 }
 
@@ -128,27 +128,18 @@ func (rs Rules) rule(id string) *Rule {
 	return nil
 }
 
-// choiceLines are a rule's options, numbered, in locale.
-func (b *Bot) choiceLines(rule *Rule, locale string) (string, error) {
+// ChoiceText renders the menu (MsgChoiceMenu) or the hint (MsgChoiceHint)
+// of rule in locale: the message with the options, numbered.
+func (c *Catalog) ChoiceText(rule *Rule, locale, id string) (string, error) {
 	lines := make([]string, 0, len(rule.Choices))
-	for i, c := range rule.Choices {
-		label, err := b.catalog.Localize(locale, c.Label, TemplateData{}, 0)
+	for i, choice := range rule.Choices {
+		label, err := c.Localize(locale, choice.Label, TemplateData{}, 0)
 		if err != nil {
-			return "", fmt.Errorf("%w: rendering the label %q in %s: %v", ErrPermanent, c.Label, locale, err)
+			return "", fmt.Errorf("%w: rendering the label %q in %s: %v", ErrPermanent, choice.Label, locale, err)
 		}
 		lines = append(lines, fmt.Sprintf("%d %s", i+1, label))
 	}
-	return strings.Join(lines, "\n"), nil
-}
-
-// choiceText renders the menu (MsgChoiceMenu) or the hint (MsgChoiceHint)
-// of rule in locale.
-func (b *Bot) choiceText(rule *Rule, locale, id string) (string, error) {
-	lines, err := b.choiceLines(rule, locale)
-	if err != nil {
-		return "", err
-	}
-	text, err := b.catalog.Localize(locale, id, TemplateData{Options: lines}, 0)
+	text, err := c.Localize(locale, id, TemplateData{Options: strings.Join(lines, "\n")}, 0)
 	if err != nil {
 		return "", fmt.Errorf("%w: rendering %q in %s: %v", ErrPermanent, id, locale, err)
 	}
@@ -450,7 +441,7 @@ func (b *Bot) choiceHint(ctx context.Context, msg *greenapi.MessageNotification,
 		if st.Locale != "" && b.catalog.Supports(st.Locale) {
 			locale = st.Locale
 		}
-		text, err := b.choiceText(rule, locale, MsgChoiceHint)
+		text, err := b.catalog.ChoiceText(rule, locale, MsgChoiceHint)
 		if err != nil {
 			return err
 		}
