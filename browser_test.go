@@ -269,6 +269,53 @@ func TestSandboxInABrowser(t *testing.T) {
 		}
 		screenshot(t, phone, "sandbox-phone")
 	})
+
+	t.Run("a menu that routes, from the page's example", func(t *testing.T) {
+		if err := chromedp.Do(ctx, chromedp.Click(chromedp.ID("config-example-menu"))); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := chromedp.Run(ctx, chromedp.Poll[bool](`document.getElementById("config-text").value.includes("[[rule.choice]]")`,
+			chromedp.WithPollingTimeout(5*time.Second))); err != nil {
+			t.Fatalf("the example did not fill the editor: %v", err)
+		}
+		if err := chromedp.Do(ctx, chromedp.Click(chromedp.ID("config-apply"))); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := chromedp.Run(ctx, chromedp.Poll[bool](`document.getElementById("config-status").textContent.startsWith("Applied")`,
+			chromedp.WithPollingTimeout(5*time.Second))); err != nil {
+			t.Fatalf("the example was not applied: %v (%s)", err, text(t, ctx, "config-error"))
+		}
+		summaries := func() int {
+			n, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.getElementById("operators").children.length`))
+			if err != nil {
+				t.Fatal(err)
+			}
+			return n
+		}
+		before := summaries()
+		own := map[string]string{"#phone": "+1 212 555 0177", "#name": "Ana", "#business": "", "#category": "", "#products": ""}
+		sendAs(t, ctx, "own", own, "hi")
+		replies := waitReplies(t, ctx, 1, 10*time.Second)
+		if len(replies) != 1 || !strings.HasSuffix(replies[0], "Reply with a number:\n1 Sales\n2 Support\n3 Something else") {
+			t.Fatalf("replies %q; want the greeting ending with the menu", replies)
+		}
+		if n := summaries(); n != before {
+			t.Errorf("the operators got %d summaries before the choice", n-before)
+		}
+		sendAs(t, ctx, "own", own, "support")
+		replies = waitReplies(t, ctx, 2, 10*time.Second)
+		if len(replies) != 2 || replies[1] != "Thank you! Our support team will write to you here shortly." {
+			t.Errorf("replies %q; want the support answer after the choice", replies)
+		}
+		waitFor(t, "the summary of the choice", 10*time.Second, func() bool { return strings.Contains(text(t, ctx, "operators"), "Chosen: Support") })
+		trace := text(t, ctx, "trace")
+		for _, want := range []string{"choosing", "the menu waits for the sender's choice", "chosen", "choice support", "answered"} {
+			if !strings.Contains(trace, want) {
+				t.Errorf("the steps lack %q:\n%s", want, trace)
+			}
+		}
+		screenshot(t, ctx, "sandbox-menu")
+	})
 }
 
 // TestStatusPageInABrowser is issue #14's proof of the status page: with

@@ -353,6 +353,33 @@ func (s *Sandbox) faultListLocked() []string {
 // config returns the rules and the texts of a locale as the page edits
 // them: the sandbox's copy of the rules, and the locale's override if the
 // page wrote one, else the shipped file.
+// MenuExample is a rules file the page offers to try: a greeting that
+// ends with a menu whose answer routes the contact.
+const MenuExample = `# An example: the greeting ends with a menu; the answer routes the contact.
+# Reply 1, 2 or 3 (or Sales, Support, …) after the greeting; with no answer
+# within choice_wait the summary goes to the operators saying so.
+[[rule]]
+id = "menu"
+reply = "greeting_generic"
+forward = true
+choice_wait = "2m"
+
+[[rule.choice]]
+id = "sales"
+label = "choice_sales"
+forward = true
+
+[[rule.choice]]
+id = "support"
+label = "choice_support"
+reply = "support_answer"
+
+[[rule.choice]]
+id = "other"
+label = "choice_other"
+forward = false
+`
+
 func (s *Sandbox) config(w http.ResponseWriter, r *http.Request) {
 	rules, err := os.ReadFile(s.rulesFile)
 	if err != nil {
@@ -360,7 +387,7 @@ func (s *Sandbox) config(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	lang := r.URL.Query().Get("locale")
-	out := map[string]string{"rules": string(rules)}
+	out := map[string]string{"rules": string(rules), "menu_example": MenuExample}
 	if lang != "" {
 		text, err := s.localeText(lang)
 		if err != nil {

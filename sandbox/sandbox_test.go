@@ -9,9 +9,11 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/frontdesk-bot/frontdesk/bot"
 	"github.com/frontdesk-bot/frontdesk/greenapi"
 	"github.com/frontdesk-bot/frontdesk/greenapi/greenapitest"
 	"github.com/frontdesk-bot/frontdesk/internal/logtest"
+	"github.com/frontdesk-bot/frontdesk/locales"
 )
 
 func newSandbox(t *testing.T, reload func() error) (*Sandbox, http.Handler, *greenapitest.Server, string) {
@@ -101,5 +103,22 @@ func TestSandboxEditKeepsTheOldFileOnAMistake(t *testing.T) {
 	rec = do(h, "GET", "/sandbox/config?locale=pt", "", "")
 	if rec.Code != http.StatusOK || !strings.Contains(rec.Body.String(), "greeting_business") {
 		t.Errorf("the Portuguese texts: %d %s", rec.Code, rec.Body.String()[:min(200, rec.Body.Len())])
+	}
+}
+
+// TestSandboxMenuExampleIsValid: the example the page offers loads as
+// rules with the shipped locales, and offers a menu.
+func TestSandboxMenuExampleIsValid(t *testing.T) {
+	t.Parallel()
+	catalog, err := bot.LoadCatalog("en", locales.Files, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rules, err := bot.ParseRules("rules.toml", []byte(MenuExample), catalog)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rules.List) != 1 || len(rules.List[0].Choices) != 3 {
+		t.Errorf("rules %+v; want one rule with three choices", rules.List)
 	}
 }

@@ -138,6 +138,17 @@ async function loadConfig() {
 }
 
 $("config-file").addEventListener("change", loadConfig);
+$("config-example-menu").addEventListener("click", async () => {
+  const load = ++configLoads; // a load in flight must not overwrite the example
+  const r = await fetch("/sandbox/config");
+  const data = await r.json();
+  if (load !== configLoads) return;
+  $("config-file").value = "rules";
+  $("config-text").value = data.menu_example;
+  $("config-error").hidden = true;
+  $("config-status").hidden = false;
+  $("config-status").textContent = "An example, not applied yet: Check and apply, then write as a customer.";
+});
 $("config-apply").addEventListener("click", async () => {
   const [file, locale] = $("config-file").value.split(":");
   const r = await post("/sandbox/config", { file, locale: locale || "", text: $("config-text").value });
