@@ -245,12 +245,12 @@ func previewChoices(stdout io.Writer, l loaded, cfg bot.Config, s bot.Sender, d 
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "\nthe summary waits for the sender's choice, at most %s:\n", shortDuration(d.Rule.ChoiceWait))
+	fmt.Fprintf(stdout, "\nthe summary waits for the sender's choice, at most %s:\n", bot.ShortDuration(d.Rule.ChoiceWait))
 	for _, o := range outcomes {
 		if o.Choice != nil {
 			fmt.Fprintf(stdout, "\nif the sender replies %d (choice %s):\n", o.Number, o.Choice.ID)
 		} else {
-			fmt.Fprintf(stdout, "\nif the sender chooses nothing within %s:\n", shortDuration(d.Rule.ChoiceWait))
+			fmt.Fprintf(stdout, "\nif the sender chooses nothing within %s:\n", bot.ShortDuration(d.Rule.ChoiceWait))
 		}
 		if o.Answer.Text != "" {
 			fmt.Fprintf(stdout, "  to %s:\n%s\n", s.ChatID, indent(o.Answer.Text))
@@ -268,16 +268,4 @@ func previewChoices(stdout io.Writer, l loaded, cfg bot.Config, s bot.Sender, d 
 // indent puts four spaces before every line of s.
 func indent(s string) string {
 	return "    " + strings.ReplaceAll(s, "\n", "\n    ")
-}
-
-// shortDuration is d without its zero seconds and minutes: 15m, 1h30m, 2h.
-func shortDuration(d time.Duration) string {
-	s := d.String()
-	if strings.HasSuffix(s, "m0s") {
-		s = strings.TrimSuffix(s, "0s")
-	}
-	if strings.HasSuffix(s, "h0m") {
-		s = strings.TrimSuffix(s, "0m")
-	}
-	return s
 }

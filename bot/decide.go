@@ -158,7 +158,7 @@ func (d Decision) describe() string {
 		what += ", summary to " + d.Summary.To
 	}
 	if d.Menu {
-		what += fmt.Sprintf(", a menu of %d choices (waits %v)", len(d.Rule.Choices), d.Rule.ChoiceWait)
+		what += fmt.Sprintf(", a menu of %d choices (waits %s)", len(d.Rule.Choices), ShortDuration(d.Rule.ChoiceWait))
 	}
 	if d.hours != nil {
 		what += "; " + openText(d.Open, d.at, d.NextOpen, d.hours)

@@ -389,6 +389,18 @@ func PreviewChoices(catalog *Catalog, rules Rules, cfg Config, s Sender, d Decis
 	return out, nil
 }
 
+// ShortDuration is d without its zero seconds and minutes: 15m, 1h30m, 2h.
+func ShortDuration(d time.Duration) string {
+	s := d.String()
+	if strings.HasSuffix(s, "m0s") {
+		s = strings.TrimSuffix(s, "0s")
+	}
+	if strings.HasSuffix(s, "h0m") {
+		s = strings.TrimSuffix(s, "0m")
+	}
+	return s
+}
+
 func routeText(to string) string {
 	if to == "" {
 		return "; no summary"
