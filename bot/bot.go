@@ -7,6 +7,7 @@ package bot
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"time"
 
 	"github.com/frontdesk-bot/frontdesk/greenapi"
@@ -298,3 +299,126 @@ type Store interface {
 	// Close releases the store.
 	Close() error
 }
+
+// ErrPermanent marks a failure that retrying will not mend; the notification
+// is set aside instead of retried.
+var ErrPermanent = errors.New("permanent failure")
+
+// Config tunes the bot of one instance.
+type Config struct {
+	// Instance is the idInstance of the Green API instance the bot works
+	// for: its chats are the instance's.
+	Instance string
+	// NewSenderAfter is how long a chat must be silent for its next
+	// incoming message to be a first contact again; 0: first message ever only.
+	NewSenderAfter time.Duration
+	// ProfileRefresh is how long a fetched profile is reused.
+	ProfileRefresh time.Duration
+	// LookupTimeout bounds the wait for the sender's profile, counted from
+	// the moment the first contact is claimed: the wait for a turn of
+	// getContactInfo (one every 1.05 s) and every retry included. Past it the
+	// greeting goes out without the profile.
+	LookupTimeout time.Duration
+	// Lookup tunes the pace and the retries of getContactInfo.
+	Lookup LookupConfig
+	// OperatorChatID receives the summaries of rules that forward without
+	// naming a chat.
+	OperatorChatID string
+	// OperatorLocale is the summaries' language; default: the default locale.
+	OperatorLocale string
+	// Events keeps a first_contact event in the outbox for each first
+	// contact that ends (EVENTS_URL).
+	Events bool
+	// Trace, if set, is told each step of each first contact (the sandbox).
+	Trace func(Trace)
+	// HumanPause is how long nothing automatic is sent in a chat after a
+	// person of the business wrote in it (outgoingMessageReceived); 0 never.
+	HumanPause time.Duration
+	// Ignore names the chats never greeted (IGNORE_CHATS).
+	Ignore *ChatFilter
+}
+
+// Metrics counts what the bot does; the service exports it.
+type Metrics interface {
+	FirstContact(rule, tag, locale string)
+	// Conversation counts what happens around the greeting: opted_out,
+	// opted_in, human_wrote, ignored, away, language_chosen, chosen,
+	// choice_timed_out, choice_hint, skipped_human,
+	// skipped_opted_out.
+	Conversation(event string)
+	LookupFailed(reason string)
+	MessageSent(kind string)
+	GaveUp(reason string)
+	GuardMetrics
+}
+
+// Bot handles stored notifications: it decides who is new and runs their
+// first contact.
+type Bot struct {
+	store   Store
+	api     GreenAPI
+	catalog *Catalog
+	rules   Rules
+	cfg     Config
+	log     *slog.Logger
+	metrics Metrics
+	lookups *Lookups
+	words   optWords // the stop and start words of every locale
+	// Now is the clock; tests replace it.
+	Now func() time.Time
+}
+
+// New returns a bot. metrics may be nil.
+func New(store Store, api GreenAPI, catalog *Catalog, rules Rules, cfg Config, log *slog.Logger, metrics Metrics) *Bot {
+	cfg = cfg.normalized(catalog)
+	if metrics == nil {
+		metrics = nopMetrics{}
+	}
+	if cfg.Instance != "" {
+		log = log.With("instance", cfg.Instance)
+	}
+	cfg.Lookup.Instance = cfg.Instance
+	b := &Bot{store: store, api: api, catalog: catalog, rules: rules, cfg: cfg, log: log, metrics: metrics, words: newOptWords(catalog), Now: time.Now}
+	// Profiles are dated by the bot's clock, which decides when they are stale.
+	b.lookups = NewLookups(api, store, cfg.Lookup, func() time.Time { return b.Now() }, log)
+	return b
+}
+
+// normalized fills in the defaults of cfg for catalog.
+func (cfg Config) normalized(catalog *Catalog) Config {
+	if cfg.OperatorLocale == "" || !catalog.Supports(cfg.OperatorLocale) {
+		cfg.OperatorLocale = catalog.DefaultLocale()
+	}
+	if cfg.LookupTimeout <= 0 {
+		cfg.LookupTimeout = 30 * time.Second
+	}
+	return cfg
+}
+
+// WithContent returns a bot of the same instance that works with other
+// locales, rules and settings (a reload), and shares b's Green API client
+// and lookups: a first contact waiting for a lookup goes on with the new
+// bot. cfg's Instance and Lookup are b's. Close only one of the two.
+func (b *Bot) WithContent(catalog *Catalog, rules Rules, cfg Config) *Bot {
+	cfg.Instance, cfg.Lookup = b.cfg.Instance, b.cfg.Lookup
+	c := *b
+	c.catalog, c.rules, c.cfg, c.words = catalog, rules, cfg.normalized(catalog), newOptWords(catalog)
+	return &c
+}
+
+// Close stops the lookups in flight; call it once the pool has stopped.
+func (b *Bot) Close() { b.lookups.Close() }
+
+type nopMetrics struct{}
+
+func (nopMetrics) FirstContact(string, string, string) {}
+
+func (nopMetrics) LookupFailed(string) {}
+
+func (nopMetrics) MessageSent(string) {}
+
+func (nopMetrics) GaveUp(string) {}
+
+func (nopMetrics) Conversation(string) {}
+
+func (nopMetrics) GreenAPIPaused(bool) {}

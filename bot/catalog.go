@@ -10,8 +10,10 @@ import (
 	"sort"
 	"strings"
 	"text/template"
+	"unicode/utf8"
 
 	"github.com/BurntSushi/toml"
+	"github.com/frontdesk-bot/frontdesk/greenapi"
 	"github.com/nicksnyder/go-i18n/v2/i18n"
 	"github.com/nyaruka/phonenumbers"
 	"golang.org/x/text/language"
@@ -289,4 +291,56 @@ func RegionOf(digits string) (region, international string) {
 		return "", ""
 	}
 	return phonenumbers.GetRegionCodeForNumber(num), phonenumbers.Format(num, phonenumbers.INTERNATIONAL)
+}
+
+// RenderReply renders a reply and keeps it within Green API's limit: when
+// the product list makes it too long, it lists as many products as fit and
+// adds the localized "and N more".
+func (c *Catalog) RenderReply(locale, id string, data TemplateData) (string, error) {
+	text, err := c.Localize(locale, id, data, data.ProductCount)
+	if err != nil || utf8.RuneCountInString(text) <= greenapi.MaxMessageLength {
+		return text, err
+	}
+	all := data.Products
+	render := func(k int) (string, error) {
+		d := data
+		d.Products = all[:k]
+		body, err := c.Localize(locale, id, d, d.ProductCount)
+		if err != nil {
+			return "", err
+		}
+		more, err := c.Localize(locale, MsgMoreProducts, TemplateData{Count: len(all) - k}, len(all)-k)
+		if err != nil {
+			return "", err
+		}
+		return strings.TrimRight(body, "\n") + "\n" + more, nil
+	}
+	// Binary search for the most products that fit.
+	lo, hi := 0, len(all)-1
+	best := ""
+	for lo <= hi {
+		mid := (lo + hi) / 2
+		s, err := render(mid)
+		if err != nil {
+			return "", err
+		}
+		if utf8.RuneCountInString(s) <= greenapi.MaxMessageLength {
+			best, lo = s, mid+1
+		} else {
+			hi = mid - 1
+		}
+	}
+	if best == "" {
+		return truncate(text, greenapi.MaxMessageLength), nil
+	}
+	return best, nil
+}
+
+// truncate cuts s to at most n characters, ending with an ellipsis if cut.
+func truncate(s string, n int) string {
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	r := []rune(s)
+	return string(r[:n-1]) + "…"
 }

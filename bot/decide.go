@@ -1,7 +1,10 @@
 package bot
 
 import (
+	"context"
 	"fmt"
+	"log/slog"
+	"strings"
 	"time"
 	"unicode/utf8"
 
@@ -185,4 +188,72 @@ func withTail(body, tail string, limit int) string {
 		return truncate(body+tail, limit)
 	}
 	return truncate(body, room) + tail
+}
+
+// decide looks the sender up, evaluates the rules (decision), and
+// records the reply and the summary (StepDecided) before anything is sent.
+func (b *Bot) decide(ctx context.Context, fc *FirstContact, msg *greenapi.MessageNotification, log *slog.Logger) error {
+	chatID := msg.SenderData.ChatID
+	info, degraded, err := b.profile(ctx, chatID, fc.CreatedAt, log)
+	if err != nil {
+		return err
+	}
+	fc.Degraded = degraded
+	b.trace(fc, "looked up", "%s", profileDetail(info, degraded))
+	st, err := b.store.GetChat(ctx, b.cfg.Instance, chatID)
+	if err != nil {
+		return err
+	}
+	text, _ := greenapi.MessageText(msg.MessageData.Message)
+	at, _, _ := b.openAt(msg, fc.CreatedAt)
+	d, err := b.decision(Sender{ChatID: chatID, Name: firstNonEmpty(msg.SenderData.SenderContactName, msg.SenderData.SenderName),
+		Info: info, Text: text, At: at, OptedOut: !st.OptedOut.IsZero(), Locale: st.Locale})
+	if err != nil {
+		return err
+	}
+	if d.Rule == nil {
+		fc.Step = StepDone // recorded by the caller, with its event
+		log.Warn("first contact matched no rule: nothing sent")
+		b.trace(fc, "decided", "no rule matched: nothing is sent")
+		return nil
+	}
+	if d.Forward && d.Summary.To == "" {
+		log.Warn("rule forwards but OPERATOR_CHAT_ID is not set: no summary sent", "rule", d.Rule.ID)
+	}
+	fc.Rule, fc.Tag, fc.Locale = d.Rule.ID, d.Rule.Tag, d.Locale
+	d.Reply.To = chatID
+	fc.Reply, fc.Summary = d.Reply, d.Summary
+	if d.Menu {
+		fc.ChoiceUntil = fc.CreatedAt.Add(d.Rule.ChoiceWait) // the wait, until the greeting goes out
+	}
+	fc.Step = StepDecided
+	if err := b.save(ctx, fc); err != nil {
+		return err
+	}
+	b.trace(fc, "decided", "%s", d.describe())
+	return nil
+}
+
+func tagText(tag string) string {
+	if tag == "" {
+		return ""
+	}
+	return " (tag " + tag + ")"
+}
+
+func productData(p greenapi.Product) ProductData {
+	d := ProductData{Name: p.Name, Description: p.Description, Availability: p.Availability}
+	if p.Price != nil && p.Price.String() != "" {
+		d.Price = strings.TrimSpace(p.Price.String() + " " + p.Currency)
+	}
+	return d
+}
+
+func firstNonEmpty(s ...string) string {
+	for _, x := range s {
+		if x = strings.TrimSpace(x); x != "" {
+			return x
+		}
+	}
+	return ""
 }

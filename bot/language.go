@@ -227,3 +227,14 @@ func (b *Bot) knownLocale(chatID string, st ChatState) string {
 	}
 	return b.localeOf(chatID)
 }
+
+// localeOf is the language of a chat's automatic messages outside a first
+// contact: its phone number's country's, else the default.
+func (b *Bot) localeOf(chatID string) string {
+	if digits, ok := greenapi.PhoneOf(chatID); ok {
+		if region, _ := RegionOf(digits); region != "" {
+			return b.catalog.LocaleForRegion(region)
+		}
+	}
+	return b.catalog.DefaultLocale()
+}

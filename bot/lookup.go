@@ -436,3 +436,36 @@ func lookupReason(err error) string {
 	}
 	return greenapi.ReasonOf(err)
 }
+
+// profile returns the sender's profile: cached when fresh, else looked up
+// (see Lookups). Until the lookup is settled it returns a *WaitError; when
+// the lookup fails, or the first contact's budget (LookupTimeout since it
+// was claimed) runs out, it goes on with what it has and says why in one
+// WARN line and in the metric.
+func (b *Bot) profile(ctx context.Context, chatID string, claimed time.Time, log *slog.Logger) (info greenapi.ContactInfo, degraded string, err error) {
+	fetched, err, settled := b.lookups.Take(chatID)
+	if !settled {
+		cached, cacheErr := b.store.GetProfile(ctx, b.cfg.Instance, chatID)
+		switch {
+		case cacheErr == nil && b.Now().Sub(cached.FetchedAt) < b.cfg.ProfileRefresh:
+			return cached.Info, "", nil
+		case cacheErr != nil && !errors.Is(cacheErr, ErrNotFound):
+			return info, "", fmt.Errorf("reading the cached profile: %w", cacheErr)
+		}
+		fetched, err = b.lookups.Result(chatID, b.cfg.LookupTimeout-b.Now().Sub(claimed))
+	}
+	var wait *WaitError
+	switch {
+	case errors.As(err, &wait):
+		return info, "", err
+	case err != nil:
+		reason := lookupReason(err)
+		b.metrics.LookupFailed(reason)
+		log.Warn("getContactInfo failed: greeting without the profile", "reason", reason, "err", err)
+		if cached, err := b.store.GetProfile(ctx, b.cfg.Instance, chatID); err == nil {
+			return cached.Info, reason, nil // stale, but better than none
+		}
+		return info, reason, nil
+	}
+	return *fetched, "", nil
+}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"path"
 	"strings"
 	"time"
 	"unicode"
@@ -19,41 +18,6 @@ const (
 	MsgOptOutConfirmation = "opt_out_confirmation"
 	MsgSummaryOptedOut    = "summary_opted_out"
 )
-
-// Why an automatic message was not sent (FirstContact.Skipped, the trace,
-// frontdesk_conversation_total).
-const (
-	SkippedHuman    = "human"     // a person of the business wrote in the chat
-	SkippedOptedOut = "opted_out" // the sender asked for no automatic messages
-)
-
-// ChatFilter says which chats are never greeted (IGNORE_CHATS): chat ids
-// or globs of them (path.Match), such as staff numbers or "4930*@c.us".
-// Groups, broadcasts and newsletters are never greeted anyway.
-type ChatFilter struct{ patterns []string }
-
-// NewChatFilter checks patterns and returns their filter.
-func NewChatFilter(patterns []string) (*ChatFilter, error) {
-	for _, p := range patterns {
-		if _, err := path.Match(p, ""); err != nil {
-			return nil, fmt.Errorf("%q: %w", p, err)
-		}
-	}
-	return &ChatFilter{patterns: patterns}, nil
-}
-
-// Match reports whether chatID is ignored.
-func (f *ChatFilter) Match(chatID string) bool {
-	if f == nil {
-		return false
-	}
-	for _, p := range f.patterns {
-		if ok, _ := path.Match(p, chatID); ok {
-			return true
-		}
-	}
-	return false
-}
 
 // optWords are the stop and start words of every locale, normalized: a
 // sender may write STOP to a Russian business.
@@ -81,38 +45,6 @@ func newOptWords(c *Catalog) optWords {
 // and punctuation around it, in upper case.
 func normalizeWord(s string) string {
 	return strings.ToUpper(strings.TrimFunc(s, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsPunct(r) }))
-}
-
-// PersonWrote records that a person of the business wrote in a chat at
-// at: nothing automatic goes to it for HumanPause. The notification's own
-// turn records it again (the same values).
-func (b *Bot) PersonWrote(ctx context.Context, chatID string, at time.Time) error {
-	if b.cfg.HumanPause <= 0 {
-		return nil
-	}
-	return b.store.MarkKnown(ctx, b.cfg.Instance, chatID, at, at.Add(b.cfg.HumanPause))
-}
-
-// silenced says why nothing automatic may be sent in a chat now, or "".
-func (b *Bot) silenced(st ChatState) string {
-	switch {
-	case !st.OptedOut.IsZero():
-		return SkippedOptedOut
-	case b.Now().Before(st.HumanUntil):
-		return SkippedHuman
-	}
-	return ""
-}
-
-// localeOf is the language of a chat's automatic messages outside a first
-// contact: its phone number's country's, else the default.
-func (b *Bot) localeOf(chatID string) string {
-	if digits, ok := greenapi.PhoneOf(chatID); ok {
-		if region, _ := RegionOf(digits); region != "" {
-			return b.catalog.LocaleForRegion(region)
-		}
-	}
-	return b.catalog.DefaultLocale()
 }
 
 // optOut records that the sender of msg asked for no automatic messages,
@@ -182,15 +114,4 @@ func (b *Bot) optIn(ctx context.Context, msg *greenapi.MessageNotification, at t
 	b.log.Info("the sender opted back in to automatic messages", "chat", chatID, "idMessage", msg.IDMessage)
 	b.trace(&FirstContact{Instance: b.cfg.Instance, ChatID: chatID, IDMessage: msg.IDMessage}, "opted in", "automatic messages may follow again")
 	return nil
-}
-
-// skippedText says a Skipped reason in words, for the trace.
-func skippedText(why string) string {
-	switch why {
-	case SkippedHuman:
-		return "a person of the business has the chat (HUMAN_PAUSE)"
-	case SkippedOptedOut:
-		return "the sender opted out of automatic messages"
-	}
-	return why
 }

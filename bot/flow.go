@@ -1,0 +1,246 @@
+// What Frontdesk does with a message: Handle below, in order. The business
+// wrote: the chat is known (a person's message pauses the automatic ones,
+// quiet.go). A sender wrote: ignored chats stop here (quiet.go); a stop or
+// start word is recorded and confirmed (optout.go); a message that claims
+// a first contact runs it (firstContact: lookup.go, decide.go, deliver.go),
+// and may end with a menu (menu.go); any other message may choose a
+// language (language.go), answer a menu (menu.go) or get an away reply
+// (hours.go). A menu's wait that ended arrives as a notification of its
+// own (menu.go).
+
+package bot
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/frontdesk-bot/frontdesk/greenapi"
+)
+
+// Handle processes one stored notification. It is safe to call again with
+// the same notification after a failure or a crash: every step is recorded
+// before its side effect and settled on the next call. An error wrapping
+// ErrPermanent will not go away by retrying.
+func (b *Bot) Handle(ctx context.Context, n Notification) error {
+	if n.TypeWebhook == TypeChoiceWaitEnded {
+		return b.choiceWaitEnded(ctx, n)
+	}
+	parsed := n.parsed
+	if parsed == nil {
+		var err error
+		if parsed, err = greenapi.ParseNotification(n.Body); err != nil {
+			return fmt.Errorf("%w: %v", ErrPermanent, err)
+		}
+	}
+	msg, ok := greenapi.MessageOf(parsed)
+	if !ok {
+		return nil
+	}
+	at := time.Unix(msg.Timestamp, 0)
+	if msg.Timestamp == 0 {
+		at = n.ReceivedAt
+	}
+	chatID := msg.SenderData.ChatID
+	switch parsed.(type) {
+	case *greenapi.OutgoingMessageReceived, *greenapi.OutgoingAPIMessageReceived:
+		// The business (or Frontdesk itself, or another program through the
+		// API) wrote: the chat is known. A person who wrote from the phone
+		// or another client has the chat for HumanPause.
+		var humanUntil time.Time
+		_, byPerson := parsed.(*greenapi.OutgoingMessageReceived)
+		if byPerson && b.cfg.HumanPause > 0 {
+			humanUntil = at.Add(b.cfg.HumanPause)
+		}
+		if err := b.store.MarkKnown(ctx, b.cfg.Instance, chatID, at, humanUntil); err != nil {
+			return err
+		}
+		ref := &FirstContact{Instance: b.cfg.Instance, ChatID: chatID, IDMessage: msg.IDMessage}
+		if byPerson && b.cfg.HumanPause > 0 {
+			b.metrics.Conversation("human_wrote")
+			b.log.Debug("a person of the business wrote: nothing automatic in the chat until then", "chat", chatID, "until", humanUntil)
+			b.trace(ref, "known", "a person of the business wrote: nothing automatic in this chat until %s", humanUntil.UTC().Format(time.RFC3339))
+		} else {
+			b.trace(ref, "known", "the business wrote: the chat is known, not greeted")
+		}
+		return nil
+	case *greenapi.IncomingMessageReceived:
+		if !greenapi.IsPersonalChat(chatID) || (msg.InstanceData.Wid != "" && msg.SenderData.Sender == msg.InstanceData.Wid) {
+			return nil
+		}
+		if b.cfg.Ignore.Match(chatID) {
+			b.metrics.Conversation("ignored")
+			b.trace(&FirstContact{Instance: b.cfg.Instance, ChatID: chatID, IDMessage: msg.IDMessage}, "ignored", "the chat is in IGNORE_CHATS")
+			return nil
+		}
+		state, err := b.store.ClaimFirstContact(ctx, b.cfg.Instance, chatID, msg.IDMessage, at, b.cfg.NewSenderAfter)
+		if err != nil {
+			return err
+		}
+		text, _ := greenapi.MessageText(msg.MessageData.Message)
+		optWord := false
+		switch word := normalizeWord(text); {
+		case b.words.out[word]:
+			optWord = true
+			if err := b.optOut(ctx, msg, state, at); err != nil {
+				return err
+			}
+		case b.words.in[word] && !state.OptedOut.IsZero():
+			optWord = true
+			if err := b.optIn(ctx, msg, at); err != nil {
+				return err
+			}
+		}
+		if !state.Claimed {
+			if chose, err := b.languageChoice(ctx, msg, state, at); err != nil || chose {
+				return err
+			}
+			if menu, err := b.menuReply(ctx, msg, state, optWord); err != nil || menu {
+				return err
+			}
+			if err := b.awayReply(ctx, msg, state, at); err != nil {
+				return err
+			}
+			b.trace(&FirstContact{Instance: b.cfg.Instance, ChatID: chatID, IDMessage: msg.IDMessage}, "known",
+				"not a first contact: the chat was active within %v (NEW_SENDER_AFTER)", b.cfg.NewSenderAfter)
+			return nil
+		}
+		return b.firstContact(ctx, msg)
+	}
+	return nil
+}
+
+// firstContact runs (or resumes) the first contact that msg started.
+func (b *Bot) firstContact(ctx context.Context, msg *greenapi.MessageNotification) error {
+	chatID := msg.SenderData.ChatID
+	fc, err := b.store.GetFirstContact(ctx, b.cfg.Instance, chatID, msg.IDMessage)
+	if errors.Is(err, ErrNotFound) {
+		now := b.Now()
+		fc = FirstContact{Instance: b.cfg.Instance, ChatID: chatID, IDMessage: msg.IDMessage, Step: StepClaimed, CreatedAt: now, UpdatedAt: now}
+		// Recorded before the lookup: its budget counts from this moment,
+		// across waits and restarts.
+		if err := b.store.SaveFirstContact(ctx, fc); err != nil {
+			return err
+		}
+		b.trace(&fc, "claimed", "a new sender: this message starts a first contact")
+	} else if err != nil {
+		return err
+	}
+	fc.Reply.To = chatID // not stored: a greeting goes to its chat
+	save := func(ctx context.Context) error { return b.save(ctx, &fc) }
+	log := b.log.With("chat", chatID, "idMessage", msg.IDMessage)
+	name := firstNonEmpty(msg.SenderData.SenderContactName, msg.SenderData.SenderName)
+	if fc.Step == StepClaimed {
+		if err := b.decide(ctx, &fc, msg, log); err != nil {
+			return err
+		}
+		log.Info("first contact", "rule", fc.Rule, "tag", fc.Tag, "locale", fc.Locale, "degraded", fc.Degraded)
+		b.metrics.FirstContact(fc.Rule, fc.Tag, fc.Locale)
+		if fc.Step == StepDone { // no rule matched: nothing to send
+			return b.end(ctx, &fc, name)
+		}
+	}
+	if fc.Step == StepDecided {
+		if fc.Reply.Text != "" && !fc.Reply.Attempted && fc.Skipped == "" {
+			// A person may have taken the chat over, or the sender opted out,
+			// while the greeting waited for its profile.
+			st, err := b.store.GetChat(ctx, b.cfg.Instance, chatID)
+			if err != nil {
+				return err
+			}
+			if why := b.silenced(st); why != "" {
+				fc.Skipped = why
+				if err := b.save(ctx, &fc); err != nil {
+					return err
+				}
+				b.metrics.Conversation("skipped_" + why)
+				log.Info("greeting not sent", "why", why)
+				b.trace(&fc, "skipped", "the greeting is not sent: %s", skippedText(why))
+			}
+		}
+		if fc.Reply.Text != "" && fc.Skipped == "" {
+			gaveUp, err := b.deliver(ctx, &fc.Reply, "reply", fc.CreatedAt, save, log)
+			if err != nil {
+				return err
+			}
+			if gaveUp != "" {
+				fc.Step, fc.gaveUp = StepGaveUp, gaveUp
+				b.trace(&fc, "gave up", "Green API refused the reply for good: %s", gaveUp)
+				return b.end(ctx, &fc, name)
+			}
+			b.trace(&fc, "replied", "sendMessage %s", fc.Reply.ID)
+			// A greeting sent while closed is the chat's away reply for
+			// this closed period.
+			if _, open, next := b.openAt(msg, fc.CreatedAt); !open && !next.IsZero() {
+				if err := b.store.SetAwayUntil(ctx, b.cfg.Instance, chatID, next); err != nil {
+					return err
+				}
+			}
+		}
+		if !fc.ChoiceUntil.IsZero() && fc.Reply.Sent() {
+			// The greeting ends with a menu: the summary waits for the
+			// choice, or for the wait's end (EndChoiceWaits), counted from
+			// now.
+			fc.Step, fc.ChoiceUntil = StepChoosing, b.Now().Add(fc.ChoiceUntil.Sub(fc.CreatedAt))
+			// The chat first, so that the sender's next message is read
+			// as a choice however a crash cuts these two writes.
+			if err := b.store.SetMenuWaits(ctx, b.cfg.Instance, chatID, fc.IDMessage, true); err != nil {
+				return err
+			}
+			if err := b.save(ctx, &fc); err != nil {
+				return err
+			}
+			b.trace(&fc, "choosing", "the menu waits for the sender's choice until %s", fc.ChoiceUntil.UTC().Format(time.RFC3339))
+			return nil
+		}
+		fc.Step = StepReplied
+		if err := b.save(ctx, &fc); err != nil {
+			return err
+		}
+	}
+	return b.forward(ctx, &fc, name, log)
+}
+
+// forward sends the summary of a first contact that replied (StepReplied),
+// once, and ends it.
+func (b *Bot) forward(ctx context.Context, fc *FirstContact, name string, log *slog.Logger) error {
+	if fc.Step != StepReplied {
+		return nil
+	}
+	if fc.Summary.Text != "" && fc.Summary.To != "" {
+		save := func(ctx context.Context) error { return b.save(ctx, fc) }
+		gaveUp, err := b.deliver(ctx, &fc.Summary, "summary", fc.CreatedAt, save, log)
+		if err != nil {
+			return err
+		}
+		if gaveUp != "" {
+			fc.Step, fc.gaveUp = StepGaveUp, gaveUp
+			b.trace(fc, "gave up", "Green API refused the summary for good: %s", gaveUp)
+			return b.end(ctx, fc, name)
+		}
+		b.trace(fc, "forwarded", "the summary to %s", fc.Summary.To)
+	}
+	fc.Step = StepDone
+	if err := b.end(ctx, fc, name); err != nil {
+		return err
+	}
+	b.trace(fc, "done", "")
+	return nil
+}
+
+// end records a first contact as done or given up, after its event is in
+// the outbox: a crash in between writes the same event again, kept once.
+// name is the sender's name as WhatsApp shows it, if known.
+func (b *Bot) end(ctx context.Context, fc *FirstContact, name string) error {
+	if err := b.emitFirstContact(ctx, fc, name); err != nil {
+		return err
+	}
+	return b.save(ctx, fc)
+}
+
+func (b *Bot) save(ctx context.Context, fc *FirstContact) error {
+	fc.UpdatedAt = b.Now()
+	return b.store.SaveFirstContact(ctx, *fc)
+}

@@ -1,0 +1,78 @@
+// Who is never greeted, and when Frontdesk keeps quiet: IGNORE_CHATS,
+// and a person of the business who took the chat over (HUMAN_PAUSE).
+
+package bot
+
+import (
+	"context"
+	"fmt"
+	"path"
+	"time"
+)
+
+// Why an automatic message was not sent (FirstContact.Skipped, the trace,
+// frontdesk_conversation_total).
+const (
+	SkippedHuman    = "human"     // a person of the business wrote in the chat
+	SkippedOptedOut = "opted_out" // the sender asked for no automatic messages
+)
+
+// ChatFilter says which chats are never greeted (IGNORE_CHATS): chat ids
+// or globs of them (path.Match), such as staff numbers or "4930*@c.us".
+// Groups, broadcasts and newsletters are never greeted anyway.
+type ChatFilter struct{ patterns []string }
+
+// NewChatFilter checks patterns and returns their filter.
+func NewChatFilter(patterns []string) (*ChatFilter, error) {
+	for _, p := range patterns {
+		if _, err := path.Match(p, ""); err != nil {
+			return nil, fmt.Errorf("%q: %w", p, err)
+		}
+	}
+	return &ChatFilter{patterns: patterns}, nil
+}
+
+// Match reports whether chatID is ignored.
+func (f *ChatFilter) Match(chatID string) bool {
+	if f == nil {
+		return false
+	}
+	for _, p := range f.patterns {
+		if ok, _ := path.Match(p, chatID); ok {
+			return true
+		}
+	}
+	return false
+}
+
+// PersonWrote records that a person of the business wrote in a chat at
+// at: nothing automatic goes to it for HumanPause. The notification's own
+// turn records it again (the same values).
+func (b *Bot) PersonWrote(ctx context.Context, chatID string, at time.Time) error {
+	if b.cfg.HumanPause <= 0 {
+		return nil
+	}
+	return b.store.MarkKnown(ctx, b.cfg.Instance, chatID, at, at.Add(b.cfg.HumanPause))
+}
+
+// silenced says why nothing automatic may be sent in a chat now, or "".
+func (b *Bot) silenced(st ChatState) string {
+	switch {
+	case !st.OptedOut.IsZero():
+		return SkippedOptedOut
+	case b.Now().Before(st.HumanUntil):
+		return SkippedHuman
+	}
+	return ""
+}
+
+// skippedText says a Skipped reason in words, for the trace.
+func skippedText(why string) string {
+	switch why {
+	case SkippedHuman:
+		return "a person of the business has the chat (HUMAN_PAUSE)"
+	case SkippedOptedOut:
+		return "the sender opted out of automatic messages"
+	}
+	return why
+}
