@@ -1,12 +1,16 @@
 package bot_test
 
 import (
+	"crypto/sha1"
+	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"testing/fstest"
 
+	"github.com/BurntSushi/toml"
 	"github.com/frontdesk-bot/frontdesk/bot"
 	"github.com/frontdesk-bot/frontdesk/locales"
 )
@@ -147,5 +151,50 @@ func TestDefaultLocaleMustExist(t *testing.T) {
 	_, err = bot.LoadCatalog("en", fstest.MapFS{}, "/no/such/dir")
 	if err == nil || !strings.Contains(err.Error(), "LOCALES_DIR") {
 		t.Errorf("err = %v", err)
+	}
+}
+
+// TestTranslationsAreCurrent: active.en.toml is what `goi18n extract`
+// makes of the built-in messages, and every other shipped locale
+// translates the current English of each message: its hash is the one
+// `goi18n merge` gives that English (else merge would list it as needing
+// a new translation).
+func TestTranslationsAreCurrent(t *testing.T) {
+	t.Parallel()
+	type message struct{ Description, Hash, One, Other string }
+	read := func(name string) map[string]message {
+		t.Helper()
+		data, err := fs.ReadFile(locales.Files, name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var m map[string]message
+		if err := toml.Unmarshal(data, &m); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		return m
+	}
+	en := read("active.en.toml")
+	for _, b := range bot.BuiltinMessages() {
+		got, ok := en[b.ID]
+		if !ok || got.Description != b.Description || got.Other != b.Other || got.One != b.One {
+			t.Errorf("active.en.toml %s = %+v; want the built-in message (run goi18n extract)", b.ID, got)
+		}
+	}
+	names, err := fs.Glob(locales.Files, "active.*.toml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range names {
+		if name == "active.en.toml" {
+			continue
+		}
+		translated := read(name)
+		for id, source := range en {
+			want := fmt.Sprintf("sha1-%x", sha1.Sum([]byte(source.Description+source.Other)))
+			if got := translated[id].Hash; got != want {
+				t.Errorf("%s: %s translates another English (hash %s, want %s): translate it again", name, id, got, want)
+			}
+		}
 	}
 }

@@ -6,3 +6,6 @@ func (p *Pool) InMemory() int {
 	defer p.mu.Unlock()
 	return p.inMemory
 }
+
+// BuiltinMessages are the messages goi18n extract finds.
+var BuiltinMessages = builtinMessages
