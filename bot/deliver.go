@@ -102,23 +102,37 @@ func notSent(err error) bool {
 	return err != nil && (errors.Is(err, ErrPaused) || !greenapi.MaybeDone(err))
 }
 
+// historyDepths are how many of a chat's last messages findSent reads, in
+// turn: most chats have few messages since an attempt, an operator group
+// may have had hundreds; Green API keeps up to 5,000.
+var historyDepths = []int{100, 1000, 5000}
+
 // findSent looks for out among its chat's last outgoing messages since a
 // moment (a minute of clock skew allowed): a text by its text, a file by
-// its caption, or by its link when it has none. It returns its id.
+// its caption, or by its link when it has none. It returns its id. When
+// the messages read do not reach back to that moment, it reads further.
 func (b *Bot) findSent(ctx context.Context, out Outgoing, since time.Time) (string, error) {
-	history, err := b.api.GetChatHistory(ctx, out.To, 100)
-	if err != nil {
-		return "", err
-	}
-	for _, m := range history {
-		if m.Type != "outgoing" || m.Timestamp < since.Add(-time.Minute).Unix() {
-			continue
+	from := since.Add(-time.Minute).Unix()
+	for _, depth := range historyDepths {
+		history, err := b.api.GetChatHistory(ctx, out.To, depth)
+		if err != nil {
+			return "", err
 		}
-		switch {
-		case out.FileURL == "" && m.TextMessage == out.Text,
-			out.FileURL != "" && out.Text != "" && m.Caption == out.Text,
-			out.FileURL != "" && out.Text == "" && m.DownloadURL == out.FileURL:
-			return m.IDMessage, nil
+		for _, m := range history {
+			if m.Type != "outgoing" || m.Timestamp < from {
+				continue
+			}
+			switch {
+			case out.FileURL == "" && m.TextMessage == out.Text,
+				out.FileURL != "" && out.Text != "" && m.Caption == out.Text,
+				out.FileURL != "" && out.Text == "" && m.DownloadURL == out.FileURL:
+				return m.IDMessage, nil
+			}
+		}
+		// The newest first: when the oldest read is before the moment, or
+		// the chat has no more, the search is complete.
+		if len(history) < depth || history[len(history)-1].Timestamp < from {
+			break
 		}
 	}
 	return "", nil

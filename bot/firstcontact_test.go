@@ -496,6 +496,42 @@ func TestAmbiguousSendFailureIsRetriedOnce(t *testing.T) {
 	}
 }
 
+// TestAmbiguousSummaryFoundDeepInABusyGroup: the summary's sendMessage
+// answers 500 after it went out, and 150 other messages go to the
+// operators' group before the retry: the retry reads further than the
+// last 100, finds it, and does not send it again.
+func TestAmbiguousSummaryFoundDeepInABusyGroup(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, true)
+	h.useRules("[[rule]]\nid = \"quiet\"\nreply = \"\"\nforward = true\n")
+	const chat = "12125550042@c.us"
+	h.srv.FailNext(greenapi.MethodSendMessage, 1, greenapitest.Fault{Status: 500, AfterWork: true})
+	id, body := h.srv.NewIncoming(greenapitest.Incoming{ChatID: chat, SenderName: "Ana", Text: "hi", Time: h.now})
+	n := bot.Notification{ChatID: chat, IDMessage: id, Body: body}
+	if err := h.handle(context.Background(), n); err == nil {
+		t.Fatal("the ambiguous failure was not reported")
+	}
+	client, err := greenapi.NewClient(h.srv.Config())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 150 { // the group is busy: other summaries, people
+		if _, err := client.SendMessage(context.Background(), greenapi.SendMessageParams{ChatID: operatorChat, Message: fmt.Sprintf("message %d", i)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	h.handleUntilDone(n)
+	summaries := 0
+	for _, m := range h.srv.Sent(operatorChat) {
+		if strings.HasPrefix(m.Message, "New contact: Ana") {
+			summaries++
+		}
+	}
+	if summaries != 1 {
+		t.Errorf("the summary went out %d times; want once", summaries)
+	}
+}
+
 func TestQuotaSpentOnSendGivesUpQuietly(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t, true)
