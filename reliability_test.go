@@ -20,6 +20,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -39,11 +40,30 @@ func TestReliabilityRepeatedKills(t *testing.T) {
 	}
 }
 
-func repeatedKills(t *testing.T, db string) {
+// TestReliabilityRepeatedKillsWithMenus: the same storm, with a menu
+// under the greeting: a sender's later messages answer it ("2"). Each
+// sender gets the greeting once, the answer once if they chose, and the
+// operators one summary each: of the choice, or of the wait's end.
+func TestReliabilityRepeatedKillsWithMenus(t *testing.T) {
+	for _, store := range []string{"sqlite", "postgres"} {
+		t.Run(store, func(t *testing.T) {
+			db := filepath.Join(t.TempDir(), "fd.db")
+			if store == "postgres" {
+				db = postgrestest.SchemaURL(t)
+			}
+			rules := filepath.Join(t.TempDir(), "rules.toml")
+			writeFile(t, rules, strings.Replace(e2eMenuRules, "forward = true\n", "forward = true\nchoice_wait = \"1m\"\n", 1))
+			repeatedKills(t, db, "RULES_FILE="+rules)
+		})
+	}
+}
+
+func repeatedKills(t *testing.T, db string, env ...string) {
 	const kills = 20
+	menu := len(env) > 0
 	fake := greenapitest.New(t)
 	port := freePort(t)
-	extra := []string{"LOOKUP_TIMEOUT=2s", "LOG_LEVEL=info"}
+	extra := append([]string{"LOOKUP_TIMEOUT=2s", "LOG_LEVEL=info"}, env...)
 	p := start(t, fake, port, db, extra...)
 	fake.DeliverWebhooks(fmt.Sprintf("http://127.0.0.1:%d/webhook", port), e2eWebhookToken, 50*time.Millisecond, 5*time.Second)
 
@@ -67,14 +87,19 @@ func repeatedKills(t *testing.T, db string) {
 			case <-tick.C:
 			}
 			var chat string
+			text := "hello"
 			if newChats == 0 || rand.IntN(5) == 0 {
 				chat = fmt.Sprintf("1212700%04d@c.us", newChats)
 				newChats++
+				chats.Store(chat, false)
 			} else {
 				chat = fmt.Sprintf("1212700%04d@c.us", rand.IntN(newChats))
+				chats.Store(chat, true) // wrote again
+				if menu {
+					text = "2" // the menu's second choice
+				}
 			}
-			chats.Store(chat, true)
-			fake.PushIncoming(greenapitest.Incoming{ChatID: chat, Text: "hello"})
+			fake.PushIncoming(greenapitest.Incoming{ChatID: chat, Text: text})
 			pushed.Add(1)
 		}
 	}()
@@ -94,23 +119,61 @@ func repeatedKills(t *testing.T, db string) {
 	}
 	p.stop(t) // graceful: finishes what is in flight
 	p = start(t, fake, port, db, extra...)
-	waitFor(t, "the inbox to drain", 2*time.Minute, func() bool { return unfinished(t, db) == 0 })
+	for deadline := time.Now().Add(2 * time.Minute); unfinished(t, db) != 0; time.Sleep(100 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			stalled(t, p, db)
+		}
+	}
 	drained := time.Since(drainStart)
+	if menu { // the menus nobody answered end by their wait
+		waitFor(t, "every menu to end", 2*time.Minute, func() bool {
+			return count(t, db, `SELECT count(*) FROM first_contacts WHERE step <> 'done'`) == 0 && unfinished(t, db) == 0
+		})
+	}
 	p.stop(t)
 
 	stored := countIncoming(t, db)
 	lost := int(pushed.Load()) - stored
-	dup, missing, senders := 0, 0, 0
-	chats.Range(func(k, _ any) bool {
+	dup, missing, senders, wrong := 0, 0, 0, 0
+	chats.Range(func(k, again any) bool {
 		senders++
-		switch n := len(fake.Sent(k.(string))); {
+		sent := fake.Sent(k.(string))
+		want := 1 // the greeting
+		if menu && again.(bool) {
+			want = 2 // and the choice's answer
+		}
+		switch n := len(sent); {
 		case n == 0:
 			missing++
-		case n > 1:
+		case n > want:
 			dup++
+		case n < want:
+			wrong++
 		}
 		return true
 	})
+	if menu {
+		// One summary per sender: of the choice, or of the wait's end.
+		phones := map[string]int{}
+		for _, m := range fake.Sent(e2eOperatorChat) {
+			for _, line := range strings.Split(m.Message, "\n") {
+				if phone, ok := strings.CutPrefix(line, "Phone: "); ok {
+					phones[phone]++
+				}
+			}
+		}
+		twice := 0
+		for _, n := range phones {
+			if n > 1 {
+				twice++
+			}
+		}
+		t.Logf("RELIABILITY kills with menus (%s): %d summaries for %d senders, %d senders summarized twice, %d senders without their answer",
+			storeName(db), len(fake.Sent(e2eOperatorChat)), senders, twice, wrong)
+		if len(phones) != senders || twice != 0 || wrong != 0 {
+			t.Errorf("%d senders summarized (of %d), %d twice; %d senders without their answer", len(phones), senders, twice, wrong)
+		}
+	}
 	t.Logf("RELIABILITY kills (%s): %d SIGKILLs over %v of steady traffic; %d notifications sent by Green API, %d stored, %d lost; %d senders, %d never greeted, %d greeted twice; drained %v after traffic stopped",
 		storeName(db), kills, drainStart.Sub(began).Round(time.Second), pushed.Load(), stored, lost, senders, missing, dup, drained.Round(time.Millisecond))
 	if lost != 0 || missing != 0 {
@@ -318,4 +381,29 @@ func storeName(db string) string {
 		return "postgres"
 	}
 	return "sqlite"
+}
+
+// stalled fails a test whose inbox did not drain, saying where it stands:
+// the first contacts by step, and the program's goroutines (SIGQUIT) in a
+// file that outlives the test.
+func stalled(t *testing.T, p *program, db string) {
+	t.Helper()
+	for _, q := range []string{
+		`SELECT count(*) FROM notifications WHERE finished_at IS NULL`,
+		`SELECT count(DISTINCT chat_id) FROM notifications WHERE finished_at IS NULL`,
+		`SELECT count(*) FROM first_contacts WHERE step IN ('claimed', 'decided')`,
+		`SELECT count(*) FROM first_contacts WHERE step = 'choosing'`,
+		`SELECT count(*) FROM first_contacts WHERE step IN ('chosen', 'replied')`,
+	} {
+		t.Logf("%s: %d", q, count(t, db, q))
+	}
+	_ = p.cmd.Process.Signal(syscall.SIGQUIT)
+	time.Sleep(2 * time.Second)
+	dump, err := os.CreateTemp("", "frontdesk-stalled-*.log")
+	if err != nil {
+		t.Fatalf("the inbox did not drain in 2 minutes (keeping the log failed: %v)", err)
+	}
+	_, _ = dump.WriteString(p.logs.String())
+	dump.Close()
+	t.Fatalf("the inbox did not drain in 2 minutes; the program's log and goroutines: %s", dump.Name())
 }

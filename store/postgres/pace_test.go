@@ -67,3 +67,53 @@ func TestReserveSharesTurnsBetweenProcesses(t *testing.T) {
 		t.Errorf("another instance waits %v, %v; want its own line", wait, err)
 	}
 }
+
+// TestReserveLineReachesAtMostTheHorizon: a replica with 100 callers that
+// want turns 100 ms apart (10 s of them) dies after a moment, its turns
+// unused; another replica's next turn comes within about 2 s (the
+// horizon), not after the 10 s the dead one would have reserved.
+func TestReserveLineReachesAtMostTheHorizon(t *testing.T) {
+	t.Parallel()
+	db := postgrestest.SchemaURL(t)
+	open := func() *postgres.DB {
+		s, err := postgres.Open(context.Background(), db)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { s.Close() })
+		return s
+	}
+	dying, other := open(), open()
+	const key, every = "1101000001:getChatHistory", 100 * time.Millisecond
+	ctx, die := context.WithTimeout(context.Background(), 300*time.Millisecond)
+	defer die()
+	var wg sync.WaitGroup
+	var reserved sync.Map
+	for i := range 100 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if wait, err := dying.Reserve(ctx, key, every); err == nil {
+				reserved.Store(i, wait)
+			}
+		}()
+	}
+	wg.Wait() // the callers that got no turn gave up with their context
+	n, longest := 0, time.Duration(0)
+	reserved.Range(func(_, v any) bool {
+		n++
+		longest = max(longest, v.(time.Duration))
+		return true
+	})
+	if n >= 100 || longest > 2*time.Second+every {
+		t.Errorf("the dying replica reserved %d turns, the last %v ahead; want the line cut at about 2 s", n, longest)
+	}
+	wait, err := other.Reserve(context.Background(), key, every)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if wait > 2*time.Second+every {
+		t.Errorf("the next replica waits %v for its turn; want at most about 2 s", wait)
+	}
+	t.Logf("the dying replica reserved %d of 100 turns, the last %v ahead; the next replica waits %v", n, longest.Round(time.Millisecond), wait.Round(time.Millisecond))
+}

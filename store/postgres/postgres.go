@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"math/rand/v2"
 	"sort"
 	"time"
 
@@ -236,21 +237,52 @@ func (d *DB) PruneNotifications(ctx context.Context, finishedBefore time.Time, l
 	return int(tag.RowsAffected()), nil
 }
 
+// paceHorizon is how far ahead a line of turns may reach: a caller that
+// would get a later turn waits, unreserved, until the line is shorter.
+// Turns reserved by a process that then dies are lost time for everyone,
+// so a crash costs at most this (not the whole line it had reserved).
+const paceHorizon = 2 * time.Second
+
 // Reserve implements bot.Pacer: the turns of key are handed out in the
 // database's clock, one statement each, so that every replica takes them
-// from one line.
+// from one line. The line reaches at most paceHorizon (or two turns)
+// ahead: past it, Reserve waits for the line to shorten before it takes a
+// turn.
 func (d *DB) Reserve(ctx context.Context, key string, every time.Duration) (time.Duration, error) {
-	var wait float64
-	err := d.pool.QueryRow(ctx, `
-		INSERT INTO paces (key, next_at) VALUES ($1, clock_timestamp() + $2::interval)
-		ON CONFLICT (key) DO UPDATE SET next_at = greatest(paces.next_at, clock_timestamp()) + $2::interval
-		RETURNING extract(epoch FROM next_at - $2::interval - clock_timestamp())::float8`,
-		key, every).Scan(&wait)
-	if err != nil {
-		return 0, fmt.Errorf("reserving a turn of %s: %w", key, err)
+	horizon := max(paceHorizon, 2*every)
+	for {
+		var wait float64
+		err := d.pool.QueryRow(ctx, `
+			INSERT INTO paces (key, next_at) VALUES ($1, clock_timestamp() + $2::interval)
+			ON CONFLICT (key) DO UPDATE SET next_at = greatest(paces.next_at, clock_timestamp()) + $2::interval
+				WHERE paces.next_at < clock_timestamp() + $3::interval
+			RETURNING extract(epoch FROM next_at - $2::interval - clock_timestamp())::float8`,
+			key, every, horizon).Scan(&wait)
+		if err == nil {
+			return max(0, seconds(wait)), nil
+		}
+		if !errors.Is(err, pgx.ErrNoRows) {
+			return 0, fmt.Errorf("reserving a turn of %s: %w", key, err)
+		}
+		// The line is full: wait until it reaches less far, then try again
+		// (with a little jitter, so that the waiters do not all come back
+		// at once).
+		var ahead float64
+		if err := d.pool.QueryRow(ctx, `SELECT extract(epoch FROM next_at - clock_timestamp())::float8 FROM paces WHERE key = $1`, key).Scan(&ahead); err != nil {
+			return 0, fmt.Errorf("reserving a turn of %s: %w", key, err)
+		}
+		t := time.NewTimer(max(0, seconds(ahead)-horizon) + rand.N(every+time.Millisecond))
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return 0, fmt.Errorf("reserving a turn of %s: %w", key, ctx.Err())
+		case <-t.C:
+		}
 	}
-	return max(0, time.Duration(wait*float64(time.Second))), nil
 }
+
+// seconds is a duration of s seconds.
+func seconds(s float64) time.Duration { return time.Duration(s * float64(time.Second)) }
 
 // AddEvent implements bot.Store.
 func (d *DB) AddEvent(ctx context.Context, e bot.OutboxEvent) error {
