@@ -149,6 +149,19 @@ func repeatedKills(t *testing.T, db string, env ...string) {
 			dup++
 		case n < want:
 			wrong++
+			if isPostgres(db) && wrong <= 3 {
+				t.Logf("%s got %d messages: %+v", k, n, sent)
+				for _, q := range []string{
+					`SELECT count(*) FROM first_contacts WHERE chat_id = '%s' AND step = 'done' AND choice = 'support'`,
+					`SELECT count(*) FROM first_contacts WHERE chat_id = '%s' AND choice_msg LIKE 'choice-wait:%%'`,
+					`SELECT count(*) FROM first_contacts WHERE chat_id = '%s' AND answer_id <> ''`,
+					`SELECT count(*) FROM first_contacts WHERE chat_id = '%s' AND skipped <> ''`,
+					`SELECT count(*) FROM first_contacts WHERE chat_id = '%s' AND reply_id = ''`,
+				} {
+					q = fmt.Sprintf(q, k)
+					t.Logf("  %s: %d", q, count(t, db, q))
+				}
+			}
 		}
 		return true
 	})
