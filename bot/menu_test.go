@@ -402,3 +402,29 @@ func TestMenuAfterAReloadWithoutIt(t *testing.T) {
 		t.Errorf("the operators got %+v; want the summary of the rule's route", summaries)
 	}
 }
+
+// TestMenuChoiceQueuedWhenTheWaitEnds: the sender's "2" is stored but not
+// yet handled (its chat's queue is behind) when the menu's wait ends: the
+// wait's end is queued after it, so the choice still routes, and the
+// wait's end finds the menu answered.
+func TestMenuChoiceQueuedWhenTheWaitEnds(t *testing.T) {
+	t.Parallel()
+	const chat = "12125550127@c.us"
+	h := greetedWithMenu(t, chat, "Ivy")
+	h.advance(time.Minute)
+	id, body := h.srv.NewIncoming(greenapitest.Incoming{ChatID: chat, SenderName: "Ivy", Text: "2", Time: h.now})
+	if _, err := h.store.AddNotification(context.Background(), bot.Notification{Instance: greenapitest.DefaultIDInstance, ChatID: chat,
+		IDMessage: id, TypeWebhook: "incomingMessageReceived", Body: body, ReceivedAt: h.now}); err != nil {
+		t.Fatal(err)
+	}
+	h.advance(20 * time.Minute)
+	if n := h.endWaits(); n != 1 {
+		t.Fatalf("ended %d waits; want 1", n)
+	}
+	if sent := h.srv.Sent(chat); len(sent) != 2 || !strings.HasPrefix(sent[1].Message, "Thank you! Our support team") {
+		t.Errorf("the sender got %+v; want the greeting, then the answer to the queued choice", sent)
+	}
+	if summaries := h.srv.Sent(operatorChat); len(summaries) != 1 || !strings.Contains(summaries[0].Message, "Chosen: Support") {
+		t.Errorf("the operators got %+v; want the summary of the choice", summaries)
+	}
+}
