@@ -88,6 +88,31 @@ func (b *Bot) deliver(ctx context.Context, out *Outgoing, kind string, since tim
 	return "", save(ctx)
 }
 
+// recordOnce returns the record of the automatic message of kind that the
+// chat's message idMessage caused (ChatMessage). The first time, create
+// gives the message, and it is recorded before anything is sent; a nil
+// message records nothing, and the record returned has no Kind. created
+// says it was recorded now.
+func (b *Bot) recordOnce(ctx context.Context, chatID, idMessage, kind string, create func() (*Outgoing, error)) (rec ChatMessage, created bool, err error) {
+	rec, err = b.store.GetChatMessage(ctx, b.cfg.Instance, chatID, idMessage, kind)
+	if !errors.Is(err, ErrNotFound) {
+		return rec, false, err
+	}
+	out, err := create()
+	if err != nil || out == nil {
+		return ChatMessage{}, false, err
+	}
+	rec = ChatMessage{Instance: b.cfg.Instance, ChatID: chatID, IDMessage: idMessage, Kind: kind, Out: *out, CreatedAt: b.Now()}
+	return rec, true, b.store.SaveChatMessage(ctx, rec)
+}
+
+// deliverRecorded sends the message of rec once (deliver), recording its
+// progress in rec; kind names it in the logs and the metrics.
+func (b *Bot) deliverRecorded(ctx context.Context, rec *ChatMessage, kind string, log *slog.Logger) (gaveUp string, err error) {
+	save := func(ctx context.Context) error { return b.store.SaveChatMessage(ctx, *rec) }
+	return b.deliver(ctx, &rec.Out, kind, rec.CreatedAt, save, log)
+}
+
 // giveUp says why Green API refused a message for good (a spent quota, a
 // refused chat, an answer that breaks the contract), in the logs and the
 // metrics; the caller records the outcome.

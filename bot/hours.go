@@ -2,7 +2,6 @@ package bot
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"sort"
 	"strconv"
@@ -266,31 +265,27 @@ func (b *Bot) awayReply(ctx context.Context, msg *greenapi.MessageNotification, 
 	chatID := msg.SenderData.ChatID
 	ref := &FirstContact{Instance: b.cfg.Instance, ChatID: chatID, IDMessage: msg.IDMessage}
 	log := b.log.With("chat", chatID, "idMessage", msg.IDMessage)
-	rec, err := b.store.GetChatMessage(ctx, b.cfg.Instance, chatID, msg.IDMessage, MsgAway)
-	switch {
-	case errors.Is(err, ErrNotFound):
+	rec, created, err := b.recordOnce(ctx, chatID, msg.IDMessage, MsgAway, func() (*Outgoing, error) {
 		if why := b.silenced(st); why != "" {
 			b.metrics.Conversation("skipped_" + why)
 			b.trace(ref, "skipped", "no away reply: %s", skippedText(why))
-			return nil
+			return nil, nil
 		}
 		locale := b.knownLocale(chatID, st)
 		text, err := b.catalog.RenderReply(locale, h.AwayReply, TemplateData{NextOpen: b.nextOpenText(locale, next)})
 		if err != nil {
-			return fmt.Errorf("%w: rendering the away reply %q in %s: %v", ErrPermanent, h.AwayReply, locale, err)
+			return nil, fmt.Errorf("%w: rendering the away reply %q in %s: %v", ErrPermanent, h.AwayReply, locale, err)
 		}
-		rec = ChatMessage{Instance: b.cfg.Instance, ChatID: chatID, IDMessage: msg.IDMessage, Kind: MsgAway,
-			Out: Outgoing{To: chatID, Text: text}, CreatedAt: b.Now()}
-		if err := b.store.SaveChatMessage(ctx, rec); err != nil {
-			return err
-		}
-		b.metrics.Conversation("away")
-	case err != nil:
+		return &Outgoing{To: chatID, Text: text}, nil
+	})
+	if err != nil || rec.Kind == "" {
 		return err
 	}
+	if created {
+		b.metrics.Conversation("away")
+	}
 	if !rec.Out.Sent() {
-		save := func(ctx context.Context) error { return b.store.SaveChatMessage(ctx, rec) }
-		gaveUp, err := b.deliver(ctx, &rec.Out, "away", rec.CreatedAt, save, log)
+		gaveUp, err := b.deliverRecorded(ctx, &rec, "away", log)
 		if err != nil {
 			return err
 		}

@@ -209,11 +209,8 @@ func (b *Bot) languageChoice(ctx context.Context, msg *greenapi.MessageNotificat
 		b.metrics.Conversation("language_chosen")
 		log.Info("the sender chose a language", "locale", locale)
 	}
-	if !rec.Out.Sent() {
-		save := func(ctx context.Context) error { return b.store.SaveChatMessage(ctx, rec) }
-		if _, err := b.deliver(ctx, &rec.Out, "reply", rec.CreatedAt, save, log); err != nil {
-			return true, err
-		}
+	if _, err := b.deliverRecorded(ctx, &rec, "reply", log); err != nil {
+		return true, err
 	}
 	b.trace(ref, "language", "switched to %s (%s): the greeting sent again in it", locale, selfName(locale))
 	return true, nil

@@ -313,10 +313,7 @@ func (b *Bot) outcome(fc FirstContact, rule *Rule, c *Choice, st ChatState, name
 			return answer, summary, fmt.Errorf("%w: rendering %q: %v", ErrPermanent, MsgSummaryChosen, err)
 		}
 		if c.Reply != "" && b.silenced(st) == "" {
-			locale := fc.Locale
-			if st.Locale != "" && b.catalog.Supports(st.Locale) {
-				locale = st.Locale
-			}
+			locale := b.menuLocale(&fc, st)
 			data := TemplateData{Name: name, Rule: fc.Rule, Tag: fc.Tag}
 			if h := b.rules.Hours; h != nil && !h.Open(b.Now()) {
 				if next := h.NextOpen(b.Now()); !next.IsZero() {
@@ -401,6 +398,15 @@ func ShortDuration(d time.Duration) string {
 	return s
 }
 
+// menuLocale is the language of a menu's messages: the one the sender
+// chose since, else the greeting's.
+func (b *Bot) menuLocale(fc *FirstContact, st ChatState) string {
+	if st.Locale != "" && b.catalog.Supports(st.Locale) {
+		return st.Locale
+	}
+	return fc.Locale
+}
+
 func routeText(to string) string {
 	if to == "" {
 		return "; no summary"
@@ -441,38 +447,27 @@ func (b *Bot) finishChoice(ctx context.Context, fc *FirstContact, name string) e
 func (b *Bot) choiceHint(ctx context.Context, msg *greenapi.MessageNotification, fc *FirstContact, rule *Rule, st ChatState) error {
 	chatID := fc.ChatID
 	log := b.log.With("chat", chatID, "idMessage", msg.IDMessage)
-	rec, err := b.store.GetChatMessage(ctx, b.cfg.Instance, chatID, fc.IDMessage, MsgChoiceHint)
-	switch {
-	case errors.Is(err, ErrNotFound):
+	// Keyed by the first contact: one hint per menu, whichever message
+	// earned it (a retry of msg finds it, a later message too).
+	rec, created, err := b.recordOnce(ctx, chatID, fc.IDMessage, MsgChoiceHint, func() (*Outgoing, error) {
 		if why := b.silenced(st); why != "" {
 			b.metrics.Conversation("skipped_" + why)
 			b.trace(fc, "skipped", "no hint for the menu: %s", skippedText(why))
-			return nil
+			return nil, nil
 		}
-		locale := fc.Locale
-		if st.Locale != "" && b.catalog.Supports(st.Locale) {
-			locale = st.Locale
-		}
-		text, err := b.catalog.ChoiceText(rule, locale, MsgChoiceHint)
+		text, err := b.catalog.ChoiceText(rule, b.menuLocale(fc, st), MsgChoiceHint)
 		if err != nil {
-			return err
+			return nil, err
 		}
-		// Keyed by the first contact: one hint per menu, whichever message
-		// earned it (a retry of msg finds it, a later message too).
-		rec = ChatMessage{Instance: b.cfg.Instance, ChatID: chatID, IDMessage: fc.IDMessage, Kind: MsgChoiceHint,
-			Out: Outgoing{To: chatID, Text: text}, CreatedAt: b.Now()}
-		if err := b.store.SaveChatMessage(ctx, rec); err != nil {
-			return err
-		}
+		return &Outgoing{To: chatID, Text: text}, nil
+	})
+	if err != nil || rec.Kind == "" || rec.Out.Sent() {
+		return err // hinted before: the message is the business's to read
+	}
+	if created {
 		b.metrics.Conversation("choice_hint")
-	case err != nil:
-		return err
 	}
-	if rec.Out.Sent() {
-		return nil // hinted before: the message is the business's to read
-	}
-	save := func(ctx context.Context) error { return b.store.SaveChatMessage(ctx, rec) }
-	gaveUp, err := b.deliver(ctx, &rec.Out, "choice_hint", rec.CreatedAt, save, log)
+	gaveUp, err := b.deliverRecorded(ctx, &rec, "choice_hint", log)
 	if err != nil {
 		return err
 	}

@@ -2,7 +2,6 @@ package bot
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -62,33 +61,27 @@ func (b *Bot) optOut(ctx context.Context, msg *greenapi.MessageNotification, st 
 	}
 	ref := &FirstContact{Instance: b.cfg.Instance, ChatID: chatID, IDMessage: msg.IDMessage}
 	log := b.log.With("chat", chatID, "idMessage", msg.IDMessage)
-	rec, err := b.store.GetChatMessage(ctx, b.cfg.Instance, chatID, msg.IDMessage, MsgOptOutConfirmation)
-	if errors.Is(err, ErrNotFound) {
+	rec, created, err := b.recordOnce(ctx, chatID, msg.IDMessage, MsgOptOutConfirmation, func() (*Outgoing, error) {
 		if b.Now().Before(st.HumanUntil) {
 			b.metrics.Conversation("skipped_" + SkippedHuman)
 			b.trace(ref, "opted out", "no more automatic messages; no confirmation: a person has the chat")
 			log.Info("the sender opted out of automatic messages; a person has the chat, so no confirmation")
-			return nil
+			return nil, nil
 		}
 		text, err := b.catalog.Localize(b.knownLocale(chatID, st), MsgOptOutConfirmation, TemplateData{}, 0)
 		if err != nil {
-			return fmt.Errorf("%w: rendering the opt-out confirmation: %v", ErrPermanent, err)
+			return nil, fmt.Errorf("%w: rendering the opt-out confirmation: %v", ErrPermanent, err)
 		}
-		rec = ChatMessage{Instance: b.cfg.Instance, ChatID: chatID, IDMessage: msg.IDMessage, Kind: MsgOptOutConfirmation,
-			Out: Outgoing{To: chatID, Text: text}, CreatedAt: b.Now()}
-		if err := b.store.SaveChatMessage(ctx, rec); err != nil {
-			return err
-		}
-		b.metrics.Conversation("opted_out")
-		log.Info("the sender opted out of automatic messages")
-	} else if err != nil {
+		return &Outgoing{To: chatID, Text: text}, nil
+	})
+	if err != nil || rec.Kind == "" || rec.Out.Sent() {
 		return err
 	}
-	if rec.Out.Sent() {
-		return nil
+	if created {
+		b.metrics.Conversation("opted_out")
+		log.Info("the sender opted out of automatic messages")
 	}
-	save := func(ctx context.Context) error { return b.store.SaveChatMessage(ctx, rec) }
-	gaveUp, err := b.deliver(ctx, &rec.Out, "opt_out_confirmation", rec.CreatedAt, save, log)
+	gaveUp, err := b.deliverRecorded(ctx, &rec, "opt_out_confirmation", log)
 	if err != nil {
 		return err
 	}
