@@ -69,27 +69,7 @@ reply = "greeting_named"
 func TestCheckPreviewsAMenu(t *testing.T) {
 	t.Parallel()
 	rules := filepath.Join(t.TempDir(), "rules.toml")
-	writeFile(t, rules, `[[rule]]
-id = "menu"
-reply = "greeting_named"
-forward = true
-choice_wait = "1h30m"
-
-[[rule.choice]]
-id = "sales"
-label = "choice_sales"
-forward_to = "120363000000000002@g.us"
-
-[[rule.choice]]
-id = "support"
-label = "choice_support"
-reply = "support_answer"
-
-[[rule.choice]]
-id = "other"
-label = "choice_other"
-forward = false
-`)
+	writeFile(t, rules, menuRulesWaiting("1h30m"))
 	e := map[string]string{"RULES_FILE": rules, "OPERATOR_CHAT_ID": "120363000000000001@g.us"}
 	var out strings.Builder
 	if err := run(t.Context(), []string{"check", "--from", "+7 900 123-45-67", "--name", "Иван", "--text", "привет"}, env(e), &out, &out); err != nil {

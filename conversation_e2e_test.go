@@ -141,10 +141,37 @@ func TestEndToEndKilledMidAutomaticMessage(t *testing.T) {
 	}
 }
 
-// e2eMenuRules greet with a menu whose second choice answers the sender.
-const e2eMenuRules = "[[rule]]\nid = \"menu\"\nreply = \"greeting_named\"\nforward = true\n\n" +
-	"[[rule.choice]]\nid = \"sales\"\nlabel = \"choice_sales\"\n\n" +
-	"[[rule.choice]]\nid = \"support\"\nlabel = \"choice_support\"\nreply = \"support_answer\"\n"
+// e2eMenuRules are the README's example menu: sales to its own group,
+// support answered and summarized to the operators, anything else without
+// a summary.
+const e2eMenuRules = `[[rule]]
+id = "menu"
+reply = "greeting_named"
+forward = true
+
+[[rule.choice]]
+id = "sales"
+label = "choice_sales"
+forward_to = "` + e2eSalesChat + `"
+
+[[rule.choice]]
+id = "support"
+label = "choice_support"
+reply = "support_answer"
+
+[[rule.choice]]
+id = "other"
+label = "choice_other"
+forward = false
+`
+
+// e2eSalesChat is the sales group of e2eMenuRules.
+const e2eSalesChat = "120363000000000002@g.us"
+
+// menuRulesWaiting are e2eMenuRules with the menu's wait.
+func menuRulesWaiting(wait string) string {
+	return strings.Replace(e2eMenuRules, "forward = true\n", "forward = true\nchoice_wait = \""+wait+"\"\n", 1)
+}
 
 // greeted has a new sender write and be greeted: the chat gets two
 // messages in all.
@@ -162,23 +189,9 @@ func greeted(f *greenapitest.Server, chat string) int {
 func TestEndToEndMenuOnTwoReplicas(t *testing.T) {
 	t.Parallel()
 	db := postgrestest.SchemaURL(t)
-	const sales = "120363000000000002@g.us"
+	const sales = e2eSalesChat
 	rules := filepath.Join(t.TempDir(), "rules.toml")
-	writeFile(t, rules, `[[rule]]
-id = "menu"
-reply = "greeting_named"
-forward = true
-
-[[rule.choice]]
-id = "sales"
-label = "choice_sales"
-forward_to = "`+sales+`"
-
-[[rule.choice]]
-id = "support"
-label = "choice_support"
-reply = "support_answer"
-`)
+	writeFile(t, rules, e2eMenuRules)
 	fake := greenapitest.New(t)
 	extra := []string{"RULES_FILE=" + rules, "LOG_LEVEL=info"}
 	first := start(t, fake, 0, db, extra...)
@@ -188,7 +201,7 @@ reply = "support_answer"
 	const chooser, silent = "5511987654321@c.us", "4915123456789@c.us"
 	fake.PushIncoming(greenapitest.Incoming{ChatID: chooser, SenderName: "Ana", Text: "oi"})
 	fake.PushIncoming(greenapitest.Incoming{ChatID: silent, SenderName: "Jonas", Text: "Hallo"})
-	if sent := fake.WaitSent(chooser, 1, 15*time.Second); len(sent) != 1 || !strings.HasSuffix(sent[0].Message, "Responda com um número:\n1 Vendas\n2 Suporte") {
+	if sent := fake.WaitSent(chooser, 1, 15*time.Second); len(sent) != 1 || !strings.HasSuffix(sent[0].Message, "Responda com um número:\n1 Vendas\n2 Suporte\n3 Outro assunto") {
 		t.Fatalf("the greeting %+v; want it to end with the Portuguese menu", sent)
 	}
 	fake.WaitSent(silent, 1, 15*time.Second)

@@ -52,7 +52,7 @@ func TestReliabilityRepeatedKillsWithMenus(t *testing.T) {
 				db = postgrestest.SchemaURL(t)
 			}
 			rules := filepath.Join(t.TempDir(), "rules.toml")
-			writeFile(t, rules, strings.Replace(e2eMenuRules, "forward = true\n", "forward = true\nchoice_wait = \"1m\"\n", 1))
+			writeFile(t, rules, menuRulesWaiting("1m"))
 			repeatedKills(t, db, "RULES_FILE="+rules)
 		})
 	}
