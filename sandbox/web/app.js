@@ -151,6 +151,10 @@ $("config-example-menu").addEventListener("click", async () => {
 });
 $("config-apply").addEventListener("click", async () => {
   const [file, locale] = $("config-file").value.split(":");
+  // Nothing left over from an earlier apply may stand while this one runs.
+  $("config-error").hidden = true;
+  $("config-status").hidden = false;
+  $("config-status").textContent = "Checking…";
   const r = await post("/sandbox/config", { file, locale: locale || "", text: $("config-text").value });
   $("config-error").hidden = r.ok;
   $("config-status").hidden = !r.ok;
