@@ -9,6 +9,7 @@ import (
 
 	"github.com/frontdesk-bot/frontdesk/bot"
 	"github.com/frontdesk-bot/frontdesk/greenapi"
+	"github.com/frontdesk-bot/frontdesk/queue"
 	"github.com/frontdesk-bot/frontdesk/store/postgres/postgrestest"
 )
 
@@ -47,7 +48,7 @@ func TestForgetCommand(t *testing.T) {
 			}
 			chat := "491512345678@c.us"
 			now := time.Now()
-			if _, err := store.AddNotification(ctx, bot.Notification{Instance: "1101000001", ChatID: chat, IDMessage: "A", TypeWebhook: "incomingMessageReceived",
+			if _, err := store.AddNotification(ctx, queue.Notification{Instance: "1101000001", ChatID: chat, IDMessage: "A", TypeWebhook: "incomingMessageReceived",
 				Body: []byte(`{"senderData":{"chatId":"` + chat + `"}}`), ReceivedAt: now}); err != nil {
 				t.Fatal(err)
 			}

@@ -6,8 +6,8 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/frontdesk-bot/frontdesk/bot"
 	"github.com/frontdesk-bot/frontdesk/greenapi"
+	"github.com/frontdesk-bot/frontdesk/greenapi/pacing"
 )
 
 // sharedMethods are the methods whose per-instance limits replicas share
@@ -27,7 +27,7 @@ func sharedInterval(perSecond float64) time.Duration {
 // under the instance's id, at 90% of Green API's documented rates. When the store
 // cannot give a turn, the call falls back to the client's own limiter and
 // the failure is logged once per minute.
-func sharedLimiter(pacer bot.Pacer, idInstance string, log *slog.Logger) func(context.Context, string) (bool, error) {
+func sharedLimiter(pacer pacing.Pacer, idInstance string, log *slog.Logger) func(context.Context, string) (bool, error) {
 	limits := greenapi.DefaultLimits()
 	var lastWarn atomic.Int64 // Unix nanoseconds
 	return func(ctx context.Context, method string) (bool, error) {

@@ -5,14 +5,14 @@ import (
 	"log/slog"
 	"time"
 
-	"github.com/frontdesk-bot/frontdesk/bot"
 	"github.com/frontdesk-bot/frontdesk/greenapi"
+	"github.com/frontdesk-bot/frontdesk/queue"
 )
 
 // poll takes notifications from the instance's queue, for businesses
 // without a public URL. A notification is deleted only once stored; if
 // deleting fails it comes back, and the inbox drops the duplicate.
-func poll(ctx context.Context, instance string, client *greenapi.Client, inbox *bot.Inbox, log *slog.Logger) {
+func poll(ctx context.Context, instance string, client *greenapi.Client, inbox *queue.Inbox, log *slog.Logger) {
 	failures := 0
 	pause := func(err error, what string) {
 		failures++

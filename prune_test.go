@@ -12,6 +12,7 @@ import (
 
 	"github.com/frontdesk-bot/frontdesk/bot"
 	"github.com/frontdesk-bot/frontdesk/internal/logtest"
+	"github.com/frontdesk-bot/frontdesk/queue"
 	"github.com/frontdesk-bot/frontdesk/store/sqlite"
 )
 
@@ -25,7 +26,7 @@ func TestPruneDeletesOnlyWhatFinishedBeforeTheCutoff(t *testing.T) {
 	defer s.Close()
 	now := time.Now()
 	add := func(i int, finished time.Time) int64 {
-		id, err := s.AddNotification(ctx, bot.Notification{ChatID: fmt.Sprintf("%d@c.us", i%50), IDMessage: fmt.Sprint(i),
+		id, err := s.AddNotification(ctx, queue.Notification{ChatID: fmt.Sprintf("%d@c.us", i%50), IDMessage: fmt.Sprint(i),
 			TypeWebhook: "incomingMessageReceived", Body: []byte("{}"), ReceivedAt: now})
 		if err != nil {
 			t.Fatal(err)

@@ -19,9 +19,10 @@ import (
 
 	"github.com/frontdesk-bot/frontdesk/bot"
 	eventsout "github.com/frontdesk-bot/frontdesk/events"
-	"github.com/frontdesk-bot/frontdesk/greenapi"
+	"github.com/frontdesk-bot/frontdesk/greenapi/pacing"
 	"github.com/frontdesk-bot/frontdesk/handlers"
 	"github.com/frontdesk-bot/frontdesk/internal/redact"
+	"github.com/frontdesk-bot/frontdesk/queue"
 	"github.com/frontdesk-bot/frontdesk/store/postgres"
 	"github.com/frontdesk-bot/frontdesk/store/sqlite"
 	"github.com/mattn/go-isatty"
@@ -160,7 +161,7 @@ func serveWith(ctx context.Context, getenv func(string) string, stderr io.Writer
 	defer store.Close()
 	// On PostgreSQL this process is one replica among any number: it works
 	// what it stores and rescues what replicas that died left.
-	var replicas bot.Replicas
+	var replicas queue.Replicas
 	pg, onPostgres := store.(*postgres.DB)
 	if onPostgres {
 		lost, release, err := pg.Replica(ctx, cfg.ReplicaID)
@@ -192,31 +193,27 @@ func serveWith(ctx context.Context, getenv func(string) string, stderr io.Writer
 	metrics := handlers.NewMetrics()
 	set := handlers.NewInstances()
 	metrics.Watch(set)
-	fleet := bot.NewFleet(store, log)
+	fleet := queue.NewFleet(store, log)
 	defer fleet.Close()
 	bgCtx, stopBackground := context.WithCancel(ctx)
 	defer stopBackground()
 	// Green API's limits are per instance: on PostgreSQL, where replicas
 	// share the database, they share the turns too.
 	r := &runner{cfg: cfg, store: store, fleet: fleet, set: set, metrics: metrics, mask: mask, log: log,
-		pacer: &bot.LocalPacer{}, elector: bot.SoleElector{}, ctx: bgCtx, trace: opts.trace}
-	if shared, ok := store.(bot.Pacer); ok {
+		pacer: &pacing.LocalPacer{}, elector: queue.SoleElector{}, ctx: bgCtx, trace: opts.trace}
+	if shared, ok := store.(pacing.Pacer); ok {
 		r.pacer, r.shared = shared, shared
 	}
-	if e, ok := store.(bot.Elector); ok {
+	if e, ok := store.(queue.Elector); ok {
 		r.elector = e // housekeeping and polling run on one replica at a time
 	}
-	pool := bot.NewPool(store, fleet.Handle, bot.PoolConfig{MaxQueued: cfg.InboxInMemory, Replicas: replicas}, log, metrics)
-	inbox := bot.NewInbox(store, pool, log, metrics)
-	inbox.OnState = func(instance, state string) {
-		if inst := set.Get(instance); inst != nil {
-			inst.Set(state, nil)
-		}
-	}
+	pool := queue.NewPool(store, fleet.Handle, queue.PoolConfig{MaxQueued: cfg.InboxInMemory, Replicas: replicas}, log, metrics)
+	inbox := queue.NewInbox(store, pool, log, metrics)
+	inbox.OnState, inbox.OnQuota = r.stateNotified, r.quotaNotified
 	r.inbox = inbox
 	inbox.OnPersonWrote = fleet.PersonWrote
 	if opts.trace != nil {
-		inbox.OnStored = func(n bot.Notification) {
+		inbox.OnStored = func(n queue.Notification) {
 			opts.trace(bot.Trace{Instance: n.Instance, ChatID: n.ChatID, IDMessage: n.IDMessage, Step: "stored", At: n.ReceivedAt,
 				Detail: n.TypeWebhook + ", stored before Green API got its 200"})
 		}
@@ -228,13 +225,14 @@ func serveWith(ctx context.Context, getenv func(string) string, stderr io.Writer
 	if err := pool.Start(ctx); err != nil {
 		return err
 	}
+	r.startPolling() // what polling stores now has a worker
 	replica := &handlers.Replica{}
 	if onPostgres {
 		// Joining replicas that are alive: they ask OlderPending only once
 		// they know of this one, at their next rescue; until then this one
 		// takes no traffic.
 		if others, err := pg.OthersAlive(ctx); err != nil || others {
-			replica.JoinUntil(time.Now().Add(2 * bot.DefaultRescueEvery))
+			replica.JoinUntil(time.Now().Add(2 * queue.DefaultRescueEvery))
 		}
 	}
 
@@ -303,7 +301,7 @@ func serveWith(ctx context.Context, getenv func(string) string, stderr io.Writer
 		background.Add(1)
 		go func() {
 			defer background.Done()
-			bot.Lead(bgCtx, r.elector, "prune", leaderRetry, log, func(ctx context.Context) { prune(ctx, store, keep, log) })
+			queue.Lead(bgCtx, r.elector, "prune", leaderRetry, log, func(ctx context.Context) { prune(ctx, store, keep, log) })
 		}()
 	}
 	// Menus whose wait ended take their rule's own route; one replica
@@ -312,14 +310,14 @@ func serveWith(ctx context.Context, getenv func(string) string, stderr io.Writer
 	go func() {
 		defer background.Done()
 		serves := func(instance string) bool { return set.Get(instance) != nil }
-		bot.Lead(bgCtx, r.elector, "choices", leaderRetry, log, func(ctx context.Context) { inbox.RunChoiceWaits(ctx, serves, log) })
+		queue.Lead(bgCtx, r.elector, "choices", leaderRetry, log, func(ctx context.Context) { bot.RunChoiceWaits(ctx, store, inbox, serves, log) })
 	}()
 	if cfg.EventsURL != "" {
 		deliverer := eventsout.NewDeliverer(store, eventsout.Config{URL: cfg.EventsURL, Secret: cfg.EventsSecret}, log, metrics)
 		background.Add(1)
 		go func() {
 			defer background.Done()
-			bot.Lead(bgCtx, r.elector, "events", leaderRetry, log, deliverer.Run)
+			queue.Lead(bgCtx, r.elector, "events", leaderRetry, log, deliverer.Run)
 		}()
 	}
 	serveErr := make(chan error, 2)
@@ -404,17 +402,6 @@ func emitProblem(store bot.Store, instance, problem, method string, cause error,
 	if err != nil {
 		log.Warn("keeping a greenapi_problem event failed", "problem", problem, "err", err)
 	}
-}
-
-// probeInstance is the guard's probe: getStateInstance answers and the
-// instance is authorized. What it learns shows in /readyz.
-func probeInstance(ctx context.Context, client *greenapi.Client, instance *handlers.Instance) error {
-	state, err := client.GetStateInstance(ctx)
-	instance.Set(state, err)
-	if err == nil && state != "authorized" {
-		return fmt.Errorf("the instance is %s: %w", state, greenapi.ErrNotAuthorized)
-	}
-	return err
 }
 
 // newLogger logs JSON, or text on a terminal, and masks the given secrets

@@ -10,8 +10,10 @@ import (
 
 	"github.com/frontdesk-bot/frontdesk/bot"
 	"github.com/frontdesk-bot/frontdesk/greenapi"
+	"github.com/frontdesk-bot/frontdesk/greenapi/pacing"
 	"github.com/frontdesk-bot/frontdesk/handlers"
 	"github.com/frontdesk-bot/frontdesk/locales"
+	"github.com/frontdesk-bot/frontdesk/queue"
 )
 
 // loaded is an instance's configuration with its locales and rules loaded
@@ -92,7 +94,8 @@ type engine struct {
 	state  *handlers.Instance
 	client *greenapi.Client
 	bot    *bot.Bot
-	stop   func() // stops the background duty and waits for it
+	ctx    context.Context // the background duty's; ends with stop
+	stop   func()          // stops the background duty and waits for it
 	done   sync.WaitGroup
 }
 
@@ -109,15 +112,16 @@ func sameCredentials(a, b instanceConfig) bool {
 type runner struct {
 	cfg     config
 	store   bot.Store
-	fleet   *bot.Fleet
+	fleet   *queue.Fleet
 	set     *handlers.Instances
 	metrics *handlers.Metrics
 	mask    *secretMask
 	log     *slog.Logger
-	pacer   bot.Pacer // getContactInfo's turns: per process, or shared by the replicas
-	shared  bot.Pacer // the replicas' shared turns of sendMessage and getChatHistory; nil alone
-	elector bot.Elector
-	inbox   *bot.Inbox      // for polling; set once the pool exists
+	pacer   pacing.Pacer // getContactInfo's turns: per process, or shared by the replicas
+	shared  pacing.Pacer // the replicas' shared turns of sendMessage and getChatHistory; nil alone
+	elector queue.Elector
+	inbox   *queue.Inbox    // for polling; set once the pool exists
+	polling bool            // the pool works: numbers in poll mode are polled
 	trace   func(bot.Trace) // the sandbox's; nil in service
 
 	mu      sync.Mutex
@@ -225,7 +229,7 @@ func (r *runner) checkAll(ctx context.Context, engines []*engine) (map[string]*g
 		go func() {
 			defer wg.Done()
 			defer func() { <-slots }()
-			if err := checkInstance(ctx, client, e.l.instanceConfig, e.state, r.log); err != nil {
+			if err := e.checkInstance(ctx, client, r.log); err != nil {
 				mu.Lock()
 				problems = append(problems, err)
 				mu.Unlock()
@@ -257,12 +261,12 @@ func (r *runner) start(e *engine, client *greenapi.Client) {
 	log := r.log.With("instance", id)
 	m := r.metrics.Of(e.state)
 	events := r.cfg.EventsURL != ""
-	guard := bot.NewGuard(client, bot.GuardConfig{
-		Probe:    func(ctx context.Context) error { return probeInstance(ctx, client, e.state) },
-		OnChange: e.state.SetPaused,
+	guard := pacing.NewGuard(client, pacing.GuardConfig{
+		Probe:    func(ctx context.Context) error { return e.probe(ctx, client) },
+		OnChange: e.paused,
 		OnProblem: func(problem, method string, err error) {
 			if problem == "quota_exceeded" {
-				e.state.QuotaSpent(time.Now())
+				e.quotaSpent(time.Now())
 			}
 			if events {
 				emitProblem(r.store, id, problem, method, err, log)
@@ -279,17 +283,38 @@ func (r *runner) start(e *engine, client *greenapi.Client) {
 		guard.Close()
 	})
 	ctx, stop := context.WithCancel(r.ctx)
+	e.ctx = ctx
 	e.stop = func() {
 		stop()
 		e.done.Wait()
 	}
-	if e.l.ReceiveMode == "poll" {
-		e.done.Add(1)
-		go func() {
-			defer e.done.Done()
-			bot.Lead(ctx, r.elector, "poll "+id, leaderRetry, log, func(ctx context.Context) { poll(ctx, id, client, r.inbox, log) })
-		}()
+	if r.polling {
+		r.poll(e)
 	}
+}
+
+// startPolling starts polling the numbers in poll mode, once the pool
+// works what polling stores; numbers added later are polled as they start.
+func (r *runner) startPolling() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.polling = true
+	for _, e := range r.running {
+		r.poll(e)
+	}
+}
+
+// poll polls e's number, in poll mode, from one replica at a time.
+func (r *runner) poll(e *engine) {
+	if e.l.ReceiveMode != "poll" {
+		return
+	}
+	id, client, log := e.l.ID, e.client, r.log.With("instance", e.l.ID)
+	e.done.Add(1)
+	go func() {
+		defer e.done.Done()
+		queue.Lead(e.ctx, r.elector, "poll "+id, leaderRetry, log, func(ctx context.Context) { poll(ctx, id, client, r.inbox, log) })
+	}()
 }
 
 // chatsExpire says whether every instance served greets a chat again
@@ -314,90 +339,4 @@ func (r *runner) stopAll() {
 	for _, e := range r.running {
 		e.stop()
 	}
-}
-
-// checkInstance reads an instance's state at start-up or when it is added.
-// Wrong credentials are an error naming where they are written; an
-// unreachable Green API is not (notifications can still be stored), and
-// /readyz says so.
-func checkInstance(ctx context.Context, client *greenapi.Client, ic instanceConfig, instance *handlers.Instance, log *slog.Logger) error {
-	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-	defer cancel()
-	state, err := client.GetStateInstance(ctx)
-	instance.Set(state, err)
-	keys, prefix := envKeys, ""
-	if ic.where != "" {
-		keys, prefix = fileKeys, ic.name()+": "
-	}
-	switch {
-	case errors.Is(err, greenapi.ErrUnauthorized):
-		return fmt.Errorf("%s%s: Green API refused the token (%w)", prefix, keys.apiToken, err)
-	case errors.Is(err, greenapi.ErrForbidden):
-		return fmt.Errorf("%s%s: Green API does not know this instance with this token (%w)", prefix, keys.id, err)
-	case err != nil:
-		log.Warn("Green API unreachable; notifications are still stored", "instance", ic.ID, "err", err)
-	case state != "authorized":
-		log.Warn("the instance is not authorized: scan the QR code in console.green-api.com", "instance", ic.ID, "state", state)
-	}
-	return nil
-}
-
-// watchEvery is how often each instance's state is read again for
-// /readyz and the metrics.
-const watchEvery = time.Minute
-
-// watchStates reads every instance's state (getStateInstance) once every
-// watchEvery, the instances spread evenly over the minute, from one
-// goroutine for all of them; at most checkConcurrency calls at once.
-func (r *runner) watchStates(ctx context.Context) {
-	slots := make(chan struct{}, checkConcurrency)
-	var calls sync.WaitGroup
-	defer calls.Wait()
-	for {
-		r.mu.Lock()
-		engines := make([]*engine, 0, len(r.running))
-		for _, e := range r.running {
-			engines = append(engines, e)
-		}
-		r.mu.Unlock()
-		step := watchEvery / time.Duration(max(1, len(engines)))
-		if len(engines) == 0 {
-			engines = append(engines, nil)
-		}
-		for _, e := range engines {
-			select {
-			case <-ctx.Done():
-				return
-			case <-time.After(step):
-			}
-			if e == nil {
-				continue
-			}
-			select {
-			case slots <- struct{}{}:
-			case <-ctx.Done():
-				return
-			}
-			calls.Go(func() {
-				defer func() { <-slots }()
-				refreshState(ctx, e.client, e.state, r.log.With("instance", e.l.ID))
-			})
-		}
-	}
-}
-
-// refreshState reads an instance's state once, for /readyz; the first
-// failure after a success is logged.
-func refreshState(ctx context.Context, client *greenapi.Client, instance *handlers.Instance, log *slog.Logger) {
-	cctx, cancel := context.WithTimeout(ctx, 20*time.Second)
-	state, err := client.GetStateInstance(cctx)
-	cancel()
-	if ctx.Err() != nil {
-		return
-	}
-	_, _, prevErr := instance.Get()
-	if err != nil && prevErr == nil {
-		log.Warn("Green API instance state unavailable", "err", err)
-	}
-	instance.Set(state, err)
 }

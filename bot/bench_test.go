@@ -7,6 +7,7 @@ import (
 
 	"github.com/frontdesk-bot/frontdesk/bot"
 	"github.com/frontdesk-bot/frontdesk/greenapi/greenapitest"
+	"github.com/frontdesk-bot/frontdesk/queue"
 )
 
 // The micro-benchmarks of the first-contact decision; figures in BENCHMARKS.md.
@@ -105,10 +106,10 @@ func BenchmarkKnownSenderMessage(b *testing.B) {
 				h.write(greenapitest.Incoming{ChatID: chat, SenderName: "Ana", Text: tt.after})
 			}
 			sent := len(h.srv.Sent())
-			notifications := make([]bot.Notification, 0, b.N)
+			notifications := make([]queue.Notification, 0, b.N)
 			for range b.N {
 				id, body := h.srv.NewIncoming(greenapitest.Incoming{ChatID: chat, SenderName: "Ana", Text: "and one more thing", Time: h.now})
-				notifications = append(notifications, bot.Notification{ChatID: chat, IDMessage: id, Body: body, ReceivedAt: h.now})
+				notifications = append(notifications, queue.Notification{ChatID: chat, IDMessage: id, Body: body, ReceivedAt: h.now})
 			}
 			ctx := context.Background()
 			b.ReportAllocs()

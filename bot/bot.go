@@ -1,7 +1,14 @@
-// Package bot is Frontdesk's domain: who counts as a new sender, what a
-// first contact does (look the sender up, pick a language, match the rules,
-// reply and route), and the interfaces it needs from storage and from
-// Green API. Adapters implement those interfaces; main wires them together.
+// Package bot is Frontdesk's conversation: what it says and to whom. It
+// decides who is a new sender, runs a first contact's steps (look the
+// sender up, pick a language, match the rules, reply, offer a menu, route
+// a summary to the operators), and everything around the greeting: hours
+// and away replies, the language choice, opt-out, a person's takeover,
+// ignored chats, each automatic message recorded before it is sent and
+// settled by the chat's history, the trace and the conversation's events.
+// It stands on two lower layers that know nothing of it: package queue
+// brings it each stored notification in its chat's order (Bot.Handle is
+// the handler), and package greenapi/pacing paces and guards its Green
+// API calls. The stores implement its Store; main wires them together.
 package bot
 
 import (
@@ -11,18 +18,12 @@ import (
 	"time"
 
 	"github.com/frontdesk-bot/frontdesk/greenapi"
+	"github.com/frontdesk-bot/frontdesk/greenapi/pacing"
+	"github.com/frontdesk-bot/frontdesk/queue"
 )
 
 // ErrNotFound is returned by a Store for a record that does not exist.
 var ErrNotFound = errors.New("not found")
-
-// GreenAPI is what the bot needs from Green API; *greenapi.Client has it.
-type GreenAPI interface {
-	GetContactInfo(ctx context.Context, chatID string) (*greenapi.ContactInfo, error)
-	SendMessage(ctx context.Context, p greenapi.SendMessageParams) (string, error)
-	SendFileByURL(ctx context.Context, p greenapi.SendFileParams) (string, error)
-	GetChatHistory(ctx context.Context, chatID string, count int) ([]greenapi.HistoryMessage, error)
-}
 
 // ChatState is what Frontdesk keeps of a chat beyond its activity.
 type ChatState struct {
@@ -60,27 +61,6 @@ type ChatMessage struct {
 	Kind      string
 	Out       Outgoing
 	CreatedAt time.Time
-}
-
-// Notification is a webhook body kept in the durable inbox.
-type Notification struct {
-	ID int64
-	// Instance is the idInstance of the Green API instance (the WhatsApp
-	// number) the notification came from: every chat is a chat of one
-	// instance.
-	Instance    string
-	ChatID      string
-	IDMessage   string
-	TypeWebhook string
-	Body        []byte
-	ReceivedAt  time.Time
-	// Finished is set by GetNotification when the notification was
-	// already processed.
-	Finished bool
-
-	// parsed is Body parsed, when the inbox hands a notification over
-	// in memory; empty when it was read back from the store.
-	parsed greenapi.Notification
 }
 
 // Profile is a contact's getContactInfo answer and when it was fetched.
@@ -196,26 +176,8 @@ type FirstContact struct {
 // and store/postgres, both held to store/storetest.
 // Every method is safe for concurrent use; the claims are atomic.
 type Store interface {
-	// AddNotification stores n durably unless a notification with the same
-	// chat and message id is there already; it returns the new id, or 0 for
-	// a duplicate.
-	AddNotification(ctx context.Context, n Notification) (id int64, err error)
-	// AddDeadLetter durably keeps a body that could not be parsed, with
-	// the instance whose webhook received it.
-	AddDeadLetter(ctx context.Context, instance string, body []byte, reason string, at time.Time) error
-	// PendingNotifications lists the ids and chats of at most limit
-	// unfinished notifications with an id above after, oldest first.
-	PendingNotifications(ctx context.Context, after int64, limit int) ([]Notification, error)
-	// GetNotification returns one stored notification with its body, and
-	// whether it is finished.
-	GetNotification(ctx context.Context, id int64) (Notification, error)
-	// FinishNotification marks a notification as processed.
-	FinishNotification(ctx context.Context, id int64, at time.Time) error
-	// CountPending returns how many notifications are unfinished.
-	CountPending(ctx context.Context) (int, error)
-	// PendingOf returns how many notifications of an instance are
-	// unfinished, whichever replica works them.
-	PendingOf(ctx context.Context, instance string) (int, error)
+	// The durable inbox: notifications and dead letters.
+	queue.Store
 	// AdoptUnassigned gives the rows kept before Frontdesk served several
 	// instances (their instance is "") to instance, and returns how many.
 	AdoptUnassigned(ctx context.Context, instance string) (int, error)
@@ -300,10 +262,6 @@ type Store interface {
 	Close() error
 }
 
-// ErrPermanent marks a failure that retrying will not mend; the notification
-// is set aside instead of retried.
-var ErrPermanent = errors.New("permanent failure")
-
 // Config tunes the bot of one instance.
 type Config struct {
 	// Instance is the idInstance of the Green API instance the bot works
@@ -349,14 +307,14 @@ type Metrics interface {
 	LookupFailed(reason string)
 	MessageSent(kind string)
 	GaveUp(reason string)
-	GuardMetrics
+	pacing.GuardMetrics
 }
 
 // Bot handles stored notifications: it decides who is new and runs their
 // first contact.
 type Bot struct {
 	store   Store
-	api     GreenAPI
+	api     pacing.API
 	catalog *Catalog
 	rules   Rules
 	cfg     Config
@@ -369,7 +327,7 @@ type Bot struct {
 }
 
 // New returns a bot. metrics may be nil.
-func New(store Store, api GreenAPI, catalog *Catalog, rules Rules, cfg Config, log *slog.Logger, metrics Metrics) *Bot {
+func New(store Store, api pacing.API, catalog *Catalog, rules Rules, cfg Config, log *slog.Logger, metrics Metrics) *Bot {
 	cfg = cfg.normalized(catalog)
 	if metrics == nil {
 		metrics = nopMetrics{}

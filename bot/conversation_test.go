@@ -11,6 +11,7 @@ import (
 	"github.com/frontdesk-bot/frontdesk/bot"
 	"github.com/frontdesk-bot/frontdesk/greenapi"
 	"github.com/frontdesk-bot/frontdesk/greenapi/greenapitest"
+	"github.com/frontdesk-bot/frontdesk/queue"
 )
 
 var businessMessages atomic.Int64
@@ -27,7 +28,7 @@ func (h *harness) businessWrites(chat string) {
 		`"timestamp":%d,"idMessage":%q,"senderData":{"chatId":%q,"sender":%q,"senderName":"Business"},`+
 		`"messageData":{"typeMessage":"textMessage","textMessageData":{"textMessage":"Hi, Maria from the shop here"}}}`,
 		greenapitest.DefaultIDInstance, greenapitest.AccountWid, at.Unix(), id, chat, greenapitest.AccountWid)
-	if err := h.handle(context.Background(), bot.Notification{ChatID: chat, IDMessage: id, Body: []byte(body), ReceivedAt: at}); err != nil {
+	if err := h.handle(context.Background(), queue.Notification{ChatID: chat, IDMessage: id, Body: []byte(body), ReceivedAt: at}); err != nil {
 		h.t.Fatal(err)
 	}
 }
@@ -56,7 +57,7 @@ func TestOptOut(t *testing.T) {
 			h := newHarness(t, true)
 			h.srv.SetContact(tt.chat, greenapi.ContactInfo{Name: "Shop", Category: "Retail", IsBusiness: true})
 			id, body := h.srv.NewIncoming(greenapitest.Incoming{ChatID: tt.chat, Text: tt.word, Time: h.now})
-			n := bot.Notification{ChatID: tt.chat, IDMessage: id, Body: body, ReceivedAt: h.now}
+			n := queue.Notification{ChatID: tt.chat, IDMessage: id, Body: body, ReceivedAt: h.now}
 			for range 2 { // Green API sends it twice
 				if err := h.handle(context.Background(), n); err != nil {
 					t.Fatal(err)
@@ -136,7 +137,7 @@ func TestOptOutConfirmationOnceAcrossAnAmbiguousFailure(t *testing.T) {
 	const chat = "12125550104@c.us"
 	h.srv.FailNext(greenapi.MethodSendMessage, 1, greenapitest.Fault{Status: 500, AfterWork: true})
 	id, body := h.srv.NewIncoming(greenapitest.Incoming{ChatID: chat, Text: "STOP", Time: h.now})
-	n := bot.Notification{ChatID: chat, IDMessage: id, Body: body, ReceivedAt: h.now}
+	n := queue.Notification{ChatID: chat, IDMessage: id, Body: body, ReceivedAt: h.now}
 	h.handleUntilDone(n) // as the pool retries it
 	if sent := h.srv.Sent(chat); len(sent) != 1 {
 		t.Errorf("sent %d messages; want the confirmation once", len(sent))
@@ -220,7 +221,7 @@ func TestGreetingWithAFileAndTyping(t *testing.T) {
 	const chat = "5511987654321@c.us"
 	h.srv.FailNext(greenapi.MethodSendFileByURL, 1, greenapitest.Fault{Status: 500, AfterWork: true})
 	id, body := h.srv.NewIncoming(greenapitest.Incoming{ChatID: chat, SenderName: "Ana", Text: "oi", Time: h.now})
-	n := bot.Notification{ChatID: chat, IDMessage: id, Body: body, ReceivedAt: h.now}
+	n := queue.Notification{ChatID: chat, IDMessage: id, Body: body, ReceivedAt: h.now}
 	h.handleUntilDone(n) // as the pool retries it
 	sent := h.srv.Sent(chat)
 	if len(sent) != 1 || sent[0].FileURL != "https://example.com/files/menu.pdf" || sent[0].FileName != "menu.pdf" ||
@@ -264,7 +265,7 @@ func TestLanguageChoiceByReply(t *testing.T) {
 	h.advance(5 * time.Minute)
 	id, body := h.srv.NewIncoming(greenapitest.Incoming{ChatID: chat, SenderName: "Jonas", Text: "ESPAÑOL", Time: h.now})
 	for range 2 { // delivered twice
-		if err := h.handle(context.Background(), bot.Notification{ChatID: chat, IDMessage: id, Body: body, ReceivedAt: h.now}); err != nil {
+		if err := h.handle(context.Background(), queue.Notification{ChatID: chat, IDMessage: id, Body: body, ReceivedAt: h.now}); err != nil {
 			t.Fatal(err)
 		}
 	}

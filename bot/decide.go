@@ -9,6 +9,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/frontdesk-bot/frontdesk/greenapi"
+	"github.com/frontdesk-bot/frontdesk/queue"
 )
 
 // Sender is who wrote a first contact's message, and what they wrote:
@@ -98,7 +99,7 @@ func (b *Bot) decision(s Sender) (Decision, error) {
 	if rule.Reply != "" {
 		reply, err := b.catalog.RenderReply(d.Locale, rule.Reply, data)
 		if err != nil {
-			return d, fmt.Errorf("%w: rendering %q in %s: %v", ErrPermanent, rule.Reply, d.Locale, err)
+			return d, fmt.Errorf("%w: rendering %q in %s: %v", queue.ErrPermanent, rule.Reply, d.Locale, err)
 		}
 		var menus string // under the greeting, kept whole when it is cut short
 		if len(rule.Choices) > 0 && !s.NoChoices {
@@ -137,7 +138,7 @@ func (b *Bot) decision(s Sender) (Decision, error) {
 			}
 			text, err := b.catalog.Localize(b.cfg.OperatorLocale, MsgOperatorSummary, summary, summary.ProductCount)
 			if err != nil {
-				return d, fmt.Errorf("%w: rendering the operator summary: %v", ErrPermanent, err)
+				return d, fmt.Errorf("%w: rendering the operator summary: %v", queue.ErrPermanent, err)
 			}
 			// The operators learn that the sender wants no automatic messages.
 			if s.OptedOut {

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/frontdesk-bot/frontdesk/greenapi"
+	"github.com/frontdesk-bot/frontdesk/greenapi/pacing"
 )
 
 // Outgoing is one automatic message and how far it got. It is recorded
@@ -44,7 +45,7 @@ func (b *Bot) deliver(ctx context.Context, out *Outgoing, kind string, since tim
 	}
 	if out.Attempted {
 		found, err := b.findSent(ctx, *out, since)
-		if err != nil && !errors.Is(err, ErrPaused) && !retryable(err) {
+		if err != nil && !errors.Is(err, pacing.ErrPaused) && !retryable(err) {
 			// The history cannot be read, now or later: resending could
 			// send twice, so the message is given up.
 			return b.giveUp(kind, err, log), nil
@@ -77,7 +78,7 @@ func (b *Bot) deliver(ctx context.Context, out *Outgoing, kind string, since tim
 			return "", saveErr
 		}
 	}
-	if err != nil && !errors.Is(err, ErrPaused) && !retryable(err) {
+	if err != nil && !errors.Is(err, pacing.ErrPaused) && !retryable(err) {
 		return b.giveUp(kind, err, log), nil
 	}
 	if err != nil {
@@ -124,7 +125,7 @@ func (b *Bot) giveUp(kind string, err error, log *slog.Logger) string {
 }
 
 func notSent(err error) bool {
-	return err != nil && (errors.Is(err, ErrPaused) || !greenapi.MaybeDone(err))
+	return err != nil && (errors.Is(err, pacing.ErrPaused) || !greenapi.MaybeDone(err))
 }
 
 // historyDepths are how many of a chat's last messages findSent reads, in

@@ -1,11 +1,4 @@
 package bot
 
-// InMemory returns how many notifications the pool keeps in memory.
-func (p *Pool) InMemory() int {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return p.inMemory
-}
-
 // BuiltinMessages are the messages goi18n extract finds.
 var BuiltinMessages = builtinMessages

@@ -15,7 +15,9 @@ import (
 	"github.com/frontdesk-bot/frontdesk/bot"
 	"github.com/frontdesk-bot/frontdesk/greenapi"
 	"github.com/frontdesk-bot/frontdesk/greenapi/greenapitest"
+	"github.com/frontdesk-bot/frontdesk/greenapi/pacing"
 	"github.com/frontdesk-bot/frontdesk/internal/logtest"
+	"github.com/frontdesk-bot/frontdesk/queue"
 	"github.com/frontdesk-bot/frontdesk/store/sqlite"
 	"golang.org/x/time/rate"
 )
@@ -76,10 +78,10 @@ func newHarness(t testing.TB, fast bool, mutate ...func(*bot.Config)) *harness {
 
 // handle has the bot handle n as the pool would: a notification that waits
 // (for its sender's lookup) is handled again when the wait is over.
-func (h *harness) handle(ctx context.Context, n bot.Notification) error {
+func (h *harness) handle(ctx context.Context, n queue.Notification) error {
 	for {
 		err := h.bot.Handle(ctx, n)
-		var wait *bot.WaitError
+		var wait *pacing.WaitError
 		if !errors.As(err, &wait) {
 			return err
 		}
@@ -91,7 +93,7 @@ func (h *harness) handle(ctx context.Context, n bot.Notification) error {
 
 // handleUntilDone handles n again, as the pool retries it, until it
 // succeeds (at most 6 times).
-func (h *harness) handleUntilDone(n bot.Notification) {
+func (h *harness) handleUntilDone(n queue.Notification) {
 	h.t.Helper()
 	err := h.handle(context.Background(), n)
 	for tries := 0; err != nil && tries < 5; tries++ {
@@ -128,7 +130,7 @@ func (h *harness) write(in greenapitest.Incoming) {
 		h.mu.Unlock()
 	}
 	id, body := h.srv.NewIncoming(in)
-	if err := h.handle(context.Background(), bot.Notification{ChatID: in.ChatID, IDMessage: id, Body: body, ReceivedAt: in.Time}); err != nil {
+	if err := h.handle(context.Background(), queue.Notification{ChatID: in.ChatID, IDMessage: id, Body: body, ReceivedAt: in.Time}); err != nil {
 		h.t.Fatalf("Handle: %v", err)
 	}
 }
@@ -233,7 +235,7 @@ func TestBurstOfFiveGivesOneLookupAndOneGreeting(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			if err := h.handle(context.Background(), bot.Notification{ChatID: chat, IDMessage: id, Body: body}); err != nil {
+			if err := h.handle(context.Background(), queue.Notification{ChatID: chat, IDMessage: id, Body: body}); err != nil {
 				t.Error(err)
 			}
 		}()
@@ -259,7 +261,7 @@ func TestDuplicateDeliveryDoesNotGreetTwice(t *testing.T) {
 	h := newHarness(t, true)
 	id, body := h.srv.NewIncoming(greenapitest.Incoming{ChatID: "12125550009@c.us", Text: "hi", Time: h.now})
 	for range 3 {
-		if err := h.handle(context.Background(), bot.Notification{ChatID: "12125550009@c.us", IDMessage: id, Body: body}); err != nil {
+		if err := h.handle(context.Background(), queue.Notification{ChatID: "12125550009@c.us", IDMessage: id, Body: body}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -294,7 +296,7 @@ func TestNeverAnswered(t *testing.T) {
 	ctx := context.Background()
 	handle := func(body []byte) {
 		t.Helper()
-		if err := h.handle(ctx, bot.Notification{Body: body}); err != nil {
+		if err := h.handle(ctx, queue.Notification{Body: body}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -453,7 +455,7 @@ func TestCrashAfterSendIsSettledWithoutResending(t *testing.T) {
 	h := newHarness(t, true)
 	chat := "12125550040@c.us"
 	id, body := h.srv.NewIncoming(greenapitest.Incoming{ChatID: chat, Text: "hi", SenderName: "Ann", Time: h.now})
-	n := bot.Notification{ChatID: chat, IDMessage: id, Body: body}
+	n := queue.Notification{ChatID: chat, IDMessage: id, Body: body}
 	// The reply goes out but its answer is lost: a 500 after sending looks
 	// the same to the bot as a crash between sending and recording.
 	if err := h.handle(context.Background(), n); err != nil {
@@ -481,7 +483,7 @@ func TestAmbiguousSendFailureIsRetriedOnce(t *testing.T) {
 	chat := "12125550041@c.us"
 	h.srv.FailNext(greenapi.MethodSendMessage, 1, greenapitest.Fault{Status: 500})
 	id, body := h.srv.NewIncoming(greenapitest.Incoming{ChatID: chat, Text: "hi", Time: h.now})
-	n := bot.Notification{ChatID: chat, IDMessage: id, Body: body}
+	n := queue.Notification{ChatID: chat, IDMessage: id, Body: body}
 	if err := h.handle(context.Background(), n); err == nil {
 		t.Fatal("a 500 on sendMessage should be reported for a later retry")
 	}
@@ -507,7 +509,7 @@ func TestAmbiguousSummaryFoundDeepInABusyGroup(t *testing.T) {
 	const chat = "12125550042@c.us"
 	h.srv.FailNext(greenapi.MethodSendMessage, 1, greenapitest.Fault{Status: 500, AfterWork: true})
 	id, body := h.srv.NewIncoming(greenapitest.Incoming{ChatID: chat, SenderName: "Ana", Text: "hi", Time: h.now})
-	n := bot.Notification{ChatID: chat, IDMessage: id, Body: body}
+	n := queue.Notification{ChatID: chat, IDMessage: id, Body: body}
 	if err := h.handle(context.Background(), n); err == nil {
 		t.Fatal("the ambiguous failure was not reported")
 	}

@@ -18,21 +18,22 @@ import (
 	"time"
 
 	"github.com/frontdesk-bot/frontdesk/greenapi"
+	"github.com/frontdesk-bot/frontdesk/queue"
 )
 
 // Handle processes one stored notification. It is safe to call again with
 // the same notification after a failure or a crash: every step is recorded
 // before its side effect and settled on the next call. An error wrapping
 // ErrPermanent will not go away by retrying.
-func (b *Bot) Handle(ctx context.Context, n Notification) error {
+func (b *Bot) Handle(ctx context.Context, n queue.Notification) error {
 	if n.TypeWebhook == TypeChoiceWaitEnded {
 		return b.choiceWaitEnded(ctx, n)
 	}
-	parsed := n.parsed
+	parsed := n.Parsed
 	if parsed == nil {
 		var err error
 		if parsed, err = greenapi.ParseNotification(n.Body); err != nil {
-			return fmt.Errorf("%w: %v", ErrPermanent, err)
+			return fmt.Errorf("%w: %v", queue.ErrPermanent, err)
 		}
 	}
 	msg, ok := greenapi.MessageOf(parsed)

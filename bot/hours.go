@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/frontdesk-bot/frontdesk/greenapi"
+	"github.com/frontdesk-bot/frontdesk/queue"
 )
 
 // Hours are a business's opening hours, in its time zone: ranges per
@@ -274,7 +275,7 @@ func (b *Bot) awayReply(ctx context.Context, msg *greenapi.MessageNotification, 
 		locale := b.knownLocale(chatID, st)
 		text, err := b.catalog.RenderReply(locale, h.AwayReply, TemplateData{NextOpen: b.nextOpenText(locale, next)})
 		if err != nil {
-			return nil, fmt.Errorf("%w: rendering the away reply %q in %s: %v", ErrPermanent, h.AwayReply, locale, err)
+			return nil, fmt.Errorf("%w: rendering the away reply %q in %s: %v", queue.ErrPermanent, h.AwayReply, locale, err)
 		}
 		return &Outgoing{To: chatID, Text: text}, nil
 	})

@@ -7,6 +7,7 @@ import (
 
 	"github.com/frontdesk-bot/frontdesk/bot"
 	"github.com/frontdesk-bot/frontdesk/greenapi/greenapitest"
+	"github.com/frontdesk-bot/frontdesk/queue"
 )
 
 func mustLoad(t *testing.T, name string) *time.Location {
@@ -184,7 +185,7 @@ func TestAwayReplyOnceAcrossAnAmbiguousFailure(t *testing.T) {
 	h.businessWrites(chat) // a known chat
 	h.srv.FailNext("sendMessage", 1, greenapitest.Fault{Status: 500, AfterWork: true})
 	id, body := h.srv.NewIncoming(greenapitest.Incoming{ChatID: chat, Text: "hello?", Time: h.now})
-	n := bot.Notification{ChatID: chat, IDMessage: id, Body: body, ReceivedAt: h.now}
+	n := queue.Notification{ChatID: chat, IDMessage: id, Body: body, ReceivedAt: h.now}
 	h.handleUntilDone(n) // as the pool retries it
 	sent := h.srv.Sent(chat)
 	if len(sent) != 1 || !strings.HasPrefix(sent[0].Message, "Thank you for your message! We are closed now") {

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/frontdesk-bot/frontdesk/greenapi"
+	"github.com/frontdesk-bot/frontdesk/greenapi/pacing"
 )
 
 // errLookupPending is the cause of the WaitError of a first contact whose
@@ -43,7 +44,7 @@ type LookupConfig struct {
 	// Pacer hands out the turns, one per Interval, under Key; default a
 	// LocalPacer. Replicas on one database share a store/postgres Pacer, so
 	// that the instance's limit holds across them.
-	Pacer Pacer
+	Pacer pacing.Pacer
 	// Key names the turns in the Pacer: the instance and the method.
 	Key string
 	// Instance is the idInstance whose profiles the lookups save.
@@ -67,7 +68,7 @@ type LookupConfig struct {
 // order they ask. Lookups hold no goroutine while idle: a timer starts
 // each call.
 type Lookups struct {
-	api   GreenAPI
+	api   pacing.API
 	store Store
 	now   func() time.Time // dates the cached profiles
 	log   *slog.Logger
@@ -97,12 +98,13 @@ type lookup struct {
 	settled   bool
 	info      *greenapi.ContactInfo
 	err       error
-	ready     *signal
+	wait      *pacing.WaitError // what a first contact is told until it is settled (its Until: deadline)
+	ready     func()            // ends wait for everyone it was given to
 }
 
 // NewLookups returns Lookups that call api and cache profiles in store,
 // dated by now.
-func NewLookups(api GreenAPI, store Store, cfg LookupConfig, now func() time.Time, log *slog.Logger) *Lookups {
+func NewLookups(api pacing.API, store Store, cfg LookupConfig, now func() time.Time, log *slog.Logger) *Lookups {
 	if cfg.Interval <= 0 {
 		cfg.Interval = DefaultLookupInterval
 	}
@@ -113,7 +115,7 @@ func NewLookups(api GreenAPI, store Store, cfg LookupConfig, now func() time.Tim
 		cfg.MinRetry = 2 * time.Second
 	}
 	if cfg.Pacer == nil {
-		cfg.Pacer = &LocalPacer{}
+		cfg.Pacer = &pacing.LocalPacer{}
 	}
 	if cfg.Key == "" {
 		cfg.Key = cfg.Instance + ":" + greenapi.MethodGetContactInfo
@@ -157,7 +159,8 @@ func (l *Lookups) Result(chat string, budget time.Duration) (*greenapi.ContactIn
 			// served by a greeting now than by one without a profile later.
 			return nil, fmt.Errorf("%w: %d lookups are ahead at one per %v", ErrLookupTimeout, l.newAheadLocked(), l.cfg.Interval)
 		}
-		e = &lookup{chat: chat, ready: &signal{}, deadline: now.Add(budget)}
+		e = &lookup{chat: chat, deadline: now.Add(budget)}
+		e.wait, e.ready = pacing.NewWait(e.deadline, errLookupPending)
 		l.byChat[chat] = e
 		l.queue = append(l.queue, e)
 		l.scheduleLocked(now)
@@ -177,7 +180,7 @@ func (l *Lookups) Result(chat string, budget time.Duration) (*greenapi.ContactIn
 		l.abandonLocked(e)
 		return nil, timedOut(e)
 	}
-	return nil, &WaitError{Until: e.deadline, Cause: errLookupPending, ready: e.ready}
+	return nil, e.wait.WithUntil(e.deadline)
 }
 
 // Take returns, and forgets, the outcome of chat's lookup if it is settled:
@@ -295,7 +298,7 @@ func (l *Lookups) dispatch() {
 	l.scheduleLocked(now)
 	l.mu.Unlock()
 	for _, e := range expired {
-		e.ready.fire()
+		e.ready()
 	}
 }
 
@@ -323,12 +326,12 @@ func (l *Lookups) call(e *lookup) {
 		delete(l.byChat, e.chat)
 		l.mu.Unlock()
 		return
-	case err != nil && (errors.Is(err, ErrPaused) || errors.Is(err, greenapi.ErrNoSlot)):
+	case err != nil && (errors.Is(err, pacing.ErrPaused) || errors.Is(err, greenapi.ErrNoSlot)):
 		// No call went out: the turn is not spent on this lookup. While
 		// calls are paused it waits for them to resume.
 		e.attempts--
 		retryAt = now.Add(l.cfg.Interval)
-		var wait *WaitError
+		var wait *pacing.WaitError
 		if errors.As(err, &wait) {
 			// What waits is this lookup, not the first contact: keep
 			// only why.
@@ -356,7 +359,7 @@ func (l *Lookups) call(e *lookup) {
 	}
 	l.settleLocked(e, info, err)
 	l.mu.Unlock()
-	e.ready.fire()
+	e.ready()
 }
 
 // callInTurn reserves the next turn from the Pacer, lets the next lookup
@@ -429,7 +432,7 @@ func retryable(err error) bool {
 // ended with err.
 func lookupReason(err error) string {
 	switch {
-	case errors.Is(err, ErrPaused):
+	case errors.Is(err, pacing.ErrPaused):
 		return "unavailable"
 	case errors.Is(err, ErrLookupTimeout):
 		return "timeout"
@@ -454,7 +457,7 @@ func (b *Bot) profile(ctx context.Context, chatID string, claimed time.Time, log
 		}
 		fetched, err = b.lookups.Result(chatID, b.cfg.LookupTimeout-b.Now().Sub(claimed))
 	}
-	var wait *WaitError
+	var wait *pacing.WaitError
 	switch {
 	case errors.As(err, &wait):
 		return info, "", err

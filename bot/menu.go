@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/frontdesk-bot/frontdesk/greenapi"
+	"github.com/frontdesk-bot/frontdesk/queue"
 )
 
 // Message ids of the choice menus.
@@ -135,13 +136,13 @@ func (c *Catalog) ChoiceText(rule *Rule, locale, id string) (string, error) {
 	for i, choice := range rule.Choices {
 		label, err := c.Localize(locale, choice.Label, TemplateData{}, 0)
 		if err != nil {
-			return "", fmt.Errorf("%w: rendering the label %q in %s: %v", ErrPermanent, choice.Label, locale, err)
+			return "", fmt.Errorf("%w: rendering the label %q in %s: %v", queue.ErrPermanent, choice.Label, locale, err)
 		}
 		lines = append(lines, fmt.Sprintf("%d %s", i+1, label))
 	}
 	text, err := c.Localize(locale, id, TemplateData{Options: strings.Join(lines, "\n")}, 0)
 	if err != nil {
-		return "", fmt.Errorf("%w: rendering %q in %s: %v", ErrPermanent, id, locale, err)
+		return "", fmt.Errorf("%w: rendering %q in %s: %v", queue.ErrPermanent, id, locale, err)
 	}
 	return text, nil
 }
@@ -213,10 +214,10 @@ func (b *Bot) menuReply(ctx context.Context, msg *greenapi.MessageNotification, 
 // choiceWaitEnded handles the notification the sweeper stored when a
 // menu's wait ended: unless the sender chose meanwhile, the contact takes
 // the rule's own route.
-func (b *Bot) choiceWaitEnded(ctx context.Context, n Notification) error {
+func (b *Bot) choiceWaitEnded(ctx context.Context, n queue.Notification) error {
 	var body choiceWaitBody
 	if err := json.Unmarshal(n.Body, &body); err != nil {
-		return fmt.Errorf("%w: %s: %v", ErrPermanent, TypeChoiceWaitEnded, err)
+		return fmt.Errorf("%w: %s: %v", queue.ErrPermanent, TypeChoiceWaitEnded, err)
 	}
 	fc, err := b.store.GetFirstContact(ctx, b.cfg.Instance, n.ChatID, body.IDMessage)
 	if errors.Is(err, ErrNotFound) {
@@ -310,7 +311,7 @@ func (b *Bot) outcome(fc FirstContact, rule *Rule, c *Choice, st ChatState, name
 			label = c.ID
 		}
 		if note, err = b.catalog.Localize(b.cfg.OperatorLocale, MsgSummaryChosen, TemplateData{Choice: label}, 0); err != nil {
-			return answer, summary, fmt.Errorf("%w: rendering %q: %v", ErrPermanent, MsgSummaryChosen, err)
+			return answer, summary, fmt.Errorf("%w: rendering %q: %v", queue.ErrPermanent, MsgSummaryChosen, err)
 		}
 		if c.Reply != "" && b.silenced(st) == "" {
 			locale := b.menuLocale(&fc, st)
@@ -322,7 +323,7 @@ func (b *Bot) outcome(fc FirstContact, rule *Rule, c *Choice, st ChatState, name
 			}
 			text, err := b.catalog.RenderReply(locale, c.Reply, data)
 			if err != nil {
-				return answer, summary, fmt.Errorf("%w: rendering %q in %s: %v", ErrPermanent, c.Reply, locale, err)
+				return answer, summary, fmt.Errorf("%w: rendering %q in %s: %v", queue.ErrPermanent, c.Reply, locale, err)
 			}
 			answer = Outgoing{To: fc.ChatID, Text: text}
 		}
@@ -333,7 +334,7 @@ func (b *Bot) outcome(fc FirstContact, rule *Rule, c *Choice, st ChatState, name
 		}
 		minutes := int(math.Round(wait.Minutes()))
 		if note, err = b.catalog.Localize(b.cfg.OperatorLocale, MsgSummaryNoChoice, TemplateData{Count: minutes}, minutes); err != nil {
-			return answer, summary, fmt.Errorf("%w: rendering %q: %v", ErrPermanent, MsgSummaryNoChoice, err)
+			return answer, summary, fmt.Errorf("%w: rendering %q: %v", queue.ErrPermanent, MsgSummaryNoChoice, err)
 		}
 	}
 	if summary.To == "" {
@@ -477,14 +478,21 @@ func (b *Bot) choiceHint(ctx context.Context, msg *greenapi.MessageNotification,
 	return nil
 }
 
+// Enqueuer stores a notification that Frontdesk made itself and hands it
+// to the workers, unless one of its chat and message id is stored already;
+// *queue.Inbox is one.
+type Enqueuer interface {
+	Add(ctx context.Context, n queue.Notification) (stored bool, err error)
+}
+
 // EndChoiceWaits stores, for each menu whose wait has ended by now, a
-// notification of its chat that ends it (TypeChoiceWaitEnded), and hands
-// it to the pool: the rule's own route is then taken in the chat's order,
-// with the retries and the crash safety of every notification. A menu of
-// an instance that serves says no is left for the deployment that serves
-// it. It returns how many it stored.
-func (in *Inbox) EndChoiceWaits(ctx context.Context, now time.Time, serves func(instance string) bool) (int, error) {
-	due, err := in.store.DueChoices(ctx, now, 100)
+// notification of its chat that ends it (TypeChoiceWaitEnded), through
+// inbox: the rule's own route is then taken in the chat's order, with the
+// retries and the crash safety of every notification. A menu of an
+// instance that serves says no is left for the deployment that serves it.
+// It returns how many it stored.
+func EndChoiceWaits(ctx context.Context, store Store, inbox Enqueuer, now time.Time, serves func(instance string) bool) (int, error) {
+	due, err := store.DueChoices(ctx, now, 100)
 	if err != nil {
 		return 0, err
 	}
@@ -497,29 +505,26 @@ func (in *Inbox) EndChoiceWaits(ctx context.Context, now time.Time, serves func(
 		if err != nil {
 			return stored, err
 		}
-		n := Notification{Instance: fc.Instance, ChatID: fc.ChatID, IDMessage: choiceWaitID(fc.IDMessage), TypeWebhook: TypeChoiceWaitEnded,
+		n := queue.Notification{Instance: fc.Instance, ChatID: fc.ChatID, IDMessage: choiceWaitID(fc.IDMessage), TypeWebhook: TypeChoiceWaitEnded,
 			Body: body, ReceivedAt: now}
-		id, err := in.store.AddNotification(ctx, n)
+		added, err := inbox.Add(ctx, n)
 		if err != nil {
 			return stored, err
 		}
-		if id == 0 {
-			continue // stored before: it waits its turn
+		if added { // else stored before: it waits its turn
+			stored++
 		}
-		n.ID = id
-		stored++
-		in.pool.Enqueue(n)
 	}
 	return stored, nil
 }
 
 // RunChoiceWaits calls EndChoiceWaits every ChoiceSweepEvery until ctx
-// ends; one replica runs it (Lead "choices").
-func (in *Inbox) RunChoiceWaits(ctx context.Context, serves func(instance string) bool, log *slog.Logger) {
+// ends; one replica runs it (queue.Lead "choices").
+func RunChoiceWaits(ctx context.Context, store Store, inbox Enqueuer, serves func(instance string) bool, log *slog.Logger) {
 	t := time.NewTicker(ChoiceSweepEvery)
 	defer t.Stop()
 	for {
-		if _, err := in.EndChoiceWaits(ctx, in.now(), serves); err != nil && ctx.Err() == nil {
+		if _, err := EndChoiceWaits(ctx, store, inbox, time.Now(), serves); err != nil && ctx.Err() == nil {
 			log.Warn("looking for menus whose wait ended failed; will look again", "err", err, "retry_in", ChoiceSweepEvery)
 		}
 		select {

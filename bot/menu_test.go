@@ -9,6 +9,8 @@ import (
 	"github.com/frontdesk-bot/frontdesk/bot"
 	"github.com/frontdesk-bot/frontdesk/greenapi"
 	"github.com/frontdesk-bot/frontdesk/greenapi/greenapitest"
+	"github.com/frontdesk-bot/frontdesk/internal/logtest"
+	"github.com/frontdesk-bot/frontdesk/queue"
 )
 
 const salesChat = "120363000000000002@g.us"
@@ -55,7 +57,7 @@ func greetedWithMenu(t *testing.T, chat, name string, mutate ...func(*bot.Config
 func (h *harness) endWaits() int {
 	h.t.Helper()
 	ctx := context.Background()
-	pool := bot.NewPool(h.store, h.handle, bot.PoolConfig{MinRetry: time.Millisecond, MaxRetry: 10 * time.Millisecond}, discard(), nopPoolMetrics{})
+	pool := queue.NewPool(h.store, h.handle, queue.PoolConfig{MinRetry: time.Millisecond, MaxRetry: 10 * time.Millisecond}, logtest.Logger(), nil)
 	if err := pool.Start(ctx); err != nil {
 		h.t.Fatal(err)
 	}
@@ -63,7 +65,7 @@ func (h *harness) endWaits() int {
 	h.mu.Lock()
 	now := h.now
 	h.mu.Unlock()
-	n, err := bot.NewInbox(h.store, pool, discard(), nopInboxMetrics{}).EndChoiceWaits(ctx, now, nil)
+	n, err := bot.EndChoiceWaits(ctx, h.store, queue.NewInbox(h.store, pool, logtest.Logger(), nopInboxMetrics{}), now, nil)
 	if err != nil {
 		h.t.Fatal(err)
 	}
@@ -132,7 +134,7 @@ func TestMenuChoiceRoutes(t *testing.T) {
 			h.advance(time.Minute)
 			id, body := h.srv.NewIncoming(greenapitest.Incoming{ChatID: tt.chat, SenderName: "Ana", Text: tt.choice, Time: h.now})
 			for range 2 { // Green API delivers it twice
-				if err := h.handle(context.Background(), bot.Notification{ChatID: tt.chat, IDMessage: id, Body: body, ReceivedAt: h.now}); err != nil {
+				if err := h.handle(context.Background(), queue.Notification{ChatID: tt.chat, IDMessage: id, Body: body, ReceivedAt: h.now}); err != nil {
 					t.Fatal(err)
 				}
 			}
@@ -280,7 +282,7 @@ func TestMenuCrashBetweenSteps(t *testing.T) {
 	h := greetedWithMenu(t, chat, "Ed")
 	h.srv.FailNext(greenapi.MethodSendMessage, 1, greenapitest.Fault{Status: 500, AfterWork: true})
 	id, body := h.srv.NewIncoming(greenapitest.Incoming{ChatID: chat, SenderName: "Ed", Text: "2", Time: h.now})
-	n := bot.Notification{ChatID: chat, IDMessage: id, Body: body, ReceivedAt: h.now}
+	n := queue.Notification{ChatID: chat, IDMessage: id, Body: body, ReceivedAt: h.now}
 	if err := h.handle(context.Background(), n); err == nil {
 		t.Fatal("the ambiguous failure was not reported: the notification would not be retried")
 	}
@@ -413,7 +415,7 @@ func TestMenuChoiceQueuedWhenTheWaitEnds(t *testing.T) {
 	h := greetedWithMenu(t, chat, "Ivy")
 	h.advance(time.Minute)
 	id, body := h.srv.NewIncoming(greenapitest.Incoming{ChatID: chat, SenderName: "Ivy", Text: "2", Time: h.now})
-	if _, err := h.store.AddNotification(context.Background(), bot.Notification{Instance: greenapitest.DefaultIDInstance, ChatID: chat,
+	if _, err := h.store.AddNotification(context.Background(), queue.Notification{Instance: greenapitest.DefaultIDInstance, ChatID: chat,
 		IDMessage: id, TypeWebhook: "incomingMessageReceived", Body: body, ReceivedAt: h.now}); err != nil {
 		t.Fatal(err)
 	}

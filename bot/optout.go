@@ -8,6 +8,7 @@ import (
 	"unicode"
 
 	"github.com/frontdesk-bot/frontdesk/greenapi"
+	"github.com/frontdesk-bot/frontdesk/queue"
 )
 
 // Message ids of the opt-out, in the locale files.
@@ -70,7 +71,7 @@ func (b *Bot) optOut(ctx context.Context, msg *greenapi.MessageNotification, st 
 		}
 		text, err := b.catalog.Localize(b.knownLocale(chatID, st), MsgOptOutConfirmation, TemplateData{}, 0)
 		if err != nil {
-			return nil, fmt.Errorf("%w: rendering the opt-out confirmation: %v", ErrPermanent, err)
+			return nil, fmt.Errorf("%w: rendering the opt-out confirmation: %v", queue.ErrPermanent, err)
 		}
 		return &Outgoing{To: chatID, Text: text}, nil
 	})

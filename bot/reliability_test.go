@@ -12,7 +12,10 @@ import (
 	"github.com/frontdesk-bot/frontdesk/bot"
 	"github.com/frontdesk-bot/frontdesk/greenapi"
 	"github.com/frontdesk-bot/frontdesk/greenapi/greenapitest"
+	"github.com/frontdesk-bot/frontdesk/greenapi/pacing"
 	"github.com/frontdesk-bot/frontdesk/internal/logtest"
+	"github.com/frontdesk-bot/frontdesk/queue"
+	"github.com/frontdesk-bot/frontdesk/store/sqlite/sqlitetest"
 	"golang.org/x/time/rate"
 )
 
@@ -20,9 +23,9 @@ import (
 // bot and the guard, on SQLite, against the fake Green API.
 type system struct {
 	srv   *greenapitest.Server
-	inbox *bot.Inbox
-	pool  *bot.Pool
-	guard *bot.Guard
+	inbox *queue.Inbox
+	pool  *queue.Pool
+	guard *pacing.Guard
 	logs  *logtest.Buffer
 	store bot.Store
 }
@@ -30,9 +33,9 @@ type system struct {
 // setup is what newSystem builds a system from; options change it.
 type setup struct {
 	client  greenapi.Config
-	guard   bot.GuardConfig
+	guard   pacing.GuardConfig
 	bot     bot.Config
-	pool    bot.PoolConfig
+	pool    queue.PoolConfig
 	metrics bot.Metrics
 	store   bot.Store // default: a new SQLite file
 }
@@ -50,10 +53,10 @@ func newSystemOn(t *testing.T, srv *greenapitest.Server, lookupTimeout time.Dura
 	t.Helper()
 	st := setup{
 		client: srv.Config(),
-		guard:  bot.GuardConfig{MinPause: 50 * time.Millisecond, MaxPause: 400 * time.Millisecond},
+		guard:  pacing.GuardConfig{MinPause: 50 * time.Millisecond, MaxPause: 400 * time.Millisecond},
 		bot: bot.Config{Instance: greenapitest.DefaultIDInstance, NewSenderAfter: 14 * 24 * time.Hour, ProfileRefresh: time.Hour, LookupTimeout: lookupTimeout,
 			OperatorChatID: operatorChat, Lookup: bot.LookupConfig{Interval: time.Millisecond, MinRetry: 20 * time.Millisecond}},
-		pool: bot.PoolConfig{MinRetry: 20 * time.Millisecond, MaxRetry: 300 * time.Millisecond},
+		pool: queue.PoolConfig{MinRetry: 20 * time.Millisecond, MaxRetry: 300 * time.Millisecond},
 	}
 	st.client.Timeout = 300 * time.Millisecond
 	st.client.MinBackoff, st.client.MaxBackoff, st.client.MaxAttempts = 5*time.Millisecond, 50*time.Millisecond, 3
@@ -69,7 +72,7 @@ func newSystemOn(t *testing.T, srv *greenapitest.Server, lookupTimeout time.Dura
 	log := slog.New(slog.NewJSONHandler(io.MultiWriter(logs, logtest.Writer()), &slog.HandlerOptions{Level: slog.LevelInfo}))
 	var store bot.Store = st.store
 	if store == nil {
-		store = openStore(t, "")
+		store = sqlitetest.Open(t, "")
 	}
 	catalog := mustCatalog(t)
 	rules, err := bot.ParseRules(bot.DefaultRulesName, []byte(bot.DefaultRules), catalog)
@@ -77,22 +80,22 @@ func newSystemOn(t *testing.T, srv *greenapitest.Server, lookupTimeout time.Dura
 		t.Fatal(err)
 	}
 	st.guard.Probe = func(ctx context.Context) error { _, err := client.GetStateInstance(ctx); return err }
-	guard := bot.NewGuard(client, st.guard, log, st.metrics)
+	guard := pacing.NewGuard(client, st.guard, log, st.metrics)
 	t.Cleanup(guard.Close)
 	b := bot.New(store, guard, catalog, rules, st.bot, log, st.metrics)
 	t.Cleanup(b.Close)
-	pool := bot.NewPool(store, b.Handle, st.pool, log, nopPoolMetrics{})
+	pool := queue.NewPool(store, b.Handle, st.pool, log, nil)
 	if err := pool.Start(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { pool.Stop(context.Background()) })
-	return &system{srv: srv, inbox: bot.NewInbox(store, pool, log, nopInboxMetrics{}), pool: pool, guard: guard, logs: logs, store: store}
+	return &system{srv: srv, inbox: queue.NewInbox(store, pool, log, nopInboxMetrics{}), pool: pool, guard: guard, logs: logs, store: store}
 }
 
 type nopInboxMetrics struct{}
 
-func (nopInboxMetrics) Accepted(string, string, bot.Outcome) {}
-func (nopInboxMetrics) QuotaExceeded(string)                 {}
+func (nopInboxMetrics) Accepted(string, string, queue.Outcome) {}
+func (nopInboxMetrics) QuotaExceeded(string)                   {}
 
 // deliver hands every queued notification to the inbox, as the webhook does.
 func (s *system) deliver(t *testing.T) {

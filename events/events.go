@@ -114,7 +114,7 @@ func NewDeliverer(store bot.Store, cfg Config, log *slog.Logger, metrics Metrics
 }
 
 // Run delivers until ctx ends. One Run at a time per database (see
-// bot.Lead): order per chat rests on it.
+// queue.Lead): order per chat rests on it.
 func (d *Deliverer) Run(ctx context.Context) {
 	var counted time.Time
 	for ctx.Err() == nil {

@@ -12,9 +12,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/frontdesk-bot/frontdesk/bot"
 	"github.com/frontdesk-bot/frontdesk/handlers"
 	"github.com/frontdesk-bot/frontdesk/internal/logtest"
+	"github.com/frontdesk-bot/frontdesk/queue"
 )
 
 const token = "0123456789abcdef0123456789abcdef"
@@ -29,7 +29,7 @@ type fakeInbox struct {
 	err       error
 }
 
-func (f *fakeInbox) Accept(_ context.Context, instance string, body []byte) (bot.Outcome, error) {
+func (f *fakeInbox) Accept(_ context.Context, instance string, body []byte) (queue.Outcome, error) {
 	if f.err != nil {
 		return "", f.err
 	}
@@ -37,13 +37,13 @@ func (f *fakeInbox) Accept(_ context.Context, instance string, body []byte) (bot
 	defer f.mu.Unlock()
 	f.bodies = append(f.bodies, string(body))
 	f.instances = append(f.instances, instance)
-	return bot.Stored, nil
+	return queue.Stored, nil
 }
 
 // panickingInbox is an inbox with a bug.
 type panickingInbox struct{}
 
-func (panickingInbox) Accept(context.Context, string, []byte) (bot.Outcome, error) {
+func (panickingInbox) Accept(context.Context, string, []byte) (queue.Outcome, error) {
 	panic("inbox bug: nil map")
 }
 
@@ -242,7 +242,7 @@ func TestWebhookRoutesEachTokenToItsInstance(t *testing.T) {
 		{"A's token at an unknown instance's path", "/webhook/999", tokenA, nil, 401, ""},
 		{"a wrong token at A's path", "/webhook/" + a, strings.Repeat("x", 32), nil, 401, ""},
 		{"a polled instance's path", "/webhook/" + polled, "", nil, 401, ""},
-		{"A's token with a body that names B", "/webhook", tokenA, bot.ErrOtherInstance, 401, ""},
+		{"A's token with a body that names B", "/webhook", tokenA, queue.ErrOtherInstance, 401, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

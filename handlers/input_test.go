@@ -10,9 +10,9 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/frontdesk-bot/frontdesk/bot"
 	"github.com/frontdesk-bot/frontdesk/handlers"
 	"github.com/frontdesk-bot/frontdesk/internal/logtest"
+	"github.com/frontdesk-bot/frontdesk/queue"
 	"github.com/frontdesk-bot/frontdesk/store/sqlite"
 )
 
@@ -37,8 +37,8 @@ func newServiceLogging(tb testing.TB, log *slog.Logger) *service {
 	}
 	tb.Cleanup(func() { store.Close() })
 	metrics := handlers.NewMetrics()
-	pool := bot.NewPool(store, func(context.Context, bot.Notification) error { return nil }, bot.PoolConfig{}, log, metrics)
-	d := deps(bot.NewInbox(store, pool, log, metrics), pinger{}, nil)
+	pool := queue.NewPool(store, func(context.Context, queue.Notification) error { return nil }, queue.PoolConfig{}, log, metrics)
+	d := deps(queue.NewInbox(store, pool, log, metrics), pinger{}, nil)
 	d.Store, d.Log = store, log
 	return &service{Handler: handlers.Public(d), admin: handlers.Admin(d), store: store}
 }

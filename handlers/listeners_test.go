@@ -8,8 +8,8 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/frontdesk-bot/frontdesk/bot"
 	"github.com/frontdesk-bot/frontdesk/handlers"
+	"github.com/frontdesk-bot/frontdesk/queue"
 )
 
 // TestPublicListenerServesOnlyTheWebhook: the port that faces the internet
@@ -114,10 +114,10 @@ type blockingInbox struct {
 	release chan struct{}
 }
 
-func (b *blockingInbox) Accept(context.Context, string, []byte) (bot.Outcome, error) {
+func (b *blockingInbox) Accept(context.Context, string, []byte) (queue.Outcome, error) {
 	b.entered <- struct{}{}
 	<-b.release
-	return bot.Stored, nil
+	return queue.Stored, nil
 }
 
 func TestPublicListenerBoundsRequestsInFlight(t *testing.T) {

@@ -5,14 +5,14 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/frontdesk-bot/frontdesk/bot"
+	"github.com/frontdesk-bot/frontdesk/queue"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 )
 
 // Metrics are Frontdesk's Prometheus metrics, on a registry of their own.
-// They implement bot.Metrics, bot.InboxMetrics and bot.PoolMetrics, and
+// They implement bot.Metrics, queue.InboxMetrics and queue.PoolMetrics, and
 // ObserveAPI fits greenapi.Config.Observe.
 type Metrics struct {
 	reg           *prometheus.Registry
@@ -142,37 +142,30 @@ func (m *InstanceMetrics) FirstContact(rule, tag, locale string) {
 	m.inst.firstContacts.Add(1)
 }
 
-// GreenAPIPaused implements bot.GuardMetrics: the instance's gauge reads
+// GreenAPIPaused implements pacing.GuardMetrics: the instance's gauge reads
 // the pause from its state, which the guard's OnChange keeps.
 func (m *InstanceMetrics) GreenAPIPaused(bool) {}
 
 // Handler serves the metrics in Prometheus' format.
 func (m *Metrics) Handler() http.Handler { return promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{}) }
 
-// Accepted implements bot.InboxMetrics.
-func (m *Metrics) Accepted(instance, typ string, outcome bot.Outcome) {
+// Accepted implements queue.InboxMetrics.
+func (m *Metrics) Accepted(instance, typ string, outcome queue.Outcome) {
 	m.notifications.WithLabelValues(typ, string(outcome)).Inc()
-	if outcome == bot.Stored && m.instances != nil {
+	if outcome == queue.Stored && m.instances != nil {
 		if inst := m.instances.Get(instance); inst != nil {
 			inst.stored.Add(1)
 		}
 	}
 }
 
-// QuotaExceeded implements bot.InboxMetrics.
-func (m *Metrics) QuotaExceeded(instance string) {
-	m.quota.Inc()
-	if m.instances != nil {
-		if inst := m.instances.Get(instance); inst != nil {
-			inst.QuotaSpent(time.Now())
-		}
-	}
-}
+// QuotaExceeded implements queue.InboxMetrics.
+func (m *Metrics) QuotaExceeded(string) { m.quota.Inc() }
 
 // Rejected counts a refused webhook request.
 func (m *Metrics) Rejected(reason string) { m.rejected.WithLabelValues(reason).Inc() }
 
-// Processed implements bot.PoolMetrics.
+// Processed implements queue.PoolMetrics.
 func (m *Metrics) Processed(typ string, d time.Duration, err error) {
 	if err != nil {
 		m.failures.WithLabelValues(typ).Inc()
@@ -181,7 +174,7 @@ func (m *Metrics) Processed(typ string, d time.Duration, err error) {
 	m.processed.WithLabelValues(typ).Observe(d.Seconds())
 }
 
-// InboxDepth implements bot.PoolMetrics.
+// InboxDepth implements queue.PoolMetrics.
 func (m *Metrics) InboxDepth(n int) { m.depth.Set(float64(n)) }
 
 // ObserveAPI records one Green API call.

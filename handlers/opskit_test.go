@@ -12,8 +12,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/frontdesk-bot/frontdesk/bot"
 	"github.com/frontdesk-bot/frontdesk/handlers"
+	"github.com/frontdesk-bot/frontdesk/queue"
 )
 
 // exported returns the names of every metric /metrics serves once each
@@ -26,8 +26,9 @@ func exported(t *testing.T) map[string]bool {
 	set := handlers.NewInstances()
 	set.Set([]handlers.InstanceEntry{{Instance: inst}})
 	m.Watch(set)
-	m.Accepted("1101000001", "incomingMessageReceived", bot.Stored)
+	m.Accepted("1101000001", "incomingMessageReceived", queue.Stored)
 	m.QuotaExceeded("1101000001")
+	inst.QuotaSpent(time.Now())
 	m.Rejected("unauthorized")
 	m.Processed("incomingMessageReceived", time.Millisecond, nil)
 	m.Processed("incomingMessageReceived", time.Millisecond, errors.New("x"))

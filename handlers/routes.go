@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/frontdesk-bot/frontdesk/bot"
+	"github.com/frontdesk-bot/frontdesk/queue"
 	"github.com/gin-gonic/gin"
 )
 
@@ -21,9 +22,9 @@ import (
 const MaxBodyBytes = 1 << 20
 
 // Acceptor stores a notification body that reached the webhook of an
-// instance; *bot.Inbox is one.
+// instance; *queue.Inbox is one.
 type Acceptor interface {
-	Accept(ctx context.Context, instance string, body []byte) (bot.Outcome, error)
+	Accept(ctx context.Context, instance string, body []byte) (queue.Outcome, error)
 }
 
 // Deps are what the routes need.

@@ -8,7 +8,7 @@ import (
 	"net/http"
 	"strings"
 
-	"github.com/frontdesk-bot/frontdesk/bot"
+	"github.com/frontdesk-bot/frontdesk/queue"
 	"github.com/gin-gonic/gin"
 )
 
@@ -45,7 +45,7 @@ func webhook(inbox Acceptor, instances *Instances, m *Metrics, log *slog.Logger)
 			return
 		}
 		outcome, err := inbox.Accept(c.Request.Context(), inst.ID, body)
-		if errors.Is(err, bot.ErrOtherInstance) {
+		if errors.Is(err, queue.ErrOtherInstance) {
 			m.Rejected("unauthorized")
 			log.Warn("a webhook body names another instance than the token's; refused", "instance", inst.ID, "err", err)
 			c.AbortWithStatus(http.StatusUnauthorized)

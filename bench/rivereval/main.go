@@ -21,7 +21,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/frontdesk-bot/frontdesk/bot"
+	"github.com/frontdesk-bot/frontdesk/queue"
 	"github.com/frontdesk-bot/frontdesk/store/postgres"
 	"github.com/frontdesk-bot/frontdesk/store/postgres/postgrestest"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -126,7 +126,7 @@ func enqueueOurs(ctx context.Context, server string, n, conc int) (float64, erro
 	}
 	defer store.Close()
 	return run(n, conc, func(i int) error {
-		_, err := store.AddNotification(ctx, bot.Notification{ChatID: fmt.Sprintf("7900%07d@c.us", i%5000), IDMessage: fmt.Sprint("M", i),
+		_, err := store.AddNotification(ctx, queue.Notification{ChatID: fmt.Sprintf("7900%07d@c.us", i%5000), IDMessage: fmt.Sprint("M", i),
 			TypeWebhook: "incomingMessageReceived", Body: body, ReceivedAt: time.Now()})
 		return err
 	})

@@ -12,7 +12,7 @@ import (
 // its lock is alive.
 const leaderCheck = 2 * time.Second
 
-// TryLead implements bot.Elector with a session advisory lock, held on a
+// TryLead implements queue.Elector with a session advisory lock, held on a
 // connection of its own: the server releases it when that connection ends,
 // so a replica that dies (or loses the database) loses its leadership with
 // it, and another replica's next campaign wins.

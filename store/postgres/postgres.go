@@ -18,6 +18,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/frontdesk-bot/frontdesk/bot"
+	"github.com/frontdesk-bot/frontdesk/queue"
 )
 
 //go:embed migrations/*.sql
@@ -113,8 +114,8 @@ func (d *DB) Close() error {
 	return nil
 }
 
-// AddNotification implements bot.Store.
-func (d *DB) AddNotification(ctx context.Context, n bot.Notification) (int64, error) {
+// AddNotification implements queue.Store.
+func (d *DB) AddNotification(ctx context.Context, n queue.Notification) (int64, error) {
 	var id int64
 	err := d.wr.Do(ctx, func(b *pgx.Batch) {
 		b.Queue(`
@@ -136,7 +137,7 @@ func (d *DB) AddNotification(ctx context.Context, n bot.Notification) (int64, er
 	return id, nil
 }
 
-// AddDeadLetter implements bot.Store.
+// AddDeadLetter implements queue.Store.
 func (d *DB) AddDeadLetter(ctx context.Context, instance string, body []byte, reason string, at time.Time) error {
 	if err := d.wr.exec(ctx, `INSERT INTO dead_letters (instance, body, reason, received_at) VALUES ($1, $2, $3, $4)`, instance, body, reason, at); err != nil {
 		return fmt.Errorf("storing dead letter: %w", err)
@@ -144,16 +145,16 @@ func (d *DB) AddDeadLetter(ctx context.Context, instance string, body []byte, re
 	return nil
 }
 
-// PendingNotifications implements bot.Store: this replica's own.
-func (d *DB) PendingNotifications(ctx context.Context, after int64, limit int) ([]bot.Notification, error) {
+// PendingNotifications implements queue.Store: this replica's own.
+func (d *DB) PendingNotifications(ctx context.Context, after int64, limit int) ([]queue.Notification, error) {
 	rows, err := d.pool.Query(ctx, `
 		SELECT id, instance, chat_id, id_message, type_webhook, received_at
 		FROM notifications WHERE finished_at IS NULL AND owner = $3 AND id > $1 ORDER BY id LIMIT $2`, after, limit, d.owner)
 	if err != nil {
 		return nil, fmt.Errorf("listing pending notifications: %w", err)
 	}
-	out, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (bot.Notification, error) {
-		var n bot.Notification
+	out, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (queue.Notification, error) {
+		var n queue.Notification
 		err := row.Scan(&n.ID, &n.Instance, &n.ChatID, &n.IDMessage, &n.TypeWebhook, &n.ReceivedAt)
 		return n, err
 	})
@@ -163,9 +164,9 @@ func (d *DB) PendingNotifications(ctx context.Context, after int64, limit int) (
 	return out, nil
 }
 
-// GetNotification implements bot.Store.
-func (d *DB) GetNotification(ctx context.Context, id int64) (bot.Notification, error) {
-	n := bot.Notification{ID: id}
+// GetNotification implements queue.Store.
+func (d *DB) GetNotification(ctx context.Context, id int64) (queue.Notification, error) {
+	n := queue.Notification{ID: id}
 	err := d.pool.QueryRow(ctx, `
 		SELECT instance, chat_id, id_message, type_webhook, body, received_at, finished_at IS NOT NULL
 		FROM notifications WHERE id = $1`, id).Scan(&n.Instance, &n.ChatID, &n.IDMessage, &n.TypeWebhook, &n.Body, &n.ReceivedAt, &n.Finished)
@@ -175,19 +176,19 @@ func (d *DB) GetNotification(ctx context.Context, id int64) (bot.Notification, e
 	return n, err
 }
 
-// FinishNotification implements bot.Store.
+// FinishNotification implements queue.Store.
 func (d *DB) FinishNotification(ctx context.Context, id int64, at time.Time) error {
 	return d.wr.exec(ctx, `UPDATE notifications SET finished_at = $1 WHERE id = $2`, at, id)
 }
 
-// CountPending implements bot.Store: this replica's own.
+// CountPending implements queue.Store: this replica's own.
 func (d *DB) CountPending(ctx context.Context) (int, error) {
 	var n int
 	err := d.pool.QueryRow(ctx, `SELECT count(*) FROM notifications WHERE finished_at IS NULL AND owner = $1`, d.owner).Scan(&n)
 	return n, err
 }
 
-// PendingOf implements bot.Store.
+// PendingOf implements queue.Store.
 func (d *DB) PendingOf(ctx context.Context, instance string) (int, error) {
 	var n int
 	err := d.pool.QueryRow(ctx, `SELECT count(*) FROM notifications WHERE finished_at IS NULL AND instance = $1`, instance).Scan(&n)
@@ -243,7 +244,7 @@ func (d *DB) PruneNotifications(ctx context.Context, finishedBefore time.Time, l
 // so a crash costs at most this (not the whole line it had reserved).
 const paceHorizon = 2 * time.Second
 
-// Reserve implements bot.Pacer: the turns of key are handed out in the
+// Reserve implements pacing.Pacer: the turns of key are handed out in the
 // database's clock, one statement each, so that every replica takes them
 // from one line. The line reaches at most paceHorizon (or two turns)
 // ahead: past it, Reserve waits for the line to shorten before it takes a

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/frontdesk-bot/frontdesk/bot"
+	"github.com/frontdesk-bot/frontdesk/queue"
 	"github.com/frontdesk-bot/frontdesk/store/postgres"
 	"github.com/frontdesk-bot/frontdesk/store/postgres/postgrestest"
 	"github.com/frontdesk-bot/frontdesk/store/storetest"
@@ -48,7 +49,7 @@ func TestProcessesStartingTogetherMigrateOnce(t *testing.T) {
 		}
 	}
 	db := open(t, url)
-	n := bot.Notification{ChatID: "1@c.us", IDMessage: "A", TypeWebhook: "incomingMessageReceived", Body: []byte("{}"), ReceivedAt: time.Now()}
+	n := queue.Notification{ChatID: "1@c.us", IDMessage: "A", TypeWebhook: "incomingMessageReceived", Body: []byte("{}"), ReceivedAt: time.Now()}
 	if id, err := db.AddNotification(ctx, n); err != nil || id == 0 {
 		t.Fatalf("AddNotification = %d, %v", id, err)
 	}

@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/frontdesk-bot/frontdesk/bot"
+	"github.com/frontdesk-bot/frontdesk/queue"
 	"github.com/jackc/pgx/v5"
 )
 
@@ -91,7 +91,7 @@ func held(idExpr string) string {
 // notifications whose owner is gone (its replica lock is not held) or that
 // were handed back, oldest first, and returns them; a notification another
 // replica is rescuing at the same moment is skipped, so no two take one.
-func (d *DB) Rescue(ctx context.Context, limit int) ([]bot.Notification, error) {
+func (d *DB) Rescue(ctx context.Context, limit int) ([]queue.Notification, error) {
 	rows, err := d.pool.Query(ctx, `
 		UPDATE notifications SET owner = $1
 		WHERE id IN (
@@ -103,8 +103,8 @@ func (d *DB) Rescue(ctx context.Context, limit int) ([]bot.Notification, error) 
 	if err != nil {
 		return nil, fmt.Errorf("rescuing notifications: %w", err)
 	}
-	out, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (bot.Notification, error) {
-		var n bot.Notification
+	out, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (queue.Notification, error) {
+		var n queue.Notification
 		err := row.Scan(&n.ID, &n.Instance, &n.ChatID)
 		return n, err
 	})

@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/frontdesk-bot/frontdesk/bot"
+	"github.com/frontdesk-bot/frontdesk/queue"
 	"github.com/frontdesk-bot/frontdesk/store/postgres"
 	"github.com/frontdesk-bot/frontdesk/store/postgres/postgrestest"
 )
@@ -37,7 +37,7 @@ func TestReplicasOwnRescueAndHandBack(t *testing.T) {
 	}
 	add := func(s *postgres.DB, chat, id string) int64 {
 		t.Helper()
-		n, err := s.AddNotification(ctx, bot.Notification{Instance: "1101000001", ChatID: chat, IDMessage: id, TypeWebhook: "incomingMessageReceived", Body: []byte("{}"), ReceivedAt: time.Now()})
+		n, err := s.AddNotification(ctx, queue.Notification{Instance: "1101000001", ChatID: chat, IDMessage: id, TypeWebhook: "incomingMessageReceived", Body: []byte("{}"), ReceivedAt: time.Now()})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -76,7 +76,7 @@ func TestReplicasOwnRescueAndHandBack(t *testing.T) {
 	stopA()
 	// The server ends a's session, and drops its lock, a moment after the
 	// connection closes: the rescuer, which runs every 2 s, asks again.
-	var got []bot.Notification
+	var got []queue.Notification
 	var err error
 	for deadline := time.Now().Add(5 * time.Second); len(got) == 0 && time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
 		if got, err = b.Rescue(ctx, 10); err != nil {

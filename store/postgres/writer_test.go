@@ -10,8 +10,8 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
-	"github.com/frontdesk-bot/frontdesk/bot"
 	"github.com/frontdesk-bot/frontdesk/internal/groupcommit"
+	"github.com/frontdesk-bot/frontdesk/queue"
 	"github.com/frontdesk-bot/frontdesk/store/postgres/postgrestest"
 )
 
@@ -25,8 +25,8 @@ func openTest(t *testing.T) *DB {
 	return d
 }
 
-func note(chat, id string) bot.Notification {
-	return bot.Notification{ChatID: chat, IDMessage: id, TypeWebhook: "incomingMessageReceived", Body: []byte("{}"), ReceivedAt: time.Now()}
+func note(chat, id string) queue.Notification {
+	return queue.Notification{ChatID: chat, IDMessage: id, TypeWebhook: "incomingMessageReceived", Body: []byte("{}"), ReceivedAt: time.Now()}
 }
 
 func TestWriterCommitsConcurrentWritesTogether(t *testing.T) {

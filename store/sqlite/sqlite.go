@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/frontdesk-bot/frontdesk/bot"
+	"github.com/frontdesk-bot/frontdesk/queue"
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
 )
 
@@ -149,8 +150,8 @@ func (d *DB) Ping(ctx context.Context) error {
 	return nil
 }
 
-// AddNotification implements bot.Store.
-func (d *DB) AddNotification(ctx context.Context, n bot.Notification) (int64, error) {
+// AddNotification implements queue.Store.
+func (d *DB) AddNotification(ctx context.Context, n queue.Notification) (int64, error) {
 	var id int64
 	err := d.wr.Do(ctx, func(tx *sql.Tx) error {
 		err := d.wr.queryRow(tx, qAddNotification, n.Instance, n.ChatID, n.IDMessage, n.TypeWebhook, n.Body, n.ReceivedAt.UnixMilli()).Scan(&id)
@@ -166,7 +167,7 @@ func (d *DB) AddNotification(ctx context.Context, n bot.Notification) (int64, er
 	return id, nil
 }
 
-// AddDeadLetter implements bot.Store.
+// AddDeadLetter implements queue.Store.
 func (d *DB) AddDeadLetter(ctx context.Context, instance string, body []byte, reason string, at time.Time) error {
 	err := d.exec(ctx, qAddDeadLetter, instance, body, reason, at.UnixMilli())
 	if err != nil {
@@ -175,8 +176,8 @@ func (d *DB) AddDeadLetter(ctx context.Context, instance string, body []byte, re
 	return nil
 }
 
-// PendingNotifications implements bot.Store.
-func (d *DB) PendingNotifications(ctx context.Context, after int64, limit int) ([]bot.Notification, error) {
+// PendingNotifications implements queue.Store.
+func (d *DB) PendingNotifications(ctx context.Context, after int64, limit int) ([]queue.Notification, error) {
 	rows, err := d.db.QueryContext(ctx, `
 		SELECT id, instance, chat_id, id_message, type_webhook, received_at
 		FROM notifications WHERE finished_at IS NULL AND id > ? ORDER BY id LIMIT ?`, after, limit)
@@ -184,10 +185,10 @@ func (d *DB) PendingNotifications(ctx context.Context, after int64, limit int) (
 		return nil, fmt.Errorf("listing pending notifications: %w", err)
 	}
 	defer rows.Close()
-	out := make([]bot.Notification, 0, min(limit, 1024))
+	out := make([]queue.Notification, 0, min(limit, 1024))
 	for rows.Next() {
 		var (
-			n  bot.Notification
+			n  queue.Notification
 			ms int64
 		)
 		if err := rows.Scan(&n.ID, &n.Instance, &n.ChatID, &n.IDMessage, &n.TypeWebhook, &ms); err != nil {
@@ -199,9 +200,9 @@ func (d *DB) PendingNotifications(ctx context.Context, after int64, limit int) (
 	return out, rows.Err()
 }
 
-// GetNotification implements bot.Store.
-func (d *DB) GetNotification(ctx context.Context, id int64) (bot.Notification, error) {
-	n := bot.Notification{ID: id}
+// GetNotification implements queue.Store.
+func (d *DB) GetNotification(ctx context.Context, id int64) (queue.Notification, error) {
+	n := queue.Notification{ID: id}
 	var (
 		ms       int64
 		finished sql.NullInt64
@@ -214,7 +215,7 @@ func (d *DB) GetNotification(ctx context.Context, id int64) (bot.Notification, e
 	return n, err
 }
 
-// FinishNotification implements bot.Store.
+// FinishNotification implements queue.Store.
 func (d *DB) FinishNotification(ctx context.Context, id int64, at time.Time) error {
 	return d.exec(ctx, qFinishNotification, at.UnixMilli(), id)
 }
@@ -312,14 +313,14 @@ func (d *DB) Forget(ctx context.Context, chatID string) (bot.Forgotten, error) {
 	return f, nil
 }
 
-// CountPending implements bot.Store.
+// CountPending implements queue.Store.
 func (d *DB) CountPending(ctx context.Context) (int, error) {
 	var n int
 	err := d.db.QueryRowContext(ctx, `SELECT count(*) FROM notifications WHERE finished_at IS NULL`).Scan(&n)
 	return n, err
 }
 
-// PendingOf implements bot.Store.
+// PendingOf implements queue.Store.
 func (d *DB) PendingOf(ctx context.Context, instance string) (int, error) {
 	var n int
 	err := d.db.QueryRowContext(ctx, `SELECT count(*) FROM notifications WHERE finished_at IS NULL AND instance = ?`, instance).Scan(&n)

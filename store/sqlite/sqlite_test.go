@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/frontdesk-bot/frontdesk/bot"
+	"github.com/frontdesk-bot/frontdesk/queue"
 	"github.com/frontdesk-bot/frontdesk/store/sqlite"
 	"github.com/frontdesk-bot/frontdesk/store/storetest"
 )
@@ -33,7 +34,7 @@ func TestNotificationsSurviveReopen(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := db.AddNotification(ctx, bot.Notification{ChatID: "1@c.us", IDMessage: "A", TypeWebhook: "incomingMessageReceived", Body: []byte("{}"), ReceivedAt: time.Now()}); err != nil {
+	if _, err := db.AddNotification(ctx, queue.Notification{ChatID: "1@c.us", IDMessage: "A", TypeWebhook: "incomingMessageReceived", Body: []byte("{}"), ReceivedAt: time.Now()}); err != nil {
 		t.Fatal(err)
 	}
 	db.Close()

@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/frontdesk-bot/frontdesk/bot"
+	"github.com/frontdesk-bot/frontdesk/queue"
 )
 
 func openTest(t *testing.T) *DB {
@@ -41,7 +41,7 @@ func hold(t *testing.T, d *DB, fn func(*sql.Tx) error) (release func() error) {
 }
 
 func add(d *DB, chat, id string) (int64, error) {
-	return d.AddNotification(context.Background(), bot.Notification{ChatID: chat, IDMessage: id,
+	return d.AddNotification(context.Background(), queue.Notification{ChatID: chat, IDMessage: id,
 		TypeWebhook: "incomingMessageReceived", Body: []byte(`{}`), ReceivedAt: time.Now()})
 }
 

@@ -13,6 +13,7 @@ import (
 
 	"github.com/frontdesk-bot/frontdesk/bot"
 	"github.com/frontdesk-bot/frontdesk/greenapi"
+	"github.com/frontdesk-bot/frontdesk/queue"
 )
 
 // Run runs the suite; open returns a new, empty store for each test.
@@ -52,8 +53,8 @@ const (
 	other = "1101000002"
 )
 
-func notification(chat, id string) bot.Notification {
-	return bot.Notification{Instance: inst, ChatID: chat, IDMessage: id, TypeWebhook: greenapi.TypeIncomingMessageReceived,
+func notification(chat, id string) queue.Notification {
+	return queue.Notification{Instance: inst, ChatID: chat, IDMessage: id, TypeWebhook: greenapi.TypeIncomingMessageReceived,
 		Body: []byte(`{"chat":"` + chat + `"}`), ReceivedAt: t0}
 }
 
@@ -688,12 +689,12 @@ func testDueChoices(t *testing.T, s bot.Store) {
 		t.Errorf("DueChoices(limit 1) = %+v, %v", list, err)
 	}
 	// The wait's end of B is stored: B is no longer listed.
-	if _, err := s.AddNotification(ctx, bot.Notification{Instance: inst, ChatID: "2@c.us", IDMessage: bot.ChoiceWaitPrefix + "B",
+	if _, err := s.AddNotification(ctx, queue.Notification{Instance: inst, ChatID: "2@c.us", IDMessage: bot.ChoiceWaitPrefix + "B",
 		TypeWebhook: bot.TypeChoiceWaitEnded, Body: []byte(`{}`), ReceivedAt: now}); err != nil {
 		t.Fatal(err)
 	}
 	// Another chat's notification of the same idMessage does not count.
-	if _, err := s.AddNotification(ctx, bot.Notification{Instance: inst, ChatID: "9@c.us", IDMessage: bot.ChoiceWaitPrefix + "A",
+	if _, err := s.AddNotification(ctx, queue.Notification{Instance: inst, ChatID: "9@c.us", IDMessage: bot.ChoiceWaitPrefix + "A",
 		TypeWebhook: bot.TypeChoiceWaitEnded, Body: []byte(`{}`), ReceivedAt: now}); err != nil {
 		t.Fatal(err)
 	}

@@ -1,4 +1,4 @@
-package bot
+package pacing
 
 import (
 	"context"
@@ -24,6 +24,14 @@ type WaitError struct {
 func NewWait(until time.Time, cause error) (*WaitError, func()) {
 	s := &signal{}
 	return &WaitError{Until: until, Cause: cause, ready: s}, s.fire
+}
+
+// WithUntil returns a WaitError for the same wait that lasts until until
+// at the latest: it is ready when e is.
+func (e *WaitError) WithUntil(until time.Time) *WaitError {
+	c := *e
+	c.Until = until
+	return &c
 }
 
 func (e *WaitError) Error() string {

@@ -1,4 +1,4 @@
-package bot
+package queue
 
 import (
 	"context"
@@ -42,6 +42,8 @@ type Inbox struct {
 	metrics InboxMetrics
 	// OnState, if set, is told every stateInstanceChanged.
 	OnState func(instance, state string)
+	// OnQuota, if set, is told every quotaExceeded.
+	OnQuota func(instance string, at time.Time)
 	// OnStored, if set, is told every notification stored (not the
 	// duplicates); the sandbox shows it.
 	OnStored func(n Notification)
@@ -88,6 +90,9 @@ func (in *Inbox) Accept(ctx context.Context, instance string, body []byte) (Outc
 		}
 	case *greenapi.QuotaExceeded:
 		in.metrics.QuotaExceeded(instance)
+		if in.OnQuota != nil {
+			in.OnQuota(instance, now)
+		}
 		in.log.Error("Green API monthly quota exceeded", "instance", instance, "method", n.QuotaData.Method, "status", n.QuotaData.Status,
 			"description", n.QuotaData.Description)
 	case *greenapi.UnknownNotification:
@@ -105,7 +110,7 @@ func (in *Inbox) Accept(ctx context.Context, instance string, body []byte) (Outc
 		return Ignored, nil
 	}
 	n := Notification{Instance: instance, ChatID: msg.SenderData.ChatID, IDMessage: msg.IDMessage, TypeWebhook: typ, Body: body, ReceivedAt: now,
-		parsed: parsed}
+		Parsed: parsed}
 	id, err := in.store.AddNotification(ctx, n)
 	if err != nil {
 		return "", err
@@ -131,4 +136,17 @@ func (in *Inbox) Accept(ctx context.Context, instance string, body []byte) (Outc
 	}
 	in.pool.Enqueue(n)
 	return Stored, nil
+}
+
+// Add stores a notification that Frontdesk made itself (the end of a
+// menu's wait) and hands it to the pool, unless one of its chat and message
+// id is stored already; it reports whether it stored it.
+func (in *Inbox) Add(ctx context.Context, n Notification) (bool, error) {
+	id, err := in.store.AddNotification(ctx, n)
+	if err != nil || id == 0 {
+		return false, err
+	}
+	n.ID = id
+	in.pool.Enqueue(n)
+	return true, nil
 }

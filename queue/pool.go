@@ -1,4 +1,4 @@
-package bot
+package queue
 
 import (
 	"context"
@@ -9,6 +9,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/frontdesk-bot/frontdesk/greenapi/pacing"
 )
 
 // PoolMetrics observes the pool.
@@ -47,7 +49,7 @@ type PoolConfig struct {
 // Pool works through stored notifications: one chat's notifications one at
 // a time and in order, different chats in parallel. A chat that waits holds
 // no worker: waiting for its retry after a failure, or for what a
-// *WaitError names (its sender's lookup, Green API to be back), it holds
+// *pacing.WaitError names (its sender's lookup, Green API to be back), it holds
 // only a timer and its place in line, and a WaitError that becomes ready
 // takes it back at once. So a burst of new senders or an outage of Green
 // API never holds up the chats that need no call, and a backlog of
@@ -88,6 +90,7 @@ type Pool struct {
 }
 
 // NewPool returns a pool that calls handle for each stored notification.
+// metrics may be nil.
 func NewPool(store Store, handle func(context.Context, Notification) error, cfg PoolConfig, log *slog.Logger, metrics PoolMetrics) *Pool {
 	if cfg.MaxActiveChats <= 0 {
 		cfg.MaxActiveChats = 256
@@ -106,6 +109,9 @@ func NewPool(store Store, handle func(context.Context, Notification) error, cfg 
 	}
 	if cfg.RescueEvery <= 0 {
 		cfg.RescueEvery = DefaultRescueEvery
+	}
+	if metrics == nil {
+		metrics = nopMetrics{}
 	}
 	return &Pool{store: store, handle: handle, log: log, metrics: metrics, cfg: cfg,
 		queues: make(map[string][]Notification), queued: make(map[int64]bool), active: make(map[string]bool),
@@ -296,7 +302,7 @@ func (p *Pool) runChat(chat string) {
 		p.mu.Unlock()
 
 		err := p.process(work, n)
-		var wait *WaitError
+		var wait *pacing.WaitError
 		if errors.As(err, &wait) && work.Err() == nil {
 			// Not a failure: the chat waits, without a worker, until the
 			// wait is ready or Until at the latest.
@@ -425,11 +431,11 @@ func (p *Pool) process(ctx context.Context, ref Notification) error {
 			return err
 		}
 		if older {
-			return &WaitError{Until: time.Now().Add(p.cfg.RescueEvery / 10), Cause: errOlderElsewhere}
+			return &pacing.WaitError{Until: time.Now().Add(p.cfg.RescueEvery / 10), Cause: errOlderElsewhere}
 		}
 	}
 	err := p.handle(ctx, n)
-	var wait *WaitError
+	var wait *pacing.WaitError
 	if errors.As(err, &wait) {
 		return err // waiting is not failing
 	}
@@ -463,3 +469,8 @@ func (p *Pool) Depth() int {
 }
 
 func (p *Pool) reportDepthLocked() { p.metrics.InboxDepth(p.inMemory + p.onlyInStore) }
+
+type nopMetrics struct{}
+
+func (nopMetrics) Processed(string, time.Duration, error) {}
+func (nopMetrics) InboxDepth(int)                         {}

@@ -1,4 +1,4 @@
-package bot_test
+package queue_test
 
 import (
 	"context"
@@ -8,7 +8,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/frontdesk-bot/frontdesk/bot"
+	"github.com/frontdesk-bot/frontdesk/greenapi/pacing"
+	"github.com/frontdesk-bot/frontdesk/queue"
+	"github.com/frontdesk-bot/frontdesk/store/sqlite/sqlitetest"
 )
 
 // gatedBot is a bot whose Handle waits for its gate, counting calls.
@@ -20,7 +22,7 @@ type gatedBot struct {
 
 func newGatedBot() *gatedBot { return &gatedBot{gate: make(chan struct{})} }
 
-func (g *gatedBot) Handle(ctx context.Context, n bot.Notification) error {
+func (g *gatedBot) Handle(ctx context.Context, n queue.Notification) error {
 	g.calls.Add(1)
 	select {
 	case <-g.gate:
@@ -46,7 +48,7 @@ func eventually(t *testing.T, what string, cond func() bool) {
 // and only then is closed; a content update keeps the client (no close).
 func TestFleetChangesWithoutDroppingWorkInFlight(t *testing.T) {
 	t.Parallel()
-	f := bot.NewFleet(openStore(t, ""), discard())
+	f := queue.NewFleet(sqlitetest.Open(t, ""), discard())
 	defer f.Close()
 	first, second, third := newGatedBot(), newGatedBot(), newGatedBot()
 	f.Add("A", first, first.close)
@@ -54,14 +56,14 @@ func TestFleetChangesWithoutDroppingWorkInFlight(t *testing.T) {
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
-		if err := f.Handle(context.Background(), bot.Notification{Instance: "A"}); err != nil {
+		if err := f.Handle(context.Background(), queue.Notification{Instance: "A"}); err != nil {
 			t.Error(err)
 		}
 	}()
 	eventually(t, "the first bot to start", func() bool { return first.calls.Load() == 1 })
 	f.Add("A", second, second.close) // new credentials: a new client
 	close(second.gate)
-	if err := f.Handle(context.Background(), bot.Notification{Instance: "A"}); err != nil || second.calls.Load() != 1 {
+	if err := f.Handle(context.Background(), queue.Notification{Instance: "A"}); err != nil || second.calls.Load() != 1 {
 		t.Errorf("the next notification went to the new bot: %d calls, %v", second.calls.Load(), err)
 	}
 	if first.closed.Load() != 0 {
@@ -73,7 +75,7 @@ func TestFleetChangesWithoutDroppingWorkInFlight(t *testing.T) {
 
 	f.Update("A", third) // new rules or texts: the client goes on
 	close(third.gate)
-	if err := f.Handle(context.Background(), bot.Notification{Instance: "A"}); err != nil || third.calls.Load() != 1 {
+	if err := f.Handle(context.Background(), queue.Notification{Instance: "A"}); err != nil || third.calls.Load() != 1 {
 		t.Errorf("after an update: %d calls, %v", third.calls.Load(), err)
 	}
 	time.Sleep(20 * time.Millisecond)
@@ -91,8 +93,8 @@ func TestFleetChangesWithoutDroppingWorkInFlight(t *testing.T) {
 // notification of an instance not served waits to be tried again.
 func TestFleetRemovedInstanceWorksOffItsInbox(t *testing.T) {
 	t.Parallel()
-	s := openStore(t, "")
-	f := bot.NewFleet(s, discard())
+	s := sqlitetest.Open(t, "")
+	f := queue.NewFleet(s, discard())
 	defer f.Close()
 	b := newGatedBot()
 	close(b.gate)
@@ -102,7 +104,7 @@ func TestFleetRemovedInstanceWorksOffItsInbox(t *testing.T) {
 		t.Fatal(err)
 	}
 	f.Remove("A")
-	if err := f.Handle(context.Background(), bot.Notification{Instance: "A", ID: n.ID}); err != nil || b.calls.Load() != 1 {
+	if err := f.Handle(context.Background(), queue.Notification{Instance: "A", ID: n.ID}); err != nil || b.calls.Load() != 1 {
 		t.Errorf("a stored notification of the removed instance: %d calls, %v; want it handled", b.calls.Load(), err)
 	}
 	time.Sleep(50 * time.Millisecond)
@@ -114,9 +116,9 @@ func TestFleetRemovedInstanceWorksOffItsInbox(t *testing.T) {
 	}
 	eventually(t, "the removed instance's bot to be closed", func() bool { return b.closed.Load() == 1 })
 
-	var wait *bot.WaitError
-	err := f.Handle(context.Background(), bot.Notification{Instance: "A"})
-	if !errors.As(err, &wait) || !errors.Is(wait.Cause, bot.ErrUnknownInstance) || time.Until(wait.Until) < 30*time.Second {
+	var wait *pacing.WaitError
+	err := f.Handle(context.Background(), queue.Notification{Instance: "A"})
+	if !errors.As(err, &wait) || !errors.Is(wait.Cause, queue.ErrUnknownInstance) || time.Until(wait.Until) < 30*time.Second {
 		t.Errorf("a notification of an instance not served: %v; want a wait of about a minute", err)
 	}
 }

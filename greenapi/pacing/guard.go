@@ -1,4 +1,4 @@
-package bot
+package pacing
 
 import (
 	"context"
@@ -48,7 +48,7 @@ type GuardMetrics interface {
 	GreenAPIPaused(paused bool)
 }
 
-// Guard wraps GreenAPI as a circuit breaker that pauses calls only when the
+// Guard wraps an API as a circuit breaker that pauses calls only when the
 // instance is down, as greenapi.KindOf and the probe say, not when one
 // method or one contact fails:
 //   - a failure of kind InstanceDown (401, 403, the phone logged out, no
@@ -68,7 +68,7 @@ type GuardMetrics interface {
 // once each, with counts; a spent quota (466) is logged once until a call
 // succeeds again.
 type Guard struct {
-	api     GreenAPI
+	api     API
 	log     *slog.Logger
 	metrics GuardMetrics
 	cfg     GuardConfig
@@ -94,7 +94,7 @@ type pause struct {
 }
 
 // NewGuard wraps api. metrics may be nil.
-func NewGuard(api GreenAPI, cfg GuardConfig, log *slog.Logger, metrics GuardMetrics) *Guard {
+func NewGuard(api API, cfg GuardConfig, log *slog.Logger, metrics GuardMetrics) *Guard {
 	if cfg.Threshold <= 0 {
 		cfg.Threshold = 5
 	}
@@ -117,13 +117,17 @@ func NewGuard(api GreenAPI, cfg GuardConfig, log *slog.Logger, metrics GuardMetr
 	return &Guard{api: api, log: log, metrics: metrics, cfg: cfg, ctx: ctx, cancel: cancel, failures: make(map[string]int)}
 }
 
+type nopMetrics struct{}
+
+func (nopMetrics) GreenAPIPaused(bool) {}
+
 // Close stops the guard's probes and waits for the one in flight.
 func (g *Guard) Close() {
 	g.cancel()
 	g.wg.Wait()
 }
 
-// GetContactInfo implements GreenAPI.
+// GetContactInfo implements API.
 func (g *Guard) GetContactInfo(ctx context.Context, chatID string) (*greenapi.ContactInfo, error) {
 	var info *greenapi.ContactInfo
 	err := g.call(ctx, greenapi.MethodGetContactInfo, func(ctx context.Context) (err error) {
@@ -133,7 +137,7 @@ func (g *Guard) GetContactInfo(ctx context.Context, chatID string) (*greenapi.Co
 	return info, err
 }
 
-// SendMessage implements GreenAPI.
+// SendMessage implements API.
 func (g *Guard) SendMessage(ctx context.Context, p greenapi.SendMessageParams) (string, error) {
 	var id string
 	err := g.call(ctx, greenapi.MethodSendMessage, func(ctx context.Context) (err error) {
@@ -143,7 +147,7 @@ func (g *Guard) SendMessage(ctx context.Context, p greenapi.SendMessageParams) (
 	return id, err
 }
 
-// SendFileByURL implements GreenAPI.
+// SendFileByURL implements API.
 func (g *Guard) SendFileByURL(ctx context.Context, p greenapi.SendFileParams) (string, error) {
 	var id string
 	err := g.call(ctx, greenapi.MethodSendFileByURL, func(ctx context.Context) (err error) {
@@ -153,7 +157,7 @@ func (g *Guard) SendFileByURL(ctx context.Context, p greenapi.SendFileParams) (s
 	return id, err
 }
 
-// GetChatHistory implements GreenAPI.
+// GetChatHistory implements API.
 func (g *Guard) GetChatHistory(ctx context.Context, chatID string, count int) ([]greenapi.HistoryMessage, error) {
 	var h []greenapi.HistoryMessage
 	err := g.call(ctx, greenapi.MethodGetChatHistory, func(ctx context.Context) (err error) {

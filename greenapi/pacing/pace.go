@@ -1,4 +1,4 @@
-package bot
+package pacing
 
 import (
 	"context"

@@ -1,4 +1,4 @@
-package bot_test
+package queue_test
 
 import (
 	"context"
@@ -10,9 +10,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/frontdesk-bot/frontdesk/bot"
+	"github.com/frontdesk-bot/frontdesk/greenapi/pacing"
 	"github.com/frontdesk-bot/frontdesk/internal/logtest"
+	"github.com/frontdesk-bot/frontdesk/queue"
 	"github.com/frontdesk-bot/frontdesk/store/sqlite"
+	"github.com/frontdesk-bot/frontdesk/store/sqlite/sqlitetest"
 )
 
 type nopPoolMetrics struct{}
@@ -22,22 +24,9 @@ func (nopPoolMetrics) InboxDepth(int)                         {}
 
 func discard() *slog.Logger { return logtest.Logger() }
 
-func openStore(t *testing.T, path string) *sqlite.DB {
+func store(t *testing.T, s queue.Store, chat, id string) queue.Notification {
 	t.Helper()
-	if path == "" {
-		path = filepath.Join(t.TempDir(), "fd.db")
-	}
-	s, err := sqlite.Open(context.Background(), path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
-	return s
-}
-
-func store(t *testing.T, s bot.Store, chat, id string) bot.Notification {
-	t.Helper()
-	n := bot.Notification{ChatID: chat, IDMessage: id, TypeWebhook: "incomingMessageReceived", Body: []byte(id), ReceivedAt: time.Now()}
+	n := queue.Notification{ChatID: chat, IDMessage: id, TypeWebhook: "incomingMessageReceived", Body: []byte(id), ReceivedAt: time.Now()}
 	var err error
 	if n.ID, err = s.AddNotification(context.Background(), n); err != nil || n.ID == 0 {
 		t.Fatalf("AddNotification: %d, %v", n.ID, err)
@@ -59,7 +48,7 @@ func newRecorder() *recorder {
 	return &recorder{order: map[string][]string{}, done: make(chan string, 1000), slow: map[string]time.Duration{}, fail: map[string]int{}, perm: map[string]bool{}}
 }
 
-func (r *recorder) handle(ctx context.Context, n bot.Notification) error {
+func (r *recorder) handle(ctx context.Context, n queue.Notification) error {
 	id := string(n.Body)
 	r.mu.Lock()
 	slow, fail, perm := r.slow[id], r.fail[id], r.perm[id]
@@ -78,7 +67,7 @@ func (r *recorder) handle(ctx context.Context, n bot.Notification) error {
 		return errors.New("transient")
 	}
 	if perm {
-		return fmt.Errorf("%w: broken", bot.ErrPermanent)
+		return fmt.Errorf("%w: broken", queue.ErrPermanent)
 	}
 	r.mu.Lock()
 	r.order[n.ChatID] = append(r.order[n.ChatID], id)
@@ -99,7 +88,7 @@ func (r *recorder) wait(t *testing.T, n int) {
 }
 
 // waitIdle waits until the pool has nothing waiting or in flight.
-func waitIdle(t *testing.T, pool *bot.Pool) {
+func waitIdle(t *testing.T, pool *queue.Pool) {
 	t.Helper()
 	deadline := time.Now().Add(5 * time.Second)
 	for pool.Depth() != 0 {
@@ -112,10 +101,10 @@ func waitIdle(t *testing.T, pool *bot.Pool) {
 
 func TestPoolKeepsChatOrderAndRunsChatsInParallel(t *testing.T) {
 	t.Parallel()
-	s := openStore(t, "")
+	s := sqlitetest.Open(t, "")
 	rec := newRecorder()
 	rec.slow["a1"] = 500 * time.Millisecond // a chat waiting on Green API
-	pool := bot.NewPool(s, rec.handle, bot.PoolConfig{MinRetry: time.Millisecond}, discard(), nopPoolMetrics{})
+	pool := queue.NewPool(s, rec.handle, queue.PoolConfig{MinRetry: time.Millisecond}, discard(), nopPoolMetrics{})
 	if err := pool.Start(context.Background()); err != nil {
 		t.Fatal(err)
 	}
@@ -142,11 +131,11 @@ func TestPoolKeepsChatOrderAndRunsChatsInParallel(t *testing.T) {
 
 func TestPoolRetriesAndSetsAsidePermanentFailures(t *testing.T) {
 	t.Parallel()
-	s := openStore(t, "")
+	s := sqlitetest.Open(t, "")
 	rec := newRecorder()
 	rec.fail["x1"] = 2
 	rec.perm["x2"] = true
-	pool := bot.NewPool(s, rec.handle, bot.PoolConfig{MinRetry: time.Millisecond, MaxRetry: 5 * time.Millisecond}, discard(), nopPoolMetrics{})
+	pool := queue.NewPool(s, rec.handle, queue.PoolConfig{MinRetry: time.Millisecond, MaxRetry: 5 * time.Millisecond}, discard(), nopPoolMetrics{})
 	if err := pool.Start(context.Background()); err != nil {
 		t.Fatal(err)
 	}
@@ -170,10 +159,10 @@ func TestPoolRetriesAndSetsAsidePermanentFailures(t *testing.T) {
 func TestPoolResumesWhatWasLeft(t *testing.T) {
 	t.Parallel()
 	path := filepath.Join(t.TempDir(), "fd.db")
-	s := openStore(t, path)
+	s := sqlitetest.Open(t, path)
 	rec := newRecorder()
 	rec.slow["r1"] = time.Hour
-	pool := bot.NewPool(s, rec.handle, bot.PoolConfig{}, discard(), nopPoolMetrics{})
+	pool := queue.NewPool(s, rec.handle, queue.PoolConfig{}, discard(), nopPoolMetrics{})
 	if err := pool.Start(context.Background()); err != nil {
 		t.Fatal(err)
 	}
@@ -187,7 +176,7 @@ func TestPoolResumesWhatWasLeft(t *testing.T) {
 	}
 
 	rec2 := newRecorder()
-	pool2 := bot.NewPool(s, rec2.handle, bot.PoolConfig{}, discard(), nopPoolMetrics{})
+	pool2 := queue.NewPool(s, rec2.handle, queue.PoolConfig{}, discard(), nopPoolMetrics{})
 	if err := pool2.Start(context.Background()); err != nil {
 		t.Fatal(err)
 	}
@@ -205,7 +194,7 @@ type countingStore struct {
 	reads int
 }
 
-func (c *countingStore) GetNotification(ctx context.Context, id int64) (bot.Notification, error) {
+func (c *countingStore) GetNotification(ctx context.Context, id int64) (queue.Notification, error) {
 	c.mu.Lock()
 	c.reads++
 	c.mu.Unlock()
@@ -223,10 +212,10 @@ func TestPoolKeepsBodiesInMemoryOnlyWithinItsBudget(t *testing.T) {
 		{"room for one body", 10, 4}, // m1 is held while it is slow; m2..m5 are read back
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			s := &countingStore{DB: openStore(t, "")}
+			s := &countingStore{DB: sqlitetest.Open(t, "")}
 			rec := newRecorder()
 			rec.slow["m1"] = 200 * time.Millisecond
-			pool := bot.NewPool(s, rec.handle, bot.PoolConfig{MaxHeldBytes: tt.maxHeld}, discard(), nopPoolMetrics{})
+			pool := queue.NewPool(s, rec.handle, queue.PoolConfig{MaxHeldBytes: tt.maxHeld}, discard(), nopPoolMetrics{})
 			if err := pool.Start(context.Background()); err != nil {
 				t.Fatal(err)
 			}
@@ -253,11 +242,11 @@ func TestPoolKeepsBodiesInMemoryOnlyWithinItsBudget(t *testing.T) {
 
 func TestPoolChatWaitingToRetryFreesItsSlot(t *testing.T) {
 	t.Parallel()
-	s := openStore(t, "")
+	s := sqlitetest.Open(t, "")
 	rec := newRecorder()
 	rec.fail["down1"] = 1 // fails once: Green API is down for this chat's greeting
 	// One slot, and a retry an hour away: the other chat must not wait for it.
-	pool := bot.NewPool(s, rec.handle, bot.PoolConfig{MaxActiveChats: 1, MinRetry: time.Hour, MaxRetry: time.Hour}, discard(), nopPoolMetrics{})
+	pool := queue.NewPool(s, rec.handle, queue.PoolConfig{MaxActiveChats: 1, MinRetry: time.Hour, MaxRetry: time.Hour}, discard(), nopPoolMetrics{})
 	if err := pool.Start(context.Background()); err != nil {
 		t.Fatal(err)
 	}
@@ -286,11 +275,11 @@ func TestPoolWaitingChatLetsOthersGoAndComesBackWhenReady(t *testing.T) {
 	t.Parallel()
 	// The new sender's chat waits for something (its lookup) that is
 	// ready only when the test says so; its Until is an hour away.
-	wait, ready := bot.NewWait(time.Now().Add(time.Hour), errors.New("waiting for the lookup"))
+	wait, ready := pacing.NewWait(time.Now().Add(time.Hour), errors.New("waiting for the lookup"))
 	var mu sync.Mutex
 	waiting := true
 	done := make(chan string, 2)
-	handle := func(_ context.Context, n bot.Notification) error {
+	handle := func(_ context.Context, n queue.Notification) error {
 		mu.Lock()
 		defer mu.Unlock()
 		if n.ChatID == "new@c.us" && waiting {
@@ -299,9 +288,9 @@ func TestPoolWaitingChatLetsOthersGoAndComesBackWhenReady(t *testing.T) {
 		done <- n.ChatID
 		return nil
 	}
-	s := openStore(t, "")
+	s := sqlitetest.Open(t, "")
 	// One worker only: a chat that held it while waiting would block the other.
-	pool := bot.NewPool(s, handle, bot.PoolConfig{MaxActiveChats: 1, MinRetry: time.Hour, MaxRetry: time.Hour}, discard(), nopPoolMetrics{})
+	pool := queue.NewPool(s, handle, queue.PoolConfig{MaxActiveChats: 1, MinRetry: time.Hour, MaxRetry: time.Hour}, discard(), nopPoolMetrics{})
 	if err := pool.Start(context.Background()); err != nil {
 		t.Fatal(err)
 	}
@@ -328,14 +317,14 @@ func TestPoolWaitingChatLetsOthersGoAndComesBackWhenReady(t *testing.T) {
 
 func TestPoolChatsPausedTogetherComeBackTogether(t *testing.T) {
 	t.Parallel()
-	s := openStore(t, "")
+	s := sqlitetest.Open(t, "")
 	// One WaitError for every chat, as the guard gives while calls are
 	// paused; ready when they resume.
-	wait, resume := bot.NewWait(time.Now().Add(time.Hour), bot.ErrPaused)
+	wait, resume := pacing.NewWait(time.Now().Add(time.Hour), pacing.ErrPaused)
 	var down sync.Mutex
 	paused := true
 	done := make(chan string, 10)
-	handle := func(_ context.Context, n bot.Notification) error {
+	handle := func(_ context.Context, n queue.Notification) error {
 		down.Lock()
 		defer down.Unlock()
 		if paused {
@@ -345,7 +334,7 @@ func TestPoolChatsPausedTogetherComeBackTogether(t *testing.T) {
 		return nil
 	}
 	// The backoff is an hour: only the resumption can bring the chats back soon.
-	pool := bot.NewPool(s, handle, bot.PoolConfig{MinRetry: time.Hour, MaxRetry: time.Hour}, discard(), nopPoolMetrics{})
+	pool := queue.NewPool(s, handle, queue.PoolConfig{MinRetry: time.Hour, MaxRetry: time.Hour}, discard(), nopPoolMetrics{})
 	if err := pool.Start(context.Background()); err != nil {
 		t.Fatal(err)
 	}

@@ -1,4 +1,4 @@
-package bot_test
+package queue_test
 
 import (
 	"context"
@@ -7,7 +7,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/frontdesk-bot/frontdesk/bot"
+	"github.com/frontdesk-bot/frontdesk/queue"
+	"github.com/frontdesk-bot/frontdesk/store/sqlite/sqlitetest"
 )
 
 // ledger is a handler that counts each notification's calls and checks
@@ -29,7 +30,7 @@ func newLedger(gated bool) *ledger {
 	return l
 }
 
-func (l *ledger) handle(ctx context.Context, n bot.Notification) error {
+func (l *ledger) handle(ctx context.Context, n queue.Notification) error {
 	if l.gate != nil {
 		select {
 		case <-l.gate:
@@ -85,9 +86,9 @@ func waitHandled(t *testing.T, l *ledger, n int) {
 
 func TestPoolSpillsPastMaxQueuedAndKeepsOrder(t *testing.T) {
 	t.Parallel()
-	s := openStore(t, "")
+	s := sqlitetest.Open(t, "")
 	l := newLedger(true)
-	pool := bot.NewPool(s, l.handle, bot.PoolConfig{MaxQueued: 16, MaxActiveChats: 4}, discard(), nopPoolMetrics{})
+	pool := queue.NewPool(s, l.handle, queue.PoolConfig{MaxQueued: 16, MaxActiveChats: 4}, discard(), nopPoolMetrics{})
 	if err := pool.Start(context.Background()); err != nil {
 		t.Fatal(err)
 	}
@@ -131,7 +132,7 @@ func TestPoolSpillsPastMaxQueuedAndKeepsOrder(t *testing.T) {
 func TestPoolResumesABacklogLargerThanItsMemory(t *testing.T) {
 	t.Parallel()
 	path := t.TempDir() + "/fd.db"
-	s := openStore(t, path)
+	s := sqlitetest.Open(t, path)
 	var want []string
 	for i := range 250 {
 		id := fmt.Sprintf("m%04d", i)
@@ -139,7 +140,7 @@ func TestPoolResumesABacklogLargerThanItsMemory(t *testing.T) {
 		want = append(want, id)
 	}
 	l := newLedger(true)
-	pool := bot.NewPool(s, l.handle, bot.PoolConfig{MaxQueued: 20}, discard(), nopPoolMetrics{})
+	pool := queue.NewPool(s, l.handle, queue.PoolConfig{MaxQueued: 20}, discard(), nopPoolMetrics{})
 	if err := pool.Start(context.Background()); err != nil {
 		t.Fatal(err)
 	}
@@ -155,9 +156,9 @@ func TestPoolResumesABacklogLargerThanItsMemory(t *testing.T) {
 
 func TestPoolHandlesALateArrivalOnce(t *testing.T) {
 	t.Parallel()
-	s := openStore(t, "")
+	s := sqlitetest.Open(t, "")
 	l := newLedger(true)
-	pool := bot.NewPool(s, l.handle, bot.PoolConfig{MaxQueued: 2}, discard(), nopPoolMetrics{})
+	pool := queue.NewPool(s, l.handle, queue.PoolConfig{MaxQueued: 2}, discard(), nopPoolMetrics{})
 	if err := pool.Start(context.Background()); err != nil {
 		t.Fatal(err)
 	}

@@ -1,4 +1,4 @@
-package bot
+package queue
 
 import (
 	"context"
@@ -6,6 +6,8 @@ import (
 	"log/slog"
 	"sync"
 	"time"
+
+	"github.com/frontdesk-bot/frontdesk/greenapi/pacing"
 )
 
 // ErrUnknownInstance is the cause of the wait of a notification whose
@@ -37,7 +39,7 @@ type Fleet struct {
 	closing  sync.WaitGroup // closes of retired bots
 }
 
-// Handler handles the stored notifications of one instance; *Bot is one.
+// Handler handles the stored notifications of one instance; *bot.Bot is one.
 type Handler interface {
 	Handle(ctx context.Context, n Notification) error
 }
@@ -77,7 +79,7 @@ func (f *Fleet) Add(instance string, b Handler, close func()) {
 }
 
 // Update gives instance a bot with new content that shares the current
-// bot's client and lookups (Bot.WithContent): the current close goes with
+// bot's client and lookups (bot.Bot.WithContent): the current close goes with
 // it. It reports false when instance is not served.
 func (f *Fleet) Update(instance string, b Handler) bool {
 	f.mu.Lock()
@@ -165,10 +167,16 @@ func (f *Fleet) PersonWrote(ctx context.Context, instance, chatID string, at tim
 	if m == nil {
 		return nil
 	}
-	if b, ok := m.bot.(*Bot); ok {
+	if b, ok := m.bot.(personWriter); ok {
 		return b.PersonWrote(ctx, chatID, at)
 	}
 	return nil
+}
+
+// personWriter is a Handler that learns at once that a person of the
+// business wrote in a chat; *bot.Bot is one.
+type personWriter interface {
+	PersonWrote(ctx context.Context, chatID string, at time.Time) error
 }
 
 // Handle is the pool's handler: it runs n with the bot of its instance.
@@ -177,7 +185,7 @@ func (f *Fleet) PersonWrote(ctx context.Context, instance, chatID string, at tim
 func (f *Fleet) Handle(ctx context.Context, n Notification) error {
 	m := f.acquire(n.Instance)
 	if m == nil {
-		return &WaitError{Until: time.Now().Add(unknownInstanceRetry), Cause: ErrUnknownInstance}
+		return &pacing.WaitError{Until: time.Now().Add(unknownInstanceRetry), Cause: ErrUnknownInstance}
 	}
 	defer f.release(m)
 	return m.bot.Handle(ctx, n)

@@ -1,4 +1,4 @@
-package bot_test
+package queue_test
 
 import (
 	"context"
@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/frontdesk-bot/frontdesk/bot"
+	"github.com/frontdesk-bot/frontdesk/queue"
 )
 
 // fakeElector is one lock shared by the replicas of a test; drop makes the
@@ -61,7 +61,7 @@ func TestLeadRunsADutyOnOneReplicaAndHandsItOver(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			bot.Lead(ctx, e, "prune", 20*time.Millisecond, discard(), duty)
+			queue.Lead(ctx, e, "prune", 20*time.Millisecond, discard(), duty)
 		}()
 	}
 	waitUntil := func(what string, cond func() bool) {
