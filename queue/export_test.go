@@ -6,3 +6,6 @@ func (p *Pool) InMemory() int {
 	defer p.mu.Unlock()
 	return p.inMemory
 }
+
+// ReconcileOnce runs one round of the reconciliation with the store.
+func (p *Pool) ReconcileOnce() error { return p.reconcileOnce() }

@@ -44,6 +44,11 @@ type PoolConfig struct {
 	// it stops.
 	Replicas    Replicas
 	RescueEvery time.Duration
+	// ReconcileEvery is how often the pool compares what the store says
+	// is pending (for this replica) with what it holds, and queues what
+	// was stored but never reached it (a commit reported failed that had
+	// succeeded, whose resend was then a duplicate); default 5 s.
+	ReconcileEvery time.Duration
 }
 
 // Pool works through stored notifications: one chat's notifications one at
@@ -84,8 +89,10 @@ type Pool struct {
 	onlyInStore int   // while spilled: about how many wait only in the store
 	refilling   bool
 	arrived     []Notification // spilled while a refill reads the store
+	early       []Notification // given to Enqueue before Start
 	wg          sync.WaitGroup
 	work        context.Context // handed to handlers; ends after the drain deadline
+	quit        chan struct{}   // closed by Stop: the pool's own loops end
 	cancel      context.CancelFunc
 }
 
@@ -110,12 +117,15 @@ func NewPool(store Store, handle func(context.Context, Notification) error, cfg 
 	if cfg.RescueEvery <= 0 {
 		cfg.RescueEvery = DefaultRescueEvery
 	}
+	if cfg.ReconcileEvery <= 0 {
+		cfg.ReconcileEvery = DefaultReconcileEvery
+	}
 	if metrics == nil {
 		metrics = nopMetrics{}
 	}
 	return &Pool{store: store, handle: handle, log: log, metrics: metrics, cfg: cfg,
 		queues: make(map[string][]Notification), queued: make(map[int64]bool), active: make(map[string]bool),
-		failures: make(map[string]int), retrying: make(map[string]*time.Timer)}
+		failures: make(map[string]int), retrying: make(map[string]*time.Timer), quit: make(chan struct{})}
 }
 
 // Start loads every unfinished notification from the store (those a crash
@@ -146,11 +156,17 @@ func (p *Pool) Start(ctx context.Context) error {
 			p.spilled, p.cursor, p.onlyInStore = true, last, max(0, count-len(pending))
 		}
 	}
+	for _, n := range p.early {
+		p.enqueueLocked(n)
+	}
+	p.early = nil
 	p.reportDepthLocked()
 	if p.cfg.Replicas != nil {
 		p.wg.Add(1)
 		go p.rescue()
 	}
+	p.wg.Add(1)
+	go p.reconcile()
 	return nil
 }
 
@@ -164,6 +180,7 @@ func (p *Pool) Stop(ctx context.Context) {
 		return
 	}
 	p.stopped = true
+	close(p.quit)
 	for chat, t := range p.retrying {
 		t.Stop()
 		delete(p.retrying, chat)
@@ -202,6 +219,16 @@ func (p *Pool) Stop(ctx context.Context) {
 func (p *Pool) Enqueue(n Notification) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	if p.work == nil && !p.stopped {
+		// Not started: Start queues it after what it reads from the store
+		// (it may have been stored after that read).
+		p.early = append(p.early, n)
+		return
+	}
+	p.enqueueLocked(n)
+}
+
+func (p *Pool) enqueueLocked(n Notification) {
 	if p.queued[n.ID] || p.work == nil {
 		return
 	}

@@ -41,7 +41,7 @@ func (p *Pool) rescue() {
 	for first := true; ; first = false {
 		if !first {
 			select {
-			case <-p.work.Done():
+			case <-p.quit:
 				return
 			case <-t.C:
 			}
