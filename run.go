@@ -309,8 +309,15 @@ func serveWith(ctx context.Context, getenv func(string) string, stderr io.Writer
 	background.Add(1)
 	go func() {
 		defer background.Done()
-		serves := func(instance string) bool { return set.Get(instance) != nil }
-		queue.Lead(bgCtx, r.elector, "choices", leaderRetry, log, func(ctx context.Context) { bot.RunChoiceWaits(ctx, store, inbox, serves, log) })
+		served := func() []string {
+			all := set.All()
+			ids := make([]string, len(all))
+			for i, inst := range all {
+				ids[i] = inst.ID
+			}
+			return ids
+		}
+		queue.Lead(bgCtx, r.elector, "choices", leaderRetry, log, func(ctx context.Context) { bot.RunChoiceWaits(ctx, store, inbox, served, log) })
 	}()
 	if cfg.EventsURL != "" {
 		deliverer := eventsout.NewDeliverer(store, eventsout.Config{URL: cfg.EventsURL, Secret: cfg.EventsSecret}, log, metrics)

@@ -236,10 +236,16 @@ type Store interface {
 	// SaveProfile caches a profile.
 	SaveProfile(ctx context.Context, p Profile) error
 
-	// DueChoices returns at most limit first contacts whose menu waits
-	// (StepChoosing) past its ChoiceUntil, before now, for which no
-	// TypeChoiceWaitEnded notification is stored yet, the oldest first.
-	DueChoices(ctx context.Context, now time.Time, limit int) ([]FirstContact, error)
+	// DueChoices returns at most limit first contacts of the given
+	// instances whose menu waits (StepChoosing) past its ChoiceUntil,
+	// before now, for which no TypeChoiceWaitEnded notification is stored
+	// yet, the oldest first.
+	DueChoices(ctx context.Context, now time.Time, instances []string, limit int) ([]FirstContact, error)
+	// EndOrphanChoices ends, as gave_up with Skipped SkippedRemoved, the
+	// menus of instances other than the given ones whose wait ended before
+	// before: a number removed for good never ends them itself. It returns
+	// how many it ended.
+	EndOrphanChoices(ctx context.Context, before time.Time, instances []string, at time.Time) (int, error)
 	// GetFirstContact returns the record of a first contact, or ErrNotFound.
 	GetFirstContact(ctx context.Context, instance, chatID, idMessage string) (FirstContact, error)
 	// SaveFirstContact creates or updates the record of a first contact.

@@ -485,22 +485,30 @@ type Enqueuer interface {
 	Add(ctx context.Context, n queue.Notification) (stored bool, err error)
 }
 
-// EndChoiceWaits stores, for each menu whose wait has ended by now, a
-// notification of its chat that ends it (TypeChoiceWaitEnded), through
-// inbox: the rule's own route is then taken in the chat's order, with the
-// retries and the crash safety of every notification. A menu of an
-// instance that serves says no is left for the deployment that serves it.
-// It returns how many it stored.
-func EndChoiceWaits(ctx context.Context, store Store, inbox Enqueuer, now time.Time, serves func(instance string) bool) (int, error) {
-	due, err := store.DueChoices(ctx, now, 100)
+// OrphanGrace is how long after its wait ended a menu of a number no
+// longer served is left for that number to come back; then it is ended
+// (EndOrphanChoices), so that it lingers nowhere.
+const OrphanGrace = 24 * time.Hour
+
+// EndChoiceWaits stores, for each menu of the instances served whose wait
+// has ended by now, a notification of its chat that ends it
+// (TypeChoiceWaitEnded), through inbox: the rule's own route is then taken
+// in the chat's order, with the retries and the crash safety of every
+// notification. Menus of other instances are left for the deployment that
+// serves them, and ended once OrphanGrace has passed. It returns how many
+// it stored.
+func EndChoiceWaits(ctx context.Context, store Store, inbox Enqueuer, now time.Time, served []string, log *slog.Logger) (int, error) {
+	if ended, err := store.EndOrphanChoices(ctx, now.Add(-OrphanGrace), served, now); err != nil {
+		return 0, err
+	} else if ended > 0 {
+		log.Warn("menus of numbers no longer served ended without a summary", "count", ended, "waited_over", OrphanGrace)
+	}
+	due, err := store.DueChoices(ctx, now, served, 100)
 	if err != nil {
 		return 0, err
 	}
 	stored := 0
 	for _, fc := range due {
-		if serves != nil && !serves(fc.Instance) {
-			continue
-		}
 		body, err := json.Marshal(choiceWaitBody{TypeWebhook: TypeChoiceWaitEnded, ChatID: fc.ChatID, IDMessage: fc.IDMessage})
 		if err != nil {
 			return stored, err
@@ -520,11 +528,11 @@ func EndChoiceWaits(ctx context.Context, store Store, inbox Enqueuer, now time.T
 
 // RunChoiceWaits calls EndChoiceWaits every ChoiceSweepEvery until ctx
 // ends; one replica runs it (queue.Lead "choices").
-func RunChoiceWaits(ctx context.Context, store Store, inbox Enqueuer, serves func(instance string) bool, log *slog.Logger) {
+func RunChoiceWaits(ctx context.Context, store Store, inbox Enqueuer, served func() []string, log *slog.Logger) {
 	t := time.NewTicker(ChoiceSweepEvery)
 	defer t.Stop()
 	for {
-		if _, err := EndChoiceWaits(ctx, store, inbox, time.Now(), serves); err != nil && ctx.Err() == nil {
+		if _, err := EndChoiceWaits(ctx, store, inbox, time.Now(), served(), log); err != nil && ctx.Err() == nil {
 			log.Warn("looking for menus whose wait ended failed; will look again", "err", err, "retry_in", ChoiceSweepEvery)
 		}
 		select {

@@ -65,7 +65,7 @@ func (h *harness) endWaits() int {
 	h.mu.Lock()
 	now := h.now
 	h.mu.Unlock()
-	n, err := bot.EndChoiceWaits(ctx, h.store, queue.NewInbox(h.store, pool, logtest.Logger(), nopInboxMetrics{}), now, nil)
+	n, err := bot.EndChoiceWaits(ctx, h.store, queue.NewInbox(h.store, pool, logtest.Logger(), nopInboxMetrics{}), now, []string{greenapitest.DefaultIDInstance}, logtest.Logger())
 	if err != nil {
 		h.t.Fatal(err)
 	}

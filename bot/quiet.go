@@ -15,6 +15,9 @@ import (
 const (
 	SkippedHuman    = "human"     // a person of the business wrote in the chat
 	SkippedOptedOut = "opted_out" // the sender asked for no automatic messages
+	// SkippedRemoved: the number was no longer served when the menu's wait
+	// ended (EndOrphanChoices): nothing was sent for it.
+	SkippedRemoved = "number_removed"
 )
 
 // ChatFilter says which chats are never greeted (IGNORE_CHATS): chat ids

@@ -573,11 +573,21 @@ func (d *DB) GetFirstContact(ctx context.Context, instance, chatID, idMessage st
 }
 
 // DueChoices implements bot.Store.
-func (d *DB) DueChoices(ctx context.Context, now time.Time, limit int) ([]bot.FirstContact, error) {
+func (d *DB) DueChoices(ctx context.Context, now time.Time, instances []string, limit int) ([]bot.FirstContact, error) {
 	return d.firstContacts(ctx, "listing the menus whose wait ended", `SELECT `+firstContactColumns+` FROM first_contacts f
-		WHERE step = 'choosing' AND choice_until <= $1 AND NOT EXISTS (
+		WHERE step = 'choosing' AND choice_until <= $1 AND instance = ANY($4) AND NOT EXISTS (
 			SELECT 1 FROM notifications n WHERE n.instance = f.instance AND n.chat_id = f.chat_id AND n.id_message = $2 || f.id_message)
-		ORDER BY choice_until LIMIT $3`, now, bot.ChoiceWaitPrefix, limit)
+		ORDER BY choice_until LIMIT $3`, now, bot.ChoiceWaitPrefix, limit, instances)
+}
+
+// EndOrphanChoices implements bot.Store.
+func (d *DB) EndOrphanChoices(ctx context.Context, before time.Time, instances []string, at time.Time) (int, error) {
+	tag, err := d.pool.Exec(ctx, `UPDATE first_contacts SET step = 'gave_up', skipped = $1, updated_at = $2
+		WHERE step = 'choosing' AND choice_until < $3 AND NOT (instance = ANY($4))`, bot.SkippedRemoved, at, before, instances)
+	if err != nil {
+		return 0, fmt.Errorf("ending the menus of numbers no longer served: %w", err)
+	}
+	return int(tag.RowsAffected()), nil
 }
 
 // SaveFirstContact implements bot.Store.

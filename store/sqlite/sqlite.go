@@ -694,11 +694,37 @@ func (d *DB) GetFirstContact(ctx context.Context, instance, chatID, idMessage st
 }
 
 // DueChoices implements bot.Store.
-func (d *DB) DueChoices(ctx context.Context, now time.Time, limit int) ([]bot.FirstContact, error) {
+func (d *DB) DueChoices(ctx context.Context, now time.Time, instances []string, limit int) ([]bot.FirstContact, error) {
+	list, err := json.Marshal(instances)
+	if err != nil {
+		return nil, err
+	}
 	return d.firstContacts(ctx, "listing the menus whose wait ended", `SELECT `+firstContactColumns+` FROM first_contacts f
-		WHERE step = 'choosing' AND choice_until <= ? AND NOT EXISTS (
+		WHERE step = 'choosing' AND choice_until <= ? AND instance IN (SELECT value FROM json_each(?)) AND NOT EXISTS (
 			SELECT 1 FROM notifications n WHERE n.instance = f.instance AND n.chat_id = f.chat_id AND n.id_message = ? || f.id_message)
-		ORDER BY choice_until LIMIT ?`, now.UnixMilli(), bot.ChoiceWaitPrefix, limit)
+		ORDER BY choice_until LIMIT ?`, now.UnixMilli(), string(list), bot.ChoiceWaitPrefix, limit)
+}
+
+// EndOrphanChoices implements bot.Store.
+func (d *DB) EndOrphanChoices(ctx context.Context, before time.Time, instances []string, at time.Time) (int, error) {
+	list, err := json.Marshal(instances)
+	if err != nil {
+		return 0, err
+	}
+	var n int64
+	err = d.wr.Do(ctx, func(tx *sql.Tx) error {
+		res, err := tx.Exec(`UPDATE first_contacts SET step = 'gave_up', skipped = ?, updated_at = ?
+			WHERE step = 'choosing' AND choice_until < ? AND instance NOT IN (SELECT value FROM json_each(?))`,
+			bot.SkippedRemoved, at.UnixMilli(), before.UnixMilli(), string(list))
+		if err == nil {
+			n, err = res.RowsAffected()
+		}
+		return err
+	})
+	if err != nil {
+		return 0, fmt.Errorf("ending the menus of numbers no longer served: %w", err)
+	}
+	return int(n), nil
 }
 
 // SaveFirstContact implements bot.Store.

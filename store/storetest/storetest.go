@@ -35,6 +35,7 @@ func Run(t *testing.T, open func(t *testing.T) bot.Store) {
 		"RecentForTheStatusPage":                   testRecent,
 		"ChatStateAndMessages":                     testChatState,
 		"MenusWhoseWaitEnded":                      testDueChoices,
+		"MenusOfServedNumbersOnly":                 testDueChoicesOfServedNumbers,
 		"ChatSaysWhetherItsMenuWaits":              testMenuWaits,
 	}
 	for name, test := range tests {
@@ -669,7 +670,7 @@ func testDueChoices(t *testing.T, s bot.Store) {
 	save("5@c.us", "E", bot.StepDecided, time.Time{})              // no menu yet
 	due := func() []string {
 		t.Helper()
-		list, err := s.DueChoices(ctx, now, 10)
+		list, err := s.DueChoices(ctx, now, []string{inst}, 10)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -685,7 +686,7 @@ func testDueChoices(t *testing.T, s bot.Store) {
 	if got, want := fmt.Sprint(due()), "[2@c.us/B 1@c.us/A]"; got != want {
 		t.Fatalf("DueChoices = %s, want %s", got, want)
 	}
-	if list, err := s.DueChoices(ctx, now, 1); err != nil || len(list) != 1 || list[0].ChatID != "2@c.us" {
+	if list, err := s.DueChoices(ctx, now, []string{inst}, 1); err != nil || len(list) != 1 || list[0].ChatID != "2@c.us" {
 		t.Errorf("DueChoices(limit 1) = %+v, %v", list, err)
 	}
 	// The wait's end of B is stored: B is no longer listed.
@@ -704,6 +705,50 @@ func testDueChoices(t *testing.T, s bot.Store) {
 	save("1@c.us", "A", bot.StepChosen, now.Add(-time.Minute))
 	if got := due(); len(got) != 0 {
 		t.Errorf("after A was chosen: DueChoices = %v, want none", got)
+	}
+}
+
+// testDueChoicesOfServedNumbers is issue #24's item 2: 100 ended waits of a
+// number no longer served, older than every other, once hid the served
+// number's waits from a sweep that read the 100 oldest; only the served
+// numbers' waits are listed, and a removed number's are ended after the
+// grace period, not before.
+func testDueChoicesOfServedNumbers(t *testing.T, s bot.Store) {
+	ctx := context.Background()
+	now := t0.Add(48 * time.Hour)
+	save := func(instance, chat string, until time.Time) {
+		t.Helper()
+		fc := bot.FirstContact{Instance: instance, ChatID: chat, IDMessage: "M", Step: bot.StepChoosing, ChoiceUntil: until, CreatedAt: t0, UpdatedAt: t0}
+		if err := s.SaveFirstContact(ctx, fc); err != nil {
+			t.Fatal(err)
+		}
+	}
+	const removed = "1109999999"
+	for i := range 100 {
+		save(removed, fmt.Sprintf("%d@c.us", i), now.Add(-30*time.Hour))
+	}
+	save(removed, "recent@c.us", now.Add(-time.Hour)) // within the grace period
+	save(inst, "served@c.us", now.Add(-time.Minute))
+	list, err := s.DueChoices(ctx, now, []string{inst}, 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(list) != 1 || list[0].ChatID != "served@c.us" {
+		t.Fatalf("DueChoices of the served number listed %d, the first %+v; want only served@c.us", len(list), list)
+	}
+	ended, err := s.EndOrphanChoices(ctx, now.Add(-24*time.Hour), []string{inst}, now)
+	if err != nil || ended != 100 {
+		t.Fatalf("EndOrphanChoices = %d, %v; want the 100 waits past the grace period", ended, err)
+	}
+	fc, err := s.GetFirstContact(ctx, removed, "7@c.us", "M")
+	if err != nil || fc.Step != bot.StepGaveUp || fc.Skipped != bot.SkippedRemoved {
+		t.Errorf("an ended orphan: %+v, %v", fc, err)
+	}
+	if fc, err := s.GetFirstContact(ctx, removed, "recent@c.us", "M"); err != nil || fc.Step != bot.StepChoosing {
+		t.Errorf("a wait within the grace period: %+v, %v; want it still waiting", fc, err)
+	}
+	if fc, err := s.GetFirstContact(ctx, inst, "served@c.us", "M"); err != nil || fc.Step != bot.StepChoosing {
+		t.Errorf("the served number's wait: %+v, %v; want it untouched", fc, err)
 	}
 }
 
