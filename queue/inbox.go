@@ -28,6 +28,18 @@ type InboxMetrics interface {
 	QuotaExceeded(instance string)
 }
 
+// MaxIDBytes bounds a notification's chatId and idMessage: WhatsApp's are
+// well under 100 bytes, and a store keys notifications by them (a
+// PostgreSQL index entry holds about 2,700 bytes). A longer one is kept in
+// the dead letters, not stored for the workers.
+const MaxIDBytes = 1024
+
+// ErrUnstorable is wrapped by a Store's error for a notification it cannot
+// accept for what it is (a value its database refuses), not for a failure
+// of its own: the inbox keeps the body in the dead letters and
+// acknowledges it, where any other error is answered 500 and retried.
+var ErrUnstorable = errors.New("the store cannot keep this notification")
+
 // ErrOtherInstance is returned by Accept for a body that names another
 // instance than the one whose webhook received it: it is refused, never
 // stored, so that one instance's token never opens another's webhook.
@@ -111,7 +123,14 @@ func (in *Inbox) Accept(ctx context.Context, instance string, body []byte) (Outc
 	}
 	n := Notification{Instance: instance, ChatID: msg.SenderData.ChatID, IDMessage: msg.IDMessage, TypeWebhook: typ, Body: body, ReceivedAt: now,
 		Parsed: parsed}
+	if len(n.ChatID) > MaxIDBytes || len(n.IDMessage) > MaxIDBytes {
+		reason := fmt.Sprintf("%s: chatId of %d bytes, idMessage of %d: more than the %d bytes an id may have", typ, len(n.ChatID), len(n.IDMessage), MaxIDBytes)
+		return in.setAside(ctx, instance, typ, body, reason, now)
+	}
 	id, err := in.store.AddNotification(ctx, n)
+	if errors.Is(err, ErrUnstorable) {
+		return in.setAside(ctx, instance, typ, body, err.Error(), now)
+	}
 	if err != nil {
 		return "", err
 	}
@@ -136,6 +155,17 @@ func (in *Inbox) Accept(ctx context.Context, instance string, body []byte) (Outc
 	}
 	in.pool.Enqueue(n)
 	return Stored, nil
+}
+
+// setAside keeps a body the inbox will not queue in the dead letters, with
+// the reason, and acknowledges it: it never blocks Green API's queue.
+func (in *Inbox) setAside(ctx context.Context, instance, typ string, body []byte, reason string, now time.Time) (Outcome, error) {
+	if err := in.store.AddDeadLetter(ctx, instance, body, reason, now); err != nil {
+		return "", fmt.Errorf("keeping a dead letter: %w", err)
+	}
+	in.metrics.Accepted(instance, typ, DeadLetter)
+	in.log.Warn("notification cannot be stored for the workers; kept in dead_letters", "instance", instance, "typeWebhook", typ, "reason", reason)
+	return DeadLetter, nil
 }
 
 // Add stores a notification that Frontdesk made itself (the end of a

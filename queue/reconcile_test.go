@@ -2,6 +2,7 @@ package queue_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"sync/atomic"
@@ -34,9 +35,10 @@ func (s *ambiguousStore) AddNotification(ctx context.Context, n queue.Notificati
 }
 
 func incoming(chat, id string) []byte {
+	quote := func(s string) []byte { b, _ := json.Marshal(s); return b }
 	return fmt.Appendf(nil, `{"typeWebhook":"incomingMessageReceived","instanceData":{"idInstance":1101000001,"wid":"79001234567@c.us","typeInstance":"whatsapp"},
-		"timestamp":1700000000,"idMessage":%q,"senderData":{"chatId":%q,"sender":%q,"senderName":"Ana"},
-		"messageData":{"typeMessage":"textMessage","textMessageData":{"textMessage":"hi"}}}`, id, chat, chat)
+		"timestamp":1700000000,"idMessage":%s,"senderData":{"chatId":%s,"sender":%s,"senderName":"Ana"},
+		"messageData":{"typeMessage":"textMessage","textMessageData":{"textMessage":"hi"}}}`, quote(id), quote(chat), quote(chat))
 }
 
 // TestPoolWorksAStoredNotificationThatNeverReachedIt is issue #24's item 1:

@@ -12,9 +12,11 @@ import (
 	"io/fs"
 	"math/rand/v2"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/frontdesk-bot/frontdesk/bot"
@@ -131,10 +133,22 @@ func (d *DB) AddNotification(ctx context.Context, n queue.Notification) (int64, 
 			return nil
 		})
 	})
+	if unstorable(err) {
+		return 0, fmt.Errorf("storing notification: %w: %w", queue.ErrUnstorable, err)
+	}
 	if err != nil {
 		return 0, fmt.Errorf("storing notification: %w", err)
 	}
 	return id, nil
+}
+
+// unstorable reports whether PostgreSQL refused a value for what it is (a
+// data exception, class 22, such as a NUL byte in a text; or a program
+// limit, 54000, such as an index entry too large), not for a failure that
+// a retry could mend.
+func unstorable(err error) bool {
+	var pgErr *pgconn.PgError
+	return errors.As(err, &pgErr) && (strings.HasPrefix(pgErr.Code, "22") || pgErr.Code == "54000")
 }
 
 // AddDeadLetter implements queue.Store.
