@@ -3,9 +3,12 @@ package main
 import (
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
+	"github.com/frontdesk-bot/frontdesk/handlers"
+	"github.com/frontdesk-bot/frontdesk/internal/logtest"
 	"github.com/goccy/go-yaml"
 )
 
@@ -174,5 +177,125 @@ func TestComposeFile(t *testing.T) {
 	}
 	if strings.Contains(string(conf), "9090") || strings.Contains(string(conf), "/metrics") {
 		t.Error("deploy/nginx.conf exposes the operations port")
+	}
+}
+
+// nginxLocation is one location block of an nginx server: its modifier
+// ("=", "~", "~*", "^~" or "" for a prefix), its pattern, and whether it
+// hands the request to Frontdesk (proxy_pass).
+type nginxLocation struct {
+	modifier, pattern string
+	proxies           bool
+}
+
+// nginxLocations reads the location blocks of conf: a parse of the
+// directives this example uses, not of nginx's whole grammar.
+func nginxLocations(t *testing.T, conf string) []nginxLocation {
+	t.Helper()
+	var out []nginxLocation
+	var open *nginxLocation
+	depth := 0
+	for _, line := range strings.Split(conf, "\n") {
+		line = strings.TrimSpace(line)
+		if i := strings.Index(line, "#"); i >= 0 {
+			line = strings.TrimSpace(line[:i])
+		}
+		if rest, ok := strings.CutPrefix(line, "location "); ok && open == nil {
+			fields := strings.Fields(strings.TrimSuffix(rest, "{"))
+			loc := nginxLocation{}
+			switch len(fields) {
+			case 1:
+				loc.pattern = fields[0]
+			case 2:
+				loc.modifier, loc.pattern = fields[0], fields[1]
+			default:
+				t.Fatalf("deploy/nginx.conf: cannot read %q", line)
+			}
+			open, depth = &loc, 1
+			continue
+		}
+		if open == nil {
+			continue
+		}
+		if strings.HasPrefix(line, "proxy_pass ") {
+			open.proxies = true
+		}
+		depth += strings.Count(line, "{") - strings.Count(line, "}")
+		if depth == 0 {
+			out = append(out, *open)
+			open = nil
+		}
+	}
+	return out
+}
+
+// nginxMatch picks the location nginx gives path: an exact match; else
+// the longest prefix, unless a regular expression matches first (in
+// order) and the prefix is not ^~.
+func nginxMatch(t *testing.T, locs []nginxLocation, path string) *nginxLocation {
+	t.Helper()
+	var prefix *nginxLocation
+	for i, l := range locs {
+		switch l.modifier {
+		case "=":
+			if l.pattern == path {
+				return &locs[i]
+			}
+		case "", "^~":
+			if strings.HasPrefix(path, l.pattern) && (prefix == nil || len(l.pattern) > len(prefix.pattern)) {
+				prefix = &locs[i]
+			}
+		}
+	}
+	if prefix != nil && prefix.modifier == "^~" {
+		return prefix
+	}
+	for i, l := range locs {
+		if l.modifier != "~" && l.modifier != "~*" {
+			continue
+		}
+		pattern := l.pattern
+		if l.modifier == "~*" {
+			pattern = "(?i)" + pattern
+		}
+		re, err := regexp.Compile(pattern)
+		if err != nil {
+			t.Fatalf("deploy/nginx.conf: location %s: %v", l.pattern, err)
+		}
+		if re.MatchString(path) {
+			return &locs[i]
+		}
+	}
+	return prefix
+}
+
+// TestTheExampleProxyPassesEveryPublicRoute is issue #24's item 15: the
+// example proxy matched only /webhook, so the per-number webhook that the
+// README recommends got 404 and Green API resent for ever. Every route of
+// the public listener, with a number's id for a parameter, reaches
+// Frontdesk through deploy/nginx.conf; other paths do not.
+func TestTheExampleProxyPassesEveryPublicRoute(t *testing.T) {
+	conf, err := os.ReadFile(filepath.Join("deploy", "nginx.conf"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	locs := nginxLocations(t, string(conf))
+	routes := handlers.Public(handlers.Deps{Log: logtest.Logger()}).Routes()
+	if len(routes) < 3 {
+		t.Fatalf("the public listener serves %d routes", len(routes))
+	}
+	for _, r := range routes {
+		path := strings.ReplaceAll(r.Path, ":instance", "1101000001")
+		if strings.Contains(path, ":") || strings.Contains(path, "*") {
+			t.Fatalf("route %s %s has a parameter this test cannot fill", r.Method, r.Path)
+		}
+		if loc := nginxMatch(t, locs, path); loc == nil || !loc.proxies {
+			t.Errorf("%s %s (as %s) does not pass through deploy/nginx.conf", r.Method, r.Path, path)
+		}
+	}
+	for _, path := range []string{"/metrics", "/readyz", "/", "/webhook/1101000001/x", "/webhookx"} {
+		if loc := nginxMatch(t, locs, path); loc != nil && loc.proxies {
+			t.Errorf("%s passes through deploy/nginx.conf; only the public routes may", path)
+		}
 	}
 }
