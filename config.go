@@ -306,6 +306,18 @@ func (c config) secrets() []string {
 			s = append(s, password) // a receiver's basic-auth password, in delivery errors
 		}
 	}
+	if u, err := url.Parse(c.DatabaseURL); err == nil && isPostgres(c.DatabaseURL) {
+		// The database's password, wherever the URL gives it, in an error
+		// that quotes the URL.
+		if password, ok := u.User.Password(); ok && len(password) >= minSecretLength/2 {
+			s = append(s, password)
+		}
+		for _, key := range []string{"password", "sslpassword"} {
+			if password := u.Query().Get(key); len(password) >= minSecretLength/2 {
+				s = append(s, password)
+			}
+		}
+	}
 	for _, ic := range c.Instances {
 		s = append(s, ic.APIToken)
 		s = append(s, ic.webhookTokens()...)

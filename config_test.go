@@ -157,6 +157,9 @@ func TestDatabaseURLPasswordIsRedacted(t *testing.T) {
 		"frontdesk.db": "frontdesk.db",
 		"postgres://fd:hunter2@db:5432/frontdesk?sslmode=require": "postgres://fd:xxxxx@db:5432/frontdesk?sslmode=require",
 		"postgresql://fd@db/frontdesk":                            "postgresql://fd@db/frontdesk",
+		// issue #24's item 13: the password as a parameter was logged.
+		"postgres://fd@db/frontdesk?password=hunter2&sslmode=require":        "postgres://fd@db/frontdesk?password=xxxxx&sslmode=require",
+		"postgres://db/frontdesk?user=fd&password=hunter2&sslpassword=key42": "postgres://db/frontdesk?password=xxxxx&sslpassword=xxxxx&user=fd",
 	} {
 		if got := redactURL(in); got != want {
 			t.Errorf("redactURL(%q) = %q, want %q", in, got, want)

@@ -5,11 +5,9 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
-	"os/signal"
 	"path/filepath"
 	"slices"
 	"strings"
-	"syscall"
 	"time"
 )
 
@@ -17,15 +15,12 @@ import (
 // change: a stat of each, no read unless one changed.
 const reloadEvery = 2 * time.Second
 
-// watchConfig reloads the configuration on SIGHUP and when one of its
+// watchConfig reloads the configuration on SIGHUP (hup) and when one of its
 // files changes: the instances file, and the rules files and locale
 // directories the instances name. A configuration that does not load, or
 // whose new credentials Green API refuses, is not applied: the running one
 // stays, and the error is logged.
-func watchConfig(ctx context.Context, cfg config, getenv func(string) string, r *runner, log *slog.Logger) {
-	hup := make(chan os.Signal, 1)
-	signal.Notify(hup, syscall.SIGHUP)
-	defer signal.Stop(hup)
+func watchConfig(ctx context.Context, hup <-chan os.Signal, cfg config, getenv func(string) string, r *runner, log *slog.Logger) {
 	t := time.NewTicker(reloadEvery)
 	defer t.Stop()
 	instances := cfg.Instances

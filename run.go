@@ -10,11 +10,13 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"os/signal"
 	"runtime/debug"
 	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/frontdesk-bot/frontdesk/bot"
@@ -136,6 +138,11 @@ type control struct {
 }
 
 func serveWith(ctx context.Context, getenv func(string) string, stderr io.Writer, opts serveOptions) error {
+	// A SIGHUP from now on asks for a reload once the service runs; before
+	// this, its default action would end the process in its start-up.
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
 	cfg, err := loadConfig(getenv)
 	if err != nil {
 		return err
@@ -218,14 +225,13 @@ func serveWith(ctx context.Context, getenv func(string) string, stderr io.Writer
 				Detail: n.TypeWebhook + ", stored before Green API got its 200"})
 		}
 	}
-	if _, err := r.apply(ctx, instances); err != nil {
-		return err
-	}
+	// The listeners open before the numbers are checked: /healthz answers
+	// at once, however many numbers and however slow Green API; /readyz
+	// says "not checked yet" until their checks settle; the webhook already
+	// knows every number's tokens and stores what it is sent (the pool
+	// queues it once it starts).
+	set.Set(uncheckedEntries(instances))
 	defer r.stopAll()
-	if err := pool.Start(ctx); err != nil {
-		return err
-	}
-	r.startPolling() // what polling stores now has a worker
 	replica := &handlers.Replica{}
 	if onPostgres {
 		// Joining replicas that are alive: they ask OlderPending only once
@@ -248,13 +254,11 @@ func serveWith(ctx context.Context, getenv func(string) string, stderr io.Writer
 	}
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
-		pool.Stop(ctx)
 		return fmt.Errorf("PORT: %w", err)
 	}
 	adminLn, err := net.Listen("tcp", cfg.AdminAddr)
 	if err != nil {
 		ln.Close()
-		pool.Stop(ctx)
 		return fmt.Errorf("ADMIN_ADDR: %w", err)
 	}
 	// The public listener faces the internet: connections are capped (at
@@ -269,9 +273,9 @@ func serveWith(ctx context.Context, getenv func(string) string, stderr io.Writer
 	}
 	srv := newHTTPServer(public, log)
 	adminSrv := newHTTPServer(handlers.Admin(deps), log)
-	// Set only once the service starts, not for a refused start-up: the
-	// limit is the process's, and the tests run refusals in process.
-	debug.SetMemoryLimit(cfg.MemoryLimit)
+	serveErr := make(chan error, 2)
+	go func() { serveErr <- srv.Serve(netutil.LimitListener(ln, maxConnections)) }()
+	go func() { serveErr <- adminSrv.Serve(adminLn) }()
 	replicaAttr := slog.Attr{} // a replica id means something on PostgreSQL only
 	if replicas != nil {
 		replicaAttr = slog.String("replica", cfg.ReplicaID)
@@ -279,12 +283,64 @@ func serveWith(ctx context.Context, getenv func(string) string, stderr io.Writer
 	log.Info("frontdesk listening", "addr", ln.Addr().String(), "admin_addr", adminLn.Addr().String(), "version", version,
 		replicaAttr, "database", redactURL(cfg.DatabaseURL), "instances", len(instances), instancesAttr(instances),
 		"memory_limit", memoryLimitText(cfg.MemoryLimit))
+	if opts.listening != nil {
+		_, port, _ := net.SplitHostPort(ln.Addr().String())
+		opts.listening("http://127.0.0.1:" + port)
+	}
+	stopServing := func(ctx context.Context) {
+		if err := srv.Shutdown(ctx); err != nil {
+			log.Warn("closing connections", "err", err)
+		}
+		_ = adminSrv.Shutdown(ctx) // probes and scrapes: nothing to finish
+	}
+
+	// Start-up, in the order the layers stand on each other: each number is
+	// checked and its bot joins the fleet, then the pool works (what the
+	// webhook stored meanwhile included), then polling feeds it.
+	started := make(chan error, 1)
+	go func() {
+		if _, err := r.apply(ctx, instances); err != nil {
+			started <- err
+			return
+		}
+		if err := pool.Start(ctx); err != nil {
+			started <- err
+			return
+		}
+		r.startPolling()
+		started <- nil
+	}()
+	select {
+	case err = <-started:
+	case <-ctx.Done():
+		err = <-started // the checks end with ctx
+		if err == nil {
+			err = ctx.Err()
+		}
+	case err = <-serveErr:
+		err = fmt.Errorf("server stopped during start-up: %w", err)
+	}
+	if err != nil {
+		shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cfg.ShutdownTimeout)
+		defer cancel()
+		stopServing(shutdownCtx)
+		pool.Stop(shutdownCtx)
+		if errors.Is(err, context.Canceled) && ctx.Err() != nil {
+			log.Info("stopped during start-up", "left_in_inbox", pool.Depth())
+			return nil
+		}
+		return err
+	}
+	// Set only once the service starts, not for a refused start-up: the
+	// limit is the process's, and the tests run refusals in process.
+	debug.SetMemoryLimit(cfg.MemoryLimit)
+	log.Info("numbers checked: working", "instances", len(instances))
 
 	var background sync.WaitGroup
 	background.Add(2)
 	go func() {
 		defer background.Done()
-		watchConfig(bgCtx, cfg, getenv, r, log)
+		watchConfig(bgCtx, hup, cfg, getenv, r, log)
 	}()
 	go func() {
 		defer background.Done()
@@ -327,14 +383,6 @@ func serveWith(ctx context.Context, getenv func(string) string, stderr io.Writer
 			queue.Lead(bgCtx, r.elector, "events", leaderRetry, log, deliverer.Run)
 		}()
 	}
-	serveErr := make(chan error, 2)
-	go func() { serveErr <- srv.Serve(netutil.LimitListener(ln, maxConnections)) }()
-	go func() { serveErr <- adminSrv.Serve(adminLn) }()
-	if opts.listening != nil {
-		_, port, _ := net.SplitHostPort(ln.Addr().String())
-		opts.listening("http://127.0.0.1:" + port)
-	}
-
 	select {
 	case <-ctx.Done():
 		log.Info("shutting down: finishing the work in flight", "deadline", cfg.ShutdownTimeout)
@@ -343,10 +391,7 @@ func serveWith(ctx context.Context, getenv func(string) string, stderr io.Writer
 	}
 	shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cfg.ShutdownTimeout)
 	defer cancel()
-	if shutdownErr := srv.Shutdown(shutdownCtx); shutdownErr != nil {
-		log.Warn("closing connections", "err", shutdownErr)
-	}
-	_ = adminSrv.Shutdown(shutdownCtx) // probes and scrapes: nothing to finish
+	stopServing(shutdownCtx)
 	stopBackground()
 	background.Wait()
 	r.stopAll()
@@ -384,7 +429,8 @@ func isPostgres(databaseURL string) bool {
 	return strings.HasPrefix(databaseURL, "postgres://") || strings.HasPrefix(databaseURL, "postgresql://")
 }
 
-// redactURL hides the password of a database URL, for the log.
+// redactURL hides the passwords of a database URL, for the log: the one
+// of user:password@ and the password and sslpassword parameters.
 func redactURL(databaseURL string) string {
 	if !isPostgres(databaseURL) {
 		return databaseURL
@@ -393,6 +439,13 @@ func redactURL(databaseURL string) string {
 	if err != nil {
 		return "postgres://(unparsable URL)"
 	}
+	q := u.Query()
+	for _, key := range []string{"password", "sslpassword"} {
+		if q.Has(key) {
+			q.Set(key, "xxxxx")
+		}
+	}
+	u.RawQuery = q.Encode()
 	return u.Redacted()
 }
 

@@ -188,6 +188,16 @@ func (r *runner) apply(ctx context.Context, ls []loaded) (changes, error) {
 	return ch, nil
 }
 
+// uncheckedEntries are the numbers of ls as the webhook knows them before
+// their first check: their tokens, their state not checked yet.
+func uncheckedEntries(ls []loaded) []handlers.InstanceEntry {
+	entries := make([]handlers.InstanceEntry, len(ls))
+	for i, l := range ls {
+		entries[i] = handlers.InstanceEntry{Instance: handlers.NewInstance(l.ID), Tokens: l.webhookTokens()}
+	}
+	return entries
+}
+
 // changes counts what apply did to the instances: added, kept (with their
 // content reloaded), replaced (new credentials: a new client) and removed.
 type changes struct{ Added, Kept, Replaced, Removed int }

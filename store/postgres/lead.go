@@ -12,6 +12,12 @@ import (
 // its lock is alive.
 const leaderCheck = 2 * time.Second
 
+// leaderKey is the SQL text of the advisory lock key of the duty named by
+// the expression nameExpr, in this store's schema.
+func leaderKey(nameExpr string) string {
+	return `'frontdesk leader ' || current_schema() || ' ' || ` + nameExpr
+}
+
 // TryLead implements queue.Elector with a session advisory lock, held on a
 // connection of its own: the server releases it when that connection ends,
 // so a replica that dies (or loses the database) loses its leadership with
@@ -29,7 +35,10 @@ func (d *DB) TryLead(ctx context.Context, name string) (<-chan struct{}, func(),
 		return nil, nil, false, fmt.Errorf("campaigning for %s: %w", name, err)
 	}
 	var ok bool
-	if err := conn.QueryRow(ctx, `SELECT pg_try_advisory_lock(hashtext('frontdesk leader ' || $1))`, name).Scan(&ok); err != nil || !ok {
+	// Advisory locks are the database's, not the schema's: the key names
+	// the schema, so that two deployments in two schemas of one database
+	// each have their leaders.
+	if err := conn.QueryRow(ctx, `SELECT pg_try_advisory_lock(hashtext(`+leaderKey("$1")+`))`, name).Scan(&ok); err != nil || !ok {
 		conn.Close(context.Background())
 		if err != nil {
 			return nil, nil, false, fmt.Errorf("campaigning for %s: %w", name, err)

@@ -2,6 +2,7 @@ package postgres_test
 
 import (
 	"context"
+	"net/url"
 	"testing"
 	"time"
 
@@ -45,9 +46,13 @@ func TestOneLeaderAndTakeover(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer admin.Close(ctx)
+	u, err := url.Parse(db)
+	if err != nil {
+		t.Fatal(err)
+	}
 	var killed int
 	if err := admin.QueryRow(ctx, `SELECT count(pg_terminate_backend(l.pid)) FROM pg_locks l
-		WHERE l.locktype = 'advisory' AND l.objid = hashtext('frontdesk leader ' || $1)::oid`, name).Scan(&killed); err != nil || killed != 1 {
+		WHERE l.locktype = 'advisory' AND l.objid = hashtext('frontdesk leader ' || $2 || ' ' || $1)::oid`, name, u.Query().Get("search_path")).Scan(&killed); err != nil || killed != 1 {
 		t.Fatalf("terminating the leader's session: %d, %v", killed, err)
 	}
 	select {
@@ -60,5 +65,27 @@ func TestOneLeaderAndTakeover(t *testing.T) {
 		t.Fatalf("campaign after the leader died: %v, %v; want the lead", ok, err)
 	} else {
 		rel()
+	}
+}
+
+// TestLeadersOfTwoSchemas is issue #24's item 13: two deployments in two
+// schemas of one database each have a leader of the same duty; the second
+// never led (it never delivered events) while advisory lock keys were
+// database-wide.
+func TestLeadersOfTwoSchemas(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	name := "events-" + t.Name() + time.Now().Format("150405.000000000")
+	for range 2 {
+		s, err := postgres.Open(ctx, postgrestest.SchemaURL(t))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer s.Close()
+		_, release, ok, err := s.TryLead(ctx, name)
+		if err != nil || !ok {
+			t.Fatalf("the deployment of another schema does not lead %s: %v, %v", name, ok, err)
+		}
+		defer release()
 	}
 }

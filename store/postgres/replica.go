@@ -79,12 +79,14 @@ func (d *DB) OthersAlive(ctx context.Context) (bool, error) {
 }
 
 // held is the SQL condition that the replica whose id is the expression
-// idExpr holds its lock: it is alive.
+// idExpr holds its lock: it is alive. The lock of a replica of an earlier
+// build, keyed without the schema, counts too, so that a rolling upgrade
+// does not take the work of replicas still running the old build.
 func held(idExpr string) string {
 	return `EXISTS (
 		SELECT 1 FROM pg_locks l
 		WHERE l.locktype = 'advisory' AND l.granted AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
-		  AND l.objid = hashtext('frontdesk leader replica ' || ` + idExpr + `)::oid)`
+		  AND l.objid IN (hashtext(` + leaderKey(`'replica ' || `+idExpr) + `)::oid, hashtext('frontdesk leader replica ' || ` + idExpr + `)::oid))`
 }
 
 // Rescue makes this replica the owner of at most limit unfinished

@@ -1,0 +1,70 @@
+package main
+
+import (
+	"io"
+	"net/http"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/frontdesk-bot/frontdesk/greenapi/greenapitest"
+)
+
+// TestListensBeforeTheNumbersAreChecked is issue #24's item 11: the
+// listeners opened only after every number's state check, so with many
+// numbers and a slow Green API /healthz answered too late for the
+// liveness probe. Here getStateInstance takes 3 s: /healthz answers at
+// once, /readyz says the number is not checked yet, a SIGHUP in the
+// start-up does not end the process, a message sent meanwhile is stored
+// and greeted once the start-up ends, and /readyz is ready after it.
+func TestListensBeforeTheNumbersAreChecked(t *testing.T) {
+	t.Parallel()
+	fake := greenapitest.New(t)
+	fake.SetLatency("getStateInstance", 3*time.Second)
+	p := start(t, fake, 0, filepath.Join(t.TempDir(), "fd.db"))
+	get := func(path string) (int, string) {
+		t.Helper()
+		resp, err := http.Get(p.admin + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		body, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(body)
+	}
+	if code, _ := get("/healthz"); code != http.StatusOK {
+		t.Fatalf("/healthz during the start-up: %d", code)
+	}
+	if code, body := get("/readyz"); code != http.StatusServiceUnavailable || !strings.Contains(body, "not checked yet") {
+		t.Errorf("/readyz during the start-up: %d %s; want 503 saying the number is not checked yet", code, body)
+	}
+	if err := p.cmd.Process.Signal(syscall.SIGHUP); err != nil {
+		t.Fatal(err)
+	}
+	fake.DeliverWebhooks(p.url+"/webhook", e2eWebhookToken, 50*time.Millisecond, 20*time.Second)
+	fake.PushIncoming(greenapitest.Incoming{ChatID: "5511987654321@c.us", SenderName: "Ana", Text: "Olá"})
+	if sent := fake.WaitSent("5511987654321@c.us", 1, 15*time.Second); len(sent) != 1 {
+		t.Fatalf("the message sent during the start-up got %d replies:\n%s", len(sent), p.logs)
+	}
+	select {
+	case <-p.done:
+		t.Fatalf("frontdesk exited (the SIGHUP of its start-up):\n%s", p.logs)
+	default:
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		code, body := get("/readyz")
+		if code == http.StatusOK {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("/readyz after the start-up: %d %s", code, body)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if !strings.Contains(p.logs.String(), "configuration reloaded") {
+		t.Errorf("the SIGHUP of the start-up did not reload once the service ran:\n%s", p.logs)
+	}
+}
