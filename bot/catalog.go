@@ -10,6 +10,7 @@ import (
 	"sort"
 	"strings"
 	"text/template"
+	"text/template/parse"
 	"unicode/utf8"
 
 	"github.com/BurntSushi/toml"
@@ -93,6 +94,10 @@ func LoadCatalog(defaultLocale string, embedded fs.FS, dir string) (*Catalog, er
 		}
 		sort.Strings(names)
 		for _, name := range names {
+			if info, err := fs.Stat(fsys, name); err == nil && info.Size() > MaxLocaleFileBytes {
+				problems = append(problems, fmt.Errorf("%s: %d bytes; a locale file may have at most %d", filepath.Join(display, name), info.Size(), MaxLocaleFileBytes))
+				continue
+			}
 			data, err := fs.ReadFile(fsys, name)
 			if err != nil {
 				problems = append(problems, err)
@@ -157,17 +162,93 @@ func (c *Catalog) addFile(path string, data []byte) []error {
 	return problems
 }
 
+// MaxTemplateBytes bounds a message's template: Green API sends a text of
+// at most 20,000 characters.
+const MaxTemplateBytes = 20000
+
+// MaxLocaleFileBytes bounds a locale file.
+const MaxLocaleFileBytes = 1 << 20
+
+// maxRangeDepth bounds how deep {{range .Products}} may nest: once, so a
+// message renders in time linear in the products.
+const maxRangeDepth = 1
+
 // checkTemplate parses a template and runs it on sample data, so that a
 // misspelt field fails at start-up rather than on a customer's message.
+// Its rendering is bounded before it runs: the source's size, no
+// {{define}} or {{template}} (which could recurse), and {{range}} only over
+// the products, not nested: a message renders in time and size linear in
+// its source and the products.
 func checkTemplate(src string) error {
+	if len(src) > MaxTemplateBytes {
+		return fmt.Errorf("the text is %d bytes; a message may have at most %d", len(src), MaxTemplateBytes)
+	}
 	t, err := template.New("").Option("missingkey=error").Parse(src)
 	if err != nil {
+		return err
+	}
+	if len(t.Templates()) > 1 {
+		return errors.New("{{define}} and {{block}} are not allowed in a message")
+	}
+	if err := checkNodes(t.Tree.Root, 0); err != nil {
 		return err
 	}
 	sample := TemplateData{Name: "N", Category: "C", Description: "D", Email: "E", Phone: "+1", ProductCount: 2,
 		Products: []ProductData{{Name: "P", Description: "D", Price: "1", Availability: "in stock"}},
 		Text:     "T", Rule: "R", Tag: "T", Count: 1}
 	return t.Execute(&bytes.Buffer{}, sample)
+}
+
+// checkNodes refuses what could make a template render without bound.
+func checkNodes(n parse.Node, ranges int) error {
+	switch n := n.(type) {
+	case *parse.ListNode:
+		if n == nil {
+			return nil
+		}
+		for _, c := range n.Nodes {
+			if err := checkNodes(c, ranges); err != nil {
+				return err
+			}
+		}
+	case *parse.TemplateNode:
+		return fmt.Errorf("{{template %q}} is not allowed in a message", n.Name)
+	case *parse.IfNode:
+		return checkBranch(&n.BranchNode, ranges)
+	case *parse.WithNode:
+		return checkBranch(&n.BranchNode, ranges)
+	case *parse.RangeNode:
+		if !overProducts(n.Pipe) {
+			return fmt.Errorf("{{range %s}}: a message may range only over .Products", n.Pipe)
+		}
+		if ranges+1 > maxRangeDepth {
+			return fmt.Errorf("{{range %s}} inside another {{range}}: a message may not nest them", n.Pipe)
+		}
+		return checkBranch(&n.BranchNode, ranges+1)
+	}
+	return nil
+}
+
+func checkBranch(b *parse.BranchNode, ranges int) error {
+	if err := checkNodes(b.List, ranges); err != nil {
+		return err
+	}
+	return checkNodes(b.ElseList, ranges)
+}
+
+// overProducts reports whether a range's pipeline is .Products or
+// $.Products (with or without variables declared).
+func overProducts(p *parse.PipeNode) bool {
+	if p == nil || len(p.Cmds) != 1 || len(p.Cmds[0].Args) != 1 {
+		return false
+	}
+	switch a := p.Cmds[0].Args[0].(type) {
+	case *parse.FieldNode:
+		return len(a.Ident) == 1 && a.Ident[0] == "Products"
+	case *parse.VariableNode:
+		return len(a.Ident) == 2 && a.Ident[0] == "$" && a.Ident[1] == "Products"
+	}
+	return false
 }
 
 // lineOf returns the line of the table [id] in a TOML file, or 0.

@@ -92,6 +92,18 @@ func TestLocaleErrorsNameFileLineAndMessage(t *testing.T) {
 		{"broken template", "active.de.toml", "\n\n[greeting_generic]\nother = \"Hallo {{if .Name}\"\n", []string{"active.de.toml:3", `"greeting_generic"`}},
 		{"bad toml", "active.ru.toml", "[x\nother = 1\n", []string{"active.ru.toml"}},
 		{"no other form", "active.es.toml", "[greeting_named]\none = \"Hola\"\n", []string{"active.es.toml:1", `"greeting_named"`, "other"}},
+		// issue #24's item 14: templates whose rendering has no bound
+		// hung start-up, reload, check and the sandbox's apply.
+		{"nested range", "active.en.toml", "\n[greeting_catalog]\nother = \"{{range .Products}}{{range $.Products}}x{{end}}{{end}}\"\n",
+			[]string{"active.en.toml:2", `"greeting_catalog"`, "inside another {{range}}"}},
+		{"range over a number", "active.en.toml", "[greeting_named]\nother = \"{{range 1000000000}}x{{end}}\"\n",
+			[]string{"active.en.toml:1", `"greeting_named"`, "only over .Products"}},
+		{"a template that calls itself", "active.en.toml", "[greeting_named]\nother = '{{define \"x\"}}{{template \"x\"}}{{end}}{{template \"x\"}}'\n",
+			[]string{"active.en.toml:1", `"greeting_named"`, "not allowed in a message"}},
+		{"a text over 20,000 bytes", "active.en.toml", "[greeting_named]\nother = \"" + strings.Repeat("a", 20001) + "\"\n",
+			[]string{"active.en.toml:1", `"greeting_named"`, "20001 bytes", "at most 20000"}},
+		{"a file over 1 MiB", "active.en.toml", "# " + strings.Repeat("a", 1<<20) + "\n",
+			[]string{"active.en.toml", "at most 1048576"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
