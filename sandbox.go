@@ -16,6 +16,7 @@ import (
 	"github.com/frontdesk-bot/frontdesk/bot"
 	"github.com/frontdesk-bot/frontdesk/greenapi/greenapitest"
 	"github.com/frontdesk-bot/frontdesk/sandbox"
+	"github.com/frontdesk-bot/frontdesk/store/postgres"
 )
 
 // sandboxOperators is the operator group of the sandbox's instance.
@@ -24,15 +25,21 @@ const sandboxOperators = "120363000000000001@g.us"
 // runSandbox is `frontdesk sandbox`: the service itself — the same bot, the
 // same store, the same webhook — against a fake Green API embedded in the
 // process, with a page to write to it as a customer. It never talks to
-// the real Green API. It reads no Green API variable; DATABASE_URL (a
-// temporary SQLite file by default), LOG_LEVEL and LOOKUP_TIMEOUT (5 s by
-// default here) are read from the environment.
+// the real Green API. It reads no Green API variable and not DATABASE_URL
+// (a temporary SQLite file, or -database); LOG_LEVEL and LOOKUP_TIMEOUT
+// (5 s by default here) are read from the environment.
 func runSandbox(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	flags := flag.NewFlagSet("sandbox", flag.ContinueOnError)
 	flags.SetOutput(stderr)
 	addr := flags.String("addr", "127.0.0.1:8080", "where the page and the webhook listen (127.0.0.1 only unless told otherwise)")
+	database := flags.String("database", "", "a database of the sandbox's own (a SQLite file or a postgres:// URL); default a temporary SQLite file. One that holds another number's rows is refused")
 	if err := flags.Parse(args); err != nil {
 		return err
+	}
+	if *database != "" {
+		if err := checkSandboxDatabase(ctx, *database); err != nil {
+			return fmt.Errorf("-database: %w", err)
+		}
 	}
 	dir, err := os.MkdirTemp("", "frontdesk-sandbox")
 	if err != nil {
@@ -66,9 +73,14 @@ func runSandbox(ctx context.Context, args []string, getenv func(string) string, 
 		"LOOKUP_TIMEOUT":           "5s",
 		"REPLICA_ID":               "sandbox-" + webhookToken[:8],
 	}
+	if *database != "" {
+		env["DATABASE_URL"] = *database
+	}
 	// What the sandbox does not set comes from the environment, but never
-	// an instance of the real Green API, and no events out.
-	for _, name := range []string{"DATABASE_URL", "LOOKUP_TIMEOUT", "LOG_LEVEL", "DEFAULT_LOCALE", "NEW_SENDER_AFTER", "LOG_PHONE_NUMBERS"} {
+	// an instance of the real Green API, no events out, and not the
+	// service's database (DATABASE_URL, as .env may give it): the sandbox
+	// would join its replicas, take over their work and lead their duties.
+	for _, name := range []string{"LOOKUP_TIMEOUT", "LOG_LEVEL", "DEFAULT_LOCALE", "NEW_SENDER_AFTER", "LOG_PHONE_NUMBERS"} {
 		if v := strings.TrimSpace(getenv(name)); v != "" {
 			env[name] = v
 		}
@@ -87,6 +99,39 @@ func runSandbox(ctx context.Context, args []string, getenv func(string) string, 
 			fmt.Fprintf(stdout, "Frontdesk sandbox: open %s/ (the real service against a fake Green API; Ctrl-C stops it)\n", url)
 		},
 	})
+}
+
+// checkSandboxDatabase refuses a database that holds rows of another
+// number than the sandbox's own, or replicas of a service at work.
+func checkSandboxDatabase(ctx context.Context, databaseURL string) error {
+	store, err := openStore(ctx, databaseURL)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	if pg, ok := store.(*postgres.DB); ok {
+		if alive, err := pg.OthersAlive(ctx); err != nil {
+			return err
+		} else if alive {
+			return fmt.Errorf("%s is the database of a running Frontdesk; give the sandbox a database of its own", redactURL(databaseURL))
+		}
+	}
+	lister, ok := store.(interface {
+		Instances(ctx context.Context) ([]string, error)
+	})
+	if !ok {
+		return nil
+	}
+	ids, err := lister.Instances(ctx)
+	if err != nil {
+		return err
+	}
+	for _, id := range ids {
+		if id != greenapitest.DefaultIDInstance {
+			return fmt.Errorf("%s holds rows of number %q; the sandbox uses only a database of its own (leave -database out for a temporary one)", redactURL(databaseURL), id)
+		}
+	}
+	return nil
 }
 
 func randomToken() string {

@@ -1,8 +1,10 @@
 package main
 
 import (
+	"context"
 	"io"
 	"net/http"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"syscall"
@@ -10,6 +12,8 @@ import (
 	"time"
 
 	"github.com/frontdesk-bot/frontdesk/greenapi/greenapitest"
+	"github.com/frontdesk-bot/frontdesk/queue"
+	"github.com/frontdesk-bot/frontdesk/store/sqlite"
 )
 
 // TestListensBeforeTheNumbersAreChecked is issue #24's item 11: the
@@ -66,5 +70,40 @@ func TestListensBeforeTheNumbersAreChecked(t *testing.T) {
 	}
 	if !strings.Contains(p.logs.String(), "configuration reloaded") {
 		t.Errorf("the SIGHUP of the start-up did not reload once the service ran:\n%s", p.logs)
+	}
+}
+
+// TestSandboxKeepsToADatabaseOfItsOwn is issue #24's item 12: the sandbox
+// read DATABASE_URL (as .env gives it) and so joined the service's
+// database. It now uses a temporary file whatever DATABASE_URL says, and a
+// database named with -database that holds another number's rows is
+// refused.
+func TestSandboxKeepsToADatabaseOfItsOwn(t *testing.T) {
+	t.Parallel()
+	production := filepath.Join(t.TempDir(), "production.db")
+	s, err := sqlite.Open(context.Background(), production)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.AddNotification(context.Background(), queue.Notification{Instance: "1109999999", ChatID: "491512345678@c.us", IDMessage: "A",
+		TypeWebhook: "incomingMessageReceived", Body: []byte("{}"), ReceivedAt: time.Now()}); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+
+	// DATABASE_URL names the production file: the sandbox leaves it alone.
+	startSandbox(t, "DATABASE_URL="+production)
+	unlock, err := sqlite.Lock(production)
+	if err != nil {
+		t.Fatalf("the sandbox holds the service's database: %v", err)
+	}
+	unlock()
+
+	// -database names it: refused, with the number.
+	cmd := exec.Command(binary, "sandbox", "-addr", "127.0.0.1:0", "-database", production)
+	cmd.Dir = t.TempDir()
+	out, err := cmd.CombinedOutput()
+	if err == nil || !strings.Contains(string(out), `-database: `+production+` holds rows of number "1109999999"`) {
+		t.Errorf("sandbox -database with another number's rows: %v\n%s", err, out)
 	}
 }

@@ -202,6 +202,17 @@ func (d *DB) CountPending(ctx context.Context) (int, error) {
 	return n, err
 }
 
+// Instances returns the instances that rows of the database belong to
+// ("" for rows kept before instances were told apart).
+func (d *DB) Instances(ctx context.Context) ([]string, error) {
+	rows, err := d.pool.Query(ctx, `SELECT instance FROM notifications UNION SELECT instance FROM chats
+		UNION SELECT instance FROM first_contacts UNION SELECT instance FROM profiles ORDER BY 1`)
+	if err != nil {
+		return nil, fmt.Errorf("listing the instances of the rows: %w", err)
+	}
+	return pgx.CollectRows(rows, pgx.RowTo[string])
+}
+
 // PendingOf implements queue.Store.
 func (d *DB) PendingOf(ctx context.Context, instance string) (int, error) {
 	var n int
