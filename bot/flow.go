@@ -1,12 +1,14 @@
 // What Frontdesk does with a message: Handle below, in order. The business
 // wrote: the chat is known (a person's message pauses the automatic ones,
-// quiet.go). A sender wrote: ignored chats stop here (quiet.go); a stop or
-// start word is recorded and confirmed (optout.go); a message that claims
-// a first contact runs it (firstContact: lookup.go, decide.go, deliver.go),
-// and may end with a menu (menu.go); any other message may choose a
-// language (language.go), answer a menu (menu.go) or get an away reply
-// (hours.go). A menu's wait that ended arrives as a notification of its
-// own (menu.go).
+// quiet.go). A sender wrote: ignored chats stop here (quiet.go); an answer
+// or an event (a button reply, a poll vote, an edit, a deletion, a
+// reaction: notAMessage) claims nothing and is read only as a language or
+// menu choice; a stop or start word is recorded and confirmed (optout.go);
+// a message that claims a first contact runs it (firstContact: lookup.go,
+// decide.go, deliver.go), and may end with a menu (menu.go); any other
+// message may choose a language (language.go), answer a menu (menu.go) or
+// get an away reply (hours.go). A menu's wait that ended arrives as a
+// notification of its own (menu.go).
 
 package bot
 
