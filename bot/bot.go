@@ -308,7 +308,8 @@ type Metrics interface {
 	// Conversation counts what happens around the greeting: opted_out,
 	// opted_in, human_wrote, ignored, away, language_chosen, chosen,
 	// choice_timed_out, choice_hint, skipped_human,
-	// skipped_opted_out.
+	// skipped_opted_out, answer and event (a sender's button reply or poll
+	// vote, edit, deletion or reaction: never a first contact).
 	Conversation(event string)
 	LookupFailed(reason string)
 	MessageSent(kind string)

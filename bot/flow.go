@@ -1,12 +1,14 @@
 // What Frontdesk does with a message: Handle below, in order. The business
 // wrote: the chat is known (a person's message pauses the automatic ones,
-// quiet.go). A sender wrote: ignored chats stop here (quiet.go); a stop or
-// start word is recorded and confirmed (optout.go); a message that claims
-// a first contact runs it (firstContact: lookup.go, decide.go, deliver.go),
-// and may end with a menu (menu.go); any other message may choose a
-// language (language.go), answer a menu (menu.go) or get an away reply
-// (hours.go). A menu's wait that ended arrives as a notification of its
-// own (menu.go).
+// quiet.go). A sender wrote: ignored chats stop here (quiet.go); an answer
+// or an event (a button reply, a poll vote, an edit, a deletion, a
+// reaction: notAMessage) claims nothing and is read only as a language or
+// menu choice; a stop or start word is recorded and confirmed (optout.go);
+// a message that claims a first contact runs it (firstContact: lookup.go,
+// decide.go, deliver.go), and may end with a menu (menu.go); any other
+// message may choose a language (language.go), answer a menu (menu.go) or
+// get an away reply (hours.go). A menu's wait that ended arrives as a
+// notification of its own (menu.go).
 
 package bot
 
@@ -76,6 +78,9 @@ func (b *Bot) Handle(ctx context.Context, n queue.Notification) error {
 			b.trace(&FirstContact{Instance: b.cfg.Instance, ChatID: chatID, IDMessage: msg.IDMessage}, "ignored", "the chat is in IGNORE_CHATS")
 			return nil
 		}
+		if kind := msg.MessageData.Kind(); kind != greenapi.KindMessage {
+			return b.notAMessage(ctx, msg, kind, at)
+		}
 		state, err := b.store.ClaimFirstContact(ctx, b.cfg.Instance, chatID, msg.IDMessage, at, b.cfg.NewSenderAfter)
 		if err != nil {
 			return err
@@ -110,6 +115,46 @@ func (b *Bot) Handle(ctx context.Context, n queue.Notification) error {
 		}
 		return b.firstContact(ctx, msg)
 	}
+	return nil
+}
+
+// notAMessage handles an answer (a button pressed, a list item chosen, a
+// poll vote) or an event (an edit, a deletion, a reaction) that a sender
+// sent: something about what came before, not something new they wrote.
+//
+// It never claims a first contact, so it is never greeted nor summarized,
+// however long the chat was silent. Nor does it count as the chat's
+// activity: it does not touch the chat's record at all (no
+// ClaimFirstContact), so a reaction to an old message after
+// NEW_SENDER_AFTER of silence does not make the person's next real message
+// look like the middle of a conversation; that message is still the first
+// contact, greeted and forwarded with its own text. A chat never seen stays
+// never seen, for the same reason.
+//
+// Its readable text (an edit's new text, a button's label) is read where a
+// text is needed: a language choice or a menu's choice of the chat's
+// current first contact. It gets no away reply (nobody wrote anything new),
+// and a stop or start word in it is not read: such a word is written.
+func (b *Bot) notAMessage(ctx context.Context, msg *greenapi.MessageNotification, kind greenapi.MessageKind, at time.Time) error {
+	chatID := msg.SenderData.ChatID
+	ref := &FirstContact{Instance: b.cfg.Instance, ChatID: chatID, IDMessage: msg.IDMessage}
+	b.metrics.Conversation(kind.String()) // "answer" or "event"
+	text, ok := greenapi.MessageText(msg.MessageData.Message)
+	if !ok { // a reaction, a deletion, a poll vote: nothing to read
+		b.trace(ref, "not a message", "a %s (%s): nothing written, no first contact", kind, msg.MessageData.Type)
+		return nil
+	}
+	state, err := b.store.GetChat(ctx, b.cfg.Instance, chatID)
+	if err != nil {
+		return err
+	}
+	if chose, err := b.languageChoice(ctx, msg, state, at); err != nil || chose {
+		return err
+	}
+	if menu, err := b.menuReply(ctx, msg, state, false); err != nil || menu {
+		return err
+	}
+	b.trace(ref, "not a message", "a %s (%s) reading %q: nothing waits for a text, no first contact", kind, msg.MessageData.Type, text)
 	return nil
 }
 

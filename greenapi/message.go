@@ -3,6 +3,7 @@ package greenapi
 import (
 	"encoding/json"
 	"fmt"
+	"strconv"
 	"strings"
 )
 
@@ -45,9 +46,43 @@ type ExtendedTextMessage struct {
 	Participant string `json:"participant"`
 }
 
-// ReactionMessage is an emoji reaction to an earlier message.
+// ReactionMessage is an emoji reaction to an earlier message: the message
+// is MessageData.Quoted; an empty Emoji takes a reaction back.
 type ReactionMessage struct {
 	Emoji string `json:"text"`
+}
+
+// EditedMessage is an edit of an earlier message (StanzaID): Text is its
+// new text. The notification's idMessage names the edit, not the message.
+type EditedMessage struct {
+	Text     string `json:"textMessage"`
+	StanzaID string `json:"stanzaId"`
+}
+
+// DeletedMessage is the deletion of an earlier message (StanzaID) for
+// everyone. The notification's idMessage names the deletion.
+type DeletedMessage struct {
+	StanzaID string `json:"stanzaId"`
+}
+
+// PollOption is one option of a poll.
+type PollOption struct {
+	OptionName string `json:"optionName"`
+}
+
+// PollVote is one option of a poll and who chose it.
+type PollVote struct {
+	OptionName   string   `json:"optionName"`
+	OptionVoters []string `json:"optionVoters"`
+}
+
+// PollUpdateMessage is a vote in a poll (StanzaID): the poll's state after
+// the vote, every option with its voters.
+type PollUpdateMessage struct {
+	StanzaID        string     `json:"stanzaId"`
+	Name            string     `json:"name"`
+	Votes           []PollVote `json:"votes"`
+	MultipleAnswers bool       `json:"multipleAnswers"`
 }
 
 // FileMessage is an image, video, audio, document or sticker.
@@ -81,11 +116,10 @@ type ContactsArrayMessage struct {
 
 // PollMessage is a poll.
 type PollMessage struct {
-	Name    string `json:"name"`
-	Options []struct {
-		OptionName string `json:"optionName"`
-	} `json:"options"`
-	SelectableOptionsCount int `json:"selectableOptionsCount"`
+	Name                   string       `json:"name"`
+	Options                []PollOption `json:"options"`
+	MultipleAnswers        bool         `json:"multipleAnswers"`
+	SelectableOptionsCount int          `json:"selectableOptionsCount"`
 }
 
 // ButtonsResponseMessage is the press of a button.
@@ -103,12 +137,35 @@ type ListResponseMessage struct {
 	SingleSelectReply string `json:"singleSelectReply"`
 }
 
-// TemplateButtonsReplyMessage is the press of a template or interactive button.
+// TemplateButtonsReplyMessage is the press of a template or interactive
+// button: typeMessage templateButtonsReplyMessage or
+// templateButtonReplyMessage (both spellings are documented), or
+// interactiveButtonsResponse.
 type TemplateButtonsReplyMessage struct {
+	Type                string `json:"-"`
 	StanzaID            string `json:"stanzaId"`
-	SelectedIndex       int    `json:"selectedIndex"`
+	SelectedIndex       Index  `json:"selectedIndex"`
 	SelectedID          string `json:"selectedId"`
 	SelectedDisplayText string `json:"selectedDisplayText"`
+}
+
+// Index is a button's position. Green API's tables call selectedIndex a
+// string while its examples send a number: both are read.
+type Index int
+
+// UnmarshalJSON reads a number, a string holding one, or null.
+func (i *Index) UnmarshalJSON(b []byte) error {
+	s := strings.Trim(string(b), `"`)
+	if s == "" || s == "null" {
+		*i = 0
+		return nil
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil {
+		return fmt.Errorf("selectedIndex %s is not a number", b)
+	}
+	*i = Index(n)
+	return nil
 }
 
 // ButtonsMessage is a message with buttons (buttonsMessage, interactiveButtons
@@ -158,7 +215,16 @@ func (*ContactMessage) TypeMessage() string { return "contactMessage" }
 func (*ContactsArrayMessage) TypeMessage() string { return "contactsArrayMessage" }
 
 // TypeMessage implements Message.
+func (*EditedMessage) TypeMessage() string { return "editedMessage" }
+
+// TypeMessage implements Message.
+func (*DeletedMessage) TypeMessage() string { return "deletedMessage" }
+
+// TypeMessage implements Message.
 func (*PollMessage) TypeMessage() string { return "pollMessage" }
+
+// TypeMessage implements Message.
+func (*PollUpdateMessage) TypeMessage() string { return "pollUpdateMessage" }
 
 // TypeMessage implements Message.
 func (*ButtonsResponseMessage) TypeMessage() string { return "buttonsResponseMessage" }
@@ -167,7 +233,7 @@ func (*ButtonsResponseMessage) TypeMessage() string { return "buttonsResponseMes
 func (*ListResponseMessage) TypeMessage() string { return "listResponseMessage" }
 
 // TypeMessage implements Message.
-func (*TemplateButtonsReplyMessage) TypeMessage() string { return "templateButtonsReplyMessage" }
+func (m *TemplateButtonsReplyMessage) TypeMessage() string { return m.Type }
 
 // TypeMessage implements Message.
 func (m *ButtonsMessage) TypeMessage() string { return m.Type }
@@ -191,6 +257,8 @@ var messageTypes = map[string]messageType{
 	"extendedTextMessage":         {[]string{"extendedTextMessageData"}, func(t string) Message { return &ExtendedTextMessage{Type: t} }},
 	"quotedMessage":               {[]string{"extendedTextMessageData"}, func(t string) Message { return &ExtendedTextMessage{Type: t} }},
 	"reactionMessage":             {[]string{"extendedTextMessageData"}, func(string) Message { return new(ReactionMessage) }},
+	"editedMessage":               {[]string{"editedMessageData"}, func(string) Message { return new(EditedMessage) }},
+	"deletedMessage":              {[]string{"deletedMessageData"}, func(string) Message { return new(DeletedMessage) }},
 	"imageMessage":                {[]string{"fileMessageData"}, newFileMessage},
 	"videoMessage":                {[]string{"fileMessageData"}, newFileMessage},
 	"audioMessage":                {[]string{"fileMessageData"}, newFileMessage},
@@ -200,9 +268,12 @@ var messageTypes = map[string]messageType{
 	"contactMessage":              {[]string{"contactMessageData"}, func(string) Message { return new(ContactMessage) }},
 	"contactsArrayMessage":        {[]string{"messageData", "contactsArrayMessageData"}, func(string) Message { return new(ContactsArrayMessage) }},
 	"pollMessage":                 {[]string{"pollMessageData", "pollCreationMessage"}, func(string) Message { return new(PollMessage) }},
+	"pollUpdateMessage":           {[]string{"pollMessageData"}, func(string) Message { return new(PollUpdateMessage) }},
 	"buttonsResponseMessage":      {[]string{"buttonsResponseMessage"}, func(string) Message { return new(ButtonsResponseMessage) }},
 	"listResponseMessage":         {[]string{"listResponseMessage"}, func(string) Message { return new(ListResponseMessage) }},
-	"templateButtonsReplyMessage": {[]string{"templateButtonReplyMessage", "templateButtonsReplyMessage"}, func(string) Message { return new(TemplateButtonsReplyMessage) }},
+	"templateButtonsReplyMessage": {[]string{"templateButtonReplyMessage", "templateButtonsReplyMessage"}, newButtonReply},
+	"templateButtonReplyMessage":  {[]string{"templateButtonReplyMessage", "templateButtonsReplyMessage"}, newButtonReply},
+	"interactiveButtonsResponse":  {[]string{"interactiveButtonsResponse"}, newButtonReply},
 	"buttonsMessage":              {[]string{"buttonsMessage"}, newButtonsMessage},
 	"interactiveButtons":          {[]string{"interactiveButtons"}, newButtonsMessage},
 	"interactiveButtonsReply":     {[]string{"interactiveButtonsReply", "interactiveButtons"}, newButtonsMessage},
@@ -212,6 +283,7 @@ var messageTypes = map[string]messageType{
 
 func newFileMessage(t string) Message    { return &FileMessage{Type: t} }
 func newButtonsMessage(t string) Message { return &ButtonsMessage{Type: t} }
+func newButtonReply(t string) Message    { return &TemplateButtonsReplyMessage{Type: t} }
 
 // MessageTypes lists every typeMessage that the parser knows.
 func MessageTypes() []string {
@@ -260,8 +332,9 @@ func (d *MessageData) UnmarshalJSON(b []byte) error {
 }
 
 // MessageText returns the text a person typed in a message: a text, an
-// extended text, a reply, a media caption, or the label of a pressed button
-// or chosen list item. The boolean is false for a message without text.
+// extended text, a reply, a media caption, an edit's new text, or the label
+// of a pressed button or chosen list item. The boolean is false for a
+// message without text (a reaction, a deletion, a poll vote among them).
 func MessageText(m Message) (string, bool) {
 	var text string
 	switch m := m.(type) {
@@ -271,6 +344,8 @@ func MessageText(m Message) (string, bool) {
 		text = m.Text
 	case *FileMessage:
 		text = m.Caption
+	case *EditedMessage:
+		text = m.Text
 	case *ButtonsResponseMessage:
 		text = m.SelectedButtonText
 	case *ListResponseMessage:

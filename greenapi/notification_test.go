@@ -46,6 +46,13 @@ func TestParseNotificationExamples(t *testing.T) {
 		{"current_outgoingMessageReceived_imageMessage.json", "*greenapi.OutgoingMessageReceived", "71231234567@c.us", "71234567890@c.us", "B8C959F41DDF44C312053B420A16C217", "imageMessage", ""},
 		{"current_outgoingMessageReceived_reactionMessage.json", "*greenapi.OutgoingMessageReceived", "71231234567@c.us", "71234567890@c.us", "135499D5547BEBD56EF2B28195659035", "reactionMessage", ""},
 		{"current_outgoingMessageReceived_textMessage.json", "*greenapi.OutgoingMessageReceived", "71231234567@c.us", "71234567890@c.us", "3EB063C771F28EB323FAE3", "textMessage", "Hello! This is a text message."},
+		{"current_incomingMessageReceived_deletedMessage.json", "*greenapi.IncomingMessageReceived", "71234567890@c.us", "71234567890@c.us", "10ECA1E0D26FAB972C24C56C8285ACAB", "deletedMessage", ""},
+		{"current_outgoingMessageReceived_deletedMessage.json", "*greenapi.OutgoingMessageReceived", "71234567890@c.us", "71231234567@c.us", "10ECA1E0D26FAB9CAB", "deletedMessage", ""},
+		{"current_incomingMessageReceived_editedMessage.json", "*greenapi.IncomingMessageReceived", "71234567890@c.us", "71234567890@c.us", "BAE597DC5CB134F7", "editedMessage", "New message"},
+		{"current_incomingMessageReceived_pollMessage.json", "*greenapi.IncomingMessageReceived", "79001234568@c.us", "79001234568@c.us", "F7AEC1B7086ECDC7E6E45923F5EDB825", "pollMessage", ""},
+		{"current_incomingMessageReceived_pollUpdateMessage.json", "*greenapi.IncomingMessageReceived", "79001234568@c.us", "79001234568@c.us", "F7AEC1B7086ECDC7E6E45923F5EDB825", "pollUpdateMessage", ""},
+		{"current_incomingMessageReceived_templateButtonReplyMessage.json", "*greenapi.IncomingMessageReceived", "11001234567@c.us", "11001234567@c.us", "9BB19BB0D568BA7B185EEAD21A33D317", "templateButtonReplyMessage", "red"},
+		{"current_outgoingMessageReceived_interactiveButtonsResponse.json", "*greenapi.OutgoingMessageReceived", "71234567890@c.us", "71234567890@c.us", "9EC825ACAB511DBFF27750DD0B4AFAE5", "interactiveButtonsResponse", "Second Button"},
 		{"current_outgoingMessageStatus.json", "*greenapi.OutgoingMessageStatus", "", "", "", "", ""},
 		{"current_stateInstanceChanged.json", "*greenapi.StateInstanceChanged", "", "", "", "", ""},
 		{"current_statusInstanceChanged_deprecated.json", "*greenapi.StatusInstanceChanged", "", "", "", "", ""},
@@ -295,6 +302,9 @@ func FuzzParseNotification(f *testing.F) {
 			}
 			if m.MessageData.Message != nil {
 				MessageText(m.MessageData.Message)
+				if k := m.MessageData.Kind(); k != KindMessage && k != KindAnswer && k != KindEvent {
+					t.Fatalf("Kind = %d", k)
+				}
 			}
 		}
 	})

@@ -71,7 +71,7 @@ func NewMetrics() *Metrics {
 			Help: "Events kept in the outbox that could not be delivered within a day."}),
 	}
 	m.conversation = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "frontdesk_conversation_total",
-		Help: "What happened around greetings: opted_out, opted_in (stop and start words), human_wrote (a person of the business wrote from the phone), ignored (IGNORE_CHATS), away (an away reply to a known sender), language_chosen, chosen and choice_timed_out (a greeting's menu answered, or its wait ended), choice_hint, skipped_human and skipped_opted_out (a greeting or an automatic message not sent)."}, []string{"event"})
+		Help: "What happened around greetings: opted_out, opted_in (stop and start words), human_wrote (a person of the business wrote from the phone), ignored (IGNORE_CHATS), away (an away reply to a known sender), language_chosen, chosen and choice_timed_out (a greeting's menu answered, or its wait ended), choice_hint, skipped_human and skipped_opted_out (a greeting or an automatic message not sent), answer (a sender's button reply or poll vote) and event (a sender's edit, deletion or reaction): never a first contact."}, []string{"event"})
 	m.reg.MustRegister(m.conversation)
 	m.reg.MustRegister(m.notifications, m.rejected, m.processed, m.failures, m.depth, m.apiCalls, m.apiLatency,
 		m.sent, m.firstContacts, m.lookupFailed, m.gaveUp, m.quota, m.events, m.eventsWaiting, m.eventsDead,

@@ -22,6 +22,56 @@ type Incoming struct {
 	Text              string
 	IDMessage         string // generated when empty
 	Time              time.Time
+	// Data, if set, is the notification's messageData instead of a text
+	// message (Text is then unused): an edit, a deletion, a reaction, a
+	// poll vote or a button reply, as Edited, Deleted, Reaction, PollVote
+	// and ButtonReply build them from Green API's documented bodies.
+	Data map[string]any
+}
+
+// Edited is the messageData of an edit of message stanzaID to text.
+func Edited(stanzaID, text string) map[string]any {
+	return map[string]any{"typeMessage": "editedMessage",
+		"editedMessageData": map[string]any{"textMessage": text, "stanzaId": stanzaID}}
+}
+
+// Deleted is the messageData of the deletion of message stanzaID.
+func Deleted(stanzaID string) map[string]any {
+	return map[string]any{"typeMessage": "deletedMessage", "deletedMessageData": map[string]any{"stanzaId": stanzaID}}
+}
+
+// Reaction is the messageData of a reaction with emoji to message stanzaID,
+// written by participant.
+func Reaction(stanzaID, participant, emoji string) map[string]any {
+	return map[string]any{"typeMessage": "reactionMessage", "extendedTextMessageData": map[string]any{"text": emoji},
+		"quotedMessage": map[string]any{"stanzaId": stanzaID, "participant": participant}}
+}
+
+// PollVote is the messageData of voter's vote for option chosen of the
+// poll stanzaID (its name and options).
+func PollVote(stanzaID, name string, options []string, chosen int, voter string) map[string]any {
+	votes := make([]map[string]any, len(options))
+	for i, o := range options {
+		voters := []string{}
+		if i == chosen {
+			voters = append(voters, voter)
+		}
+		votes[i] = map[string]any{"optionName": o, "optionVoters": voters}
+	}
+	return map[string]any{"typeMessage": "pollUpdateMessage", "pollMessageData": map[string]any{
+		"stanzaId": stanzaID, "name": name, "votes": votes, "multipleAnswers": false}}
+}
+
+// ButtonReply is the messageData of the press of the button index (its id
+// and text) under message stanzaID; typeMessage is templateButtonsReplyMessage,
+// templateButtonReplyMessage or interactiveButtonsResponse, as documented.
+func ButtonReply(typeMessage, stanzaID string, index int, id, text string) map[string]any {
+	key := "templateButtonReplyMessage"
+	if typeMessage == "interactiveButtonsResponse" {
+		key = typeMessage
+	}
+	return map[string]any{"typeMessage": typeMessage, key: map[string]any{
+		"stanzaId": stanzaID, "selectedIndex": index, "selectedId": id, "selectedDisplayText": text}}
 }
 
 // PushIncoming queues an incomingMessageReceived notification, as the real
@@ -48,13 +98,26 @@ func (s *Server) NewIncoming(in Incoming) (string, []byte) {
 	if in.Time.IsZero() {
 		in.Time = time.Now()
 	}
+	sender := greenapi.SenderData{ChatID: in.ChatID, ChatName: in.SenderName, Sender: in.Sender,
+		SenderName: in.SenderName, SenderContactName: in.SenderContactName}
+	if in.Data != nil {
+		// An edit, a deletion, a reaction or an answer: not kept in the
+		// fake's chat history, which only the settling of Frontdesk's own
+		// sends reads.
+		return in.IDMessage, mustJSON(map[string]any{
+			"typeWebhook":  greenapi.TypeIncomingMessageReceived,
+			"instanceData": instanceData(s.IDInstance),
+			"timestamp":    in.Time.Unix(),
+			"idMessage":    in.IDMessage,
+			"senderData":   sender,
+			"messageData":  in.Data,
+		})
+	}
 	s.history[in.ChatID] = append(s.history[in.ChatID], greenapi.HistoryMessage{
 		Type: "incoming", IDMessage: in.IDMessage, Timestamp: in.Time.Unix(),
 		TypeMessage: "textMessage", ChatID: in.ChatID, TextMessage: in.Text,
 	})
-	return in.IDMessage, messageNotification(greenapi.TypeIncomingMessageReceived, s.IDInstance, in.Time, in.IDMessage,
-		greenapi.SenderData{ChatID: in.ChatID, ChatName: in.SenderName, Sender: in.Sender,
-			SenderName: in.SenderName, SenderContactName: in.SenderContactName}, in.Text)
+	return in.IDMessage, messageNotification(greenapi.TypeIncomingMessageReceived, s.IDInstance, in.Time, in.IDMessage, sender, in.Text)
 }
 
 // PushOutgoing queues an outgoingMessageReceived notification, as when the

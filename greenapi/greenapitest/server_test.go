@@ -163,3 +163,37 @@ func TestUnknownRequestIsRecorded(t *testing.T) {
 		t.Errorf("unexpected request logged with the token: %q", u[0])
 	}
 }
+
+// TestIncomingKinds: the fake's edits, deletions, reactions, votes and
+// button replies parse as Green API's documented bodies do.
+func TestIncomingKinds(t *testing.T) {
+	t.Parallel()
+	srv := greenapitest.New(t)
+	chat := "79001234567@c.us"
+	tests := []struct {
+		data map[string]any
+		typ  string
+		kind greenapi.MessageKind
+		text string
+	}{
+		{greenapitest.Edited("A", "new text"), "editedMessage", greenapi.KindEvent, "new text"},
+		{greenapitest.Deleted("A"), "deletedMessage", greenapi.KindEvent, ""},
+		{greenapitest.Reaction("A", chat, "👍"), "reactionMessage", greenapi.KindEvent, ""},
+		{greenapitest.PollVote("A", "Poll", []string{"x", "y"}, 1, chat), "pollUpdateMessage", greenapi.KindAnswer, ""},
+		{greenapitest.ButtonReply("templateButtonReplyMessage", "A", 1, "2", "Second"), "templateButtonReplyMessage", greenapi.KindAnswer, "Second"},
+		{greenapitest.ButtonReply("templateButtonsReplyMessage", "A", 1, "2", "Second"), "templateButtonsReplyMessage", greenapi.KindAnswer, "Second"},
+		{greenapitest.ButtonReply("interactiveButtonsResponse", "A", 1, "2", "Second"), "interactiveButtonsResponse", greenapi.KindAnswer, "Second"},
+	}
+	for _, tt := range tests {
+		_, body := srv.NewIncoming(greenapitest.Incoming{ChatID: chat, Data: tt.data})
+		n, err := greenapi.ParseNotification(body)
+		if err != nil {
+			t.Fatalf("%s: %v", tt.typ, err)
+		}
+		m, _ := greenapi.MessageOf(n)
+		text, _ := greenapi.MessageText(m.MessageData.Message)
+		if m.MessageData.Message.TypeMessage() != tt.typ || m.MessageData.Kind() != tt.kind || text != tt.text {
+			t.Errorf("%s: parsed %T %s %q; want %s %q", tt.typ, m.MessageData.Message, m.MessageData.Kind(), text, tt.kind, tt.text)
+		}
+	}
+}
