@@ -176,9 +176,10 @@ func TestSandboxInABrowser(t *testing.T) {
 		if len(replies) != 1 || replies[0] != want {
 			t.Errorf("replies %q; want %q", replies, want)
 		}
-		if operators := text(t, ctx, "operators"); !strings.Contains(operators, "Cantina da Ana") {
-			t.Errorf("the operators' pane shows %q; want the summary", operators)
-		}
+		// The summary and the last step arrive after the reply: wait for
+		// them rather than read the page once.
+		waitFor(t, "the summary in the operators' pane", 10*time.Second, func() bool { return strings.Contains(text(t, ctx, "operators"), "Cantina da Ana") })
+		waitFor(t, "the forwarded step", 10*time.Second, func() bool { return strings.Contains(text(t, ctx, "trace"), "forwarded") })
 		trace := text(t, ctx, "trace")
 		for _, want := range []string{"stored", "claimed", "looked up", "decided", "rule business", "language pt (the phone number is from BR)", "replied", "forwarded"} {
 			if !strings.Contains(trace, want) {
@@ -315,6 +316,7 @@ func TestSandboxInABrowser(t *testing.T) {
 			t.Errorf("replies %q; want the support answer after the choice", replies)
 		}
 		waitFor(t, "the summary of the choice", 10*time.Second, func() bool { return strings.Contains(text(t, ctx, "operators"), "Chosen: Support") })
+		waitFor(t, "the answered step", 10*time.Second, func() bool { return strings.Contains(text(t, ctx, "trace"), "answered") })
 		trace := text(t, ctx, "trace")
 		for _, want := range []string{"choosing", "the menu waits for the sender's choice", "chosen", "choice support", "answered"} {
 			if !strings.Contains(trace, want) {

@@ -386,6 +386,13 @@ func (l *Lookups) callInTurn(chat string) (*greenapi.ContactInfo, error) {
 		case <-t.C:
 		}
 	}
+	// A turn taken too late is no longer this call's: the next turn, maybe
+	// another replica's, comes on time, and the two calls would reach
+	// Green API closer than its limit allows (a 429). A stalled process
+	// takes a new turn instead.
+	if late := time.Since(now.Add(wait)); late > l.cfg.Interval/2 {
+		return nil, fmt.Errorf("%w: the turn came %v late", greenapi.ErrNoSlot, late.Round(time.Millisecond))
+	}
 	ctx, cancel := context.WithTimeout(l.ctx, l.cfg.AttemptTimeout)
 	defer cancel()
 	return l.api.GetContactInfo(ctx, chat)

@@ -105,10 +105,15 @@ func TestDelivererKeepsOrderRetriesAndGivesUp(t *testing.T) {
 	stopped := make(chan struct{})
 	go func() { defer close(stopped); d.Run(runCtx) }()
 	for {
+		// Wait for the deliverer's own count, not the receiver's: the
+		// receiver records an event before the deliverer has its answer.
 		mu.Lock()
 		n := len(got)
 		mu.Unlock()
-		if n == 4 {
+		m.mu.Lock()
+		settled := m.outcomes["delivered"] == 4 && m.outcomes["dead"] == 1
+		m.mu.Unlock()
+		if n == 4 && settled {
 			break
 		}
 		if runCtx.Err() != nil {
