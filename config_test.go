@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/joho/godotenv"
 )
 
 func env(m map[string]string) func(string) string {
@@ -268,5 +270,32 @@ func TestRunUnknownCommand(t *testing.T) {
 	}
 	if err := run(t.Context(), []string{"version"}, env(nil), &out, &out); err != nil || !strings.Contains(out.String(), "frontdesk") {
 		t.Errorf("version: %v %q", err, out.String())
+	}
+}
+
+// TestEnvExampleAsShippedIsRefused is issue #27's item 3: `cp .env.example
+// .env && go run .` started and listened with the example's token and a
+// publicly known webhook secret. Each placeholder is refused by name, one
+// line each, with what to do.
+func TestEnvExampleAsShippedIsRefused(t *testing.T) {
+	t.Parallel()
+	env, err := godotenv.Read(".env.example")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = loadConfig(func(name string) string { return env[name] })
+	if err == nil {
+		t.Fatal(".env.example as shipped was accepted")
+	}
+	for _, want := range []string{
+		`GREEN_API_TOKEN_INSTANCE: "replace-with-your-apiTokenInstance" is the example's placeholder; copy your instance's apiTokenInstance`,
+		`WEBHOOK_TOKEN: "replace-with-a-long-random-secret" is the example's placeholder, a secret everyone knows; generate one with: openssl rand -hex 24`,
+	} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("the error does not say %q:\n%v", want, err)
+		}
+	}
+	if lines := strings.Count(err.Error(), "\n  "); lines != 2 {
+		t.Errorf("%d lines; want one per placeholder:\n%v", lines, err)
 	}
 }

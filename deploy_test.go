@@ -109,6 +109,12 @@ func TestKubernetesManifests(t *testing.T) {
 	if !replicaFromPod {
 		t.Error("REPLICA_ID must be the pod's name")
 	}
+	// Its Secret's placeholders are refused, by name, until replaced.
+	if _, err := loadConfig(func(k string) string { return env[k] }); err == nil ||
+		!strings.Contains(err.Error(), "GREEN_API_TOKEN_INSTANCE: \"replace-with-") || !strings.Contains(err.Error(), "WEBHOOK_TOKEN: \"replace-with-") {
+		t.Errorf("the Secret's placeholders are not refused by name: %v", err)
+	}
+	env["GREEN_API_TOKEN_INSTANCE"], env["WEBHOOK_TOKEN"] = "d75b3a66374942c5b3c019c698abc2067e151558acbd412345", "8f1c2e9a7b6d5f4e3c2b1a09f8e7d6c5b4a39281"
 	cfg, err := loadConfig(func(k string) string { return env[k] })
 	if err != nil {
 		t.Errorf("the manifests' configuration is refused: %v", err)

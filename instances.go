@@ -49,6 +49,8 @@ func checkInstanceConfig(ic instanceConfig, k instanceKeys, bad func(name, forma
 	}
 	if ic.APIToken == "" {
 		bad(k.apiToken, "required: the instance's apiTokenInstance from console.green-api.com")
+	} else if isPlaceholder(ic.APIToken) {
+		bad(k.apiToken, "%q is the example's placeholder; copy your instance's apiTokenInstance from its page in console.green-api.com", ic.APIToken)
 	}
 	if !strings.HasPrefix(ic.APIURL, "https://") && !strings.HasPrefix(ic.APIURL, "http://") {
 		bad(k.apiURL, "expected the instance's apiUrl, e.g. https://7105.api.greenapi.com")
@@ -57,6 +59,8 @@ func checkInstanceConfig(ic instanceConfig, k instanceKeys, bad func(name, forma
 	case "webhook":
 		if ic.WebhookToken == "" {
 			bad(k.webhookToken, "required in webhook mode: a long random secret; set the same value as webhookUrlToken in the instance's settings (console.green-api.com or the setSettings method)")
+		} else if isPlaceholder(ic.WebhookToken) {
+			bad(k.webhookToken, "%q is the example's placeholder, a secret everyone knows; generate one with: openssl rand -hex 24, and set the same value as webhookUrlToken in the instance's settings", ic.WebhookToken)
 		} else if len(ic.WebhookToken) < minSecretLength {
 			bad(k.webhookToken, "too short (%d characters); use at least %d random characters, e.g. the output of: openssl rand -hex 24", len(ic.WebhookToken), minSecretLength)
 		}
@@ -68,6 +72,10 @@ func checkInstanceConfig(ic instanceConfig, k instanceKeys, bad func(name, forma
 		bad(k.receiveMode, "%q: expected webhook or poll", ic.ReceiveMode)
 	}
 }
+
+// isPlaceholder reports whether a secret is still the placeholder of
+// .env.example or of the deployment examples ("replace-with-…").
+func isPlaceholder(secret string) bool { return strings.HasPrefix(secret, "replace-with-") }
 
 // instanceSpec is an [[instance]] table as written.
 type instanceSpec struct {
