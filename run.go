@@ -26,7 +26,6 @@ import (
 	"github.com/frontdesk-bot/frontdesk/store/postgres"
 	"github.com/frontdesk-bot/frontdesk/store/sqlite"
 	"github.com/mattn/go-isatty"
-	"golang.org/x/net/netutil"
 )
 
 // version is set at build time with -ldflags "-X main.version=...".
@@ -34,27 +33,9 @@ var version = "dev"
 
 const usage = "usage: frontdesk [serve | sandbox [-addr 127.0.0.1:8080] | check [--from <phone> --at <time> --name … --category … --products N --text …] | forget <phone or chatId> | healthcheck | version]"
 
-// newHTTPServer serves h with the timeouts and limits both listeners keep.
-func newHTTPServer(h http.Handler, log *slog.Logger) *http.Server {
-	return &http.Server{
-		Handler:           h,
-		ReadHeaderTimeout: 5 * time.Second,
-		ReadTimeout:       10 * time.Second,
-		WriteTimeout:      30 * time.Second,
-		IdleTimeout:       120 * time.Second,
-		MaxHeaderBytes:    64 << 10,
-		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelDebug),
-	}
-}
-
 // leaderRetry is how often a replica that does not lead a duty (pruning,
 // polling) campaigns for it: the longest a duty waits after its leader died.
 const leaderRetry = 5 * time.Second
-
-// maxConnections caps the public listener's open connections; past it new
-// connections wait in the kernel's backlog until one closes. Slow clients
-// are cut off by the header and body timeouts.
-const maxConnections = 4096
 
 // run is the whole program; main only gives it the process's context,
 // arguments, environment and output.
@@ -257,9 +238,8 @@ func serveWith(ctx context.Context, getenv func(string) string, stderr io.Writer
 		pool.Stop(ctx)
 		return fmt.Errorf("ADMIN_ADDR: %w", err)
 	}
-	// The public listener faces the internet: connections are capped (at
-	// Serve), and a client must send its headers within 5 s and its body
-	// within 10 s.
+	// The public listener faces the internet; both keep the limits of
+	// listeners.go.
 	var public http.Handler = handlers.Public(deps)
 	if opts.wrap != nil {
 		public = opts.wrap(public, &control{reload: func() error {
@@ -267,8 +247,8 @@ func serveWith(ctx context.Context, getenv func(string) string, stderr io.Writer
 			return err
 		}})
 	}
-	srv := newHTTPServer(public, log)
-	adminSrv := newHTTPServer(handlers.Admin(deps), log)
+	srv, publicLn := newHTTPServer(public, ln, maxConnections, log)
+	adminSrv, cappedAdminLn := newHTTPServer(handlers.Admin(deps), adminLn, maxAdminConnections, log)
 	// Set only once the service starts, not for a refused start-up: the
 	// limit is the process's, and the tests run refusals in process.
 	debug.SetMemoryLimit(cfg.MemoryLimit)
@@ -321,8 +301,8 @@ func serveWith(ctx context.Context, getenv func(string) string, stderr io.Writer
 		}()
 	}
 	serveErr := make(chan error, 2)
-	go func() { serveErr <- srv.Serve(netutil.LimitListener(ln, maxConnections)) }()
-	go func() { serveErr <- adminSrv.Serve(adminLn) }()
+	go func() { serveErr <- srv.Serve(publicLn) }()
+	go func() { serveErr <- adminSrv.Serve(cappedAdminLn) }()
 	if opts.listening != nil {
 		_, port, _ := net.SplitHostPort(ln.Addr().String())
 		opts.listening("http://127.0.0.1:" + port)
