@@ -220,7 +220,7 @@ func serveWith(ctx context.Context, getenv func(string) string, stderr io.Writer
 	deps := handlers.Deps{Inbox: inbox, Instances: set, Replica: replica, Store: store, Metrics: metrics, Log: log, MetricsToken: cfg.MetricsToken}
 	if cfg.AdminToken != "" {
 		recent, _ := store.(bot.Recent)
-		deps.AdminToken, deps.Recent, deps.Depth = cfg.AdminToken, recent, pool.Depth
+		deps.AdminToken, deps.SecureCookie, deps.Recent, deps.Depth = cfg.AdminToken, cfg.AdminCookieSecure, recent, pool.Depth
 		deps.History = handlers.NewHistory(set, pool.Depth)
 	}
 	addr := opts.addr
