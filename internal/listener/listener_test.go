@@ -173,3 +173,33 @@ func TestRequestsInFlightAreNeverClosed(t *testing.T) {
 		t.Errorf("%d connections closed to make room, want the one idle once its request ended", n)
 	}
 }
+
+// BenchmarkKeepAliveRequest is what the cap adds to each request on a
+// keep-alive connection: the server's two state changes (active, idle).
+//
+//	go test -run '^$' -bench KeepAlive -benchmem ./internal/listener
+func BenchmarkKeepAliveRequest(b *testing.B) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		b.Fatal(err)
+	}
+	l := listener.New(ln, 4096)
+	defer l.Close()
+	go func() {
+		c, err := net.Dial("tcp", ln.Addr().String())
+		if err == nil {
+			defer c.Close()
+			_, _ = c.Read(make([]byte, 1))
+		}
+	}()
+	c, err := l.Accept()
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer c.Close()
+	b.ReportAllocs()
+	for b.Loop() {
+		l.ConnState(c, http.StateActive)
+		l.ConnState(c, http.StateIdle)
+	}
+}
