@@ -25,12 +25,15 @@ type config struct {
 	InstancesFile string // "" when the single-instance variables describe the one instance
 	MetricsToken  string // required on /metrics when set
 	AdminToken    string // opens the status page at / of ADMIN_ADDR; "" for none
-	Port          int
-	AdminAddr     string // the operations listener: /readyz, /metrics
-	ReplicaID     string // this process among the replicas on one PostgreSQL database
-	EventsURL     string // where events are POSTed; "" for none
-	EventsSecret  string // signs them
-	DatabaseURL   string
+	// AdminCookieSecure marks the status page's session cookie Secure on
+	// every request, not only those that came over TLS.
+	AdminCookieSecure bool
+	Port              int
+	AdminAddr         string // the operations listener: /readyz, /metrics
+	ReplicaID         string // this process among the replicas on one PostgreSQL database
+	EventsURL         string // where events are POSTed; "" for none
+	EventsSecret      string // signs them
+	DatabaseURL       string
 	// The single-instance variables of the settings an instance may set:
 	// the defaults of the instances file's optional keys.
 	defaults        instanceConfig
@@ -185,6 +188,12 @@ func loadConfig(getenv func(string) string) (config, error) {
 	}
 	if c.MetricsToken != "" && len(c.MetricsToken) < minSecretLength {
 		bad("METRICS_TOKEN", "too short (%d characters); use at least %d random characters, e.g. the output of: openssl rand -hex 24", len(c.MetricsToken), minSecretLength)
+	}
+	switch v := get("ADMIN_COOKIE_SECURE", "false"); v {
+	case "true", "false":
+		c.AdminCookieSecure = v == "true"
+	default:
+		bad("ADMIN_COOKIE_SECURE", "%q: expected true (the status page is reached over HTTPS only: its session cookie is always Secure) or false (Secure when the request came over TLS, or through a proxy that sets X-Forwarded-Proto: https)", v)
 	}
 	if host, port, err := net.SplitHostPort(c.AdminAddr); err != nil || port == "" {
 		bad("ADMIN_ADDR", "%q: expected host:port, e.g. 127.0.0.1:9090 (0.0.0.0:9090 where the network is private, as in a pod)", c.AdminAddr)

@@ -60,6 +60,7 @@ func TestConfigErrorsNameTheVariable(t *testing.T) {
 		{"short admin token", map[string]string{"ADMIN_TOKEN": "admin"}, nil, []string{"ADMIN_TOKEN: too short (5 characters)", "openssl rand -hex 24"}},
 		{"events without a secret", map[string]string{"EVENTS_URL": "https://crm.example.com/hook"}, nil, []string{"EVENTS_SECRET: required with EVENTS_URL"}},
 		{"events to no URL", map[string]string{"EVENTS_URL": "crm.example.com", "EVENTS_SECRET": "events-secret-0123456789"}, nil, []string{"EVENTS_URL: \"crm.example.com\": expected the http(s) URL"}},
+		{"admin cookie secure", map[string]string{"ADMIN_COOKIE_SECURE": "yes"}, nil, []string{`ADMIN_COOKIE_SECURE: "yes": expected true`, "X-Forwarded-Proto"}},
 		{"admin address without a host", map[string]string{"ADMIN_ADDR": ":9090"}, nil, []string{"ADMIN_ADDR: \":9090\" listens on every interface", "127.0.0.1:9090"}},
 		{"admin address not host:port", map[string]string{"ADMIN_ADDR": "9090"}, nil, []string{"ADMIN_ADDR: \"9090\": expected host:port"}},
 		{"admin port not a port", map[string]string{"ADMIN_ADDR": "127.0.0.1:http2"}, nil, []string{"ADMIN_ADDR: \"127.0.0.1:http2\": \"http2\" is not a TCP port"}},
@@ -91,6 +92,21 @@ func TestConfigErrorsNameTheVariable(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+func TestAdminCookieSecure(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		value string
+		want  bool
+	}{{"", false}, {"false", false}, {"true", true}} {
+		e := validEnv()
+		e["ADMIN_COOKIE_SECURE"] = tt.value
+		c, err := loadConfig(env(e))
+		if err != nil || c.AdminCookieSecure != tt.want {
+			t.Errorf("ADMIN_COOKIE_SECURE=%q: %v, %v; want %v", tt.value, c.AdminCookieSecure, err, tt.want)
+		}
 	}
 }
 

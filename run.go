@@ -28,7 +28,6 @@ import (
 	"github.com/frontdesk-bot/frontdesk/store/postgres"
 	"github.com/frontdesk-bot/frontdesk/store/sqlite"
 	"github.com/mattn/go-isatty"
-	"golang.org/x/net/netutil"
 )
 
 // version is set at build time with -ldflags "-X main.version=...".
@@ -36,27 +35,9 @@ var version = "dev"
 
 const usage = "usage: frontdesk [serve | sandbox [-addr 127.0.0.1:8080] | check [--from <phone> --at <time> --name … --category … --products N --text …] | forget <phone or chatId> | healthcheck | version]"
 
-// newHTTPServer serves h with the timeouts and limits both listeners keep.
-func newHTTPServer(h http.Handler, log *slog.Logger) *http.Server {
-	return &http.Server{
-		Handler:           h,
-		ReadHeaderTimeout: 5 * time.Second,
-		ReadTimeout:       10 * time.Second,
-		WriteTimeout:      30 * time.Second,
-		IdleTimeout:       120 * time.Second,
-		MaxHeaderBytes:    64 << 10,
-		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelDebug),
-	}
-}
-
 // leaderRetry is how often a replica that does not lead a duty (pruning,
 // polling) campaigns for it: the longest a duty waits after its leader died.
 const leaderRetry = 5 * time.Second
-
-// maxConnections caps the public listener's open connections; past it new
-// connections wait in the kernel's backlog until one closes. Slow clients
-// are cut off by the header and body timeouts.
-const maxConnections = 4096
 
 // run is the whole program; main only gives it the process's context,
 // arguments, environment and output.
@@ -245,7 +226,7 @@ func serveWith(ctx context.Context, getenv func(string) string, stderr io.Writer
 	deps := handlers.Deps{Inbox: inbox, Instances: set, Replica: replica, Store: store, Metrics: metrics, Log: log, MetricsToken: cfg.MetricsToken}
 	if cfg.AdminToken != "" {
 		recent, _ := store.(bot.Recent)
-		deps.AdminToken, deps.Recent, deps.Depth = cfg.AdminToken, recent, pool.Depth
+		deps.AdminToken, deps.SecureCookie, deps.Recent, deps.Depth = cfg.AdminToken, cfg.AdminCookieSecure, recent, pool.Depth
 		deps.History = handlers.NewHistory(set, pool.Depth)
 	}
 	addr := opts.addr
@@ -261,9 +242,8 @@ func serveWith(ctx context.Context, getenv func(string) string, stderr io.Writer
 		ln.Close()
 		return fmt.Errorf("ADMIN_ADDR: %w", err)
 	}
-	// The public listener faces the internet: connections are capped (at
-	// Serve), and a client must send its headers within 5 s and its body
-	// within 10 s.
+	// The public listener faces the internet; both keep the limits of
+	// listeners.go.
 	var public http.Handler = handlers.Public(deps)
 	if opts.wrap != nil {
 		public = opts.wrap(public, &control{reload: func() error {
@@ -271,11 +251,11 @@ func serveWith(ctx context.Context, getenv func(string) string, stderr io.Writer
 			return err
 		}})
 	}
-	srv := newHTTPServer(public, log)
-	adminSrv := newHTTPServer(handlers.Admin(deps), log)
+	srv, publicLn := newHTTPServer(public, ln, maxConnections, log)
+	adminSrv, cappedAdminLn := newHTTPServer(handlers.Admin(deps), adminLn, maxAdminConnections, log)
 	serveErr := make(chan error, 2)
-	go func() { serveErr <- srv.Serve(netutil.LimitListener(ln, maxConnections)) }()
-	go func() { serveErr <- adminSrv.Serve(adminLn) }()
+	go func() { serveErr <- srv.Serve(publicLn) }()
+	go func() { serveErr <- adminSrv.Serve(cappedAdminLn) }()
 	replicaAttr := slog.Attr{} // a replica id means something on PostgreSQL only
 	if replicas != nil {
 		replicaAttr = slog.String("replica", cfg.ReplicaID)

@@ -41,6 +41,9 @@ type Deps struct {
 	// AdminToken, if set, opens the status page at / of the operations
 	// listener; without it / serves nothing.
 	AdminToken string
+	// SecureCookie marks the status page's session cookie Secure on every
+	// request, not only those that came over TLS.
+	SecureCookie bool
 	// Recent, Depth and History feed the status page.
 	Recent  bot.Recent
 	Depth   func() int
@@ -79,12 +82,12 @@ func Public(d Deps) *gin.Engine {
 // /metrics, and with ADMIN_TOKEN the status page at /.
 func Admin(d Deps) *gin.Engine {
 	r := gin.New()
-	r.Use(recovery(d.Log), accessLog(d.Log))
+	r.Use(recovery(d.Log), accessLog(d.Log), limitBody(MaxAdminBodyBytes))
 	r.GET("/healthz", healthz)
 	r.GET("/readyz", readyz(d.Store, d.Instances, d.Replica))
 	if d.AdminToken != "" {
 		st := &status{token: d.AdminToken, instances: d.Instances, recent: d.Recent, depth: d.Depth, history: d.History,
-			sessions: make(map[string]time.Time)}
+			secureCookie: d.SecureCookie, signIns: newSignIns(), sessions: make(map[string]time.Time)}
 		st.routes(r)
 	}
 	metrics := gin.WrapH(d.Metrics.Handler())
@@ -94,6 +97,22 @@ func Admin(d Deps) *gin.Engine {
 		r.GET("/metrics", metrics)
 	}
 	return r
+}
+
+// MaxAdminBodyBytes is the largest body the operations listener reads:
+// its one form, the sign-in, holds a token.
+const MaxAdminBodyBytes = 16 << 10
+
+// limitBody answers 413 to a request whose declared body is over max, and
+// cuts one that turns out longer where it is read.
+func limitBody(max int64) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		if c.Request.ContentLength > max {
+			c.AbortWithStatus(http.StatusRequestEntityTooLarge)
+			return
+		}
+		c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, max)
+	}
 }
 
 // limitInFlight answers 503 to a request past max served at once.

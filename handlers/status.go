@@ -6,10 +6,13 @@ import (
 	"crypto/subtle"
 	"embed"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"html/template"
 	"io/fs"
+	"mime"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -47,6 +50,11 @@ type status struct {
 	recent    bot.Recent
 	depth     func() int
 	history   *History
+	// secureCookie marks the session cookie Secure whatever the request
+	// (ADMIN_COOKIE_SECURE); without it, a request that came over TLS,
+	// directly or through a proxy (X-Forwarded-Proto: https), gets one.
+	secureCookie bool
+	signIns      *signIns
 
 	mu       sync.Mutex
 	sessions map[string]time.Time // session id: expiry
@@ -71,14 +79,24 @@ func (s *status) routes(r *gin.Engine) {
 	r.POST("/logout", securePage, s.logout)
 }
 
-// signedIn reports whether the request carries the token or a live session.
+// signedIn reports whether the request carries the token or a live
+// session. A token that is wrong counts as a failed sign-in of the
+// request's address; an address past its failed sign-ins is answered 429
+// and false, its token not compared.
 func (s *status) signedIn(c *gin.Context) bool {
 	header := c.GetHeader("Authorization")
-	if _, password, ok := c.Request.BasicAuth(); ok && equal(password, s.token) {
-		return true
-	}
-	if authorized(header, []string{s.token}) {
-		return true
+	if header != "" {
+		addr := remoteAddress(c.Request.RemoteAddr)
+		if s.tooManyFailures(c, addr) {
+			return false
+		}
+		if _, password, ok := c.Request.BasicAuth(); ok && equal(password, s.token) {
+			return true
+		}
+		if authorized(header, []string{s.token}) {
+			return true
+		}
+		s.signIns.failed(addr)
 	}
 	id, err := c.Cookie(sessionCookie)
 	if err != nil {
@@ -94,10 +112,49 @@ func (s *status) signedIn(c *gin.Context) bool {
 	return ok
 }
 
+// tooManyFailures answers 429, with the seconds to wait, to an address
+// past its failed sign-ins.
+func (s *status) tooManyFailures(c *gin.Context, addr string) bool {
+	wait := s.signIns.wait(addr)
+	if wait <= 0 {
+		return false
+	}
+	c.Header("Retry-After", strconv.Itoa(int(wait.Seconds())+1))
+	c.AbortWithStatus(http.StatusTooManyRequests)
+	return true
+}
+
+// secure reports whether the session cookie must be Secure: configured
+// so, or the browser reached us over TLS, directly or through a proxy.
+func (s *status) secure(r *http.Request) bool {
+	return s.secureCookie || r.TLS != nil || strings.EqualFold(r.Header.Get("X-Forwarded-Proto"), "https")
+}
+
 func equal(a, b string) bool { return subtle.ConstantTimeCompare([]byte(a), []byte(b)) == 1 }
 
+// login signs in with the token posted by the sign-in form, a small
+// URL-encoded form (the admin listener's body limit bounds it; a
+// multipart body is refused unread).
 func (s *status) login(c *gin.Context) {
-	if !equal(c.PostForm("token"), s.token) {
+	addr := remoteAddress(c.Request.RemoteAddr)
+	if s.tooManyFailures(c, addr) {
+		return
+	}
+	if ct, _, _ := mime.ParseMediaType(c.GetHeader("Content-Type")); ct != "application/x-www-form-urlencoded" {
+		c.AbortWithStatus(http.StatusUnsupportedMediaType)
+		return
+	}
+	if err := c.Request.ParseForm(); err != nil {
+		var tooLarge *http.MaxBytesError
+		if errors.As(err, &tooLarge) {
+			c.AbortWithStatus(http.StatusRequestEntityTooLarge)
+			return
+		}
+		c.AbortWithStatus(http.StatusBadRequest)
+		return
+	}
+	if !equal(c.Request.PostForm.Get("token"), s.token) {
+		s.signIns.failed(addr)
 		c.Status(http.StatusUnauthorized)
 		s.render(c, "login.html", map[string]any{"Wrong": true})
 		return
@@ -115,7 +172,7 @@ func (s *status) login(c *gin.Context) {
 	s.sessions[id] = now.Add(sessionLife)
 	s.mu.Unlock()
 	http.SetCookie(c.Writer, &http.Cookie{Name: sessionCookie, Value: id, Path: "/", MaxAge: int(sessionLife.Seconds()),
-		HttpOnly: true, SameSite: http.SameSiteStrictMode, Secure: c.Request.TLS != nil})
+		HttpOnly: true, SameSite: http.SameSiteStrictMode, Secure: s.secure(c.Request)})
 	c.Redirect(http.StatusSeeOther, "/")
 }
 
@@ -125,7 +182,8 @@ func (s *status) logout(c *gin.Context) {
 		delete(s.sessions, id)
 		s.mu.Unlock()
 	}
-	http.SetCookie(c.Writer, &http.Cookie{Name: sessionCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true, SameSite: http.SameSiteStrictMode})
+	http.SetCookie(c.Writer, &http.Cookie{Name: sessionCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true, SameSite: http.SameSiteStrictMode,
+		Secure: s.secure(c.Request)})
 	c.Redirect(http.StatusSeeOther, "/")
 }
 
@@ -146,6 +204,9 @@ type instanceRow struct {
 
 func (s *status) page(c *gin.Context) {
 	if !s.signedIn(c) {
+		if c.IsAborted() {
+			return // 429
+		}
 		if c.GetHeader("Authorization") != "" {
 			c.Status(http.StatusUnauthorized)
 		}

@@ -105,8 +105,21 @@ func (d *DB) migrate(ctx context.Context) error {
 	})
 }
 
-// Ping implements bot.Store.
-func (d *DB) Ping(ctx context.Context) error { return d.pool.Ping(ctx) }
+// Ping implements bot.Store: the database answers, and it can be written:
+// a one-row write of its own commits, which a server in recovery (a
+// standby), a read-only one or one out of disk refuses. It commits on its
+// own, not in the writer's batch, so that its failure fails nothing else.
+func (d *DB) Ping(ctx context.Context) error {
+	if err := d.pool.Ping(ctx); err != nil {
+		return err
+	}
+	_, err := d.pool.Exec(ctx, `INSERT INTO health (id, checked_at) VALUES (1, now())
+		ON CONFLICT (id) DO UPDATE SET checked_at = excluded.checked_at`)
+	if err != nil {
+		return fmt.Errorf("the database cannot be written: %w", err)
+	}
+	return nil
+}
 
 // Close implements bot.Store: it waits for the writes in progress. Calls
 // after the first do nothing.
