@@ -202,7 +202,7 @@ func previewFirstContact(l loaded, in previewInput, stdout io.Writer) error {
 			fmt.Fprintf(stdout, "open: no; opens %s\n", d.NextOpen.In(loc).Format("Mon 2006-01-02 15:04 MST"))
 		}
 	} else {
-		fmt.Fprintln(stdout, "open: no [hours] in the rules file: always")
+		fmt.Fprintln(stdout, "open: always (no [hours] in the rules file)")
 	}
 	if d.Rule == nil {
 		fmt.Fprintln(stdout, "rule: none matches: nothing would be sent")

@@ -234,7 +234,9 @@ func serveWith(ctx context.Context, getenv func(string) string, stderr io.Writer
 		addr = ":" + strconv.Itoa(cfg.Port)
 	}
 	ln, err := net.Listen("tcp", addr)
-	if err != nil {
+	if err != nil && opts.addr != "" {
+		return fmt.Errorf("-addr %s: %w", opts.addr, err) // the sandbox's flag
+	} else if err != nil {
 		return fmt.Errorf("PORT: %w", err)
 	}
 	adminLn, err := net.Listen("tcp", cfg.AdminAddr)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -33,7 +34,9 @@ func runSandbox(ctx context.Context, args []string, getenv func(string) string, 
 	flags.SetOutput(stderr)
 	addr := flags.String("addr", "127.0.0.1:8080", "where the page and the webhook listen (127.0.0.1 only unless told otherwise)")
 	database := flags.String("database", "", "a database of the sandbox's own (a SQLite file or a postgres:// URL); default a temporary SQLite file. One that holds another number's rows is refused")
-	if err := flags.Parse(args); err != nil {
+	if err := flags.Parse(args); errors.Is(err, flag.ErrHelp) {
+		return nil // the usage was printed: asking for it is no mistake
+	} else if err != nil {
 		return err
 	}
 	if *database != "" {

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"io"
+	"net"
 	"net/http"
 	"os/exec"
 	"path/filepath"
@@ -41,8 +42,8 @@ func TestListensBeforeTheNumbersAreChecked(t *testing.T) {
 	if code, _ := get("/healthz"); code != http.StatusOK {
 		t.Fatalf("/healthz during the start-up: %d", code)
 	}
-	if code, body := get("/readyz"); code != http.StatusServiceUnavailable || !strings.Contains(body, "not checked yet") {
-		t.Errorf("/readyz during the start-up: %d %s; want 503 saying the number is not checked yet", code, body)
+	if code, body := get("/readyz"); code != http.StatusServiceUnavailable || !strings.Contains(body, "not checked yet") || strings.Contains(body, `"instance":""`) {
+		t.Errorf("/readyz during the start-up: %d %s; want 503 saying the number is not checked yet (and no empty state)", code, body)
 	}
 	if err := p.cmd.Process.Signal(syscall.SIGHUP); err != nil {
 		t.Fatal(err)
@@ -105,5 +106,29 @@ func TestSandboxKeepsToADatabaseOfItsOwn(t *testing.T) {
 	out, err := cmd.CombinedOutput()
 	if err == nil || !strings.Contains(string(out), `-database: `+production+` holds rows of number "1109999999"`) {
 		t.Errorf("sandbox -database with another number's rows: %v\n%s", err, out)
+	}
+}
+
+// TestSandboxCommandLine is issue #27's item 5: `sandbox -h` printed its
+// flags and then an error line with exit status 1, and a port in use was
+// blamed on PORT, which the sandbox does not read.
+func TestSandboxCommandLine(t *testing.T) {
+	t.Parallel()
+	cmd := exec.Command(binary, "sandbox", "-h")
+	cmd.Dir = t.TempDir()
+	out, err := cmd.CombinedOutput()
+	if err != nil || !strings.Contains(string(out), "-addr") || strings.Contains(string(out), "frontdesk:") {
+		t.Errorf("sandbox -h: %v\n%s; want the flags and exit status 0", err, out)
+	}
+	busy, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer busy.Close()
+	cmd = exec.Command(binary, "sandbox", "-addr", busy.Addr().String())
+	cmd.Dir = t.TempDir()
+	out, _ = cmd.CombinedOutput()
+	if want := "-addr " + busy.Addr().String() + ": "; !strings.Contains(string(out), want) || strings.Contains(string(out), "PORT") {
+		t.Errorf("sandbox on a port in use says:\n%s\nwant it to name %q", out, want)
 	}
 }

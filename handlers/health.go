@@ -151,7 +151,9 @@ func readyz(store interface{ Ping(context.Context) error }, instances *Instances
 		}
 		if len(all) == 1 {
 			state, checked, _ := all[0].Get()
-			body["instance"] = state
+			if state != "" { // not checked yet: instances_not_working says so
+				body["instance"] = state
+			}
 			if !checked.IsZero() {
 				body["instance_checked_at"] = checked.UTC().Format(time.RFC3339)
 			}
