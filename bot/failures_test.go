@@ -112,6 +112,10 @@ func matrixWant(method, failure string) outcome {
 		// within LOOKUP_TIMEOUT; those worth retrying are retried with
 		// backoff (at 0, 0.2, 0.6 and 1.4 s here) within it.
 		o := outcome{greeted: true, maxCalls: 4}
+		// A failure worth retrying ends with its own reason when the last
+		// retry that fits the budget fails, or with "timeout" when the
+		// budget runs out while a retry still waits for its turn (a loaded
+		// machine slips the retries past it): either is the promise.
 		switch failure {
 		case "400", "404":
 			o.degraded, o.maxCalls = "rejected", 1
@@ -131,6 +135,9 @@ func matrixWant(method, failure string) outcome {
 			o.degraded = "unreachable"
 		case "malformed JSON", "empty body":
 			o.degraded, o.maxCalls = "unreadable_answer", 1
+		}
+		if o.maxCalls == 4 && o.degraded != "timeout" {
+			o.degraded += "|timeout"
 		}
 		return o
 	case greenapi.MethodSendMessage:

@@ -365,6 +365,7 @@ func (l *Lookups) call(e *lookup) {
 // callInTurn reserves the next turn from the Pacer, lets the next lookup
 // be dispatched one Interval after it, waits for the turn and calls.
 func (l *Lookups) callInTurn(chat string) (*greenapi.ContactInfo, error) {
+	asked := time.Now()
 	wait, err := l.cfg.Pacer.Reserve(l.ctx, l.cfg.Key, l.cfg.Interval)
 	now := time.Now()
 	l.mu.Lock()
@@ -390,7 +391,9 @@ func (l *Lookups) callInTurn(chat string) (*greenapi.ContactInfo, error) {
 	// another replica's, comes on time, and the two calls would reach
 	// Green API closer than its limit allows (a 429). A stalled process
 	// takes a new turn instead.
-	if late := time.Since(now.Add(wait)); late > l.cfg.Interval/2 {
+	// Late is counted from when the turn was asked for: a reply that took
+	// long left its turn behind it, however short the wait it named.
+	if late := time.Since(asked.Add(wait)); late > l.cfg.Interval/2 {
 		return nil, fmt.Errorf("%w: the turn came %v late", greenapi.ErrNoSlot, late.Round(time.Millisecond))
 	}
 	ctx, cancel := context.WithTimeout(l.ctx, l.cfg.AttemptTimeout)

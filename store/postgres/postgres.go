@@ -291,12 +291,23 @@ func (d *DB) Reserve(ctx context.Context, key string, every time.Duration) (time
 	horizon := max(paceHorizon, 2*every)
 	for {
 		var wait float64
-		err := d.pool.QueryRow(ctx, `
-			INSERT INTO paces (key, next_at) VALUES ($1, clock_timestamp() + $2::interval)
-			ON CONFLICT (key) DO UPDATE SET next_at = greatest(paces.next_at, clock_timestamp()) + $2::interval
-				WHERE paces.next_at < clock_timestamp() + $3::interval
-			RETURNING extract(epoch FROM next_at - $2::interval - clock_timestamp())::float8`,
-			key, every, horizon).Scan(&wait)
+		// A turn need not survive a crash (the worst a lost one costs is a
+		// 429, retried), but it must come back at once: the turn is counted
+		// from the server's clock, and a reply held back by a WAL flush
+		// would make its caller late for it, and so close to the next
+		// turn, another replica's. So the commit does not wait for the
+		// flush.
+		err := pgx.BeginFunc(ctx, d.pool, func(tx pgx.Tx) error {
+			if _, err := tx.Exec(ctx, `SET LOCAL synchronous_commit = off`); err != nil {
+				return err
+			}
+			return tx.QueryRow(ctx, `
+				INSERT INTO paces (key, next_at) VALUES ($1, clock_timestamp() + $2::interval)
+				ON CONFLICT (key) DO UPDATE SET next_at = greatest(paces.next_at, clock_timestamp()) + $2::interval
+					WHERE paces.next_at < clock_timestamp() + $3::interval
+				RETURNING extract(epoch FROM next_at - $2::interval - clock_timestamp())::float8`,
+				key, every, horizon).Scan(&wait)
+		})
 		if err == nil {
 			return max(0, seconds(wait)), nil
 		}
