@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"flag"
 	"fmt"
 	"io"
@@ -59,8 +60,16 @@ func check(args []string, getenv func(string) string, stdout io.Writer) error {
 		if *instance != "" && l.ID != *instance {
 			return fmt.Errorf("--instance %s: not in INSTANCES_FILE", *instance)
 		}
-		return previewFirstContact(l, previewInput{from: *from, at: *at, name: *name, category: *category,
-			description: *description, products: *products, text: *text}, stdout)
+		// The same problems as check without --from, and the same outcome.
+		problems := preview(l.catalog, l.rules, &problemLines{w: stdout})
+		if err := previewFirstContact(l, previewInput{from: *from, at: *at, name: *name, category: *category,
+			description: *description, products: *products, text: *text}, stdout); err != nil {
+			return err
+		}
+		if problems > 0 {
+			return fmt.Errorf("check: %d problem(s)", problems)
+		}
+		return nil
 	}
 	// Instances that share their files share what was loaded from them.
 	type content struct {
@@ -99,7 +108,7 @@ func check(args []string, getenv func(string) string, stdout io.Writer) error {
 func preview(catalog *bot.Catalog, rules bot.Rules, stdout io.Writer) int {
 	problems := 0
 	for _, locale := range catalog.Locales()[1:] {
-		missing := catalog.Missing()[locale]
+		missing := catalog.MissingUsed(rules)[locale]
 		for _, id := range missing {
 			fmt.Fprintf(stdout, "problem: locale %s (%s) has no message %q that the default locale %s has\n",
 				locale, strings.Join(catalog.Sources(locale), ", "), id, catalog.DefaultLocale())
@@ -268,4 +277,25 @@ func previewChoices(stdout io.Writer, l loaded, cfg bot.Config, s bot.Sender, d 
 // indent puts four spaces before every line of s.
 func indent(s string) string {
 	return "    " + strings.ReplaceAll(s, "\n", "\n    ")
+}
+
+// problemLines passes on only the lines of preview that say a problem.
+type problemLines struct {
+	w    io.Writer
+	line []byte
+}
+
+func (p *problemLines) Write(b []byte) (int, error) {
+	for _, c := range b {
+		p.line = append(p.line, c)
+		if c == '\n' {
+			if bytes.HasPrefix(p.line, []byte("problem: ")) {
+				if _, err := p.w.Write(p.line); err != nil {
+					return 0, err
+				}
+			}
+			p.line = p.line[:0]
+		}
+	}
+	return len(b), nil
 }

@@ -1,9 +1,12 @@
 package main
 
 import (
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/frontdesk-bot/frontdesk/bot"
 )
 
 // TestCheckPreviewsAFirstContact: frontdesk check --from … prints the rule,
@@ -103,5 +106,52 @@ func TestCheckPreviewsAMenu(t *testing.T) {
 		if !strings.Contains(out.String(), w) {
 			t.Errorf("frontdesk check lacks %q:\n%s", w, out.String())
 		}
+	}
+}
+
+// TestCheckFromReportsTheProblemsOfCheck is issue #27's item 4: `check
+// --from` printed its preview and exited 0 where `check` reported a
+// problem; and a message id misspelt in a locale file of the business's
+// is reported on that file, with the id it may mean.
+func TestCheckFromReportsTheProblemsOfCheck(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	// A rule whose reply is only in English: the other locales lack it.
+	rules := strings.Replace(bot.DefaultRules, `reply = "greeting_generic"`, `reply = "greeting_ours"`, 1)
+	if rules == bot.DefaultRules {
+		t.Fatal("the shipped rules have no greeting_generic reply to replace")
+	}
+	if err := os.WriteFile(filepath.Join(dir, "rules.toml"), []byte(rules), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(filepath.Join(dir, "locales"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "locales", "active.en.toml"), []byte("[greeting_ours]\nother = \"Hi!\"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	e := env(map[string]string{"RULES_FILE": filepath.Join(dir, "rules.toml"), "LOCALES_DIR": filepath.Join(dir, "locales")})
+	var plain, from strings.Builder
+	errPlain := run(t.Context(), []string{"check"}, e, &plain, &plain)
+	errFrom := run(t.Context(), []string{"check", "--from", "+49 151 2345678"}, e, &from, &from)
+	if errPlain == nil || errFrom == nil {
+		t.Fatalf("check: %v; check --from: %v; want both to fail", errPlain, errFrom)
+	}
+	const want = `problem: locale de (locales/active.de.toml) has no message "greeting_ours" that the default locale en has`
+	for name, out := range map[string]string{"check": plain.String(), "check --from": from.String()} {
+		if !strings.Contains(out, want) {
+			t.Errorf("%s does not say %q:\n%s", name, want, out)
+		}
+	}
+
+	// A misspelt id: blamed on its file, not on the five other locales.
+	if err := os.WriteFile(filepath.Join(dir, "locales", "active.en.toml"), []byte("[greeting_ours]\nother = \"Hi!\"\n\n[greeting_genric]\nother = \"Hello!\"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var out strings.Builder
+	err := run(t.Context(), []string{"check"}, e, &out, &out)
+	if err == nil || !strings.Contains(err.Error(), "active.en.toml:4: greeting_genric: no rule or built-in message uses this id; did you mean greeting_generic?") ||
+		strings.Contains(out.String()+err.Error(), `"greeting_genric" that the default locale`) {
+		t.Errorf("a misspelt id: %v\n%s", err, out.String())
 	}
 }

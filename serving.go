@@ -65,6 +65,26 @@ func loadInstances(instances []instanceConfig) ([]loaded, error) {
 		}
 		out = append(out, loaded{instanceConfig: ic, catalog: catalog, rules: rules, ignore: ignore})
 	}
+	// A message id of the business's own locale files that no rule (of
+	// any number that reads those files) and no built-in uses is a typo.
+	for _, catalog := range catalogs {
+		var rulesets []bot.Rules
+		var first *loaded
+		for i := range out {
+			if out[i].catalog == catalog {
+				rulesets = append(rulesets, out[i].rules)
+				if first == nil {
+					first = &out[i]
+				}
+			}
+		}
+		if first == nil {
+			continue
+		}
+		for _, err := range catalog.UnusedMessages(rulesets...) {
+			problems = append(problems, instanceProblem(first.instanceConfig, err))
+		}
+	}
 	if len(problems) > 0 {
 		return nil, errors.Join(problems...)
 	}

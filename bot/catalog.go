@@ -61,6 +61,15 @@ type Catalog struct {
 	ids map[string]map[string]bool
 	// sources names where each locale's messages came from, for messages.
 	sources map[string][]string
+	// files are the locale files read, with the line of each message id.
+	files []localeFile
+}
+
+// localeFile is one locale file read, and the line of each of its ids.
+type localeFile struct {
+	path     string
+	embedded bool
+	lines    map[string]int
 }
 
 // LoadCatalog loads the locale files (active.<lang>.toml) of embedded and then of
@@ -86,7 +95,7 @@ func LoadCatalog(defaultLocale string, embedded fs.FS, dir string) (*Catalog, er
 	}
 
 	var problems []error
-	load := func(fsys fs.FS, root, display string) {
+	load := func(fsys fs.FS, display string, embedded bool) {
 		names, err := fs.Glob(fsys, "active.*.toml")
 		if err != nil {
 			problems = append(problems, err)
@@ -103,16 +112,16 @@ func LoadCatalog(defaultLocale string, embedded fs.FS, dir string) (*Catalog, er
 				problems = append(problems, err)
 				continue
 			}
-			problems = append(problems, c.addFile(filepath.Join(display, name), data)...)
+			problems = append(problems, c.addFile(filepath.Join(display, name), data, embedded)...)
 		}
 	}
-	load(embedded, ".", "locales")
+	load(embedded, "locales", true)
 	if dir != "" {
 		info, err := os.Stat(dir)
 		if err != nil || !info.IsDir() {
 			return nil, fmt.Errorf("LOCALES_DIR %q is not a readable directory", dir)
 		}
-		load(os.DirFS(dir), dir, dir)
+		load(os.DirFS(dir), dir, false)
 	}
 	if len(problems) > 0 {
 		return nil, errors.Join(problems...)
@@ -134,7 +143,7 @@ func LoadCatalog(defaultLocale string, embedded fs.FS, dir string) (*Catalog, er
 }
 
 // addFile parses one locale file and checks each of its templates.
-func (c *Catalog) addFile(path string, data []byte) []error {
+func (c *Catalog) addFile(path string, data []byte, embedded bool) []error {
 	mf, err := c.bundle.ParseMessageFileBytes(data, filepath.Base(path))
 	if err != nil {
 		return []error{fmt.Errorf("%s: %w", path, err)}
@@ -144,8 +153,10 @@ func (c *Catalog) addFile(path string, data []byte) []error {
 		c.ids[tag] = make(map[string]bool)
 	}
 	c.sources[tag] = append(c.sources[tag], path)
+	file := localeFile{path: path, embedded: embedded, lines: make(map[string]int, len(mf.Messages))}
 	var problems []error
 	for _, m := range mf.Messages {
+		file.lines[m.ID] = lineOf(data, m.ID)
 		c.ids[tag][m.ID] = m.Zero != "" || m.One != "" || m.Two != "" || m.Few != "" || m.Many != ""
 		for form, src := range map[string]string{"zero": m.Zero, "one": m.One, "two": m.Two, "few": m.Few, "many": m.Many, "other": m.Other} {
 			if src == "" {
@@ -159,6 +170,7 @@ func (c *Catalog) addFile(path string, data []byte) []error {
 			problems = append(problems, fmt.Errorf("%s:%d: message %q has no \"other\" form", path, lineOf(data, m.ID), m.ID))
 		}
 	}
+	c.files = append(c.files, file)
 	return problems
 }
 
@@ -185,7 +197,7 @@ func checkTemplate(src string) error {
 	}
 	t, err := template.New("").Option("missingkey=error").Parse(src)
 	if err != nil {
-		return err
+		return explainTemplate(err)
 	}
 	if len(t.Templates()) > 1 {
 		return errors.New("{{define}} and {{block}} are not allowed in a message")
@@ -196,7 +208,10 @@ func checkTemplate(src string) error {
 	sample := TemplateData{Name: "N", Category: "C", Description: "D", Email: "E", Phone: "+1", ProductCount: 2,
 		Products: []ProductData{{Name: "P", Description: "D", Price: "1", Availability: "in stock"}},
 		Text:     "T", Rule: "R", Tag: "T", Count: 1}
-	return t.Execute(&bytes.Buffer{}, sample)
+	if err := t.Execute(&bytes.Buffer{}, sample); err != nil {
+		return explainTemplate(err)
+	}
+	return nil
 }
 
 // checkNodes refuses what could make a template render without bound.

@@ -27,12 +27,19 @@ func TestReplicasShareTheInstancesLookupTurns(t *testing.T) {
 	db := postgrestest.SchemaURL(t)
 	srv := greenapitest.New(t, greenapitest.WithLimit(greenapi.MethodGetContactInfo, 10))
 	var replicas []*system
-	for range 3 {
+	for i := range 3 {
 		store, err := postgres.Open(context.Background(), db)
 		if err != nil {
 			t.Fatal(err)
 		}
 		t.Cleanup(func() { store.Close() })
+		// Each replica owns what it stores, as the service's do: a pool
+		// works (and reconciles with) only its own replica's notifications.
+		_, release, err := store.Replica(context.Background(), fmt.Sprint("replica-", i))
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(release)
 		replicas = append(replicas, newSystemOn(t, srv, 10*time.Second, func(st *setup) {
 			st.store = store
 			st.client.Limits = map[string]rate.Limit{greenapi.MethodGetContactInfo: 10}
