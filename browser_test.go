@@ -195,6 +195,52 @@ func TestSandboxInABrowser(t *testing.T) {
 		if want := "Здравствуйте! Спасибо за сообщение. Чем можем помочь?"; len(replies) != 1 || replies[0] != want {
 			t.Errorf("replies %q; want %q", replies, want)
 		}
+		// A private person under the shipped rules: the page says why the
+		// operators get nothing.
+		waitFor(t, "the no-summary step", 10*time.Second, func() bool {
+			return strings.Contains(text(t, ctx, "trace"), "no summary") && strings.Contains(text(t, ctx, "trace"), "the operators are not told of this contact")
+		})
+	})
+
+	t.Run("with Green API down every wait shows, with why and until when", func(t *testing.T) {
+		if err := chromedp.Do(ctx, chromedp.Click(chromedp.ID("fault-down"))); err != nil {
+			t.Fatal(err)
+		}
+		sendAs(t, ctx, "own", map[string]string{"#phone": "+1 212 555 0111", "#name": "Ana", "#business": "", "#category": "", "#products": ""}, "hi")
+		waitFor(t, "a waiting or retry step", 20*time.Second, func() bool {
+			trace := text(t, ctx, "trace")
+			return (strings.Contains(trace, "waiting") && strings.Contains(trace, "at the latest")) || strings.Contains(trace, "the next attempt at")
+		})
+		if trace := text(t, ctx, "trace"); strings.Contains(trace, "h0m0s") || strings.Contains(trace, "T") && strings.Contains(trace, "Z:") {
+			t.Errorf("the steps show Go's formats:\n%s", trace)
+		}
+		if err := chromedp.Do(ctx, chromedp.Click(chromedp.ID("fault-down"))); err != nil {
+			t.Fatal(err)
+		}
+		if replies := waitReplies(t, ctx, 1, 90*time.Second); len(replies) != 1 {
+			t.Errorf("replies %q once Green API is back; want the greeting", replies)
+		}
+		screenshot(t, ctx, "sandbox-down")
+	})
+
+	t.Run("a send whose answer was lost is looked for in the history, not sent twice", func(t *testing.T) {
+		if err := chromedp.Do(ctx, chromedp.Click(chromedp.ID("fault-sends_timeout"))); err != nil {
+			t.Fatal(err)
+		}
+		sendAs(t, ctx, "own", map[string]string{"#phone": "+1 212 555 0122", "#name": "Bo", "#business": "", "#category": "", "#products": ""}, "hi")
+		waitFor(t, "the history step", 30*time.Second, func() bool {
+			return strings.Contains(text(t, ctx, "trace"), "had been sent (")
+		})
+		if err := chromedp.Do(ctx, chromedp.Click(chromedp.ID("fault-sends_timeout"))); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(2 * time.Second) // a second greeting would show by now
+		if replies, _ := botReplies(ctx); len(replies) != 1 {
+			t.Errorf("replies %q; want the greeting once", replies)
+		}
+		if trace := text(t, ctx, "trace"); !strings.Contains(trace, "not sending again") {
+			t.Errorf("the steps do not say the earlier attempt was found:\n%s", trace)
+		}
 	})
 
 	t.Run("with lookups failing the greeting still arrives once", func(t *testing.T) {

@@ -21,6 +21,7 @@ import (
 
 	"github.com/frontdesk-bot/frontdesk/bot"
 	eventsout "github.com/frontdesk-bot/frontdesk/events"
+	"github.com/frontdesk-bot/frontdesk/greenapi"
 	"github.com/frontdesk-bot/frontdesk/greenapi/pacing"
 	"github.com/frontdesk-bot/frontdesk/handlers"
 	"github.com/frontdesk-bot/frontdesk/internal/redact"
@@ -195,7 +196,11 @@ func serveWith(ctx context.Context, getenv func(string) string, stderr io.Writer
 	if e, ok := store.(queue.Elector); ok {
 		r.elector = e // housekeeping and polling run on one replica at a time
 	}
-	pool := queue.NewPool(store, fleet.Handle, queue.PoolConfig{MaxQueued: cfg.InboxInMemory, Replicas: replicas}, log, metrics)
+	poolCfg := queue.PoolConfig{MaxQueued: cfg.InboxInMemory, Replicas: replicas}
+	if opts.trace != nil {
+		poolCfg.OnSetAside = traceSetAside(opts.trace)
+	}
+	pool := queue.NewPool(store, fleet.Handle, poolCfg, log, metrics)
 	inbox := queue.NewInbox(store, pool, log, metrics)
 	inbox.OnState, inbox.OnQuota = r.stateNotified, r.quotaNotified
 	r.inbox = inbox
@@ -500,4 +505,40 @@ func newMaskedLogger(w io.Writer, level slog.Level, fullPhones bool, mask *secre
 		return slog.New(slog.NewTextHandler(w, opts))
 	}
 	return slog.New(slog.NewJSONHandler(w, opts))
+}
+
+// traceSetAside tells trace (the sandbox's) each retry and each wait of a
+// notification, with why and when it goes on.
+func traceSetAside(trace func(bot.Trace)) func(queue.Notification, error, time.Time) {
+	return func(n queue.Notification, err error, until time.Time) {
+		step, detail := "retry", fmt.Sprintf("%s; the next attempt at %s", failureText(err), until.UTC().Format(time.RFC3339))
+		var wait *pacing.WaitError
+		if errors.As(err, &wait) {
+			step = "waiting"
+			detail = fmt.Sprintf("%v; it goes on when that is over, at %s at the latest", wait.Cause, until.UTC().Format(time.RFC3339))
+		}
+		trace(bot.Trace{Instance: n.Instance, ChatID: n.ChatID, IDMessage: n.IDMessage, Step: step, At: time.Now(), Detail: detail})
+	}
+}
+
+// failureText says in words why an attempt failed, for the sandbox.
+func failureText(err error) string {
+	if !strings.Contains(err.Error(), "greenapi: ") { // not a call to Green API: the store, say
+		return err.Error()
+	}
+	switch greenapi.ReasonOf(err) {
+	case "rate_limited":
+		return "Green API answered 429: too many requests"
+	case "server_error":
+		return "Green API answered 5xx: its server failed"
+	case "unreachable":
+		return "Green API could not be reached"
+	case "timeout":
+		return "Green API did not answer in time"
+	case "connection_lost":
+		return "the connection to Green API was lost"
+	case "not_authorized", "unauthorized", "forbidden":
+		return "Green API refused the instance: " + greenapi.ReasonOf(err)
+	}
+	return err.Error()
 }

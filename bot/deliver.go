@@ -33,13 +33,25 @@ type Outgoing struct {
 // Sent reports whether the message went out.
 func (o Outgoing) Sent() bool { return o.ID != "" }
 
+// delivery is one automatic message to deliver: out, recorded by save
+// with the record it belongs to, which began at since; kind names it in
+// the logs and the metrics (reply, summary, …), ref in the trace.
+type delivery struct {
+	out   *Outgoing
+	kind  string
+	since time.Time
+	save  func(context.Context) error
+	ref   *FirstContact
+}
+
 // deliver sends out once; kind names it in the logs and the metrics
 // (reply, summary, …). save records out's progress durably, with the
 // record it belongs to, which began at since (the chat's history is
 // searched from then). When an earlier attempt's outcome is unknown, it
 // first looks for the message in the chat's history. It returns why, when
 // Green API refused the message for good: it is then never retried.
-func (b *Bot) deliver(ctx context.Context, out *Outgoing, kind string, since time.Time, save func(context.Context) error, log *slog.Logger) (gaveUp string, err error) {
+func (b *Bot) deliver(ctx context.Context, d delivery, log *slog.Logger) (gaveUp string, err error) {
+	out, kind, since, save := d.out, d.kind, d.since, d.save
 	if out.ID != "" || (out.Text == "" && out.FileURL == "") {
 		return "", nil
 	}
@@ -55,9 +67,11 @@ func (b *Bot) deliver(ctx context.Context, out *Outgoing, kind string, since tim
 		}
 		if found != "" {
 			log.Info("an earlier attempt had been sent; not sending again", "kind", kind, "sent", found)
+			b.trace(d.ref, "history", "an earlier attempt of the %s had been sent (%s, found in the chat's history): not sending again", kind, found)
 			out.ID = found
 			return "", save(ctx)
 		}
+		b.trace(d.ref, "history", "an earlier attempt of the %s is not in the chat's history: sending it again", kind)
 	}
 	before := out.Attempted
 	out.Attempted = true
@@ -111,7 +125,8 @@ func (b *Bot) recordOnce(ctx context.Context, chatID, idMessage, kind string, cr
 // progress in rec; kind names it in the logs and the metrics.
 func (b *Bot) deliverRecorded(ctx context.Context, rec *ChatMessage, kind string, log *slog.Logger) (gaveUp string, err error) {
 	save := func(ctx context.Context) error { return b.store.SaveChatMessage(ctx, *rec) }
-	return b.deliver(ctx, &rec.Out, kind, rec.CreatedAt, save, log)
+	ref := &FirstContact{Instance: rec.Instance, ChatID: rec.ChatID, IDMessage: rec.IDMessage}
+	return b.deliver(ctx, delivery{out: &rec.Out, kind: kind, since: rec.CreatedAt, save: save, ref: ref}, log)
 }
 
 // giveUp says why Green API refused a message for good (a spent quota, a

@@ -207,13 +207,13 @@ func (b *Bot) firstContact(ctx context.Context, msg *greenapi.MessageNotificatio
 			}
 		}
 		if fc.Reply.Text != "" && fc.Skipped == "" {
-			gaveUp, err := b.deliver(ctx, &fc.Reply, "reply", fc.CreatedAt, save, log)
+			gaveUp, err := b.deliver(ctx, delivery{out: &fc.Reply, kind: "reply", since: fc.CreatedAt, save: save, ref: &fc}, log)
 			if err != nil {
 				return err
 			}
 			if gaveUp != "" {
 				fc.Step, fc.gaveUp = StepGaveUp, gaveUp
-				b.trace(&fc, "gave up", "Green API refused the reply for good: %s", gaveUp)
+				b.trace(&fc, "gave up", "Green API refused the reply for good (%s): this customer gets no greeting and the operators no summary, and their next message is a known chat's", gaveUp)
 				return b.end(ctx, &fc, name)
 			}
 			b.trace(&fc, "replied", "sendMessage %s", fc.Reply.ID)
@@ -257,16 +257,18 @@ func (b *Bot) forward(ctx context.Context, fc *FirstContact, name string, log *s
 	}
 	if fc.Summary.Text != "" && fc.Summary.To != "" {
 		save := func(ctx context.Context) error { return b.save(ctx, fc) }
-		gaveUp, err := b.deliver(ctx, &fc.Summary, "summary", fc.CreatedAt, save, log)
+		gaveUp, err := b.deliver(ctx, delivery{out: &fc.Summary, kind: "summary", since: fc.CreatedAt, save: save, ref: fc}, log)
 		if err != nil {
 			return err
 		}
 		if gaveUp != "" {
 			fc.Step, fc.gaveUp = StepGaveUp, gaveUp
-			b.trace(fc, "gave up", "Green API refused the summary for good: %s", gaveUp)
+			b.trace(fc, "gave up", "Green API refused the summary for good (%s): the operators are not told of this contact", gaveUp)
 			return b.end(ctx, fc, name)
 		}
 		b.trace(fc, "forwarded", "the summary to %s", fc.Summary.To)
+	} else {
+		b.trace(fc, "no summary", "%s", noSummaryWhy(fc, b.rules.rule(fc.Rule)))
 	}
 	fc.Step = StepDone
 	if err := b.end(ctx, fc, name); err != nil {
@@ -289,4 +291,17 @@ func (b *Bot) end(ctx context.Context, fc *FirstContact, name string) error {
 func (b *Bot) save(ctx context.Context, fc *FirstContact) error {
 	fc.UpdatedAt = b.Now()
 	return b.store.SaveFirstContact(ctx, *fc)
+}
+
+// noSummaryWhy says why the operators get no summary of fc, for a trace.
+func noSummaryWhy(fc *FirstContact, rule *Rule) string {
+	switch {
+	case fc.Summary.Text != "" && fc.Summary.To == "":
+		return "the rule forwards, but there is no operator chat (OPERATOR_CHAT_ID): the operators are not told of this contact"
+	case fc.Choice != "":
+		return "choice " + fc.Choice + " forwards nothing: the operators are not told of this contact"
+	case rule != nil:
+		return "rule " + rule.ID + " forwards nothing (forward = false): the operators are not told of this contact"
+	}
+	return "the rule forwards nothing: the operators are not told of this contact"
 }

@@ -422,7 +422,7 @@ func (b *Bot) finishChoice(ctx context.Context, fc *FirstContact, name string) e
 	if fc.Step == StepChosen {
 		fc.Answer.To = fc.ChatID
 		save := func(ctx context.Context) error { return b.save(ctx, fc) }
-		gaveUp, err := b.deliver(ctx, &fc.Answer, "answer", fc.CreatedAt, save, log)
+		gaveUp, err := b.deliver(ctx, delivery{out: &fc.Answer, kind: "answer", since: fc.CreatedAt, save: save, ref: fc}, log)
 		if err != nil {
 			return err
 		}

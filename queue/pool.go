@@ -44,6 +44,11 @@ type PoolConfig struct {
 	// it stops.
 	Replicas    Replicas
 	RescueEvery time.Duration
+	// OnSetAside, if set, is told each time a notification's chat is set
+	// aside: after a failure (err, retried at until) or to wait (err a
+	// *pacing.WaitError, until its Until at the latest). The sandbox
+	// shows it; it must not block.
+	OnSetAside func(n Notification, err error, until time.Time)
 	// ReconcileEvery is how often the pool compares what the store says
 	// is pending (for this replica) with what it holds, and queues what
 	// was stored but never reached it (a commit reported failed that had
@@ -336,6 +341,9 @@ func (p *Pool) runChat(chat string) {
 			p.mu.Lock()
 			p.putAsideLocked(chat, time.Until(wait.Until))
 			p.mu.Unlock()
+			if p.cfg.OnSetAside != nil {
+				p.cfg.OnSetAside(n, err, wait.Until)
+			}
 			wait.OnReady(func() { p.wake(chat) })
 			p.log.Debug("notification waits", "chat", chat, "id", n.ID, "until", wait.Until.Format(time.TimeOnly), "err", err)
 			return
@@ -347,6 +355,9 @@ func (p *Pool) runChat(chat string) {
 			delay := p.backoff(failures)
 			p.putAsideLocked(chat, delay)
 			p.mu.Unlock()
+			if p.cfg.OnSetAside != nil {
+				p.cfg.OnSetAside(n, err, time.Now().Add(delay))
+			}
 			// The first failure is a WARN; its repeats are DEBUG, and the
 			// outcome says how many there were.
 			level := slog.LevelWarn

@@ -387,7 +387,7 @@ func (s *Sandbox) config(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	lang := r.URL.Query().Get("locale")
-	out := map[string]string{"rules": string(rules), "menu_example": MenuExample}
+	out := map[string]string{"rules": string(rules), "menu_example": MenuExample, "shipped_rules": bot.DefaultRules}
 	if lang != "" {
 		text, err := s.localeText(lang)
 		if err != nil {

@@ -42,13 +42,46 @@ function selectChat() {
   render();
 }
 
+// One time format on the page: the clock of whoever looks at it.
+function clock(at) {
+  return new Date(at).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit", second: "2-digit" });
+}
+
+// A step's text, with its times on the same clock and Go's durations
+// (336h0m0s, 1m30s, 1.2s) in words.
+function readable(text) {
+  const iso = /\b\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:\d\d)/g;
+  text = text.replace(iso, (m) => {
+    const d = new Date(m);
+    const sameDay = d.toDateString() === new Date().toDateString();
+    return sameDay ? clock(d) : d.toLocaleDateString([], { weekday: "short", day: "numeric", month: "short" }) + " " + clock(d);
+  });
+  const goDuration = /\b(?:(\d+)h)?(?:(\d+)m(?!s))?(?:(\d+(?:\.\d+)?)s)?\b/g;
+  return text.replace(goDuration, (m, h, min, sec) => {
+    if (!m || (!h && !min && !sec) || (!h && !min)) return m; // "5s" alone reads well already
+    const total = (+h || 0) * 3600 + (+min || 0) * 60 + (+sec || 0);
+    return words(total);
+  });
+}
+
+function words(seconds) {
+  const plural = (n, unit) => n + " " + unit + (n === 1 ? "" : "s");
+  if (seconds >= 86400 && seconds % 86400 === 0) return plural(seconds / 86400, "day");
+  if (seconds >= 3600 && seconds % 3600 === 0) return plural(seconds / 3600, "hour");
+  if (seconds >= 3600) return plural(Math.floor(seconds / 3600), "hour") + " " + plural(Math.round((seconds % 3600) / 60), "minute");
+  if (seconds >= 60 && seconds % 60 === 0) return plural(seconds / 60, "minute");
+  if (seconds >= 60) return plural(Math.floor(seconds / 60), "minute") + " " + plural(Math.round(seconds % 60), "second");
+  return plural(Math.round(seconds * 10) / 10, "second");
+}
+
 function bubble(e) {
   const div = document.createElement("div");
   div.className = "msg " + e.kind;
   div.dir = "auto";
   div.textContent = e.text;
   const time = document.createElement("time");
-  time.textContent = new Date(e.at).toLocaleTimeString();
+  time.dir = "ltr"; // a right-to-left bubble keeps its time readable
+  time.textContent = clock(e.at);
   div.appendChild(time);
   return div;
 }
@@ -84,7 +117,9 @@ function render() {
       const b = document.createElement("b");
       b.textContent = s.step;
       li.appendChild(b);
-      li.appendChild(document.createTextNode(" +" + (new Date(s.at).getTime() - t0) + " ms" + (s.text ? ": " + s.text : "")));
+      const after = new Date(s.at).getTime() - t0;
+      li.appendChild(document.createTextNode(" " + clock(s.at) + (after > 0 ? " (+" + (after < 1000 ? after + " ms" : words(after / 1000)) + ")" : "") +
+        (s.text ? ": " + readable(s.text) : "")));
       ol.appendChild(li);
     }
     box.appendChild(ol);
@@ -92,6 +127,7 @@ function render() {
   }
   chat.scrollTop = chat.scrollHeight;
   ops.scrollTop = ops.scrollHeight;
+  trace.scrollTop = trace.scrollHeight; // the newest step in view
 }
 
 function showFaults(list) {
@@ -148,6 +184,17 @@ $("config-example-menu").addEventListener("click", async () => {
   $("config-error").hidden = true;
   $("config-status").hidden = false;
   $("config-status").textContent = "An example, not applied yet: Check and apply, then write as a customer.";
+});
+$("config-shipped").addEventListener("click", async () => {
+  const load = ++configLoads;
+  const r = await fetch("/sandbox/config");
+  const data = await r.json();
+  if (load !== configLoads) return;
+  $("config-file").value = "rules";
+  $("config-text").value = data.shipped_rules;
+  $("config-error").hidden = true;
+  $("config-status").hidden = false;
+  $("config-status").textContent = "The shipped rules, not applied yet: Check and apply.";
 });
 $("config-apply").addEventListener("click", async () => {
   const [file, locale] = $("config-file").value.split(":");
