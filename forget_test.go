@@ -21,6 +21,8 @@ func TestChatIDOf(t *testing.T) {
 		{"79001234567", "79001234567@c.us", ""},
 		{"79001234567@c.us", "79001234567@c.us", ""},
 		{"123456789012345@lid", "123456789012345@lid", ""},
+		{" 120650379300963@lid ", "120650379300963@lid", ""},
+		{"abc@lid", "", "not an @lid chat id"},
 		{"120363000000000001@g.us", "", "not a personal chat id"},
 		{"+49 151 CALL-ME", "", "not a phone number"},
 		{"12345", "", "not a phone number"},
