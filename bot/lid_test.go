@@ -65,6 +65,7 @@ func TestLIDSenderLocale(t *testing.T) {
 			t.Parallel()
 			var tr traces
 			h := newHarness(t, true, func(c *bot.Config) { c.Trace = tr.record })
+			h.srv.SetContact(tt.in.ChatID, greenapi.ContactInfo{Name: "Shop", Category: "Retail", IsBusiness: true}) // forwarded
 			h.write(tt.in)
 			if fc := firstContact(t, h, tt.in.ChatID); fc.Locale != tt.wantLocale || fc.Step != bot.StepDone {
 				t.Errorf("first contact %+v; want done in %s", fc, tt.wantLocale)
@@ -74,6 +75,14 @@ func TestLIDSenderLocale(t *testing.T) {
 			}
 			if sent := h.srv.Sent(tt.in.ChatID); len(sent) != 1 {
 				t.Errorf("sent %+v; want one greeting", sent)
+			}
+			// The operators learn an @lid sender's number when it came.
+			digits, _ := greenapi.PhoneOf(tt.in.ChatID)
+			_, phone := bot.RegionOf(digits + tt.in.SenderPhoneNumber)
+			summary := h.srv.Sent(operatorChat)
+			if len(summary) != 1 || phone != "" && !strings.Contains(summary[0].Message, "Phone: "+phone+"\n") ||
+				phone == "" && strings.Contains(summary[0].Message, "Phone:") {
+				t.Errorf("summary %+v; want the phone number %q", summary, phone)
 			}
 		})
 	}

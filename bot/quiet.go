@@ -61,7 +61,8 @@ func (f *ChatFilter) MatchSender(sd greenapi.SenderData) bool {
 		return true
 	}
 	if phone := phoneOf(sd); phone != "" {
-		return f.Match(phone + "@c.us")
+		chatID, err := greenapi.ChatIDOf(phone)
+		return err == nil && f.Match(chatID)
 	}
 	return false
 }
