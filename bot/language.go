@@ -231,18 +231,6 @@ func (b *Bot) knownLocale(msg *greenapi.MessageNotification, st ChatState) strin
 	return locale
 }
 
-// phoneOf is the Sender.Phone of a notification's sender: the number an
-// `@lid` chat's notification carries, "" for any other chat (its id has
-// the number) or none.
-func phoneOf(sd greenapi.SenderData) string {
-	if greenapi.IsLID(sd.ChatID) {
-		if digits, ok := sd.Phone(); ok {
-			return digits
-		}
-	}
-	return ""
-}
-
 // senderLocale is a sender's language before any rule: their phone
 // number's country's (of an `@c.us` chat id, else of phone, the number
 // an `@lid` chat's notification carried); for a chat without a number
