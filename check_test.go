@@ -49,6 +49,9 @@ reply = "greeting_named"
 		{"a Saturday morning, a Brazilian restaurant", []string{"--at", "2026-12-26T11:00", "--from", "+55 11 98765-4321", "--name", "Ana", "--category", "Restaurante", "--products", "3"}, []string{
 			"open: yes", "rule: open", "language: pt (the phone number is from BR)", "Olá, Ana!",
 		}},
+		{"a Saturday morning, an @lid sender writing Russian", []string{"--at", "2026-12-26T11:00", "--from", "120650379300963@lid", "--name", "Иван", "--text", "Здравствуйте"}, []string{
+			"first contact from 120650379300963@lid", "language: ru (the message is written in Cyrillic)", "to 120650379300963@lid:\nЗдравствуйте, Иван!",
+		}},
 	}
 	for _, tt := range tests {
 		var out strings.Builder

@@ -265,7 +265,7 @@ func envInstance(get func(name, def string) string) instanceConfig {
 }
 
 // ignoreExpected says what IGNORE_CHATS (and ignore_chats) hold.
-const ignoreExpected = "phone numbers (+49 151 2345678), chat ids (491512345678@c.us) or globs of them (4930*@c.us), separated by commas"
+const ignoreExpected = "phone numbers (+49 151 2345678), chat ids (491512345678@c.us, 120650379300963@lid) or globs of them (4930*@c.us), separated by commas"
 
 // ignorePatterns reads IGNORE_CHATS: phone numbers become chat ids, chat
 // ids and globs stay; every glob must compile.
@@ -276,6 +276,11 @@ func ignorePatterns(s string) ([]string, error) {
 		switch {
 		case item == "":
 			continue
+		case strings.HasSuffix(item, "@lid") && !strings.ContainsAny(item, "*?["):
+			if !greenapi.IsLID(item) {
+				return nil, fmt.Errorf("%q is not an @lid chat id (digits@lid, e.g. 120650379300963@lid)", item)
+			}
+			out = append(out, item)
 		case strings.ContainsAny(item, "@*?["):
 			out = append(out, item)
 		default:

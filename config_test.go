@@ -71,6 +71,7 @@ func TestConfigErrorsNameTheVariable(t *testing.T) {
 		{"memory limit unit", map[string]string{"GOMEMLIMIT": "64M"}, nil, []string{`GOMEMLIMIT: "64M": expected a size such as 32MiB`}},
 		{"memory limit too small", map[string]string{"GOMEMLIMIT": "4MiB"}, nil, []string{`GOMEMLIMIT: "4MiB" is too small`}},
 		{"postgres", map[string]string{"DATABASE_URL": "postgres://fd:%zz@db/frontdesk"}, nil, []string{"DATABASE_URL: not a URL; expected postgres://"}},
+		{"chat to ignore not an @lid id", map[string]string{"IGNORE_CHATS": "+49 151 1111111, staff@lid"}, nil, []string{`IGNORE_CHATS: "staff@lid" is not an @lid chat id (digits@lid, e.g. 120650379300963@lid)`, "120650379300963@lid) or globs"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -313,5 +314,26 @@ func TestEnvExampleAsShippedIsRefused(t *testing.T) {
 	}
 	if lines := strings.Count(err.Error(), "\n  "); lines != 2 {
 		t.Errorf("%d lines; want one per placeholder:\n%v", lines, err)
+	}
+}
+
+// TestIgnorePatterns: IGNORE_CHATS (and ignore_chats) takes phone numbers,
+// @c.us and @lid chat ids and globs; an @lid id must be digits@lid.
+func TestIgnorePatterns(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct{ in, want, err string }{
+		{"+49 151 1111111, 4930*@c.us", "491511111111@c.us 4930*@c.us", ""},
+		{"120650379300963@lid", "120650379300963@lid", ""},
+		{" 120650379300963@lid ,+1 212 555 0100", "120650379300963@lid 12125550100@c.us", ""},
+		{"1206503*@lid", "1206503*@lid", ""},
+		{"staff@lid", "", `"staff@lid" is not an @lid chat id`},
+		{"@lid", "", `"@lid" is not an @lid chat id`},
+		{"12065037930096x@lid", "", "is not an @lid chat id"},
+		{"[1206@lid", "", "syntax error"},
+	} {
+		got, err := ignorePatterns(tt.in)
+		if strings.Join(got, " ") != tt.want || (tt.err == "") != (err == nil) || err != nil && !strings.Contains(err.Error(), tt.err) {
+			t.Errorf("ignorePatterns(%q) = %q, %v; want %q, %q", tt.in, got, err, tt.want, tt.err)
+		}
 	}
 }

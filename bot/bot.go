@@ -197,6 +197,10 @@ type Store interface {
 	// its events and the dead letters whose body names it; it says how many
 	// rows of each it removed.
 	Forget(ctx context.Context, chatID string) (Forgotten, error)
+	// LIDNotifications returns the stored notifications of `…@lid` chats
+	// whose body contains text, with their bodies, oldest first: where
+	// LIDChatsOf looks for the @lid chats a phone number wrote from.
+	LIDNotifications(ctx context.Context, text string) ([]queue.Notification, error)
 
 	// MarkKnown records that the business wrote in a chat of instance at
 	// the given time: the chat is known, its next incoming message is no

@@ -26,7 +26,7 @@ type TemplateData struct {
 	Category     string
 	Description  string
 	Email        string
-	Phone        string // international format; empty for @lid chats
+	Phone        string // international format; empty for an @lid chat whose notification had no number
 	ProductCount int    // visible products only
 	Products     []ProductData
 	Text         string // the sender's first message

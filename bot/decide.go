@@ -15,7 +15,10 @@ import (
 // Sender is who wrote a first contact's message, and what they wrote:
 // what the rules decide on.
 type Sender struct {
-	ChatID   string
+	ChatID string
+	// Phone is the digits of the sender's number where the chat id has none:
+	// the senderPhoneNumber of an `@lid` chat's notification; "" unknown.
+	Phone    string
 	Name     string // the name WhatsApp shows, used when the profile has none
 	Info     greenapi.ContactInfo
 	Text     string
@@ -66,13 +69,12 @@ func (b *Bot) decision(s Sender) (Decision, error) {
 		}
 	}
 	data.ProductCount = len(data.Products)
-	d := Decision{Locale: b.catalog.DefaultLocale(), Open: true, hours: b.rules.Hours, at: s.At}
-	var region string
+	locale, region, script := b.senderLocale(s.ChatID, s.Phone, s.Text)
+	d := Decision{Locale: locale, Open: true, hours: b.rules.Hours, at: s.At}
 	if digits, ok := greenapi.PhoneOf(s.ChatID); ok {
-		region, data.Phone = RegionOf(digits)
-		if region != "" {
-			d.Locale = b.catalog.LocaleForRegion(region)
-		}
+		_, data.Phone = RegionOf(digits)
+	} else if s.Phone != "" {
+		_, data.Phone = RegionOf(s.Phone)
 	}
 	if h := b.rules.Hours; h != nil && !h.Open(s.At) {
 		d.Open, d.NextOpen = false, h.NextOpen(s.At)
@@ -90,7 +92,7 @@ func (b *Bot) decision(s Sender) (Decision, error) {
 		d.Locale = rule.SetLocale
 	}
 	if d.LocaleWhy == "" {
-		d.LocaleWhy = b.localeWhy(region, rule, d.Locale)
+		d.LocaleWhy = b.localeWhy(s.ChatID, region, script, rule, d.Locale)
 	}
 	data.Rule, data.Tag = rule.ID, rule.Tag
 	if !d.Open {
@@ -207,7 +209,7 @@ func (b *Bot) decide(ctx context.Context, fc *FirstContact, msg *greenapi.Messag
 	}
 	text, _ := greenapi.MessageText(msg.MessageData.Message)
 	at, _, _ := b.openAt(msg, fc.CreatedAt)
-	d, err := b.decision(Sender{ChatID: chatID, Name: firstNonEmpty(msg.SenderData.SenderContactName, msg.SenderData.SenderName),
+	d, err := b.decision(Sender{ChatID: chatID, Phone: phoneOf(msg.SenderData), Name: firstNonEmpty(msg.SenderData.SenderContactName, msg.SenderData.SenderName),
 		Info: info, Text: text, At: at, OptedOut: !st.OptedOut.IsZero(), Locale: st.Locale})
 	if err != nil {
 		return err

@@ -73,7 +73,7 @@ func (b *Bot) Handle(ctx context.Context, n queue.Notification) error {
 		if !greenapi.IsPersonalChat(chatID) || (msg.InstanceData.Wid != "" && msg.SenderData.Sender == msg.InstanceData.Wid) {
 			return nil
 		}
-		if b.cfg.Ignore.Match(chatID) {
+		if b.cfg.Ignore.MatchSender(msg.SenderData) {
 			b.metrics.Conversation("ignored")
 			b.trace(&FirstContact{Instance: b.cfg.Instance, ChatID: chatID, IDMessage: msg.IDMessage}, "ignored", "the chat is in IGNORE_CHATS")
 			return nil

@@ -272,7 +272,7 @@ func (b *Bot) awayReply(ctx context.Context, msg *greenapi.MessageNotification, 
 			b.trace(ref, "skipped", "no away reply: %s", skippedText(why))
 			return nil, nil
 		}
-		locale := b.knownLocale(chatID, st)
+		locale := b.knownLocale(msg, st)
 		text, err := b.catalog.RenderReply(locale, h.AwayReply, TemplateData{NextOpen: b.nextOpenText(locale, next)})
 		if err != nil {
 			return nil, fmt.Errorf("%w: rendering the away reply %q in %s: %v", queue.ErrPermanent, h.AwayReply, locale, err)

@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/frontdesk-bot/frontdesk/greenapi"
 	"golang.org/x/text/language"
@@ -193,7 +194,7 @@ func (b *Bot) languageChoice(ctx context.Context, msg *greenapi.MessageNotificat
 		if p, err := b.store.GetProfile(ctx, b.cfg.Instance, chatID); err == nil {
 			info = p.Info
 		}
-		d, err := b.decision(Sender{ChatID: chatID, Name: firstNonEmpty(msg.SenderData.SenderContactName, msg.SenderData.SenderName),
+		d, err := b.decision(Sender{ChatID: chatID, Phone: phoneOf(msg.SenderData), Name: firstNonEmpty(msg.SenderData.SenderContactName, msg.SenderData.SenderName),
 			Info: info, At: at, Locale: locale, NoMenu: true, NoChoices: fc.Step != StepChoosing})
 		if err != nil {
 			return true, err
@@ -217,21 +218,75 @@ func (b *Bot) languageChoice(ctx context.Context, msg *greenapi.MessageNotificat
 }
 
 // knownLocale is the language of a chat's automatic messages outside a
-// first contact: the one the sender chose, else their phone number's.
-func (b *Bot) knownLocale(chatID string, st ChatState) string {
+// first contact (msg is the message answered): the one the sender chose,
+// else their phone number's country's, else, for an `@lid` chat that came
+// without a number, the script msg is written in (scriptLocale), else the
+// default.
+func (b *Bot) knownLocale(msg *greenapi.MessageNotification, st ChatState) string {
 	if st.Locale != "" && slices.Contains(b.catalog.Locales(), st.Locale) {
 		return st.Locale
 	}
-	return b.localeOf(chatID)
+	text, _ := greenapi.MessageText(msg.MessageData.Message)
+	locale, _, _ := b.senderLocale(msg.SenderData.ChatID, phoneOf(msg.SenderData), text)
+	return locale
 }
 
-// localeOf is the language of a chat's automatic messages outside a first
-// contact: its phone number's country's, else the default.
-func (b *Bot) localeOf(chatID string) string {
-	if digits, ok := greenapi.PhoneOf(chatID); ok {
-		if region, _ := RegionOf(digits); region != "" {
-			return b.catalog.LocaleForRegion(region)
+// senderLocale is a sender's language before any rule: their phone
+// number's country's (of an `@c.us` chat id, else of phone, the number
+// an `@lid` chat's notification carried); for a chat without a number
+// only, the one locale written in text's script; else the default. It
+// returns the phone number's region and the script's name when they
+// decided (for localeWhy).
+func (b *Bot) senderLocale(chatID, phone, text string) (locale, region, script string) {
+	digits, ok := greenapi.PhoneOf(chatID)
+	if !ok {
+		digits = phone
+	}
+	if digits != "" {
+		if region, _ = RegionOf(digits); region != "" {
+			return b.catalog.LocaleForRegion(region), region, ""
 		}
 	}
-	return b.catalog.DefaultLocale()
+	if !ok { // a phone number's chat keeps the default, as it always did
+		if locale, script = b.catalog.scriptLocale(text); locale != "" {
+			return locale, "", script
+		}
+	}
+	return b.catalog.DefaultLocale(), "", ""
+}
+
+// scriptLocale returns the one locale written in the script of most of
+// text's letters, and that script's English name ("Cyrillic"): ru for
+// Cyrillic and he for Hebrew with the shipped locales. It returns "" when
+// most letters are in no one script, or in a script that several locales
+// write (Latin: de, en, es, pt) or none does. The scripts are the likely
+// scripts of the catalog's languages (x/text) and Unicode's tables of
+// them.
+func (c *Catalog) scriptLocale(text string) (locale, script string) {
+	writers := map[language.Script][]string{}
+	for _, tag := range c.tags {
+		if s, conf := tag.Script(); conf != language.No {
+			writers[s] = append(writers[s], tag.String())
+		}
+	}
+	counts := map[language.Script]int{}
+	letters := 0
+	for _, r := range text {
+		if !unicode.IsLetter(r) {
+			continue
+		}
+		letters++
+		for s := range writers {
+			if table := unicode.Scripts[display.English.Scripts().Name(s)]; table != nil && unicode.Is(table, r) {
+				counts[s]++
+				break
+			}
+		}
+	}
+	for s, n := range counts {
+		if 2*n > letters && len(writers[s]) == 1 {
+			return writers[s][0], display.English.Scripts().Name(s)
+		}
+	}
+	return "", ""
 }

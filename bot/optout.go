@@ -69,7 +69,7 @@ func (b *Bot) optOut(ctx context.Context, msg *greenapi.MessageNotification, st 
 			log.Info("the sender opted out of automatic messages; a person has the chat, so no confirmation")
 			return nil, nil
 		}
-		text, err := b.catalog.Localize(b.knownLocale(chatID, st), MsgOptOutConfirmation, TemplateData{}, 0)
+		text, err := b.catalog.Localize(b.knownLocale(msg, st), MsgOptOutConfirmation, TemplateData{}, 0)
 		if err != nil {
 			return nil, fmt.Errorf("%w: rendering the opt-out confirmation: %v", queue.ErrPermanent, err)
 		}

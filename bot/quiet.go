@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"path"
 	"time"
+
+	"github.com/frontdesk-bot/frontdesk/greenapi"
 )
 
 // Why an automatic message was not sent (FirstContact.Skipped, the trace,
@@ -21,7 +23,9 @@ const (
 )
 
 // ChatFilter says which chats are never greeted (IGNORE_CHATS): chat ids
-// or globs of them (path.Match), such as staff numbers or "4930*@c.us".
+// or globs of them (path.Match), such as staff numbers, "4930*@c.us" or
+// "120650379300963@lid". An `@lid` chat is matched by its id, and by its
+// phone number's `…@c.us` id when its notification carries the number.
 // Groups, broadcasts and newsletters are never greeted anyway.
 type ChatFilter struct{ patterns []string }
 
@@ -44,6 +48,21 @@ func (f *ChatFilter) Match(chatID string) bool {
 		if ok, _ := path.Match(p, chatID); ok {
 			return true
 		}
+	}
+	return false
+}
+
+// MatchSender reports whether a notification's chat is ignored: by its
+// chat id, or, for an `@lid` chat whose notification carries the sender's
+// phone number, by that number's `…@c.us` id. It reads nothing else: an
+// `@lid` chat's message without the number matches by its id only.
+func (f *ChatFilter) MatchSender(sd greenapi.SenderData) bool {
+	if f.Match(sd.ChatID) {
+		return true
+	}
+	if phone := phoneOf(sd); phone != "" {
+		chatID, err := greenapi.ChatIDOf(phone)
+		return err == nil && f.Match(chatID)
 	}
 	return false
 }

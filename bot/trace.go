@@ -56,11 +56,17 @@ func profileDetail(info greenapi.ContactInfo, degraded string) string {
 	return strings.Join(parts, ", ")
 }
 
-// localeWhy says why locale was chosen, for a trace.
-func (b *Bot) localeWhy(region string, rule *Rule, locale string) string {
+// localeWhy says why locale was chosen, for a trace: a rule's
+// set_locale, the phone number's region or, for an `@lid` chat without a
+// number, the script of the message.
+func (b *Bot) localeWhy(chatID, region, script string, rule *Rule, locale string) string {
 	switch {
 	case rule != nil && rule.SetLocale != "":
 		return "set_locale of rule " + rule.ID
+	case script != "":
+		return "the message is written in " + script
+	case region == "" && greenapi.IsLID(chatID):
+		return "the default locale: the @lid chat came without a phone number of a known country, and the message's script is no one locale's"
 	case region == "":
 		return "the default locale: the phone number's country is unknown"
 	case !b.catalog.speaks(region, locale):

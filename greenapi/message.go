@@ -362,6 +362,9 @@ func MessageText(m Message) (string, bool) {
 func ChatIDOf(s string) (string, error) {
 	s = strings.TrimSpace(s)
 	if strings.Contains(s, "@") {
+		if strings.HasSuffix(s, suffixLID) && !IsLID(s) {
+			return "", fmt.Errorf("%q is not an @lid chat id: expected digits@lid (e.g. 120650379300963@lid)", s)
+		}
 		if !IsPersonalChat(s) {
 			return "", fmt.Errorf("%q is not a personal chat id: expected digits@c.us (or an @lid id)", s)
 		}
@@ -377,7 +380,7 @@ func ChatIDOf(s string) (string, error) {
 		return 'x'
 	}, s)
 	digits = strings.TrimPrefix(digits, "00")
-	if strings.Contains(digits, "x") || len(digits) < 7 || len(digits) > 15 {
+	if strings.Contains(digits, "x") || len(digits) < minPhoneDigits || len(digits) > maxPhoneDigits {
 		return "", fmt.Errorf("%q is not a phone number in international form (e.g. +49 151 2345678) nor a chat id (e.g. 491512345678@c.us)", s)
 	}
 	return digits + "@c.us", nil

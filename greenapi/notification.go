@@ -58,6 +58,10 @@ type SenderData struct {
 	Sender            string `json:"sender"`
 	SenderName        string `json:"senderName"`
 	SenderContactName string `json:"senderContactName"`
+	// SenderPhoneNumber is the author's phone number where Green API gives
+	// it: the one way to know the number behind an `…@lid` chat. Read it
+	// through Phone.
+	SenderPhoneNumber PhoneNumber `json:"senderPhoneNumber,omitempty"`
 }
 
 // MessageNotification is the shape shared by the three message notifications.

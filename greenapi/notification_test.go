@@ -53,6 +53,9 @@ func TestParseNotificationExamples(t *testing.T) {
 		{"current_incomingMessageReceived_pollUpdateMessage.json", "*greenapi.IncomingMessageReceived", "79001234568@c.us", "79001234568@c.us", "F7AEC1B7086ECDC7E6E45923F5EDB825", "pollUpdateMessage", ""},
 		{"current_incomingMessageReceived_templateButtonReplyMessage.json", "*greenapi.IncomingMessageReceived", "11001234567@c.us", "11001234567@c.us", "9BB19BB0D568BA7B185EEAD21A33D317", "templateButtonReplyMessage", "red"},
 		{"current_outgoingMessageReceived_interactiveButtonsResponse.json", "*greenapi.OutgoingMessageReceived", "71234567890@c.us", "71234567890@c.us", "9EC825ACAB511DBFF27750DD0B4AFAE5", "interactiveButtonsResponse", "Second Button"},
+		{"current_v3_incomingMessageReceived_contactMessage.json", "*greenapi.IncomingMessageReceived", "10000000", "10000000", "2755232962562", "contactMessage", ""},
+		{"derived_incomingMessageReceived_textMessage_lid.json", "*greenapi.IncomingMessageReceived", "120650379300963@lid", "120650379300963@lid", "F7AEC1B7086ECDC7E6E45923F5EDB825", "textMessage", "I use GREEN-API to send this message to you!"},
+		{"derived_incomingMessageReceived_textMessage_lid_nophone.json", "*greenapi.IncomingMessageReceived", "120650379300963@lid", "120650379300963@lid", "F7AEC1B7086ECDC7E6E45923F5EDB825", "textMessage", "I use GREEN-API to send this message to you!"},
 		{"current_outgoingMessageStatus.json", "*greenapi.OutgoingMessageStatus", "", "", "", "", ""},
 		{"current_stateInstanceChanged.json", "*greenapi.StateInstanceChanged", "", "", "", "", ""},
 		{"current_statusInstanceChanged_deprecated.json", "*greenapi.StatusInstanceChanged", "", "", "", "", ""},
@@ -256,15 +259,18 @@ func TestChatIDs(t *testing.T) {
 		personal bool
 		group    bool
 		phone    string
+		lid      bool
 	}{
-		{"79001234567@c.us", true, false, "79001234567"},
-		{"123456789012345@lid", true, false, ""},
-		{"79001234567-1581234048@g.us", false, true, ""},
-		{"status@broadcast", false, false, ""},
-		{"120363043968066561@newsletter", false, false, ""},
-		{"@c.us", false, false, ""},
-		{"abc@c.us", true, false, ""},
-		{"", false, false, ""},
+		{"79001234567@c.us", true, false, "79001234567", false},
+		{"123456789012345@lid", true, false, "", true},
+		{"abc@lid", true, false, "", false},
+		{"@lid", false, false, "", false},
+		{"79001234567-1581234048@g.us", false, true, "", false},
+		{"status@broadcast", false, false, "", false},
+		{"120363043968066561@newsletter", false, false, "", false},
+		{"@c.us", false, false, "", false},
+		{"abc@c.us", true, false, "", false},
+		{"", false, false, "", false},
 	}
 	for _, tt := range tests {
 		if got := IsPersonalChat(tt.id); got != tt.personal {
@@ -276,6 +282,76 @@ func TestChatIDs(t *testing.T) {
 		if got, _ := PhoneOf(tt.id); got != tt.phone {
 			t.Errorf("PhoneOf(%q) = %q, want %q", tt.id, got, tt.phone)
 		}
+		if got := IsLID(tt.id); got != tt.lid {
+			t.Errorf("IsLID(%q) = %v", tt.id, got)
+		}
+	}
+}
+
+// TestSenderPhone: the sender's number is an @c.us chat's own, or for an
+// @lid chat the senderPhoneNumber beside it, written as a number (as
+// documented) or a string; anything else gives no number, and never costs
+// the message.
+func TestSenderPhone(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name, chatID, field string // field: senderPhoneNumber's JSON, "" for none
+		want                string
+	}{
+		{"c.us chat", "491512345678@c.us", "", "491512345678"},
+		{"c.us chat keeps its own number", "491512345678@c.us", `79991112233`, "491512345678"},
+		{"lid with a number", "120650379300963@lid", `79991112233`, "79991112233"},
+		{"lid with a string", "120650379300963@lid", `"79991112233"`, "79991112233"},
+		{"lid with a plus", "120650379300963@lid", `"+79991112233"`, "79991112233"},
+		{"lid with a chat id", "120650379300963@lid", `"79991112233@c.us"`, "79991112233"},
+		{"lid without the field", "120650379300963@lid", "", ""},
+		{"lid with null", "120650379300963@lid", `null`, ""},
+		{"lid with an empty string", "120650379300963@lid", `""`, ""},
+		{"lid with a short number", "120650379300963@lid", `12345`, ""},
+		{"lid with a float", "120650379300963@lid", `7.9991112233e10`, ""},
+		{"lid with letters", "120650379300963@lid", `"7999abc2233"`, ""},
+		{"lid with an object", "120650379300963@lid", `{"n":1}`, ""},
+		{"lid with a boolean", "120650379300963@lid", `true`, ""},
+		{"group", "120363043968066561@g.us", `79991112233`, ""},
+		{"v3 chat", "10000000", `79991112233`, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			field := ""
+			if tt.field != "" {
+				field = `,"senderPhoneNumber":` + tt.field
+			}
+			body := `{"typeWebhook":"incomingMessageReceived","idMessage":"A","senderData":{"chatId":"` + tt.chatID + `"` + field +
+				`},"messageData":{"typeMessage":"textMessage","textMessageData":{"textMessage":"hi"}}}`
+			n, err := ParseNotification([]byte(body))
+			if err != nil {
+				t.Fatalf("ParseNotification: %v", err)
+			}
+			m, _ := MessageOf(n)
+			got, ok := m.SenderData.Phone()
+			if got != tt.want || ok != (tt.want != "") {
+				t.Errorf("Phone() = %q, %v; want %q", got, ok, tt.want)
+			}
+		})
+	}
+	for file, want := range map[string]string{
+		"derived_incomingMessageReceived_textMessage_lid.json":         "79001234568",
+		"derived_incomingMessageReceived_textMessage_lid_nophone.json": "",
+		"current_incomingMessageReceived_textMessage_docsite.json":     "79001234568",
+	} {
+		n, err := ParseNotification(readTestdata(t, file))
+		if err != nil {
+			t.Fatal(err)
+		}
+		m, _ := MessageOf(n)
+		if got, _ := m.SenderData.Phone(); got != want {
+			t.Errorf("%s: Phone() = %q, want %q", file, got, want)
+		}
+	}
+	n, _ := ParseNotification(readTestdata(t, "current_v3_incomingMessageReceived_contactMessage.json"))
+	if m, _ := MessageOf(n); m.SenderData.SenderPhoneNumber != "79991112233" {
+		t.Errorf("v3 example: senderPhoneNumber = %q, want the documented number", m.SenderData.SenderPhoneNumber)
 	}
 }
 
@@ -284,6 +360,10 @@ func FuzzParseNotification(f *testing.F) {
 	for _, file := range files {
 		b, _ := os.ReadFile(file)
 		f.Add(b)
+	}
+	for _, phone := range []string{`79001234568`, `"+79001234568"`, `null`, `{}`, `[1]`, `1e400`, `-7`, `"79001234568@c.us"`} {
+		f.Add([]byte(`{"typeWebhook":"incomingMessageReceived","idMessage":"A","senderData":{"chatId":"120650379300963@lid","senderPhoneNumber":` +
+			phone + `},"messageData":{"typeMessage":"textMessage","textMessageData":{"textMessage":"Привет"}}}`))
 	}
 	f.Fuzz(func(t *testing.T, body []byte) {
 		n, err := ParseNotification(body)
@@ -299,6 +379,9 @@ func FuzzParseNotification(f *testing.F) {
 		if m, ok := MessageOf(n); ok {
 			if m.SenderData.ChatID == "" || m.IDMessage == "" {
 				t.Fatal("message notification without chatId or idMessage")
+			}
+			if digits, ok := m.SenderData.Phone(); ok != (digits != "") || strings.Trim(digits, "0123456789") != "" {
+				t.Fatalf("Phone() = %q, %v: want digits or nothing", digits, ok)
 			}
 			if m.MessageData.Message != nil {
 				MessageText(m.MessageData.Message)

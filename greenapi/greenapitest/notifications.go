@@ -19,6 +19,12 @@ type Incoming struct {
 	Sender            string // defaults to ChatID
 	SenderName        string
 	SenderContactName string
+	// SenderPhoneNumber, for an `…@lid` chat, is the sender's number as
+	// senderData.senderPhoneNumber carries it: a JSON number, as Green
+	// API's examples write it, or a string with PhoneAsString; "" leaves
+	// the field out, as when WhatsApp gives no number.
+	SenderPhoneNumber string
+	PhoneAsString     bool
 	Text              string
 	IDMessage         string // generated when empty
 	Time              time.Time
@@ -98,8 +104,7 @@ func (s *Server) NewIncoming(in Incoming) (string, []byte) {
 	if in.Time.IsZero() {
 		in.Time = time.Now()
 	}
-	sender := greenapi.SenderData{ChatID: in.ChatID, ChatName: in.SenderName, Sender: in.Sender,
-		SenderName: in.SenderName, SenderContactName: in.SenderContactName}
+	sender := senderData(in)
 	if in.Data != nil {
 		// An edit, a deletion, a reaction or an answer: not kept in the
 		// fake's chat history, which only the settling of Frontdesk's own
@@ -162,7 +167,23 @@ func (s *Server) enqueueLocked(body []byte) {
 	s.changed.Broadcast()
 }
 
-func messageNotification(typeWebhook, idInstance string, at time.Time, idMessage string, sender greenapi.SenderData, text string) []byte {
+// senderData is in's senderData, with senderPhoneNumber written as a
+// number (or a string) when in has one.
+func senderData(in Incoming) any {
+	sender := greenapi.SenderData{ChatID: in.ChatID, ChatName: in.SenderName, Sender: in.Sender,
+		SenderName: in.SenderName, SenderContactName: in.SenderContactName}
+	if in.SenderPhoneNumber == "" {
+		return sender
+	}
+	var phone any = json.Number(in.SenderPhoneNumber)
+	if in.PhoneAsString {
+		phone = in.SenderPhoneNumber
+	}
+	return map[string]any{"chatId": sender.ChatID, "chatName": sender.ChatName, "sender": sender.Sender,
+		"senderName": sender.SenderName, "senderContactName": sender.SenderContactName, "senderPhoneNumber": phone}
+}
+
+func messageNotification(typeWebhook, idInstance string, at time.Time, idMessage string, sender any, text string) []byte {
 	return mustJSON(map[string]any{
 		"typeWebhook":  typeWebhook,
 		"instanceData": instanceData(idInstance),

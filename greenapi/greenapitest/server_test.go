@@ -197,3 +197,36 @@ func TestIncomingKinds(t *testing.T) {
 		}
 	}
 }
+
+// TestIncomingLID: the fake writes an @lid chat's senderPhoneNumber as a
+// number (as documented) or a string, or leaves it out, and the parser
+// reads the sender's number from it.
+func TestIncomingLID(t *testing.T) {
+	t.Parallel()
+	srv := greenapitest.New(t)
+	const lid = "120650379300963@lid"
+	tests := []struct {
+		in       greenapitest.Incoming
+		raw      string // how the field is written
+		wantDigs string
+	}{
+		{greenapitest.Incoming{ChatID: lid, Text: "hi", SenderPhoneNumber: "491512345678"}, `"senderPhoneNumber":491512345678`, "491512345678"},
+		{greenapitest.Incoming{ChatID: lid, Text: "hi", SenderPhoneNumber: "491512345678", PhoneAsString: true}, `"senderPhoneNumber":"491512345678"`, "491512345678"},
+		{greenapitest.Incoming{ChatID: lid, Text: "hi"}, "", ""},
+		{greenapitest.Incoming{ChatID: lid, Data: greenapitest.Edited("A", "new"), SenderPhoneNumber: "491512345678"}, `"senderPhoneNumber":491512345678`, "491512345678"},
+	}
+	for _, tt := range tests {
+		_, body := srv.NewIncoming(tt.in)
+		if tt.raw != "" && !strings.Contains(string(body), tt.raw) || tt.raw == "" && strings.Contains(string(body), "senderPhoneNumber") {
+			t.Errorf("body %s; want %q", body, tt.raw)
+		}
+		n, err := greenapi.ParseNotification(body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		m, _ := greenapi.MessageOf(n)
+		if got, _ := m.SenderData.Phone(); got != tt.wantDigs || m.SenderData.ChatID != lid {
+			t.Errorf("%s: Phone() = %q, want %q", body, got, tt.wantDigs)
+		}
+	}
+}

@@ -313,6 +313,25 @@ func (d *DB) Forget(ctx context.Context, chatID string) (bot.Forgotten, error) {
 	return f, nil
 }
 
+// LIDNotifications implements bot.Store.
+func (d *DB) LIDNotifications(ctx context.Context, text string) ([]queue.Notification, error) {
+	rows, err := d.db.QueryContext(ctx, `SELECT id, instance, chat_id, id_message, type_webhook, body FROM notifications
+		WHERE chat_id LIKE '%@lid' AND instr(CAST(body AS TEXT), ?) > 0 ORDER BY id`, text)
+	if err != nil {
+		return nil, fmt.Errorf("reading the notifications of @lid chats: %w", err)
+	}
+	defer rows.Close()
+	var out []queue.Notification
+	for rows.Next() {
+		var n queue.Notification
+		if err := rows.Scan(&n.ID, &n.Instance, &n.ChatID, &n.IDMessage, &n.TypeWebhook, &n.Body); err != nil {
+			return nil, err
+		}
+		out = append(out, n)
+	}
+	return out, rows.Err()
+}
+
 // CountPending implements queue.Store.
 func (d *DB) CountPending(ctx context.Context) (int, error) {
 	var n int

@@ -28,6 +28,7 @@ func Run(t *testing.T, open func(t *testing.T) bot.Store) {
 		"FirstContactRecords":                      testFirstContacts,
 		"PruneFinishedNotifications":               testPrune,
 		"ForgetAContactEverywhere":                 testForget,
+		"NotificationsOfLIDChats":                  testLIDNotifications,
 		"PruneOldContacts":                         testPruneContacts,
 		"OutboxOrderPerChat":                       testOutbox,
 		"InstancesKeepTheirOwnChats":               testInstances,
@@ -357,6 +358,41 @@ func testForget(t *testing.T, s bot.Store) {
 	}
 	if none, err := s.Forget(ctx, "10000000000@c.us"); err != nil || none != (bot.Forgotten{}) {
 		t.Errorf("forgetting an unknown chat = %+v, %v", none, err)
+	}
+}
+
+// testLIDNotifications: the notifications of @lid chats whose body holds
+// a text, with their bodies, oldest first; no other chat's.
+func testLIDNotifications(t *testing.T, s bot.Store) {
+	ctx := context.Background()
+	for _, n := range []queue.Notification{
+		{Instance: inst, ChatID: "120650379300963@lid", IDMessage: "A", Body: []byte(`{"senderData":{"senderPhoneNumber":491512345678}}`)},
+		{Instance: other, ChatID: "200000000000001@lid", IDMessage: "B", Body: []byte(`{"text":"call +491512345678"}`)},
+		{Instance: inst, ChatID: "491512345678@c.us", IDMessage: "C", Body: []byte(`{"senderData":{"chatId":"491512345678@c.us"}}`)},
+		{Instance: inst, ChatID: "200000000000002@lid", IDMessage: "D", Body: []byte(`{"senderData":{"senderPhoneNumber":491512345679}}`)},
+	} {
+		n.TypeWebhook, n.ReceivedAt = greenapi.TypeIncomingMessageReceived, t0
+		if _, err := s.AddNotification(ctx, n); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, err := s.LIDNotifications(ctx, "491512345678")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ids []string
+	for _, n := range got {
+		ids = append(ids, n.Instance+" "+n.ChatID+" "+n.IDMessage+" "+string(n.Body))
+	}
+	want := []string{
+		inst + ` 120650379300963@lid A {"senderData":{"senderPhoneNumber":491512345678}}`,
+		other + ` 200000000000001@lid B {"text":"call +491512345678"}`,
+	}
+	if strings.Join(ids, "\n") != strings.Join(want, "\n") {
+		t.Errorf("LIDNotifications = %q, want %q", ids, want)
+	}
+	if none, err := s.LIDNotifications(ctx, "79001234567"); err != nil || len(none) != 0 {
+		t.Errorf("LIDNotifications of an unknown number = %v, %v", none, err)
 	}
 }
 
