@@ -33,7 +33,12 @@ const migrationLock = 0x66726f6e74 // "front"
 // DB is a bot.Store on PostgreSQL. Safe for concurrent use.
 type DB struct {
 	pool *pgxpool.Pool // reads, and the writer's transactions
-	wr   *writer
+	// paces is the pool of Reserve, whose commits do not wait for the WAL
+	// flush: a turn need not survive a crash (a lost one costs at most a
+	// 429, retried), but its answer must come back at once, for the turn
+	// is counted from the server's clock.
+	paces *pgxpool.Pool
+	wr    *writer
 	conn *pgx.ConnConfig // for the connections that hold a leadership
 	// owner is this replica's id (see Replica): the notifications it
 	// stores are its own, and it lists only its own.
@@ -53,7 +58,15 @@ func Open(ctx context.Context, url string) (*DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("postgres: %w", err)
 	}
-	d := &DB{pool: pool, wr: newWriter(pool), conn: cfg.ConnConfig.Copy()}
+	pacesCfg := cfg.Copy()
+	pacesCfg.ConnConfig.RuntimeParams["synchronous_commit"] = "off"
+	pacesCfg.MaxConns = 4
+	paces, err := pgxpool.NewWithConfig(ctx, pacesCfg)
+	if err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("postgres: %w", err)
+	}
+	d := &DB{pool: pool, paces: paces, wr: newWriter(pool), conn: cfg.ConnConfig.Copy()}
 	if err := pool.Ping(ctx); err != nil {
 		d.Close()
 		return nil, fmt.Errorf("postgres: %w", err)
@@ -126,6 +139,7 @@ func (d *DB) Ping(ctx context.Context) error {
 func (d *DB) Close() error {
 	d.wr.Close()
 	d.pool.Close()
+	d.paces.Close()
 	return nil
 }
 
@@ -291,23 +305,16 @@ func (d *DB) Reserve(ctx context.Context, key string, every time.Duration) (time
 	horizon := max(paceHorizon, 2*every)
 	for {
 		var wait float64
-		// A turn need not survive a crash (the worst a lost one costs is a
-		// 429, retried), but it must come back at once: the turn is counted
-		// from the server's clock, and a reply held back by a WAL flush
-		// would make its caller late for it, and so close to the next
-		// turn, another replica's. So the commit does not wait for the
-		// flush.
-		err := pgx.BeginFunc(ctx, d.pool, func(tx pgx.Tx) error {
-			if _, err := tx.Exec(ctx, `SET LOCAL synchronous_commit = off`); err != nil {
-				return err
-			}
-			return tx.QueryRow(ctx, `
-				INSERT INTO paces (key, next_at) VALUES ($1, clock_timestamp() + $2::interval)
-				ON CONFLICT (key) DO UPDATE SET next_at = greatest(paces.next_at, clock_timestamp()) + $2::interval
-					WHERE paces.next_at < clock_timestamp() + $3::interval
-				RETURNING extract(epoch FROM next_at - $2::interval - clock_timestamp())::float8`,
-				key, every, horizon).Scan(&wait)
-		})
+		// One statement, committed without waiting for the WAL flush (the
+		// paces pool): a reply held back by the flush would make its
+		// caller late for its turn, and so close to the next turn,
+		// another replica's.
+		err := d.paces.QueryRow(ctx, `
+			INSERT INTO paces (key, next_at) VALUES ($1, clock_timestamp() + $2::interval)
+			ON CONFLICT (key) DO UPDATE SET next_at = greatest(paces.next_at, clock_timestamp()) + $2::interval
+				WHERE paces.next_at < clock_timestamp() + $3::interval
+			RETURNING extract(epoch FROM next_at - $2::interval - clock_timestamp())::float8`,
+			key, every, horizon).Scan(&wait)
 		if err == nil {
 			return max(0, seconds(wait)), nil
 		}
@@ -318,7 +325,7 @@ func (d *DB) Reserve(ctx context.Context, key string, every time.Duration) (time
 		// (with a little jitter, so that the waiters do not all come back
 		// at once).
 		var ahead float64
-		if err := d.pool.QueryRow(ctx, `SELECT extract(epoch FROM next_at - clock_timestamp())::float8 FROM paces WHERE key = $1`, key).Scan(&ahead); err != nil {
+		if err := d.paces.QueryRow(ctx, `SELECT extract(epoch FROM next_at - clock_timestamp())::float8 FROM paces WHERE key = $1`, key).Scan(&ahead); err != nil {
 			return 0, fmt.Errorf("reserving a turn of %s: %w", key, err)
 		}
 		t := time.NewTimer(max(0, seconds(ahead)-horizon) + rand.N(every+time.Millisecond))
