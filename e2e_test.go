@@ -478,7 +478,7 @@ func TestEndToEndPollMode(t *testing.T) {
 	p := start(t, fake, 0, filepath.Join(t.TempDir(), "fd.db"), "RECEIVE_MODE=poll", "WEBHOOK_TOKEN=")
 	fake.PushIncoming(greenapitest.Incoming{ChatID: "4915112345678@c.us", Text: "Hallo"})
 	sent := fake.WaitSent("4915112345678@c.us", 1, 15*time.Second)
-	if len(sent) != 1 || sent[0].Message != "Hallo Jonas! Danke für Ihre Nachricht. Wie können wir helfen?" {
+	if len(sent) != 1 || sent[0].Message != "Hallo, Jonas! Danke für Ihre Nachricht. Wie können wir helfen?" {
 		t.Errorf("sent %+v", sent)
 	}
 	if !fake.WaitQueueEmpty(15 * time.Second) {

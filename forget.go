@@ -19,7 +19,7 @@ import (
 // running service.
 func forget(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
 	if len(args) != 1 {
-		return fmt.Errorf("usage: frontdesk forget <phone number or chatId>, e.g. frontdesk forget +49 151 2345678 (quote a number with spaces) or frontdesk forget 120650379300963@lid")
+		return fmt.Errorf("usage: frontdesk forget <phone number or chatId>, e.g. frontdesk forget '+49 151 2345678' or frontdesk forget 120650379300963@lid")
 	}
 	chatID, err := greenapi.ChatIDOf(args[0])
 	if err != nil {

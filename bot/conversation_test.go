@@ -254,7 +254,7 @@ func TestLanguageChoiceByReply(t *testing.T) {
 	const chat = "4915123456789@c.us"
 	h.write(greenapitest.Incoming{ChatID: chat, SenderName: "Jonas", Text: "Hallo"})
 	sent := h.srv.Sent(chat)
-	if len(sent) != 1 || !strings.HasPrefix(sent[0].Message, "Hallo Jonas!") || !strings.Contains(sent[0].Message, "Lieber in einer anderen Sprache?") ||
+	if len(sent) != 1 || !strings.HasPrefix(sent[0].Message, "Hallo, Jonas!") || !strings.Contains(sent[0].Message, "Lieber in einer anderen Sprache?") ||
 		!strings.Contains(sent[0].Message, "español") || strings.Contains(sent[0].Message, "Deutsch") {
 		t.Fatalf("greeting %+v; want German, with the other languages listed in their own names", sent)
 	}

@@ -105,7 +105,7 @@ func TestMenuChoiceRoutes(t *testing.T) {
 		{"a number", "5511987654321@c.us", "oi", "1",
 			[]string{"Olá, Ana!", "Responda com um número:\n1 Vendas\n2 Suporte\n3 Outro assunto"}, "", salesChat, "sales"},
 		{"a label in the sender's language", "4915123456789@c.us", "Hallo", "kundendienst!",
-			[]string{"Hallo Ana!", "Antworten Sie mit einer Nummer:\n1 Vertrieb\n2 Kundendienst\n3 Etwas anderes"},
+			[]string{"Hallo, Ana!", "Antworten Sie mit einer Nummer:\n1 Vertrieb\n2 Kundendienst\n3 Etwas anderes"},
 			"Danke! Unser Kundendienst schreibt Ihnen hier in Kürze.", operatorChat, "support"},
 		{"a choice that sends no summary", "79001234567@c.us", "привет", "3",
 			[]string{"Ответьте номером:\n1 Продажи\n2 Поддержка\n3 Другое"}, "", "", "other"},
@@ -320,7 +320,7 @@ func TestMenuWithLanguageChoice(t *testing.T) {
 	}
 	h.write(greenapitest.Incoming{ChatID: chat, SenderName: "Flo", Text: "4"})
 	sent = h.srv.Sent(chat)
-	if len(sent) != 2 || !strings.HasPrefix(sent[1].Message, "Hallo Flo!") || !strings.Contains(sent[1].Message, "2 Kundendienst") ||
+	if len(sent) != 2 || !strings.HasPrefix(sent[1].Message, "Hallo, Flo!") || !strings.Contains(sent[1].Message, "2 Kundendienst") ||
 		strings.Contains(sent[1].Message, "español") {
 		t.Fatalf("after 4: %+v; want the German greeting with its menu, without the languages", sent[1:])
 	}
