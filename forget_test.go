@@ -115,3 +115,14 @@ func TestForgetCommand(t *testing.T) {
 		})
 	}
 }
+
+// TestForgetUsageIsTypedAsShown is issue #27's item 5: the usage's example
+// must work when typed as shown, a number with spaces quoted.
+func TestForgetUsageIsTypedAsShown(t *testing.T) {
+	t.Parallel()
+	var out strings.Builder
+	err := run(t.Context(), []string{"forget"}, env(nil), &out, &out)
+	if err == nil || !strings.Contains(err.Error(), "frontdesk forget '+49 151 2345678'") {
+		t.Errorf("usage: %v", err)
+	}
+}
