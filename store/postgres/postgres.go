@@ -39,7 +39,7 @@ type DB struct {
 	// is counted from the server's clock.
 	paces *pgxpool.Pool
 	wr    *writer
-	conn *pgx.ConnConfig // for the connections that hold a leadership
+	conn  *pgx.ConnConfig // for the connections that hold a leadership
 	// owner is this replica's id (see Replica): the notifications it
 	// stores are its own, and it lists only its own.
 	owner string
