@@ -215,6 +215,11 @@ type Store interface {
 	// same message is handled a second time), and the chat's state, in the
 	// same statement.
 	ClaimFirstContact(ctx context.Context, instance, chatID, idMessage string, at time.Time, newAfter time.Duration) (ChatState, error)
+	// ReleaseFirstContact forgets that idMessage claimed the chat's first
+	// contact, so that the chat's next message claims one again: nothing
+	// reached the sender nor the operators. It keeps a chat a person of
+	// the business has, or whose sender opted out.
+	ReleaseFirstContact(ctx context.Context, instance, chatID, idMessage string) error
 	// GetChat returns a chat's state; a chat never seen has the zero state.
 	GetChat(ctx context.Context, instance, chatID string) (ChatState, error)
 	// SetOptedOut records that the chat opted out of automatic messages at

@@ -38,6 +38,7 @@ type TemplateData struct {
 	Time         string // its time, HH:MM in the business's zone (next_open)
 	Options      string // the numbered languages (language_menu) or choices (choice_menu, choice_hint)
 	Choice       string // the chosen option's label (summary_chosen)
+	Reason       string // why, in a word of Frontdesk's (summary_profile_unknown, summary_not_greeted)
 }
 
 // ProductData is one visible product as templates see it.

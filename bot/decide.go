@@ -29,6 +29,9 @@ type Sender struct {
 	// NoChoices leaves the rule's menu out of the greeting (its choice was
 	// made).
 	NoChoices bool
+	// Degraded says why the profile is unknown (the lookup failed or timed
+	// out); "" when Info is the profile.
+	Degraded string
 }
 
 // Decision is what the rules decide for a first contact: the rule, the
@@ -41,6 +44,9 @@ type Decision struct {
 	NextOpen  time.Time // when closed: when it opens next
 	Reply     Outgoing  // its Text ("" for none), and its file and typing; To is the caller's
 	Forward   bool      // the rule forwards (Summary.To is "" without an operator chat)
+	// ForcedForward says why the contact is forwarded though its rule does
+	// not: its profile is unknown (the lookup's reason).
+	ForcedForward string
 	// Summary is the summary's To and Text: none when the rule does not
 	// forward, unless it offers choices: the Text is then ready for the
 	// options that forward, and To is the rule's own route ("" for none).
@@ -80,7 +86,7 @@ func (b *Bot) decision(s Sender) (Decision, error) {
 		d.Open, d.NextOpen = false, h.NextOpen(s.At)
 	}
 	d.Rule = b.rules.Match(Facts{Name: data.Name, Category: data.Category, Products: data.Products,
-		Region: region, Locale: d.Locale, Text: data.Text, Open: d.Open})
+		Region: region, Locale: d.Locale, Text: data.Text, Open: d.Open, ProfileUnknown: s.Degraded != ""})
 	if d.Rule == nil {
 		return d, nil
 	}
@@ -129,8 +135,14 @@ func (b *Bot) decision(s Sender) (Decision, error) {
 		d.Reply.TypingMS = rule.TypingMS
 	}
 	d.Forward = rule.Forward
-	if rule.Forward || d.Menu {
-		if rule.Forward {
+	// Without its profile a business looks like a private person: unless
+	// a rule says what to do then (profile_unknown), the contact is
+	// forwarded, saying why, so that the lookup's failure drops no one.
+	if s.Degraded != "" && !rule.Forward && rule.ProfileUnknown == nil && b.cfg.OperatorChatID != "" {
+		d.Forward, d.ForcedForward = true, s.Degraded
+	}
+	if d.Forward || d.Menu {
+		if d.Forward {
 			d.Summary.To = firstNonEmpty(rule.ForwardTo, b.cfg.OperatorChatID)
 		}
 		if d.Summary.To != "" || d.Menu {
@@ -148,6 +160,11 @@ func (b *Bot) decision(s Sender) (Decision, error) {
 					text += "\n" + note
 				}
 			}
+			if d.ForcedForward != "" {
+				if note, err := b.catalog.Localize(b.cfg.OperatorLocale, MsgSummaryProfileUnknown, TemplateData{Reason: s.Degraded}, 0); err == nil {
+					text += "\n" + note
+				}
+			}
 			d.Summary.Text = truncate(text, greenapi.MaxMessageLength)
 		}
 	}
@@ -162,6 +179,9 @@ func (d Decision) describe() string {
 	}
 	if d.Summary.To != "" {
 		what += ", summary to " + d.Summary.To
+		if d.ForcedForward != "" {
+			what += " (the rule does not forward, but the profile is unknown: " + d.ForcedForward + ")"
+		}
 	}
 	if d.Menu {
 		what += fmt.Sprintf(", a menu of %d choices (waits %s)", len(d.Rule.Choices), ShortDuration(d.Rule.ChoiceWait))
@@ -209,7 +229,7 @@ func (b *Bot) decide(ctx context.Context, fc *FirstContact, msg *greenapi.Messag
 	}
 	text, _ := greenapi.MessageText(msg.MessageData.Message)
 	at, _, _ := b.openAt(msg, fc.CreatedAt)
-	d, err := b.decision(Sender{ChatID: chatID, Phone: phoneOf(msg.SenderData), Name: firstNonEmpty(msg.SenderData.SenderContactName, msg.SenderData.SenderName),
+	d, err := b.decision(Sender{ChatID: chatID, Phone: phoneOf(msg.SenderData), Degraded: degraded, Name: firstNonEmpty(msg.SenderData.SenderContactName, msg.SenderData.SenderName),
 		Info: info, Text: text, At: at, OptedOut: !st.OptedOut.IsZero(), Locale: st.Locale})
 	if err != nil {
 		return err

@@ -144,14 +144,16 @@ func matrixWant(method, failure string) outcome {
 		// A refusal is final (nothing was sent: never greeted); a failure
 		// worth retrying is retried until the fault ends (3.5 s), after a
 		// look at the history when the message may have gone out.
+		// A refused greeting is never retried; the summary still goes
+		// (refused too here, where every sendMessage fails): two calls.
 		switch failure {
 		case "400", "404":
-			return outcome{gaveUp: "rejected", profile: true, maxCalls: 1}
+			return outcome{gaveUp: "rejected", profile: true, maxCalls: 2}
 		case "466":
-			return outcome{gaveUp: "quota_exceeded", profile: true, maxCalls: 1}
+			return outcome{gaveUp: "quota_exceeded", profile: true, maxCalls: 2}
 		case "malformed JSON", "empty body":
 			// Green API said 200: the message is taken as sent, never resent.
-			return outcome{gaveUp: "unreadable_answer", profile: true, maxCalls: 1}
+			return outcome{gaveUp: "unreadable_answer", profile: true, maxCalls: 2}
 		}
 		return outcome{greeted: true, profile: true, maxCalls: 120} // a busy loop would make thousands
 	case greenapi.MethodGetChatHistory:

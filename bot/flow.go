@@ -211,9 +211,22 @@ func (b *Bot) firstContact(ctx context.Context, msg *greenapi.MessageNotificatio
 			if err != nil {
 				return err
 			}
+			if gaveUp != "" && fc.Summary.Text != "" && fc.Summary.To != "" {
+				// The operators still hear of the customer, and that nothing
+				// reached them: a person answers instead.
+				if note, err := b.catalog.Localize(b.cfg.OperatorLocale, MsgSummaryNotGreeted, TemplateData{Reason: gaveUp}, 0); err == nil {
+					fc.Summary.Text = truncate(fc.Summary.Text+"\n"+note, greenapi.MaxMessageLength)
+				}
+				fc.Step, fc.Skipped, fc.gaveUp = StepReplied, SkippedRefused, gaveUp
+				if err := b.save(ctx, &fc); err != nil {
+					return err
+				}
+				b.trace(&fc, "gave up", "Green API refused the reply for good (%s): this customer gets no greeting; the summary tells the operators", gaveUp)
+				return b.forward(ctx, &fc, name, log)
+			}
 			if gaveUp != "" {
 				fc.Step, fc.gaveUp = StepGaveUp, gaveUp
-				b.trace(&fc, "gave up", "Green API refused the reply for good (%s): this customer gets no greeting and the operators no summary, and their next message is a known chat's", gaveUp)
+				b.trace(&fc, "gave up", "Green API refused the reply for good (%s): this customer gets no greeting and the operators no summary", gaveUp)
 				return b.end(ctx, &fc, name)
 			}
 			b.trace(&fc, "replied", "sendMessage %s", fc.Reply.ID)
@@ -285,7 +298,19 @@ func (b *Bot) end(ctx context.Context, fc *FirstContact, name string) error {
 	if err := b.emitFirstContact(ctx, fc, name); err != nil {
 		return err
 	}
-	return b.save(ctx, fc)
+	if err := b.save(ctx, fc); err != nil {
+		return err
+	}
+	// Nothing reached the customer nor the operators (a spent quota, say):
+	// the chat is not known for it, and the customer's next message is a
+	// first contact again, once Green API takes messages.
+	if fc.Step == StepGaveUp && !fc.Reply.Sent() && !fc.Summary.Sent() {
+		if err := b.store.ReleaseFirstContact(ctx, b.cfg.Instance, fc.ChatID, fc.IDMessage); err != nil {
+			return err
+		}
+		b.trace(fc, "released", "nothing reached the customer nor the operators: their next message starts a first contact again")
+	}
+	return nil
 }
 
 func (b *Bot) save(ctx context.Context, fc *FirstContact) error {

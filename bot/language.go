@@ -195,7 +195,7 @@ func (b *Bot) languageChoice(ctx context.Context, msg *greenapi.MessageNotificat
 			info = p.Info
 		}
 		d, err := b.decision(Sender{ChatID: chatID, Phone: phoneOf(msg.SenderData), Name: firstNonEmpty(msg.SenderData.SenderContactName, msg.SenderData.SenderName),
-			Info: info, At: at, Locale: locale, NoMenu: true, NoChoices: fc.Step != StepChoosing})
+			Info: info, At: at, Locale: locale, NoMenu: true, NoChoices: fc.Step != StepChoosing, Degraded: fc.Degraded})
 		if err != nil {
 			return true, err
 		}

@@ -132,6 +132,16 @@ func builtinMessages() []*i18n.Message {
 			Other:       "The sender asked for no automatic messages.",
 		},
 		{
+			ID:          MsgSummaryProfileUnknown,
+			Description: "Added to the operator summary when the sender's profile could not be looked up. .Reason is why, a code such as timeout or server_error.",
+			Other:       "Profile unknown ({{.Reason}}): forwarded so that no customer is missed.",
+		},
+		{
+			ID:          MsgSummaryNotGreeted,
+			Description: "Added to the operator summary when Green API refused the greeting for good: the sender got nothing. .Reason is why, a code such as quota_exceeded or rejected.",
+			Other:       "The sender did not get the greeting: Green API refused it ({{.Reason}}). Please answer them.",
+		},
+		{
 			ID:          MsgOperatorSummary,
 			Description: "Summary of a new contact, sent to the operators' chat. Fields: .Name .Phone .Category .Description .Email .ProductCount .Products (up to five) .Rule .Tag .Text (the first message).",
 			Other:       "New contact{{if .Name}}: {{.Name}}{{end}}\n{{if .Phone}}Phone: {{.Phone}}\n{{end}}{{if .Category}}Category: {{.Category}}\n{{end}}{{if .Description}}About: {{.Description}}\n{{end}}{{if .Email}}Email: {{.Email}}\n{{end}}{{if .ProductCount}}Products ({{.ProductCount}}): {{range $i, $p := .Products}}{{if $i}}, {{end}}{{$p.Name}}{{end}}\n{{end}}Rule: {{.Rule}}{{if .Tag}}, tag: {{.Tag}}{{end}}\nFirst message: {{.Text}}",

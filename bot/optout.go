@@ -17,6 +17,12 @@ const (
 	MsgOptInWords         = "opt_in_words"
 	MsgOptOutConfirmation = "opt_out_confirmation"
 	MsgSummaryOptedOut    = "summary_opted_out"
+	// MsgSummaryProfileUnknown is added to the summary of a contact whose
+	// profile could not be looked up.
+	MsgSummaryProfileUnknown = "summary_profile_unknown"
+	// MsgSummaryNotGreeted is added to the summary of a contact whose
+	// greeting Green API refused for good.
+	MsgSummaryNotGreeted = "summary_not_greeted"
 )
 
 // optWords are the stop and start words of every locale, normalized: a

@@ -17,6 +17,9 @@ import (
 const (
 	SkippedHuman    = "human"     // a person of the business wrote in the chat
 	SkippedOptedOut = "opted_out" // the sender asked for no automatic messages
+	// SkippedRefused: Green API refused the greeting for good (a spent
+	// quota, a refused chat); the summary says so.
+	SkippedRefused = "refused"
 	// SkippedRemoved: the number was no longer served when the menu's wait
 	// ended (EndOrphanChoices): nothing was sent for it.
 	SkippedRemoved = "number_removed"

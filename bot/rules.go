@@ -41,6 +41,11 @@ type Rule struct {
 	Locale          []string
 	TextMatches     *regexp.Regexp
 	Open            *bool // the business is open (the rules file's [hours])
+	// ProfileUnknown: the sender's getContactInfo failed or timed out. A
+	// rule that sets it decides what such contacts get; without one, a
+	// contact without a profile is forwarded whatever its rule says, so
+	// that a business the lookup missed is never silently not routed.
+	ProfileUnknown *bool
 
 	// Actions.
 	Reply     string // message id; empty for no reply
@@ -69,6 +74,9 @@ type Facts struct {
 	Locale   string
 	Text     string
 	Open     bool // by the rules file's [hours]; true without them
+	// ProfileUnknown: the lookup failed; Name, Category and Products are
+	// what the notification alone says.
+	ProfileUnknown bool
 }
 
 // Matches reports whether every condition of r holds for f.
@@ -93,6 +101,8 @@ func (r *Rule) Matches(f Facts) bool {
 	case r.TextMatches != nil && !r.TextMatches.MatchString(f.Text):
 		return false
 	case r.Open != nil && *r.Open != f.Open:
+		return false
+	case r.ProfileUnknown != nil && *r.ProfileUnknown != f.ProfileUnknown:
 		return false
 	}
 	return true
@@ -160,6 +170,7 @@ type ruleSpec struct {
 	Locale          []string     `toml:"locale"`
 	TextMatches     string       `toml:"text_matches"`
 	Open            *bool        `toml:"open"`
+	ProfileUnknown  *bool        `toml:"profile_unknown"`
 	Reply           *string      `toml:"reply"`
 	Forward         bool         `toml:"forward"`
 	ForwardTo       string       `toml:"forward_to"`
@@ -222,7 +233,8 @@ func ParseRules(name string, data []byte, catalog *Catalog) (Rules, error) {
 		}
 		seen[spec.ID] = true
 		r := &Rule{ID: spec.ID, HasName: spec.HasName, Business: spec.Business, MinProducts: spec.MinProducts,
-			Forward: spec.Forward || spec.ForwardTo != "", ForwardTo: spec.ForwardTo, SetLocale: spec.SetLocale, Tag: spec.Tag, Open: spec.Open}
+			Forward: spec.Forward || spec.ForwardTo != "", ForwardTo: spec.ForwardTo, SetLocale: spec.SetLocale, Tag: spec.Tag, Open: spec.Open,
+			ProfileUnknown: spec.ProfileUnknown}
 		if spec.FileURL != "" {
 			u, err := url.Parse(spec.FileURL)
 			if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {

@@ -139,7 +139,9 @@ func (d *DB) Ping(ctx context.Context) error {
 func (d *DB) Close() error {
 	d.wr.Close()
 	d.pool.Close()
-	d.paces.Close()
+	if d.paces != nil {
+		d.paces.Close()
+	}
 	return nil
 }
 
@@ -475,6 +477,12 @@ func (d *DB) LIDNotifications(ctx context.Context, text string) ([]queue.Notific
 		out = append(out, n)
 	}
 	return out, rows.Err()
+}
+
+// ReleaseFirstContact implements bot.Store.
+func (d *DB) ReleaseFirstContact(ctx context.Context, instance, chatID, idMessage string) error {
+	return d.wr.exec(ctx, `DELETE FROM chats WHERE instance = $1 AND chat_id = $2 AND first_contact_msg = $3
+		AND human_until IS NULL AND opted_out_at IS NULL`, instance, chatID, idMessage)
 }
 
 // MarkKnown implements bot.Store.

@@ -628,6 +628,12 @@ func (d *DB) ClaimFirstContact(ctx context.Context, instance, chatID, idMessage 
 		Locale: locale, FirstContactMsg: holder, MenuWaits: menu && holder != idMessage}, nil
 }
 
+// ReleaseFirstContact implements bot.Store.
+func (d *DB) ReleaseFirstContact(ctx context.Context, instance, chatID, idMessage string) error {
+	return d.exec(ctx, `DELETE FROM chats WHERE instance = ? AND chat_id = ? AND first_contact_msg = ?
+		AND human_until = 0 AND opted_out_at IS NULL`, instance, chatID, idMessage)
+}
+
 // GetProfile implements bot.Store.
 func (d *DB) GetProfile(ctx context.Context, instance, chatID string) (bot.Profile, error) {
 	p := bot.Profile{Instance: instance, ChatID: chatID}

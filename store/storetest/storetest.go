@@ -37,6 +37,7 @@ func Run(t *testing.T, open func(t *testing.T) bot.Store) {
 		"ChatStateAndMessages":                     testChatState,
 		"MenusWhoseWaitEnded":                      testDueChoices,
 		"MenusOfServedNumbersOnly":                 testDueChoicesOfServedNumbers,
+		"ReleasedFirstContactIsClaimedAgain":       testReleaseFirstContact,
 		"ChatSaysWhetherItsMenuWaits":              testMenuWaits,
 	}
 	for name, test := range tests {
@@ -825,5 +826,56 @@ func testMenuWaits(t *testing.T, s bot.Store) {
 	}
 	if st, _ := s.GetChat(ctx, inst, chat); st.MenuWaits {
 		t.Error("the menu still waits after its end")
+	}
+}
+
+// testReleaseFirstContact: a first contact that reached no one is released,
+// and the chat's next message claims one again, with NEW_SENDER_AFTER 0
+// too; a chat a person has, one whose sender opted out, or whose first
+// contact is another message's, is kept.
+func testReleaseFirstContact(t *testing.T, s bot.Store) {
+	ctx := context.Background()
+	claim := func(chat, id string, at time.Time) bot.ChatState {
+		t.Helper()
+		st, err := s.ClaimFirstContact(ctx, inst, chat, id, at, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return st
+	}
+	if !claim("1@c.us", "A", t0).Claimed {
+		t.Fatal("a new chat's first message claims nothing")
+	}
+	if claim("1@c.us", "B", t0.Add(time.Minute)).Claimed {
+		t.Fatal("a known chat's message claims a first contact")
+	}
+	if err := s.ReleaseFirstContact(ctx, inst, "1@c.us", "B"); err != nil { // not its first contact
+		t.Fatal(err)
+	}
+	if claim("1@c.us", "C", t0.Add(2*time.Minute)).Claimed {
+		t.Error("released by another message than the one that claimed")
+	}
+	if err := s.ReleaseFirstContact(ctx, inst, "1@c.us", "A"); err != nil {
+		t.Fatal(err)
+	}
+	if !claim("1@c.us", "D", t0.Add(3*time.Minute)).Claimed {
+		t.Error("after the release the next message claims nothing")
+	}
+
+	claim("2@c.us", "A", t0)
+	if err := s.MarkKnown(ctx, inst, "2@c.us", t0.Add(time.Minute), t0.Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	claim("3@c.us", "A", t0)
+	if err := s.SetOptedOut(ctx, inst, "3@c.us", true, t0.Add(time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	for _, chat := range []string{"2@c.us", "3@c.us"} {
+		if err := s.ReleaseFirstContact(ctx, inst, chat, "A"); err != nil {
+			t.Fatal(err)
+		}
+		if claim(chat, "B", t0.Add(2*time.Minute)).Claimed {
+			t.Errorf("%s (a person has it, or its sender opted out) was released", chat)
+		}
 	}
 }
