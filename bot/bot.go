@@ -165,6 +165,11 @@ type FirstContact struct {
 	// Skipped says why the greeting was not sent (SkippedHuman,
 	// SkippedOptedOut), if it was not.
 	Skipped string
+	// AnsweredAt is when a person of the business first wrote in the chat
+	// after it began, by AnsweredBy ("phone" or "api"); zero before. Only
+	// MarkAnswered writes them.
+	AnsweredAt time.Time
+	AnsweredBy string
 	// gaveUp says why a message was refused for good, until the record is
 	// saved as gave_up (for its event).
 	gaveUp    string
@@ -215,6 +220,16 @@ type Store interface {
 	// same message is handled a second time), and the chat's state, in the
 	// same statement.
 	ClaimFirstContact(ctx context.Context, instance, chatID, idMessage string, at time.Time, newAfter time.Duration) (ChatState, error)
+	// MarkAnswered records that a person of the business answered the
+	// chat's current first contact at the given time, by "phone" or "api",
+	// with the message sentID, unless it is answered already, began after
+	// at, or sentID is one of Frontdesk's own messages in the chat (its
+	// greeting, its answer to a choice, an automatic message). It returns
+	// the first contact (its message, rule, choice and start) and whether
+	// this was its first answer; one indexed write. A message's time is
+	// WhatsApp's, in whole seconds, and the first contact's is when it was
+	// claimed: a minute of slack tells "before it began" apart.
+	MarkAnswered(ctx context.Context, instance, chatID, sentID string, at time.Time, by string) (fc FirstContact, first bool, err error)
 	// ReleaseFirstContact forgets that idMessage claimed the chat's first
 	// contact, so that the chat's next message claims one again: nothing
 	// reached the sender nor the operators. It keeps a chat a person of
@@ -323,6 +338,9 @@ type Metrics interface {
 	LookupFailed(reason string)
 	MessageSent(kind string)
 	GaveUp(reason string)
+	// Answered observes the time to a first contact's first answer by a
+	// person of the business (open hours only).
+	Answered(rule, choice, by string, waited time.Duration)
 	pacing.GuardMetrics
 }
 
@@ -392,6 +410,8 @@ func (nopMetrics) LookupFailed(string) {}
 func (nopMetrics) MessageSent(string) {}
 
 func (nopMetrics) GaveUp(string) {}
+
+func (nopMetrics) Answered(string, string, string, time.Duration) {}
 
 func (nopMetrics) Conversation(string) {}
 

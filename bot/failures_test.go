@@ -28,6 +28,9 @@ func (m *recMetrics) add(e string)                        { m.mu.Lock(); m.event
 func (m *recMetrics) FirstContact(string, string, string) {}
 func (m *recMetrics) LookupFailed(reason string)          { m.add("lookup_failed{" + reason + "}") }
 func (m *recMetrics) GaveUp(reason string)                { m.add("gave_up{" + reason + "}") }
+func (m *recMetrics) Answered(rule, choice, by string, waited time.Duration) {
+	m.add("answered{" + rule + "," + choice + "," + by + "," + waited.Round(time.Second).String() + "}")
+}
 func (m *recMetrics) MessageSent(string)                  {}
 func (m *recMetrics) Conversation(event string)           { m.add("conversation{" + event + "}") }
 func (m *recMetrics) GreenAPIPaused(paused bool) {

@@ -60,6 +60,9 @@ func (b *Bot) Handle(ctx context.Context, n queue.Notification) error {
 		if err := b.store.MarkKnown(ctx, b.cfg.Instance, chatID, at, humanUntil); err != nil {
 			return err
 		}
+		if err := b.answered(ctx, chatID, msg.IDMessage, at, byPerson); err != nil {
+			return err
+		}
 		ref := &FirstContact{Instance: b.cfg.Instance, ChatID: chatID, IDMessage: msg.IDMessage}
 		if byPerson && b.cfg.HumanPause > 0 {
 			b.metrics.Conversation("human_wrote")
@@ -329,4 +332,30 @@ func noSummaryWhy(fc *FirstContact, rule *Rule) string {
 		return "rule " + rule.ID + " forwards nothing (forward = false): the operators are not told of this contact"
 	}
 	return "the rule forwards nothing: the operators are not told of this contact"
+}
+
+// answered records that a person of the business answered the chat's
+// first contact, the first time one does (MarkAnswered), with the time the
+// customer waited: open hours only, with [hours]. Frontdesk's own messages
+// never count; with answered_by = "phone", only the phone and WhatsApp
+// clients do.
+func (b *Bot) answered(ctx context.Context, chatID, sentID string, at time.Time, byPerson bool) error {
+	by := "api"
+	if byPerson {
+		by = "phone"
+	} else if b.rules.AnsweredBy == "phone" {
+		return nil
+	}
+	fc, first, err := b.store.MarkAnswered(ctx, b.cfg.Instance, chatID, sentID, at, by)
+	if err != nil || !first {
+		return err
+	}
+	waited := max(0, at.Sub(fc.CreatedAt))
+	if h := b.rules.Hours; h != nil {
+		waited = h.OpenBetween(fc.CreatedAt, at)
+	}
+	b.metrics.Answered(fc.Rule, fc.Choice, by, waited)
+	b.log.Info("a person answered the first contact", "chat", chatID, "idMessage", fc.IDMessage, "by", by, "waited", waited.Round(time.Second))
+	b.trace(&fc, "person answered", "a person of the business answered (%s) after %s", by, waited.Round(time.Second))
+	return nil
 }

@@ -196,6 +196,27 @@ func (h *Hours) NextOpen(t time.Time) time.Time {
 	return time.Time{}
 }
 
+// OpenBetween returns how much of the time from from to to the business
+// is open: a customer who wrote at 21:00 and was answered at 09:05 the
+// next open day waited 5 minutes.
+func (h *Hours) OpenBetween(from, to time.Time) time.Duration {
+	var open time.Duration
+	for t := from; t.Before(to); {
+		if !h.Open(t) {
+			next := h.NextOpen(t)
+			if next.IsZero() || !next.Before(to) {
+				break
+			}
+			t = next
+			continue
+		}
+		step := min(time.Minute-time.Duration(t.Second())*time.Second-time.Duration(t.Nanosecond()), to.Sub(t))
+		open += step
+		t = t.Add(step)
+	}
+	return open
+}
+
 // Location is the business's time zone.
 func (h *Hours) Location() *time.Location { return h.loc }
 

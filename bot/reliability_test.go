@@ -38,6 +38,7 @@ type setup struct {
 	pool    queue.PoolConfig
 	metrics bot.Metrics
 	store   bot.Store // default: a new SQLite file
+	rules   string    // default: the shipped rules
 }
 
 // newSystem builds a system with fast settings (lookups at 1,000 a second,
@@ -75,7 +76,10 @@ func newSystemOn(t *testing.T, srv *greenapitest.Server, lookupTimeout time.Dura
 		store = sqlitetest.Open(t, "")
 	}
 	catalog := mustCatalog(t)
-	rules, err := bot.ParseRules(bot.DefaultRulesName, []byte(bot.DefaultRules), catalog)
+	if st.rules == "" {
+		st.rules = bot.DefaultRules
+	}
+	rules, err := bot.ParseRules(bot.DefaultRulesName, []byte(st.rules), catalog)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -145,6 +145,10 @@ type Rules struct {
 	List      []*Rule
 	Hours     *Hours     // nil without an [hours] table
 	Languages *Languages // nil without [languages] offer = true
+	// AnsweredBy is "phone" when only the phone and WhatsApp clients
+	// answer a customer (answered_by); "" when any person does, through
+	// the API too.
+	AnsweredBy string
 }
 
 // Match returns the first rule that matches f, or nil.
@@ -201,6 +205,10 @@ func ParseRules(name string, data []byte, catalog *Catalog) (Rules, error) {
 		Rule      []ruleSpec     `toml:"rule"`
 		Hours     *hoursSpec     `toml:"hours"`
 		Languages *languagesSpec `toml:"languages"`
+		// AnsweredBy says whose messages answer a customer: "any" person
+		// of the business (the phone, a WhatsApp client, or another
+		// program through the API), or only "phone" (and clients).
+		AnsweredBy string `toml:"answered_by"`
 	}
 	md, err := toml.Decode(string(data), &file)
 	if err != nil {
@@ -314,6 +322,14 @@ func ParseRules(name string, data []byte, catalog *Catalog) (Rules, error) {
 		}
 		parseChoices(r, spec, catalog, failAt)
 		rules.List = append(rules.List, r)
+	}
+	switch file.AnsweredBy {
+	case "", "any":
+	case "phone":
+		rules.AnsweredBy = "phone"
+	default:
+		problems = append(problems, fmt.Errorf("%s:%d: answered_by: %q: expected \"any\" (the phone, WhatsApp clients and other programs through the API) or \"phone\" (the phone and WhatsApp clients only)",
+			name, at.First("answered_by", "answered_by"), file.AnsweredBy))
 	}
 	if file.Languages != nil {
 		rules.Languages = file.Languages.parse(catalog, func(key, format string, args ...any) {

@@ -479,6 +479,33 @@ func (d *DB) LIDNotifications(ctx context.Context, text string) ([]queue.Notific
 	return out, rows.Err()
 }
 
+// MarkAnswered implements bot.Store.
+func (d *DB) MarkAnswered(ctx context.Context, instance, chatID, sentID string, at time.Time, by string) (bot.FirstContact, bool, error) {
+	fc := bot.FirstContact{Instance: instance, ChatID: chatID, AnsweredAt: at, AnsweredBy: by}
+	first := false
+	err := d.wr.Do(ctx, func(b *pgx.Batch) {
+		b.Queue(`UPDATE first_contacts SET answered_at = $1, answered_by = $2
+			WHERE instance = $3 AND chat_id = $4
+				AND id_message = (SELECT first_contact_msg FROM chats WHERE instance = $3 AND chat_id = $4)
+				AND answered_at IS NULL AND created_at <= $1::timestamptz + interval '1 minute' AND reply_id <> $5 AND answer_id <> $5
+				AND NOT EXISTS (SELECT 1 FROM chat_messages m WHERE m.instance = $3 AND m.chat_id = $4 AND m.sent_id = $5)
+			RETURNING id_message, rule, choice, created_at`, at, by, instance, chatID, sentID,
+		).QueryRow(func(row pgx.Row) error {
+			err := row.Scan(&fc.IDMessage, &fc.Rule, &fc.Choice, &fc.CreatedAt)
+			if errors.Is(err, pgx.ErrNoRows) {
+				first = false
+				return nil
+			}
+			first = err == nil
+			return err
+		})
+	})
+	if err != nil {
+		return fc, false, fmt.Errorf("recording an answer: %w", err)
+	}
+	return fc, first, nil
+}
+
 // ReleaseFirstContact implements bot.Store.
 func (d *DB) ReleaseFirstContact(ctx context.Context, instance, chatID, idMessage string) error {
 	return d.wr.exec(ctx, `DELETE FROM chats WHERE instance = $1 AND chat_id = $2 AND first_contact_msg = $3

@@ -628,6 +628,35 @@ func (d *DB) ClaimFirstContact(ctx context.Context, instance, chatID, idMessage 
 		Locale: locale, FirstContactMsg: holder, MenuWaits: menu && holder != idMessage}, nil
 }
 
+// MarkAnswered implements bot.Store.
+func (d *DB) MarkAnswered(ctx context.Context, instance, chatID, sentID string, at time.Time, by string) (bot.FirstContact, bool, error) {
+	var (
+		fc      bot.FirstContact
+		created int64
+		first   bool
+	)
+	err := d.wr.Do(ctx, func(tx *sql.Tx) error {
+		first = false
+		err := tx.QueryRowContext(ctx, `UPDATE first_contacts SET answered_at = ?1, answered_by = ?2
+			WHERE instance = ?3 AND chat_id = ?4
+				AND id_message = (SELECT first_contact_msg FROM chats WHERE instance = ?3 AND chat_id = ?4)
+				AND answered_at IS NULL AND created_at <= ?1 + 60000 AND reply_id <> ?5 AND answer_id <> ?5
+				AND NOT EXISTS (SELECT 1 FROM chat_messages m WHERE m.instance = ?3 AND m.chat_id = ?4 AND m.sent_id = ?5)
+			RETURNING id_message, rule, choice, created_at`,
+			at.UnixMilli(), by, instance, chatID, sentID).Scan(&fc.IDMessage, &fc.Rule, &fc.Choice, &created)
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil
+		}
+		first = err == nil
+		return err
+	})
+	if err != nil {
+		return fc, false, fmt.Errorf("recording an answer: %w", err)
+	}
+	fc.Instance, fc.ChatID, fc.CreatedAt, fc.AnsweredAt, fc.AnsweredBy = instance, chatID, fromMillis(created), at, by
+	return fc, first, nil
+}
+
 // ReleaseFirstContact implements bot.Store.
 func (d *DB) ReleaseFirstContact(ctx context.Context, instance, chatID, idMessage string) error {
 	return d.exec(ctx, `DELETE FROM chats WHERE instance = ? AND chat_id = ? AND first_contact_msg = ?

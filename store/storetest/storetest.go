@@ -38,6 +38,7 @@ func Run(t *testing.T, open func(t *testing.T) bot.Store) {
 		"MenusWhoseWaitEnded":                      testDueChoices,
 		"MenusOfServedNumbersOnly":                 testDueChoicesOfServedNumbers,
 		"ReleasedFirstContactIsClaimedAgain":       testReleaseFirstContact,
+		"FirstAnswerOfAPerson":                     testMarkAnswered,
 		"ChatSaysWhetherItsMenuWaits":              testMenuWaits,
 	}
 	for name, test := range tests {
@@ -877,5 +878,50 @@ func testReleaseFirstContact(t *testing.T, s bot.Store) {
 		if claim(chat, "B", t0.Add(2*time.Minute)).Claimed {
 			t.Errorf("%s (a person has it, or its sender opted out) was released", chat)
 		}
+	}
+}
+
+// testMarkAnswered: the first message of a person of the business after a
+// first contact began answers it, once; Frontdesk's own messages in the
+// chat (its greeting, its automatic messages) never do; a first contact
+// that is not the chat's current one is not answered.
+func testMarkAnswered(t *testing.T, s bot.Store) {
+	ctx := context.Background()
+	if _, err := s.ClaimFirstContact(ctx, inst, "1@c.us", "A", t0, time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	fc := bot.FirstContact{Instance: inst, ChatID: "1@c.us", IDMessage: "A", Step: bot.StepDone, Rule: "business", Choice: "sales",
+		Reply: bot.Outgoing{Text: "Hi", Attempted: true, ID: "GREETING"}, CreatedAt: t0, UpdatedAt: t0}
+	if err := s.SaveFirstContact(ctx, fc); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.SaveChatMessage(ctx, bot.ChatMessage{Instance: inst, ChatID: "1@c.us", IDMessage: "B", Kind: "away",
+		Out: bot.Outgoing{Text: "We are closed", Attempted: true, ID: "AWAY"}, CreatedAt: t0}); err != nil {
+		t.Fatal(err)
+	}
+	for _, own := range []string{"GREETING", "AWAY"} {
+		if _, first, err := s.MarkAnswered(ctx, inst, "1@c.us", own, t0.Add(time.Minute), "api"); err != nil || first {
+			t.Errorf("Frontdesk's own %s answered the first contact: %v, %v", own, first, err)
+		}
+	}
+	got, first, err := s.MarkAnswered(ctx, inst, "1@c.us", "PERSON1", t0.Add(5*time.Minute), "phone")
+	if err != nil || !first || got.IDMessage != "A" || got.Rule != "business" || got.Choice != "sales" || !got.CreatedAt.Equal(t0) {
+		t.Fatalf("a person's first answer: %+v, %v, %v", got, first, err)
+	}
+	if _, first, err := s.MarkAnswered(ctx, inst, "1@c.us", "PERSON2", t0.Add(6*time.Minute), "phone"); err != nil || first {
+		t.Errorf("a second answer counted as the first: %v, %v", first, err)
+	}
+	if _, first, err := s.MarkAnswered(ctx, inst, "9@c.us", "PERSON3", t0.Add(6*time.Minute), "phone"); err != nil || first {
+		t.Errorf("a chat without a first contact answered: %v, %v", first, err)
+	}
+	// An answer written before the first contact began does not count.
+	if _, err := s.ClaimFirstContact(ctx, inst, "2@c.us", "C", t0.Add(time.Hour), time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.SaveFirstContact(ctx, bot.FirstContact{Instance: inst, ChatID: "2@c.us", IDMessage: "C", Step: bot.StepDone, CreatedAt: t0.Add(time.Hour), UpdatedAt: t0}); err != nil {
+		t.Fatal(err)
+	}
+	if _, first, err := s.MarkAnswered(ctx, inst, "2@c.us", "OLD", t0.Add(50*time.Minute), "phone"); err != nil || first {
+		t.Errorf("a message from before the first contact answered it: %v, %v", first, err)
 	}
 }

@@ -1,0 +1,5 @@
+-- When a person of the business first answered the first contact in the
+-- customer's chat (NULL: not yet), and how: phone (the phone or a WhatsApp
+-- client) or api (another program through Green API's API).
+ALTER TABLE first_contacts ADD COLUMN answered_at TIMESTAMPTZ;
+ALTER TABLE first_contacts ADD COLUMN answered_by TEXT NOT NULL DEFAULT '';
