@@ -31,8 +31,8 @@ func (m *recMetrics) GaveUp(reason string)                { m.add("gave_up{" + r
 func (m *recMetrics) Answered(rule, choice, by string, waited time.Duration) {
 	m.add("answered{" + rule + "," + choice + "," + by + "," + waited.Round(time.Second).String() + "}")
 }
-func (m *recMetrics) MessageSent(string)                  {}
-func (m *recMetrics) Conversation(event string)           { m.add("conversation{" + event + "}") }
+func (m *recMetrics) MessageSent(string)        {}
+func (m *recMetrics) Conversation(event string) { m.add("conversation{" + event + "}") }
 func (m *recMetrics) GreenAPIPaused(paused bool) {
 	if paused {
 		m.add("paused")

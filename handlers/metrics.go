@@ -75,7 +75,7 @@ func NewMetrics() *Metrics {
 		Help: "What happened around greetings: opted_out, opted_in (stop and start words), human_wrote (a person of the business wrote from the phone), ignored (IGNORE_CHATS), away (an away reply to a known sender), language_chosen, chosen and choice_timed_out (a greeting's menu answered, or its wait ended), choice_hint, skipped_human and skipped_opted_out (a greeting or an automatic message not sent), answer (a sender's button reply or poll vote) and event (a sender's edit, deletion or reaction): never a first contact."}, []string{"event"})
 	m.reg.MustRegister(m.conversation)
 	m.answered = prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "frontdesk_time_to_answer_seconds",
-		Help: "Time from a customer's first message to the first answer of a person of the business in their chat, open hours only (with [hours]), by rule, choice and how the person wrote (phone, api).",
+		Help:    "Time from a customer's first message to the first answer of a person of the business in their chat, open hours only (with [hours]), by rule, choice and how the person wrote (phone, api).",
 		Buckets: []float64{60, 300, 900, 1800, 3600, 7200, 14400, 28800, 86400, 259200}}, []string{"rule", "choice", "by"})
 	m.reg.MustRegister(m.answered)
 	m.reg.MustRegister(m.notifications, m.rejected, m.processed, m.failures, m.depth, m.apiCalls, m.apiLatency,
