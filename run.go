@@ -352,15 +352,14 @@ func serveWith(ctx context.Context, getenv func(string) string, stderr io.Writer
 	background.Add(1)
 	go func() {
 		defer background.Done()
-		served := func() []string {
-			all := set.All()
-			ids := make([]string, len(all))
-			for i, inst := range all {
-				ids[i] = inst.ID
-			}
-			return ids
-		}
-		queue.Lead(bgCtx, r.elector, "choices", leaderRetry, log, func(ctx context.Context) { bot.RunChoiceWaits(ctx, store, inbox, served, log) })
+		queue.Lead(bgCtx, r.elector, "choices", leaderRetry, log, func(ctx context.Context) { bot.RunChoiceWaits(ctx, store, inbox, r.servedIDs, log) })
+	}()
+	// Reminders of first contacts no person answered in time: one replica
+	// looks for them; each is sent in its customer's chat's order.
+	background.Add(1)
+	go func() {
+		defer background.Done()
+		queue.Lead(bgCtx, r.elector, "reminders", leaderRetry, log, func(ctx context.Context) { bot.RunReminders(ctx, store, inbox, r.servedIDs, log) })
 	}()
 	if cfg.EventsURL != "" {
 		deliverer := eventsout.NewDeliverer(store, eventsout.Config{URL: cfg.EventsURL, Secret: cfg.EventsSecret}, log, metrics)

@@ -347,6 +347,17 @@ func (r *runner) poll(e *engine) {
 	}()
 }
 
+// servedIDs lists the instances served, for the duties that must leave
+// other deployments' numbers alone.
+func (r *runner) servedIDs() []string {
+	all := r.set.All()
+	ids := make([]string, len(all))
+	for i, inst := range all {
+		ids[i] = inst.ID
+	}
+	return ids
+}
+
 // chatsExpire says whether every instance served greets a chat again
 // after a silence (new_sender_after > 0): only then may silent chats be
 // forgotten.

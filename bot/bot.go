@@ -165,6 +165,14 @@ type FirstContact struct {
 	// Skipped says why the greeting was not sent (SkippedHuman,
 	// SkippedOptedOut), if it was not.
 	Skipped string
+	// Reminder is the reminder to the summary's chat, due at RemindAt
+	// unless a person answered; Escalation the message to escalate_to, due
+	// at EscalateAt. Rendered and recorded with the summary; their To is
+	// set once the summary went out.
+	Reminder   Outgoing
+	RemindAt   time.Time
+	Escalation Outgoing
+	EscalateAt time.Time
 	// AnsweredAt is when a person of the business first wrote in the chat
 	// after it began, by AnsweredBy ("phone" or "api"); zero before. Only
 	// MarkAnswered writes them.
@@ -230,6 +238,12 @@ type Store interface {
 	// WhatsApp's, in whole seconds, and the first contact's is when it was
 	// claimed: a minute of slack tells "before it began" apart.
 	MarkAnswered(ctx context.Context, instance, chatID, sentID string, at time.Time, by string) (fc FirstContact, first bool, err error)
+	// DueReminders returns at most limit first contacts of the given
+	// instances that no person answered, whose reminder (kind "reminder")
+	// or escalation ("escalation") has a recipient, is due by now, is not
+	// sent, and has no TypeReminderDue notification stored yet, the
+	// earliest due first.
+	DueReminders(ctx context.Context, kind string, now time.Time, instances []string, limit int) ([]FirstContact, error)
 	// ReleaseFirstContact forgets that idMessage claimed the chat's first
 	// contact, so that the chat's next message claims one again: nothing
 	// reached the sender nor the operators. It keeps a chat a person of

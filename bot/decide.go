@@ -53,6 +53,7 @@ type Decision struct {
 	Summary Outgoing
 	// Menu is set when the greeting ends with the rule's choices.
 	Menu  bool
+	data  TemplateData // the fields the summary was rendered with
 	hours *Hours
 	at    time.Time
 }
@@ -166,6 +167,7 @@ func (b *Bot) decision(s Sender) (Decision, error) {
 				}
 			}
 			d.Summary.Text = truncate(text, greenapi.MaxMessageLength)
+			d.data = summary
 		}
 	}
 	return d, nil
@@ -246,6 +248,11 @@ func (b *Bot) decide(ctx context.Context, fc *FirstContact, msg *greenapi.Messag
 	fc.Rule, fc.Tag, fc.Locale = d.Rule.ID, d.Rule.Tag, d.Locale
 	d.Reply.To = chatID
 	fc.Reply, fc.Summary = d.Reply, d.Summary
+	if d.Summary.Text != "" {
+		if err := b.renderReminders(fc, d.Rule, d.data); err != nil {
+			return err
+		}
+	}
 	if d.Menu {
 		fc.ChoiceUntil = fc.CreatedAt.Add(d.Rule.ChoiceWait) // the wait, until the greeting goes out
 	}

@@ -28,8 +28,11 @@ import (
 // before its side effect and settled on the next call. An error wrapping
 // ErrPermanent will not go away by retrying.
 func (b *Bot) Handle(ctx context.Context, n queue.Notification) error {
-	if n.TypeWebhook == TypeChoiceWaitEnded {
+	switch n.TypeWebhook {
+	case TypeChoiceWaitEnded:
 		return b.choiceWaitEnded(ctx, n)
+	case TypeReminderDue:
+		return b.reminderDue(ctx, n)
 	}
 	parsed := n.Parsed
 	if parsed == nil {
@@ -283,6 +286,10 @@ func (b *Bot) forward(ctx context.Context, fc *FirstContact, name string, log *s
 			return b.end(ctx, fc, name)
 		}
 		b.trace(fc, "forwarded", "the summary to %s", fc.Summary.To)
+		b.routeReminders(fc)
+		if fc.Reminder.To != "" {
+			b.trace(fc, "reminder set", "unless a person answers, a reminder to %s at %s", fc.Reminder.To, fc.RemindAt.UTC().Format(time.RFC3339))
+		}
 	} else {
 		b.trace(fc, "no summary", "%s", noSummaryWhy(fc, b.rules.rule(fc.Rule)))
 	}

@@ -217,6 +217,25 @@ func (h *Hours) OpenBetween(from, to time.Time) time.Duration {
 	return open
 }
 
+// AddOpen returns when d of open time has passed since from: a reminder
+// 15 minutes after a message at 21:00 is due at 09:15 the next open day.
+// It returns the zero time if the business never opens.
+func (h *Hours) AddOpen(from time.Time, d time.Duration) time.Time {
+	t := from
+	for d > 0 {
+		if !h.Open(t) {
+			if t = h.NextOpen(t); t.IsZero() {
+				return t
+			}
+			continue
+		}
+		step := min(time.Minute-time.Duration(t.Second())*time.Second-time.Duration(t.Nanosecond()), d)
+		d -= step
+		t = t.Add(step)
+	}
+	return t
+}
+
 // Location is the business's time zone.
 func (h *Hours) Location() *time.Location { return h.loc }
 

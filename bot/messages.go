@@ -142,6 +142,18 @@ func builtinMessages() []*i18n.Message {
 			Other:       "The sender did not get the greeting: Green API refused it ({{.Reason}}). Please answer them.",
 		},
 		{
+			ID:          MsgReminder,
+			Description: "Sent to the chat that got a contact's summary when no person of the business answered the contact within answer_within. .Count is the minutes (plural); .Name .Phone .Category .Text (the first message) as in the summary.",
+			One:         "Still waiting for an answer after {{.Count}} minute: {{if .Name}}{{.Name}}{{else}}?{{end}}{{if .Phone}}, {{.Phone}}{{end}}{{if .Category}}, {{.Category}}{{end}} — “{{.Text}}”",
+			Other:       "Still waiting for an answer after {{.Count}} minutes: {{if .Name}}{{.Name}}{{else}}?{{end}}{{if .Phone}}, {{.Phone}}{{end}}{{if .Category}}, {{.Category}}{{end}} — “{{.Text}}”",
+		},
+		{
+			ID:          MsgEscalation,
+			Description: "Sent to escalate_to when a contact is still unanswered after escalate_after. .Count is the minutes (plural); .Name .Phone .Category .Text (the first message) as in the summary.",
+			One:         "No one has answered for {{.Count}} minute: {{if .Name}}{{.Name}}{{else}}?{{end}}{{if .Phone}}, {{.Phone}}{{end}}{{if .Category}}, {{.Category}}{{end}} — “{{.Text}}”",
+			Other:       "No one has answered for {{.Count}} minutes: {{if .Name}}{{.Name}}{{else}}?{{end}}{{if .Phone}}, {{.Phone}}{{end}}{{if .Category}}, {{.Category}}{{end}} — “{{.Text}}”",
+		},
+		{
 			ID:          MsgOperatorSummary,
 			Description: "Summary of a new contact, sent to the operators' chat. Fields: .Name .Phone .Category .Description .Email .ProductCount .Products (up to five) .Rule .Tag .Text (the first message).",
 			Other:       "New contact{{if .Name}}: {{.Name}}{{end}}\n{{if .Phone}}Phone: {{.Phone}}\n{{end}}{{if .Category}}Category: {{.Category}}\n{{end}}{{if .Description}}About: {{.Description}}\n{{end}}{{if .Email}}Email: {{.Email}}\n{{end}}{{if .ProductCount}}Products ({{.ProductCount}}): {{range $i, $p := .Products}}{{if $i}}, {{end}}{{$p.Name}}{{end}}\n{{end}}Rule: {{.Rule}}{{if .Tag}}, tag: {{.Tag}}{{end}}\nFirst message: {{.Text}}",

@@ -63,6 +63,9 @@ type Rule struct {
 	// takes the rule's own route.
 	Choices    []Choice
 	ChoiceWait time.Duration
+	// Reminders: when no person answers the contact in time (remind.go);
+	// the rules file's, unless the rule says otherwise.
+	Reminders Reminders
 }
 
 // Facts are what rules are evaluated against.
@@ -145,6 +148,9 @@ type Rules struct {
 	List      []*Rule
 	Hours     *Hours     // nil without an [hours] table
 	Languages *Languages // nil without [languages] offer = true
+	// Reminders are the rules file's own (answer_within, escalate_to,
+	// escalate_after at its top), every rule's unless it says otherwise.
+	Reminders Reminders
 	// AnsweredBy is "phone" when only the phone and WhatsApp clients
 	// answer a customer (answered_by); "" when any person does, through
 	// the API too.
@@ -185,6 +191,7 @@ type ruleSpec struct {
 	Typing          string       `toml:"typing"`
 	Choice          []choiceSpec `toml:"choice"`
 	ChoiceWait      string       `toml:"choice_wait"`
+	remindersSpec
 }
 
 // LoadRulesFile reads and parses a rules file; see ParseRules.
@@ -209,6 +216,7 @@ func ParseRules(name string, data []byte, catalog *Catalog) (Rules, error) {
 		// of the business (the phone, a WhatsApp client, or another
 		// program through the API), or only "phone" (and clients).
 		AnsweredBy string `toml:"answered_by"`
+		remindersSpec
 	}
 	md, err := toml.Decode(string(data), &file)
 	if err != nil {
@@ -227,8 +235,11 @@ func ParseRules(name string, data []byte, catalog *Catalog) (Rules, error) {
 	if len(file.Rule) == 0 {
 		problems = append(problems, fmt.Errorf("%s: no [[rule]]: with no rule, no one would be answered", name))
 	}
-	seen := make(map[string]bool)
 	var rules Rules
+	rules.Reminders = file.remindersSpec.parse(Reminders{}, func(key, format string, args ...any) {
+		problems = append(problems, fmt.Errorf("%s:%d: %s: %s", name, at.First(key, key), key, fmt.Sprintf(format, args...)))
+	})
+	seen := make(map[string]bool)
 	for i, spec := range file.Rule {
 		failAt := func(lineKey, key, format string, args ...any) {
 			problems = append(problems, fmt.Errorf("%s:%d: rule %q: %s: %s", name, at.In(i, lineKey), ruleName(spec, i), key, fmt.Sprintf(format, args...)))
@@ -321,6 +332,7 @@ func ParseRules(name string, data []byte, catalog *Catalog) (Rules, error) {
 				strings.Join(catalog.Sources(catalog.DefaultLocale()), ", "))
 		}
 		parseChoices(r, spec, catalog, failAt)
+		r.Reminders = spec.remindersSpec.parse(rules.Reminders, fail)
 		rules.List = append(rules.List, r)
 	}
 	switch file.AnsweredBy {

@@ -653,28 +653,40 @@ func (d *DB) SaveProfile(ctx context.Context, p bot.Profile) error {
 
 const firstContactColumns = `instance, chat_id, id_message, step, rule, tag, locale, reply, reply_attempted, reply_id,
 	summary, summary_to, summary_attempted, summary_id, degraded, skipped, reply_file_url, reply_file_name, reply_typing_ms,
-	choice_until, choice, choice_msg, answer, answer_attempted, answer_id, created_at, updated_at`
+	choice_until, choice, choice_msg, answer, answer_attempted, answer_id, created_at, updated_at,
+	remind_at, reminder, reminder_to, reminder_attempted, reminder_id, escalate_at, escalation, escalation_to, escalation_attempted, escalation_id`
+
+// readColumns are firstContactColumns and what only MarkAnswered writes.
+const readColumns = firstContactColumns + `, answered_at, answered_by`
 
 // scanFirstContact reads a row of firstContactColumns.
 func scanFirstContact(row pgx.Row) (bot.FirstContact, error) {
 	var (
-		fc    bot.FirstContact
-		step  string
-		until *time.Time
+		fc                                bot.FirstContact
+		step                              string
+		until, remind, escalate, answered *time.Time
 	)
 	err := row.Scan(&fc.Instance, &fc.ChatID, &fc.IDMessage, &step, &fc.Rule, &fc.Tag, &fc.Locale, &fc.Reply.Text, &fc.Reply.Attempted, &fc.Reply.ID,
 		&fc.Summary.Text, &fc.Summary.To, &fc.Summary.Attempted, &fc.Summary.ID, &fc.Degraded, &fc.Skipped, &fc.Reply.FileURL, &fc.Reply.FileName, &fc.Reply.TypingMS,
-		&until, &fc.Choice, &fc.ChoiceMsg, &fc.Answer.Text, &fc.Answer.Attempted, &fc.Answer.ID, &fc.CreatedAt, &fc.UpdatedAt)
+		&until, &fc.Choice, &fc.ChoiceMsg, &fc.Answer.Text, &fc.Answer.Attempted, &fc.Answer.ID, &fc.CreatedAt, &fc.UpdatedAt,
+		&remind, &fc.Reminder.Text, &fc.Reminder.To, &fc.Reminder.Attempted, &fc.Reminder.ID,
+		&escalate, &fc.Escalation.Text, &fc.Escalation.To, &fc.Escalation.Attempted, &fc.Escalation.ID,
+		&answered, &fc.AnsweredBy)
 	fc.Step = bot.Step(step)
-	if until != nil {
-		fc.ChoiceUntil = *until
+	for _, t := range []struct {
+		from *time.Time
+		to   *time.Time
+	}{{until, &fc.ChoiceUntil}, {remind, &fc.RemindAt}, {escalate, &fc.EscalateAt}, {answered, &fc.AnsweredAt}} {
+		if t.from != nil {
+			*t.to = *t.from
+		}
 	}
 	return fc, err
 }
 
 // GetFirstContact implements bot.Store.
 func (d *DB) GetFirstContact(ctx context.Context, instance, chatID, idMessage string) (bot.FirstContact, error) {
-	fc, err := scanFirstContact(d.pool.QueryRow(ctx, `SELECT `+firstContactColumns+` FROM first_contacts WHERE instance = $1 AND chat_id = $2 AND id_message = $3`,
+	fc, err := scanFirstContact(d.pool.QueryRow(ctx, `SELECT `+readColumns+` FROM first_contacts WHERE instance = $1 AND chat_id = $2 AND id_message = $3`,
 		instance, chatID, idMessage))
 	if errors.Is(err, pgx.ErrNoRows) {
 		return fc, bot.ErrNotFound
@@ -684,10 +696,29 @@ func (d *DB) GetFirstContact(ctx context.Context, instance, chatID, idMessage st
 
 // DueChoices implements bot.Store.
 func (d *DB) DueChoices(ctx context.Context, now time.Time, instances []string, limit int) ([]bot.FirstContact, error) {
-	return d.firstContacts(ctx, "listing the menus whose wait ended", `SELECT `+firstContactColumns+` FROM first_contacts f
+	return d.firstContacts(ctx, "listing the menus whose wait ended", `SELECT `+readColumns+` FROM first_contacts f
 		WHERE step = 'choosing' AND choice_until <= $1 AND instance = ANY($4) AND NOT EXISTS (
 			SELECT 1 FROM notifications n WHERE n.instance = f.instance AND n.chat_id = f.chat_id AND n.id_message = $2 || f.id_message)
 		ORDER BY choice_until LIMIT $3`, now, bot.ChoiceWaitPrefix, limit, instances)
+}
+
+// DueReminders implements bot.Store.
+func (d *DB) DueReminders(ctx context.Context, kind string, now time.Time, instances []string, limit int) ([]bot.FirstContact, error) {
+	c, ok := reminderColumns[kind]
+	if !ok {
+		return nil, fmt.Errorf("no reminder kind %q", kind)
+	}
+	return d.firstContacts(ctx, "listing the reminders that are due", `SELECT `+readColumns+` FROM first_contacts f
+		WHERE answered_at IS NULL AND `+c.out+`_to <> '' AND `+c.out+`_id = '' AND `+c.at+` <= $1 AND instance = ANY($2) AND NOT EXISTS (
+			SELECT 1 FROM notifications n WHERE n.instance = f.instance AND n.chat_id = f.chat_id AND n.id_message = $3 || f.id_message)
+		ORDER BY `+c.at+` LIMIT $4`, now, instances, kind+":", limit)
+}
+
+// reminderColumns names, by kind of reminder, its message's columns and
+// its due time's.
+var reminderColumns = map[string]struct{ out, at string }{
+	bot.KindReminder:   {"reminder", "remind_at"},
+	bot.KindEscalation: {"escalation", "escalate_at"},
 }
 
 // EndOrphanChoices implements bot.Store.
@@ -704,7 +735,8 @@ func (d *DB) EndOrphanChoices(ctx context.Context, before time.Time, instances [
 func (d *DB) SaveFirstContact(ctx context.Context, fc bot.FirstContact) error {
 	err := d.wr.exec(ctx, `
 		INSERT INTO first_contacts (`+firstContactColumns+`)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27,
+			$28, $29, $30, $31, $32, $33, $34, $35, $36, $37)
 		ON CONFLICT (instance, chat_id, id_message) DO UPDATE SET
 			step = excluded.step, rule = excluded.rule, tag = excluded.tag, locale = excluded.locale,
 			reply = excluded.reply, reply_attempted = excluded.reply_attempted, reply_id = excluded.reply_id,
@@ -714,10 +746,16 @@ func (d *DB) SaveFirstContact(ctx context.Context, fc bot.FirstContact) error {
 			reply_file_name = excluded.reply_file_name, reply_typing_ms = excluded.reply_typing_ms,
 			choice_until = excluded.choice_until, choice = excluded.choice, choice_msg = excluded.choice_msg,
 			answer = excluded.answer, answer_attempted = excluded.answer_attempted, answer_id = excluded.answer_id,
-			updated_at = excluded.updated_at`,
+			updated_at = excluded.updated_at,
+			remind_at = excluded.remind_at, reminder = excluded.reminder, reminder_to = excluded.reminder_to,
+			reminder_attempted = excluded.reminder_attempted, reminder_id = excluded.reminder_id,
+			escalate_at = excluded.escalate_at, escalation = excluded.escalation, escalation_to = excluded.escalation_to,
+			escalation_attempted = excluded.escalation_attempted, escalation_id = excluded.escalation_id`,
 		fc.Instance, fc.ChatID, fc.IDMessage, string(fc.Step), fc.Rule, fc.Tag, fc.Locale, fc.Reply.Text, fc.Reply.Attempted, fc.Reply.ID,
 		fc.Summary.Text, fc.Summary.To, fc.Summary.Attempted, fc.Summary.ID, fc.Degraded, fc.Skipped, fc.Reply.FileURL, fc.Reply.FileName, fc.Reply.TypingMS,
-		nullTime(fc.ChoiceUntil), fc.Choice, fc.ChoiceMsg, fc.Answer.Text, fc.Answer.Attempted, fc.Answer.ID, fc.CreatedAt, fc.UpdatedAt)
+		nullTime(fc.ChoiceUntil), fc.Choice, fc.ChoiceMsg, fc.Answer.Text, fc.Answer.Attempted, fc.Answer.ID, fc.CreatedAt, fc.UpdatedAt,
+		nullTime(fc.RemindAt), fc.Reminder.Text, fc.Reminder.To, fc.Reminder.Attempted, fc.Reminder.ID,
+		nullTime(fc.EscalateAt), fc.Escalation.Text, fc.Escalation.To, fc.Escalation.Attempted, fc.Escalation.ID)
 	if err != nil {
 		return fmt.Errorf("saving first contact: %w", err)
 	}
@@ -726,7 +764,7 @@ func (d *DB) SaveFirstContact(ctx context.Context, fc bot.FirstContact) error {
 
 // RecentFirstContacts implements bot.Recent.
 func (d *DB) RecentFirstContacts(ctx context.Context, limit int) ([]bot.FirstContact, error) {
-	return d.firstContacts(ctx, "listing first contacts", `SELECT `+firstContactColumns+` FROM first_contacts ORDER BY created_at DESC LIMIT $1`, limit)
+	return d.firstContacts(ctx, "listing first contacts", `SELECT `+readColumns+` FROM first_contacts ORDER BY created_at DESC LIMIT $1`, limit)
 }
 
 // firstContacts runs a query of firstContactColumns; what says what it

@@ -463,7 +463,7 @@ func (d *DB) CountEvents(ctx context.Context) (waiting, dead int, err error) {
 
 // RecentFirstContacts implements bot.Recent.
 func (d *DB) RecentFirstContacts(ctx context.Context, limit int) ([]bot.FirstContact, error) {
-	return d.firstContacts(ctx, "listing first contacts", `SELECT `+firstContactColumns+` FROM first_contacts ORDER BY created_at DESC LIMIT ?`, limit)
+	return d.firstContacts(ctx, "listing first contacts", `SELECT `+readColumns+` FROM first_contacts ORDER BY created_at DESC LIMIT ?`, limit)
 }
 
 // firstContacts runs a query of firstContactColumns; what says what it
@@ -692,19 +692,29 @@ func (d *DB) SaveProfile(ctx context.Context, p bot.Profile) error {
 
 const firstContactColumns = `instance, chat_id, id_message, step, rule, tag, locale, reply, reply_attempted, reply_id,
 	summary, summary_to, summary_attempted, summary_id, degraded, skipped, reply_file_url, reply_file_name, reply_typing_ms,
-	choice_until, choice, choice_msg, answer, answer_attempted, answer_id, created_at, updated_at`
+	choice_until, choice, choice_msg, answer, answer_attempted, answer_id, created_at, updated_at,
+	remind_at, reminder, reminder_to, reminder_attempted, reminder_id, escalate_at, escalation, escalation_to, escalation_attempted, escalation_id`
+
+// readColumns are firstContactColumns and what only MarkAnswered writes.
+const readColumns = firstContactColumns + `, answered_at, answered_by`
 
 // scanFirstContact reads a row of firstContactColumns.
 func scanFirstContact(row interface{ Scan(...any) error }) (bot.FirstContact, error) {
 	var (
 		fc                      bot.FirstContact
 		until, created, updated int64
+		remind, escalate        int64
+		answered                sql.NullInt64
 		step                    string
 	)
 	err := row.Scan(&fc.Instance, &fc.ChatID, &fc.IDMessage, &step, &fc.Rule, &fc.Tag, &fc.Locale, &fc.Reply.Text, &fc.Reply.Attempted, &fc.Reply.ID,
 		&fc.Summary.Text, &fc.Summary.To, &fc.Summary.Attempted, &fc.Summary.ID, &fc.Degraded, &fc.Skipped, &fc.Reply.FileURL, &fc.Reply.FileName, &fc.Reply.TypingMS,
-		&until, &fc.Choice, &fc.ChoiceMsg, &fc.Answer.Text, &fc.Answer.Attempted, &fc.Answer.ID, &created, &updated)
+		&until, &fc.Choice, &fc.ChoiceMsg, &fc.Answer.Text, &fc.Answer.Attempted, &fc.Answer.ID, &created, &updated,
+		&remind, &fc.Reminder.Text, &fc.Reminder.To, &fc.Reminder.Attempted, &fc.Reminder.ID,
+		&escalate, &fc.Escalation.Text, &fc.Escalation.To, &fc.Escalation.Attempted, &fc.Escalation.ID,
+		&answered, &fc.AnsweredBy)
 	fc.Step, fc.ChoiceUntil, fc.CreatedAt, fc.UpdatedAt = bot.Step(step), fromMillis(until), time.UnixMilli(created), time.UnixMilli(updated)
+	fc.RemindAt, fc.EscalateAt, fc.AnsweredAt = fromMillis(remind), fromMillis(escalate), fromMillis(answered.Int64)
 	return fc, err
 }
 
@@ -742,7 +752,7 @@ const (
 		ON CONFLICT (instance, chat_id) DO UPDATE SET info = excluded.info, fetched_at = excluded.fetched_at`
 	qSaveFirstContact = `
 		INSERT INTO first_contacts (` + firstContactColumns + `)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (instance, chat_id, id_message) DO UPDATE SET
 			step = excluded.step, rule = excluded.rule, tag = excluded.tag, locale = excluded.locale,
 			reply = excluded.reply, reply_attempted = excluded.reply_attempted, reply_id = excluded.reply_id,
@@ -752,14 +762,18 @@ const (
 			reply_file_name = excluded.reply_file_name, reply_typing_ms = excluded.reply_typing_ms,
 			choice_until = excluded.choice_until, choice = excluded.choice, choice_msg = excluded.choice_msg,
 			answer = excluded.answer, answer_attempted = excluded.answer_attempted, answer_id = excluded.answer_id,
-			updated_at = excluded.updated_at`
+			updated_at = excluded.updated_at,
+			remind_at = excluded.remind_at, reminder = excluded.reminder, reminder_to = excluded.reminder_to,
+			reminder_attempted = excluded.reminder_attempted, reminder_id = excluded.reminder_id,
+			escalate_at = excluded.escalate_at, escalation = excluded.escalation, escalation_to = excluded.escalation_to,
+			escalation_attempted = excluded.escalation_attempted, escalation_id = excluded.escalation_id`
 )
 
 var writes = []string{qHealth, qAddNotification, qAddDeadLetter, qFinishNotification, qMarkKnown, qClaimChat, qSaveProfile, qSaveFirstContact}
 
 // GetFirstContact implements bot.Store.
 func (d *DB) GetFirstContact(ctx context.Context, instance, chatID, idMessage string) (bot.FirstContact, error) {
-	fc, err := scanFirstContact(d.db.QueryRowContext(ctx, `SELECT `+firstContactColumns+` FROM first_contacts WHERE instance = ? AND chat_id = ? AND id_message = ?`,
+	fc, err := scanFirstContact(d.db.QueryRowContext(ctx, `SELECT `+readColumns+` FROM first_contacts WHERE instance = ? AND chat_id = ? AND id_message = ?`,
 		instance, chatID, idMessage))
 	if errors.Is(err, sql.ErrNoRows) {
 		return fc, bot.ErrNotFound
@@ -773,10 +787,34 @@ func (d *DB) DueChoices(ctx context.Context, now time.Time, instances []string, 
 	if err != nil {
 		return nil, err
 	}
-	return d.firstContacts(ctx, "listing the menus whose wait ended", `SELECT `+firstContactColumns+` FROM first_contacts f
+	return d.firstContacts(ctx, "listing the menus whose wait ended", `SELECT `+readColumns+` FROM first_contacts f
 		WHERE step = 'choosing' AND choice_until <= ? AND instance IN (SELECT value FROM json_each(?)) AND NOT EXISTS (
 			SELECT 1 FROM notifications n WHERE n.instance = f.instance AND n.chat_id = f.chat_id AND n.id_message = ? || f.id_message)
 		ORDER BY choice_until LIMIT ?`, now.UnixMilli(), string(list), bot.ChoiceWaitPrefix, limit)
+}
+
+// DueReminders implements bot.Store.
+func (d *DB) DueReminders(ctx context.Context, kind string, now time.Time, instances []string, limit int) ([]bot.FirstContact, error) {
+	c, ok := reminderColumns[kind]
+	if !ok {
+		return nil, fmt.Errorf("no reminder kind %q", kind)
+	}
+	list, err := json.Marshal(instances)
+	if err != nil {
+		return nil, err
+	}
+	return d.firstContacts(ctx, "listing the reminders that are due", `SELECT `+readColumns+` FROM first_contacts f
+		WHERE answered_at IS NULL AND `+c.out+`_to <> '' AND `+c.out+`_id = '' AND `+c.at+` > 0 AND `+c.at+` <= ?
+			AND instance IN (SELECT value FROM json_each(?)) AND NOT EXISTS (
+			SELECT 1 FROM notifications n WHERE n.instance = f.instance AND n.chat_id = f.chat_id AND n.id_message = ? || f.id_message)
+		ORDER BY `+c.at+` LIMIT ?`, now.UnixMilli(), string(list), kind+":", limit)
+}
+
+// reminderColumns names, by kind of reminder, its message's columns and
+// its due time's.
+var reminderColumns = map[string]struct{ out, at string }{
+	bot.KindReminder:   {"reminder", "remind_at"},
+	bot.KindEscalation: {"escalation", "escalate_at"},
 }
 
 // EndOrphanChoices implements bot.Store.
@@ -806,7 +844,9 @@ func (d *DB) SaveFirstContact(ctx context.Context, fc bot.FirstContact) error {
 	err := d.exec(ctx, qSaveFirstContact,
 		fc.Instance, fc.ChatID, fc.IDMessage, string(fc.Step), fc.Rule, fc.Tag, fc.Locale, fc.Reply.Text, fc.Reply.Attempted, fc.Reply.ID,
 		fc.Summary.Text, fc.Summary.To, fc.Summary.Attempted, fc.Summary.ID, fc.Degraded, fc.Skipped, fc.Reply.FileURL, fc.Reply.FileName, fc.Reply.TypingMS,
-		millis(fc.ChoiceUntil), fc.Choice, fc.ChoiceMsg, fc.Answer.Text, fc.Answer.Attempted, fc.Answer.ID, fc.CreatedAt.UnixMilli(), fc.UpdatedAt.UnixMilli())
+		millis(fc.ChoiceUntil), fc.Choice, fc.ChoiceMsg, fc.Answer.Text, fc.Answer.Attempted, fc.Answer.ID, fc.CreatedAt.UnixMilli(), fc.UpdatedAt.UnixMilli(),
+		millis(fc.RemindAt), fc.Reminder.Text, fc.Reminder.To, fc.Reminder.Attempted, fc.Reminder.ID,
+		millis(fc.EscalateAt), fc.Escalation.Text, fc.Escalation.To, fc.Escalation.Attempted, fc.Escalation.ID)
 	if err != nil {
 		return fmt.Errorf("saving first contact: %w", err)
 	}

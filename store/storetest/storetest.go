@@ -39,6 +39,7 @@ func Run(t *testing.T, open func(t *testing.T) bot.Store) {
 		"MenusOfServedNumbersOnly":                 testDueChoicesOfServedNumbers,
 		"ReleasedFirstContactIsClaimedAgain":       testReleaseFirstContact,
 		"FirstAnswerOfAPerson":                     testMarkAnswered,
+		"RemindersThatAreDue":                      testDueReminders,
 		"ChatSaysWhetherItsMenuWaits":              testMenuWaits,
 	}
 	for name, test := range tests {
@@ -923,5 +924,70 @@ func testMarkAnswered(t *testing.T, s bot.Store) {
 	}
 	if _, first, err := s.MarkAnswered(ctx, inst, "2@c.us", "OLD", t0.Add(50*time.Minute), "phone"); err != nil || first {
 		t.Errorf("a message from before the first contact answered it: %v, %v", first, err)
+	}
+}
+
+// testDueReminders: the reminders and escalations due by now, of the
+// served numbers, routed, unanswered, unsent and not stored as a
+// notification yet, are listed, the earliest first; they survive a save.
+func testDueReminders(t *testing.T, s bot.Store) {
+	ctx := context.Background()
+	now := t0.Add(time.Hour)
+	save := func(chat string, remindAt time.Time, to, sentID string) {
+		t.Helper()
+		fc := bot.FirstContact{Instance: inst, ChatID: chat, IDMessage: "M", Step: bot.StepDone, CreatedAt: t0, UpdatedAt: t0,
+			Reminder: bot.Outgoing{Text: "Still waiting", To: to, ID: sentID}, RemindAt: remindAt,
+			Escalation: bot.Outgoing{Text: "No one answered", To: to}, EscalateAt: remindAt.Add(time.Hour)}
+		if err := s.SaveFirstContact(ctx, fc); err != nil {
+			t.Fatal(err)
+		}
+	}
+	save("1@c.us", now.Add(-time.Minute), "ops@g.us", "")
+	save("2@c.us", now.Add(-2*time.Minute), "ops@g.us", "") // due first
+	save("3@c.us", now.Add(time.Minute), "ops@g.us", "")    // not yet
+	save("4@c.us", now.Add(-time.Minute), "", "")           // no summary went out
+	save("5@c.us", now.Add(-time.Minute), "ops@g.us", "SENT")
+	if _, err := s.ClaimFirstContact(ctx, inst, "6@c.us", "M", t0, time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	save("6@c.us", now.Add(-time.Minute), "ops@g.us", "")
+	if _, first, err := s.MarkAnswered(ctx, inst, "6@c.us", "PERSON", t0.Add(time.Minute), "phone"); err != nil || !first {
+		t.Fatalf("answering 6@c.us: %v, %v", first, err)
+	}
+	due := func(kind string) string {
+		t.Helper()
+		list, err := s.DueReminders(ctx, kind, now, []string{inst}, 10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []string
+		for _, fc := range list {
+			out = append(out, fc.ChatID)
+		}
+		return fmt.Sprint(out)
+	}
+	if got, want := due(bot.KindReminder), "[2@c.us 1@c.us]"; got != want {
+		t.Errorf("due reminders %s; want %s", got, want)
+	}
+	if got := due(bot.KindEscalation); got != "[]" {
+		t.Errorf("due escalations %s; want none yet", got)
+	}
+	if _, err := s.AddNotification(ctx, queue.Notification{Instance: inst, ChatID: "2@c.us", IDMessage: bot.KindReminder + ":M",
+		TypeWebhook: bot.TypeReminderDue, Body: []byte(`{}`), ReceivedAt: now}); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := due(bot.KindReminder), "[1@c.us]"; got != want {
+		t.Errorf("after 2@c.us's reminder was stored: %s; want %s", got, want)
+	}
+	if list, err := s.DueReminders(ctx, bot.KindReminder, now, []string{"1109999999"}, 10); err != nil || len(list) != 0 {
+		t.Errorf("another number's reminders listed: %v, %v", list, err)
+	}
+	fc, err := s.GetFirstContact(ctx, inst, "1@c.us", "M")
+	if err != nil || fc.Reminder.Text != "Still waiting" || fc.Reminder.To != "ops@g.us" || !fc.RemindAt.Equal(now.Add(-time.Minute)) ||
+		fc.Escalation.Text != "No one answered" || !fc.EscalateAt.Equal(now.Add(59*time.Minute)) {
+		t.Errorf("read back %+v, %v", fc, err)
+	}
+	if fc, err := s.GetFirstContact(ctx, inst, "6@c.us", "M"); err != nil || !fc.AnsweredAt.Equal(t0.Add(time.Minute)) || fc.AnsweredBy != "phone" {
+		t.Errorf("the answered contact reads back %v by %q, %v", fc.AnsweredAt, fc.AnsweredBy, err)
 	}
 }

@@ -1,0 +1,246 @@
+package bot
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math"
+	"time"
+
+	"github.com/frontdesk-bot/frontdesk/greenapi"
+	"github.com/frontdesk-bot/frontdesk/queue"
+)
+
+// Every customer answered by a person: a routed first contact that no
+// person of the business answers within answer_within (open time, with
+// [hours]) gets one reminder in the chat that received its summary, and
+// with escalate_to one more message there after escalate_after. Both are
+// rendered and recorded with the summary, and sent in the customer's
+// chat's order, so that an answer stored before the reminder's turn stops
+// it.
+
+// Message ids of the reminders.
+const (
+	MsgReminder   = "reminder"   // to the summary's chat: .Count, the minutes; .Name .Phone .Category .Text
+	MsgEscalation = "escalation" // to escalate_to: the same fields
+)
+
+// TypeReminderDue is the typeWebhook of the notifications Frontdesk stores
+// itself when a first contact's reminder or escalation is due.
+const TypeReminderDue = "frontdeskReminderDue"
+
+// Kinds of reminder, in the idMessage of their notification.
+const (
+	KindReminder   = "reminder"
+	KindEscalation = "escalation"
+)
+
+// Reminders is what a rule (or the rules file, for every rule) says of
+// reminders: none with AnswerWithin 0.
+type Reminders struct {
+	AnswerWithin  time.Duration
+	EscalateTo    string
+	EscalateAfter time.Duration
+}
+
+// remindersSpec is how the rules file writes them.
+type remindersSpec struct {
+	AnswerWithin  string `toml:"answer_within"`
+	EscalateTo    string `toml:"escalate_to"`
+	EscalateAfter string `toml:"escalate_after"`
+}
+
+// parse checks spec over def (the file's), and says each mistake by key.
+func (spec remindersSpec) parse(def Reminders, fail func(key, format string, args ...any)) Reminders {
+	r := def
+	duration := func(key, v string) time.Duration {
+		d, err := time.ParseDuration(v)
+		if err != nil || d < time.Minute {
+			fail(key, "%q: expected a duration of at least 1m, such as 15m or 2h", v)
+			return 0
+		}
+		return d
+	}
+	if spec.AnswerWithin != "" {
+		r.AnswerWithin = duration("answer_within", spec.AnswerWithin)
+	}
+	if spec.EscalateTo != "" {
+		r.EscalateTo = spec.EscalateTo
+	}
+	if spec.EscalateAfter != "" {
+		r.EscalateAfter = duration("escalate_after", spec.EscalateAfter)
+	}
+	switch {
+	case spec.EscalateTo != "" && !greenapi.IsPersonalChat(spec.EscalateTo) && !greenapi.IsGroupChat(spec.EscalateTo):
+		fail("escalate_to", "%q: expected a chat id, such as 120363000000000000@g.us", spec.EscalateTo)
+	case (r.EscalateTo == "") != (r.EscalateAfter == 0) && (spec.EscalateTo != "" || spec.EscalateAfter != ""):
+		fail("escalate_after", "escalate_to and escalate_after go together: where, and after how long")
+	case r.EscalateTo != "" && r.AnswerWithin == 0 && (spec.EscalateTo != "" || spec.AnswerWithin != ""):
+		fail("answer_within", "missing: an escalation follows the reminder of answer_within")
+	case r.EscalateTo != "" && r.EscalateAfter <= r.AnswerWithin && r.AnswerWithin > 0 && (spec.EscalateAfter != "" || spec.AnswerWithin != ""):
+		fail("escalate_after", "%v: expected longer than answer_within (%v)", r.EscalateAfter, r.AnswerWithin)
+	}
+	return r
+}
+
+// minutes is a duration in whole minutes, for a message's .Count.
+func minutes(d time.Duration) int { return int(math.Round(d.Minutes())) }
+
+// renderReminders records in fc the reminder and the escalation of rule r
+// for data, in the operators' language, due answer_within and
+// escalate_after after the first message (open time); their recipients
+// are set when the summary goes out.
+func (b *Bot) renderReminders(fc *FirstContact, r *Rule, data TemplateData) error {
+	if r == nil || r.Reminders.AnswerWithin == 0 {
+		return nil
+	}
+	for _, m := range []struct {
+		id    string
+		after time.Duration
+		out   *Outgoing
+		at    *time.Time
+	}{
+		{MsgReminder, r.Reminders.AnswerWithin, &fc.Reminder, &fc.RemindAt},
+		{MsgEscalation, r.Reminders.EscalateAfter, &fc.Escalation, &fc.EscalateAt},
+	} {
+		if m.after == 0 {
+			continue
+		}
+		d := data
+		d.Count = minutes(m.after)
+		text, err := b.catalog.Localize(b.cfg.OperatorLocale, m.id, d, d.Count)
+		if err != nil {
+			return fmt.Errorf("%w: rendering the %s: %v", queue.ErrPermanent, m.id, err)
+		}
+		m.out.Text = truncate(text, greenapi.MaxMessageLength)
+		*m.at = b.openAfter(fc.CreatedAt, m.after)
+	}
+	return nil
+}
+
+// openAfter is when d of open time has passed since from: with [hours],
+// closed time does not count.
+func (b *Bot) openAfter(from time.Time, d time.Duration) time.Time {
+	if h := b.rules.Hours; h != nil {
+		if t := h.AddOpen(from, d); !t.IsZero() {
+			return t
+		}
+	}
+	return from.Add(d)
+}
+
+// routeReminders sets the recipients of fc's reminders once its summary
+// went out: the reminder to the summary's chat, the escalation to the
+// rule's escalate_to.
+func (b *Bot) routeReminders(fc *FirstContact) {
+	if fc.Reminder.Text != "" && fc.Summary.Sent() {
+		fc.Reminder.To = fc.Summary.To
+	}
+	if r := b.rules.rule(fc.Rule); fc.Escalation.Text != "" && fc.Summary.Sent() && r != nil {
+		fc.Escalation.To = r.Reminders.EscalateTo
+	}
+}
+
+// reminderBody is the body of a TypeReminderDue notification.
+type reminderBody struct {
+	TypeWebhook string `json:"typeWebhook"`
+	Kind        string `json:"kind"`
+	ChatID      string `json:"chatId"`
+	IDMessage   string `json:"idMessage"` // the first contact's
+}
+
+// ReminderSweepEvery is how often the replica that leads the "reminders"
+// duty looks for reminders that are due.
+const ReminderSweepEvery = 5 * time.Second
+
+// SendDueReminders stores, for each reminder and escalation of the served
+// instances that is due by now and whose first contact no person
+// answered, a notification of the customer's chat (TypeReminderDue),
+// through inbox: it is sent in the chat's order, after any answer stored
+// before it, with the retries and the crash safety of every notification.
+// It returns how many it stored.
+func SendDueReminders(ctx context.Context, store Store, inbox Enqueuer, now time.Time, served []string) (int, error) {
+	stored := 0
+	for _, kind := range []string{KindReminder, KindEscalation} {
+		due, err := store.DueReminders(ctx, kind, now, served, 100)
+		if err != nil {
+			return stored, err
+		}
+		for _, fc := range due {
+			body, err := json.Marshal(reminderBody{TypeWebhook: TypeReminderDue, Kind: kind, ChatID: fc.ChatID, IDMessage: fc.IDMessage})
+			if err != nil {
+				return stored, err
+			}
+			n := queue.Notification{Instance: fc.Instance, ChatID: fc.ChatID, IDMessage: kind + ":" + fc.IDMessage, TypeWebhook: TypeReminderDue,
+				Body: body, ReceivedAt: now}
+			added, err := inbox.Add(ctx, n)
+			if err != nil {
+				return stored, err
+			}
+			if added {
+				stored++
+			}
+		}
+	}
+	return stored, nil
+}
+
+// RunReminders calls SendDueReminders every ReminderSweepEvery until ctx
+// ends; one replica runs it (queue.Lead "reminders").
+func RunReminders(ctx context.Context, store Store, inbox Enqueuer, served func() []string, log *slog.Logger) {
+	t := time.NewTicker(ReminderSweepEvery)
+	defer t.Stop()
+	for {
+		if _, err := SendDueReminders(ctx, store, inbox, time.Now(), served()); err != nil && ctx.Err() == nil {
+			log.Warn("looking for reminders that are due failed; will look again", "err", err, "retry_in", ReminderSweepEvery)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// reminderDue sends the reminder or the escalation a TypeReminderDue
+// notification names, once, unless a person answered the customer first.
+func (b *Bot) reminderDue(ctx context.Context, n queue.Notification) error {
+	var body reminderBody
+	if err := json.Unmarshal(n.Body, &body); err != nil {
+		return fmt.Errorf("%w: %s: %v", queue.ErrPermanent, TypeReminderDue, err)
+	}
+	fc, err := b.store.GetFirstContact(ctx, b.cfg.Instance, n.ChatID, body.IDMessage)
+	if errors.Is(err, ErrNotFound) {
+		return nil // forgotten meanwhile
+	} else if err != nil {
+		return err
+	}
+	out, kind := &fc.Reminder, "reminder"
+	if body.Kind == KindEscalation {
+		out, kind = &fc.Escalation, "escalation"
+	}
+	log := b.log.With("chat", fc.ChatID, "idMessage", fc.IDMessage, "kind", kind)
+	if !fc.AnsweredAt.IsZero() && !out.Attempted {
+		b.trace(&fc, "answered in time", "a person answered before the %s was due: not sent", kind)
+		return nil
+	}
+	if out.To == "" || out.Sent() {
+		return nil
+	}
+	save := func(ctx context.Context) error { return b.save(ctx, &fc) }
+	gaveUp, err := b.deliver(ctx, delivery{out: out, kind: kind, since: fc.CreatedAt, save: save, ref: &fc}, log)
+	if err != nil {
+		return err
+	}
+	if gaveUp != "" {
+		out.To = "" // listed no more
+		b.trace(&fc, "gave up", "Green API refused the %s for good (%s)", kind, gaveUp)
+		return b.save(ctx, &fc)
+	}
+	b.metrics.Conversation(kind + "_sent")
+	log.Info("no person answered the customer in time: "+kind+" sent", "to", out.To)
+	b.trace(&fc, kind, "no person answered in time: sent to %s", out.To)
+	return nil
+}

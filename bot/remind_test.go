@@ -1,0 +1,199 @@
+package bot_test
+
+import (
+	"context"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/frontdesk-bot/frontdesk/bot"
+	"github.com/frontdesk-bot/frontdesk/greenapi/greenapitest"
+	"github.com/frontdesk-bot/frontdesk/internal/logtest"
+	"github.com/frontdesk-bot/frontdesk/queue"
+)
+
+const escalationChat = "120363000000000009@g.us"
+
+// remindRules: every contact is greeted and forwarded; no answer within
+// 15 minutes reminds the operators, within 40 escalates to the managers.
+const remindRules = `answer_within = "15m"
+escalate_to = "` + escalationChat + `"
+escalate_after = "40m"
+
+[[rule]]
+id = "everyone"
+reply = "greeting_generic"
+forward = true
+`
+
+// sendReminders runs what the leader of the "reminders" duty runs, at the
+// harness's time, then works what it stored; it returns how many it stored.
+func (h *harness) sendReminders() int {
+	h.t.Helper()
+	ctx := context.Background()
+	pool := queue.NewPool(h.store, h.handle, queue.PoolConfig{MinRetry: time.Millisecond, MaxRetry: 10 * time.Millisecond}, logtest.Logger(), nil)
+	h.mu.Lock()
+	now := h.now
+	h.mu.Unlock()
+	n, err := bot.SendDueReminders(ctx, h.store, queue.NewInbox(h.store, pool, logtest.Logger(), nopInboxMetrics{}), now, []string{greenapitest.DefaultIDInstance})
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	if err := pool.Start(ctx); err != nil {
+		h.t.Fatal(err)
+	}
+	defer pool.Stop(ctx)
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		pending, err := h.store.CountPending(ctx)
+		if err != nil {
+			h.t.Fatal(err)
+		}
+		if pending == 0 {
+			return n
+		}
+		if time.Now().After(deadline) {
+			h.t.Fatalf("%d notifications still pending", pending)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// TestUnansweredContactIsRemindedThenEscalated is issue #25's item 2: a
+// routed contact no person answers gets one reminder in the chat that got
+// its summary after answer_within, and one message to escalate_to after
+// escalate_after; each once, however often the sweep runs.
+func TestUnansweredContactIsRemindedThenEscalated(t *testing.T) {
+	t.Parallel()
+	const chat = "12125550160@c.us"
+	h := newHarness(t, true)
+	h.useRules(remindRules)
+	h.write(greenapitest.Incoming{ChatID: chat, SenderName: "Ana", Text: "Do you deliver?"})
+	if n := len(h.srv.Sent(operatorChat)); n != 1 {
+		t.Fatalf("%d summaries", n)
+	}
+	h.advance(14 * time.Minute)
+	if n := h.sendReminders(); n != 0 {
+		t.Errorf("%d reminders before answer_within", n)
+	}
+	h.advance(2 * time.Minute)
+	h.sendReminders()
+	h.sendReminders()
+	ops := h.srv.Sent(operatorChat)
+	if want := "Still waiting for an answer after 15 minutes: Ana, +1 212-555-0160 — “Do you deliver?”"; len(ops) != 2 || ops[1].Message != want {
+		t.Fatalf("the operators got %d messages, the last %q; want the summary, then %q", len(ops), ops[len(ops)-1].Message, want)
+	}
+	if n := len(h.srv.Sent(escalationChat)); n != 0 {
+		t.Errorf("escalated %d times before escalate_after", n)
+	}
+	h.advance(25 * time.Minute)
+	h.sendReminders()
+	h.sendReminders()
+	if esc := h.srv.Sent(escalationChat); len(esc) != 1 || !strings.HasPrefix(esc[0].Message, "No one has answered for 40 minutes: Ana") {
+		t.Errorf("escalations %+v; want one", esc)
+	}
+	if n := len(h.srv.Sent(operatorChat)); n != 2 {
+		t.Errorf("the operators got %d messages; want the summary and one reminder", n)
+	}
+	if n := len(h.srv.Sent(chat)); n != 1 {
+		t.Errorf("the customer got %d messages; want only the greeting", n)
+	}
+}
+
+// TestAnsweredContactIsNotReminded: a person of the business answered in
+// time: no reminder, no escalation.
+func TestAnsweredContactIsNotReminded(t *testing.T) {
+	t.Parallel()
+	const chat = "12125550161@c.us"
+	h := newHarness(t, true)
+	h.useRules(remindRules)
+	h.write(greenapitest.Incoming{ChatID: chat, SenderName: "Bo", Text: "hi"})
+	h.advance(10 * time.Minute)
+	h.businessWrites(chat)
+	h.advance(time.Hour)
+	if n := h.sendReminders(); n != 0 {
+		t.Errorf("%d reminders for an answered contact", n)
+	}
+	if n := len(h.srv.Sent(operatorChat)) + len(h.srv.Sent(escalationChat)); n != 1 {
+		t.Errorf("%d messages to the operators and the managers; want only the summary", n)
+	}
+}
+
+// TestReminderAnsweredWhileQueued: the person's answer is stored but not
+// yet handled when the reminder is due: the reminder is queued after it
+// in the chat's order, and finds the contact answered.
+func TestReminderAnsweredWhileQueued(t *testing.T) {
+	t.Parallel()
+	const chat = "12125550162@c.us"
+	h := newHarness(t, true)
+	h.useRules(remindRules)
+	h.write(greenapitest.Incoming{ChatID: chat, SenderName: "Cy", Text: "hi"})
+	h.advance(14 * time.Minute)
+	id := "3EB1ANSWER0000000001"
+	body := `{"typeWebhook":"outgoingMessageReceived","instanceData":{"idInstance":` + greenapitest.DefaultIDInstance + `,"wid":"` + greenapitest.AccountWid + `","typeInstance":"whatsapp"},` +
+		`"timestamp":` + itoa(h.now.Unix()) + `,"idMessage":"` + id + `","senderData":{"chatId":"` + chat + `","sender":"` + greenapitest.AccountWid + `","senderName":"Business"},` +
+		`"messageData":{"typeMessage":"textMessage","textMessageData":{"textMessage":"Hello!"}}}`
+	if _, err := h.store.AddNotification(context.Background(), queue.Notification{Instance: greenapitest.DefaultIDInstance, ChatID: chat, IDMessage: id,
+		TypeWebhook: "outgoingMessageReceived", Body: []byte(body), ReceivedAt: h.now}); err != nil {
+		t.Fatal(err)
+	}
+	h.advance(2 * time.Minute)
+	if n := h.sendReminders(); n != 1 {
+		t.Fatalf("stored %d reminders; want the due one, queued behind the answer", n)
+	}
+	if n := len(h.srv.Sent(operatorChat)); n != 1 {
+		t.Errorf("the operators got %d messages; the answer came first: want only the summary", n)
+	}
+}
+
+// TestReminderTimeCountsOpenHoursOnly: with [hours], a contact written at
+// 21:00 is reminded 15 open minutes later, at 09:15 the next open day.
+func TestReminderTimeCountsOpenHoursOnly(t *testing.T) {
+	t.Parallel()
+	h := hoursOf(t, `[hours]
+timezone = "Europe/Berlin"
+monday    = ["09:00-18:00"]
+tuesday   = ["09:00-18:00"]
+wednesday = ["09:00-18:00"]
+thursday  = ["09:00-18:00"]
+friday    = ["09:00-18:00"]
+`)
+	be := mustLoad(t, "Europe/Berlin")
+	for _, tt := range []struct {
+		name string
+		from time.Time
+		d    time.Duration
+		want time.Time
+	}{
+		{"21:00 on a Tuesday", time.Date(2026, 12, 1, 21, 0, 0, 0, be), 15 * time.Minute, time.Date(2026, 12, 2, 9, 15, 0, 0, be)},
+		{"17:50 on a Friday", time.Date(2026, 12, 4, 17, 50, 0, 0, be), 15 * time.Minute, time.Date(2026, 12, 7, 9, 5, 0, 0, be)},
+		{"while open", time.Date(2026, 12, 1, 10, 0, 30, 0, be), 15 * time.Minute, time.Date(2026, 12, 1, 10, 15, 30, 0, be)},
+		{"across the change to summer time", time.Date(2027, 3, 26, 17, 30, 0, 0, be), time.Hour, time.Date(2027, 3, 29, 9, 30, 0, 0, be)},
+	} {
+		if got := h.AddOpen(tt.from, tt.d); !got.Equal(tt.want) {
+			t.Errorf("%s: %v; want %v", tt.name, got, tt.want)
+		}
+	}
+}
+
+// TestReminderSettingsAreChecked: answer_within and escalation mistakes
+// name the file, line and key.
+func TestReminderSettingsAreChecked(t *testing.T) {
+	t.Parallel()
+	const rule = "\n[[rule]]\nid = \"all\"\nreply = \"greeting_generic\"\nforward = true\n"
+	for _, tt := range []struct{ text, want string }{
+		{`answer_within = "30s"` + rule, `rules.toml:1: answer_within: "30s": expected a duration of at least 1m`},
+		{`answer_within = "15m"` + "\n" + `escalate_to = "120363000000000009@g.us"` + rule, `escalate_after: escalate_to and escalate_after go together`},
+		{`answer_within = "15m"` + "\n" + `escalate_to = "nobody"` + "\n" + `escalate_after = "1h"` + rule, `rules.toml:2: escalate_to: "nobody": expected a chat id`},
+		{`answer_within = "2h"` + "\n" + `escalate_to = "120363000000000009@g.us"` + "\n" + `escalate_after = "1h"` + rule, `escalate_after: 1h0m0s: expected longer than answer_within (2h0m0s)`},
+		{rule + `answer_within = "1x"` + "\n", `rules.toml:6: rule "all": answer_within: "1x": expected a duration`},
+	} {
+		_, err := bot.ParseRules("rules.toml", []byte(tt.text), mustCatalog(t))
+		if err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("%q: %v; want %q", tt.text, err, tt.want)
+		}
+	}
+}
+
+func itoa(n int64) string { return strconv.FormatInt(n, 10) }
