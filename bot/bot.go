@@ -347,7 +347,8 @@ type Metrics interface {
 	// opted_in, human_wrote, ignored, away, language_chosen, chosen,
 	// choice_timed_out, choice_hint, skipped_human,
 	// skipped_opted_out, answer and event (a sender's button reply or poll
-	// vote, edit, deletion or reaction: never a first contact).
+	// vote, edit, deletion or reaction: never a first contact), reminded
+	// and escalated (no person answered a contact in time).
 	Conversation(event string)
 	LookupFailed(reason string)
 	MessageSent(kind string)

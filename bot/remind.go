@@ -239,7 +239,11 @@ func (b *Bot) reminderDue(ctx context.Context, n queue.Notification) error {
 		b.trace(&fc, "gave up", "Green API refused the %s for good (%s)", kind, gaveUp)
 		return b.save(ctx, &fc)
 	}
-	b.metrics.Conversation(kind + "_sent")
+	if kind == "reminder" {
+		b.metrics.Conversation("reminded")
+	} else {
+		b.metrics.Conversation("escalated")
+	}
 	log.Info("no person answered the customer in time: "+kind+" sent", "to", out.To)
 	b.trace(&fc, kind, "no person answered in time: sent to %s", out.To)
 	return nil

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/frontdesk-bot/frontdesk/bot"
+	"github.com/frontdesk-bot/frontdesk/greenapi"
 	"github.com/frontdesk-bot/frontdesk/greenapi/greenapitest"
 	"github.com/frontdesk-bot/frontdesk/internal/logtest"
 	"github.com/frontdesk-bot/frontdesk/queue"
@@ -197,3 +198,25 @@ func TestReminderSettingsAreChecked(t *testing.T) {
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+// TestReminderWhoseOutcomeWasLostGoesOnce: the reminder went out but its
+// answer was lost (as when Frontdesk dies between the send and its
+// record): the retry reads the operators' chat's history and does not send
+// it again.
+func TestReminderWhoseOutcomeWasLostGoesOnce(t *testing.T) {
+	t.Parallel()
+	const chat = "12125550163@c.us"
+	h := newHarness(t, true)
+	h.useRules(remindRules)
+	h.write(greenapitest.Incoming{ChatID: chat, SenderName: "Di", Text: "hi"})
+	h.advance(16 * time.Minute)
+	h.srv.FailNext(greenapi.MethodSendMessage, 1, greenapitest.Fault{Status: 500, AfterWork: true})
+	h.sendReminders()
+	h.sendReminders()
+	if ops := h.srv.Sent(operatorChat); len(ops) != 2 || !strings.HasPrefix(ops[1].Message, "Still waiting for an answer") {
+		t.Errorf("the operators got %d messages; want the summary and the reminder once", len(ops))
+	}
+	if n := len(h.srv.Calls(greenapi.MethodGetChatHistory)); n == 0 {
+		t.Error("the reminder of unknown outcome was not looked for in the history")
+	}
+}

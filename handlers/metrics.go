@@ -72,7 +72,7 @@ func NewMetrics() *Metrics {
 			Help: "Events kept in the outbox that could not be delivered within a day."}),
 	}
 	m.conversation = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "frontdesk_conversation_total",
-		Help: "What happened around greetings: opted_out, opted_in (stop and start words), human_wrote (a person of the business wrote from the phone), ignored (IGNORE_CHATS), away (an away reply to a known sender), language_chosen, chosen and choice_timed_out (a greeting's menu answered, or its wait ended), choice_hint, skipped_human and skipped_opted_out (a greeting or an automatic message not sent), answer (a sender's button reply or poll vote) and event (a sender's edit, deletion or reaction): never a first contact."}, []string{"event"})
+		Help: "What happened around greetings: opted_out, opted_in (stop and start words), human_wrote (a person of the business wrote from the phone), ignored (IGNORE_CHATS), away (an away reply to a known sender), language_chosen, chosen and choice_timed_out (a greeting's menu answered, or its wait ended), choice_hint, skipped_human and skipped_opted_out (a greeting or an automatic message not sent), answer (a sender's button reply or poll vote) and event (a sender's edit, deletion or reaction): never a first contact; reminded and escalated (no person answered a contact in time)."}, []string{"event"})
 	m.reg.MustRegister(m.conversation)
 	m.answered = prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "frontdesk_time_to_answer_seconds",
 		Help:    "Time from a customer's first message to the first answer of a person of the business in their chat, open hours only (with [hours]), by rule, choice and how the person wrote (phone, api).",
