@@ -529,11 +529,20 @@ func EndChoiceWaits(ctx context.Context, store Store, inbox Enqueuer, now time.T
 // RunChoiceWaits calls EndChoiceWaits every ChoiceSweepEvery until ctx
 // ends; one replica runs it (queue.Lead "choices").
 func RunChoiceWaits(ctx context.Context, store Store, inbox Enqueuer, served func() []string, log *slog.Logger) {
-	t := time.NewTicker(ChoiceSweepEvery)
+	sweepEvery(ctx, ChoiceSweepEvery, "looking for menus whose wait ended failed; will look again", log, func(now time.Time) error {
+		_, err := EndChoiceWaits(ctx, store, inbox, now, served(), log)
+		return err
+	})
+}
+
+// sweepEvery runs sweep at once and then every period until ctx ends; a
+// failure is logged with failed, and the next round tries again.
+func sweepEvery(ctx context.Context, period time.Duration, failed string, log *slog.Logger, sweep func(now time.Time) error) {
+	t := time.NewTicker(period)
 	defer t.Stop()
 	for {
-		if _, err := EndChoiceWaits(ctx, store, inbox, time.Now(), served(), log); err != nil && ctx.Err() == nil {
-			log.Warn("looking for menus whose wait ended failed; will look again", "err", err, "retry_in", ChoiceSweepEvery)
+		if err := sweep(time.Now()); err != nil && ctx.Err() == nil {
+			log.Warn(failed, "err", err, "retry_in", period)
 		}
 		select {
 		case <-ctx.Done():

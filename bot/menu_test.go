@@ -56,15 +56,23 @@ func greetedWithMenu(t *testing.T, chat, name string, mutate ...func(*bot.Config
 // bot; it returns how many waits it ended.
 func (h *harness) endWaits() int {
 	h.t.Helper()
+	return h.sweep(func(ctx context.Context, inbox bot.Enqueuer, now time.Time) (int, error) {
+		return bot.EndChoiceWaits(ctx, h.store, inbox, now, []string{greenapitest.DefaultIDInstance}, logtest.Logger())
+	})
+}
+
+// sweep runs a duty's sweep at the harness's time, before a pool works
+// what is stored, so that a message stored before it is still unhandled
+// when it looks (as when a chat's queue is behind); then the pool works
+// both. It returns what the sweep returned.
+func (h *harness) sweep(run func(ctx context.Context, inbox bot.Enqueuer, now time.Time) (int, error)) int {
+	h.t.Helper()
 	ctx := context.Background()
 	pool := queue.NewPool(h.store, h.handle, queue.PoolConfig{MinRetry: time.Millisecond, MaxRetry: 10 * time.Millisecond}, logtest.Logger(), nil)
 	h.mu.Lock()
 	now := h.now
 	h.mu.Unlock()
-	// The sweep runs before the pool works what is stored, so that a
-	// message stored before it is still unhandled when it looks: as when
-	// a chat's queue is behind. The pool starts after, with both.
-	n, err := bot.EndChoiceWaits(ctx, h.store, queue.NewInbox(h.store, pool, logtest.Logger(), nopInboxMetrics{}), now, []string{greenapitest.DefaultIDInstance}, logtest.Logger())
+	n, err := run(ctx, queue.NewInbox(h.store, pool, logtest.Logger(), nopInboxMetrics{}), now)
 	if err != nil {
 		h.t.Fatal(err)
 	}

@@ -190,18 +190,10 @@ func SendDueReminders(ctx context.Context, store Store, inbox Enqueuer, now time
 // RunReminders calls SendDueReminders every ReminderSweepEvery until ctx
 // ends; one replica runs it (queue.Lead "reminders").
 func RunReminders(ctx context.Context, store Store, inbox Enqueuer, served func() []string, log *slog.Logger) {
-	t := time.NewTicker(ReminderSweepEvery)
-	defer t.Stop()
-	for {
-		if _, err := SendDueReminders(ctx, store, inbox, time.Now(), served()); err != nil && ctx.Err() == nil {
-			log.Warn("looking for reminders that are due failed; will look again", "err", err, "retry_in", ReminderSweepEvery)
-		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-	}
+	sweepEvery(ctx, ReminderSweepEvery, "looking for reminders that are due failed; will look again", log, func(now time.Time) error {
+		_, err := SendDueReminders(ctx, store, inbox, now, served())
+		return err
+	})
 }
 
 // reminderDue sends the reminder or the escalation a TypeReminderDue

@@ -10,7 +10,6 @@ import (
 	"github.com/frontdesk-bot/frontdesk/bot"
 	"github.com/frontdesk-bot/frontdesk/greenapi"
 	"github.com/frontdesk-bot/frontdesk/greenapi/greenapitest"
-	"github.com/frontdesk-bot/frontdesk/internal/logtest"
 	"github.com/frontdesk-bot/frontdesk/queue"
 )
 
@@ -32,33 +31,9 @@ forward = true
 // harness's time, then works what it stored; it returns how many it stored.
 func (h *harness) sendReminders() int {
 	h.t.Helper()
-	ctx := context.Background()
-	pool := queue.NewPool(h.store, h.handle, queue.PoolConfig{MinRetry: time.Millisecond, MaxRetry: 10 * time.Millisecond}, logtest.Logger(), nil)
-	h.mu.Lock()
-	now := h.now
-	h.mu.Unlock()
-	n, err := bot.SendDueReminders(ctx, h.store, queue.NewInbox(h.store, pool, logtest.Logger(), nopInboxMetrics{}), now, []string{greenapitest.DefaultIDInstance})
-	if err != nil {
-		h.t.Fatal(err)
-	}
-	if err := pool.Start(ctx); err != nil {
-		h.t.Fatal(err)
-	}
-	defer pool.Stop(ctx)
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		pending, err := h.store.CountPending(ctx)
-		if err != nil {
-			h.t.Fatal(err)
-		}
-		if pending == 0 {
-			return n
-		}
-		if time.Now().After(deadline) {
-			h.t.Fatalf("%d notifications still pending", pending)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
+	return h.sweep(func(ctx context.Context, inbox bot.Enqueuer, now time.Time) (int, error) {
+		return bot.SendDueReminders(ctx, h.store, inbox, now, []string{greenapitest.DefaultIDInstance})
+	})
 }
 
 // TestUnansweredContactIsRemindedThenEscalated is issue #25's item 2: a
