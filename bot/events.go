@@ -22,9 +22,16 @@ const (
 // ConversationData is the data of a conversation event: what changed in a
 // chat after its greeting.
 type ConversationData struct {
-	Event     string `json:"event"` // opted_out, opted_in, language_chosen
+	Event     string `json:"event"` // opted_out, opted_in, language_chosen, answered, reminded, escalated
 	IDMessage string `json:"id_message"`
 	Locale    string `json:"locale,omitempty"`
+	// WaitedSeconds (answered) is how long the customer waited for a
+	// person, open hours only with [hours]; By is how the person wrote:
+	// phone or api.
+	WaitedSeconds float64 `json:"waited_seconds,omitempty"`
+	By            string  `json:"by,omitempty"`
+	// To (reminded, escalated) is the chat the reminder went to.
+	To string `json:"to,omitempty"`
 }
 
 // emitConversation keeps a conversation event in the outbox; its id comes

@@ -17,6 +17,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math"
 	"time"
 
 	"github.com/frontdesk-bot/frontdesk/greenapi"
@@ -362,6 +363,10 @@ func (b *Bot) answered(ctx context.Context, chatID, sentID string, at time.Time,
 		waited = h.OpenBetween(fc.CreatedAt, at)
 	}
 	b.metrics.Answered(fc.Rule, fc.Choice, by, waited)
+	if err := b.emitConversation(ctx, chatID, ConversationData{Event: "answered", IDMessage: fc.IDMessage,
+		WaitedSeconds: math.Round(waited.Seconds()), By: by}, at); err != nil {
+		return err
+	}
 	b.log.Info("a person answered the first contact", "chat", chatID, "idMessage", fc.IDMessage, "by", by, "waited", waited.Round(time.Second))
 	b.trace(&fc, "person answered", "a person of the business answered (%s) after %s", by, waited.Round(time.Second))
 	return nil

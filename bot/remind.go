@@ -231,10 +231,13 @@ func (b *Bot) reminderDue(ctx context.Context, n queue.Notification) error {
 		b.trace(&fc, "gave up", "Green API refused the %s for good (%s)", kind, gaveUp)
 		return b.save(ctx, &fc)
 	}
-	if kind == "reminder" {
-		b.metrics.Conversation("reminded")
-	} else {
-		b.metrics.Conversation("escalated")
+	event := "reminded"
+	if kind == "escalation" {
+		event = "escalated"
+	}
+	b.metrics.Conversation(event)
+	if err := b.emitConversation(ctx, fc.ChatID, ConversationData{Event: event, IDMessage: fc.IDMessage, To: out.To}, b.Now()); err != nil {
+		return err
 	}
 	log.Info("no person answered the customer in time: "+kind+" sent", "to", out.To)
 	b.trace(&fc, kind, "no person answered in time: sent to %s", out.To)

@@ -43,7 +43,7 @@ func (h *harness) sendReminders() int {
 func TestUnansweredContactIsRemindedThenEscalated(t *testing.T) {
 	t.Parallel()
 	const chat = "12125550160@c.us"
-	h := newHarness(t, true)
+	h := newHarness(t, true, func(c *bot.Config) { c.Events = true })
 	h.useRules(remindRules)
 	h.write(greenapitest.Incoming{ChatID: chat, SenderName: "Ana", Text: "Do you deliver?"})
 	if n := len(h.srv.Sent(operatorChat)); n != 1 {
@@ -75,6 +75,41 @@ func TestUnansweredContactIsRemindedThenEscalated(t *testing.T) {
 	if n := len(h.srv.Sent(chat)); n != 1 {
 		t.Errorf("the customer got %d messages; want only the greeting", n)
 	}
+	var told []string
+	for _, e := range outboxEvents(t, h) {
+		for _, ev := range []string{`"event":"reminded"`, `"event":"escalated"`} {
+			if strings.Contains(e, ev) {
+				told = append(told, ev)
+			}
+		}
+	}
+	if got := strings.Join(told, " "); got != `"event":"reminded" "event":"escalated"` {
+		t.Errorf("the events tell %s; want one reminded, then one escalated", got)
+	}
+}
+
+// outboxEvents delivers the outbox, in order, as the deliverer does, and
+// returns every event's body.
+func outboxEvents(t *testing.T, h *harness) []string {
+	t.Helper()
+	ctx := context.Background()
+	var out []string
+	for range 10 {
+		events, err := h.store.DueEvents(ctx, time.Now().Add(48*time.Hour), 100) // the harness clock runs ahead
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(events) == 0 {
+			break
+		}
+		for _, e := range events {
+			out = append(out, string(e.Body))
+			if err := h.store.SettleEvent(ctx, e.Seq, bot.EventSettlement{At: time.Now(), Delivered: true, Attempts: 1}); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	return out
 }
 
 // TestAnsweredContactIsNotReminded: a person of the business answered in
@@ -82,11 +117,20 @@ func TestUnansweredContactIsRemindedThenEscalated(t *testing.T) {
 func TestAnsweredContactIsNotReminded(t *testing.T) {
 	t.Parallel()
 	const chat = "12125550161@c.us"
-	h := newHarness(t, true)
+	h := newHarness(t, true, func(c *bot.Config) { c.Events = true })
 	h.useRules(remindRules)
 	h.write(greenapitest.Incoming{ChatID: chat, SenderName: "Bo", Text: "hi"})
 	h.advance(10 * time.Minute)
 	h.businessWrites(chat)
+	var answered []string
+	for _, e := range outboxEvents(t, h) {
+		if strings.Contains(e, `"event":"answered"`) {
+			answered = append(answered, e)
+		}
+	}
+	if len(answered) != 1 || !strings.Contains(answered[0], `"waited_seconds":600`) || !strings.Contains(answered[0], `"by":"phone"`) {
+		t.Errorf("answered events %v; want one, 600 s by phone", answered)
+	}
 	h.advance(time.Hour)
 	if n := h.sendReminders(); n != 0 {
 		t.Errorf("%d reminders for an answered contact", n)

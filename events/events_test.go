@@ -155,6 +155,8 @@ func TestEventsFollowTheSchema(t *testing.T) {
 		bot.NewEvent(bot.EventGreenAPIProblem, "1101000001", "", at, bot.GreenAPIProblemData{Problem: "quota_exceeded", Method: "sendMessage", Detail: "HTTP 466"}),
 		bot.NewEvent(bot.EventConversation, "1101000001", "4915112345678@c.us", at, bot.ConversationData{Event: "opted_out", IDMessage: "BAE7"}),
 		bot.NewEvent(bot.EventConversation, "1101000001", "4915112345678@c.us", at, bot.ConversationData{Event: "language_chosen", IDMessage: "BAE8", Locale: "es"}),
+		bot.NewEvent(bot.EventConversation, "1101000001", "4915112345678@c.us", at, bot.ConversationData{Event: "answered", IDMessage: "BAE6", WaitedSeconds: 300, By: "phone"}),
+		bot.NewEvent(bot.EventConversation, "1101000001", "4915112345678@c.us", at, bot.ConversationData{Event: "reminded", IDMessage: "BAE6", To: "120363000000000001@g.us"}),
 	} {
 		out, err := e.Outbox()
 		if err != nil {
