@@ -14,6 +14,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"github.com/frontdesk-bot/frontdesk/greenapi"
 	"github.com/frontdesk-bot/frontdesk/greenapi/greenapitest"
 	"github.com/frontdesk-bot/frontdesk/internal/logtest"
 )
@@ -387,6 +388,16 @@ func TestStatusPageInABrowser(t *testing.T) {
 	fake.DeliverWebhooks(p.url+"/webhook", e2eWebhookToken, 50*time.Millisecond, 5*time.Second)
 	fake.PushIncoming(greenapitest.Incoming{ChatID: "5511987654321@c.us", SenderName: "Ana", Text: "Olá"})
 	fake.WaitSent("5511987654321@c.us", 1, 10*time.Second)
+	// Two businesses are routed; a person answers the first from the phone:
+	// the second still waits for a person.
+	for _, chat := range []string{"5511987650101@c.us", "5511987650102@c.us"} {
+		fake.SetContact(chat, greenapi.ContactInfo{Name: "Padaria " + chat[9:13], Category: "Padaria", IsBusiness: true})
+		fake.PushIncoming(greenapitest.Incoming{ChatID: chat, Text: "Oi"})
+		fake.WaitSent(chat, 1, 10*time.Second)
+	}
+	fake.WaitSent(e2eOperatorChat, 2, 10*time.Second)
+	fake.PushOutgoing("5511987650101@c.us", "Olá! Aqui é a Maria.")
+	waitFor(t, "the answer to be recorded", 10*time.Second, func() bool { return strings.Contains(p.logs.String(), "a person answered the first contact") })
 	t.Cleanup(func() { assertNoSecrets(t, p.logs.String(), adminToken) })
 
 	ctx := newBrowser(t, 1280, 900)
@@ -415,6 +426,12 @@ func TestStatusPageInABrowser(t *testing.T) {
 	}
 	if strings.Contains(body, adminToken) || strings.Contains(body, fake.Token) || strings.Contains(body, e2eWebhookToken) {
 		t.Error("the page shows a token")
+	}
+	if waiting := text(t, ctx, "waiting"); !strings.Contains(waiting, "551********02@c.us") || strings.Contains(waiting, "551********01@c.us") {
+		t.Errorf("waiting for a person: %q; want the unanswered business only", waiting)
+	}
+	if times := text(t, ctx, "answer-times"); !strings.Contains(times, "business") || !strings.Contains(times, "all") || !strings.Contains(times, "1, ") {
+		t.Errorf("time to answer: %q; want the business rule's one answer", times)
 	}
 	screenshot(t, ctx, "status")
 }

@@ -108,6 +108,19 @@ type Recent interface {
 	// RecentDeadLetters returns how many bodies are kept aside, and at most
 	// limit of them, the latest first.
 	RecentDeadLetters(ctx context.Context, limit int) (total int, latest []SetAside, err error)
+	// WaitingForAnswer returns at most limit first contacts whose summary
+	// went out and that no person of the business answered yet, the
+	// oldest first.
+	WaitingForAnswer(ctx context.Context, limit int) ([]FirstContact, error)
+	// AnswerTimes returns the rule and the wait of each first contact a
+	// person answered since the given time.
+	AnswerTimes(ctx context.Context, since time.Time) ([]AnswerTime, error)
+}
+
+// AnswerTime is how long one customer waited for a person's first answer.
+type AnswerTime struct {
+	Rule   string
+	Waited time.Duration // open time, with [hours]
 }
 
 // Forgotten counts the rows Store.Forget removed, by kind.
@@ -244,6 +257,9 @@ type Store interface {
 	// sent, and has no TypeReminderDue notification stored yet, the
 	// earliest due first.
 	DueReminders(ctx context.Context, kind string, now time.Time, instances []string, limit int) ([]FirstContact, error)
+	// SetAnswerWait records how long the customer of an answered first
+	// contact waited (open time), for the status page.
+	SetAnswerWait(ctx context.Context, instance, chatID, idMessage string, waited time.Duration) error
 	// ReleaseFirstContact forgets that idMessage claimed the chat's first
 	// contact, so that the chat's next message claims one again: nothing
 	// reached the sender nor the operators. It keeps a chat a person of

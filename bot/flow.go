@@ -362,6 +362,9 @@ func (b *Bot) answered(ctx context.Context, chatID, sentID string, at time.Time,
 	if h := b.rules.Hours; h != nil {
 		waited = h.OpenBetween(fc.CreatedAt, at)
 	}
+	if err := b.store.SetAnswerWait(ctx, b.cfg.Instance, chatID, fc.IDMessage, waited); err != nil {
+		return err
+	}
 	b.metrics.Answered(fc.Rule, fc.Choice, by, waited)
 	if err := b.emitConversation(ctx, chatID, ConversationData{Event: "answered", IDMessage: fc.IDMessage,
 		WaitedSeconds: math.Round(waited.Seconds()), By: by}, at); err != nil {

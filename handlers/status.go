@@ -33,6 +33,8 @@ var statusPages = template.Must(template.New("").Funcs(template.FuncMap{
 		return time.Since(t).Round(time.Second).String() + " ago"
 	},
 	"phone": func(chat string) string { return redact.Phones(chat) },
+	"wait":  words,
+	"age":   func(t time.Time) time.Duration { return time.Since(t) },
 }).ParseFS(web, "web/status.html", "web/login.html"))
 
 // sessionCookie holds a signed-in browser's session on the status page.
@@ -225,6 +227,22 @@ func (s *status) page(c *gin.Context) {
 	if fcs, err := s.recent.RecentFirstContacts(ctx, 20); err == nil {
 		data["FirstContacts"] = fcs
 	} else {
+		data["Error"] = err.Error()
+	}
+	if waiting, err := s.recent.WaitingForAnswer(ctx, 20); err == nil {
+		data["Waiting"] = waiting
+	} else {
+		data["Error"] = err.Error()
+	}
+	now := time.Now()
+	week, err := s.recent.AnswerTimes(ctx, now.Add(-7*24*time.Hour))
+	if err == nil {
+		var day []bot.AnswerTime
+		if day, err = s.recent.AnswerTimes(ctx, now.Add(-24*time.Hour)); err == nil {
+			data["Answers"] = answerRows(day, week)
+		}
+	}
+	if err != nil {
 		data["Error"] = err.Error()
 	}
 	if total, dls, err := s.recent.RecentDeadLetters(ctx, 5); err == nil {

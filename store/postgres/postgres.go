@@ -506,6 +506,33 @@ func (d *DB) MarkAnswered(ctx context.Context, instance, chatID, sentID string, 
 	return fc, first, nil
 }
 
+// SetAnswerWait implements bot.Store.
+func (d *DB) SetAnswerWait(ctx context.Context, instance, chatID, idMessage string, waited time.Duration) error {
+	return d.wr.exec(ctx, `UPDATE first_contacts SET answer_wait_ms = $1 WHERE instance = $2 AND chat_id = $3 AND id_message = $4`,
+		waited.Milliseconds(), instance, chatID, idMessage)
+}
+
+// WaitingForAnswer implements bot.Recent.
+func (d *DB) WaitingForAnswer(ctx context.Context, limit int) ([]bot.FirstContact, error) {
+	return d.firstContacts(ctx, "listing the contacts waiting for an answer", `SELECT `+readColumns+` FROM first_contacts
+		WHERE answered_at IS NULL AND summary_id <> '' ORDER BY created_at LIMIT $1`, limit)
+}
+
+// AnswerTimes implements bot.Recent.
+func (d *DB) AnswerTimes(ctx context.Context, since time.Time) ([]bot.AnswerTime, error) {
+	rows, err := d.pool.Query(ctx, `SELECT rule, answer_wait_ms FROM first_contacts WHERE answered_at >= $1`, since)
+	if err != nil {
+		return nil, fmt.Errorf("reading the times to answer: %w", err)
+	}
+	return pgx.CollectRows(rows, func(row pgx.CollectableRow) (bot.AnswerTime, error) {
+		var a bot.AnswerTime
+		var ms int64
+		err := row.Scan(&a.Rule, &ms)
+		a.Waited = time.Duration(ms) * time.Millisecond
+		return a, err
+	})
+}
+
 // ReleaseFirstContact implements bot.Store.
 func (d *DB) ReleaseFirstContact(ctx context.Context, instance, chatID, idMessage string) error {
 	return d.wr.exec(ctx, `DELETE FROM chats WHERE instance = $1 AND chat_id = $2 AND first_contact_msg = $3

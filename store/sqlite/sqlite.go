@@ -657,6 +657,38 @@ func (d *DB) MarkAnswered(ctx context.Context, instance, chatID, sentID string, 
 	return fc, first, nil
 }
 
+// SetAnswerWait implements bot.Store.
+func (d *DB) SetAnswerWait(ctx context.Context, instance, chatID, idMessage string, waited time.Duration) error {
+	return d.exec(ctx, `UPDATE first_contacts SET answer_wait_ms = ? WHERE instance = ? AND chat_id = ? AND id_message = ?`,
+		waited.Milliseconds(), instance, chatID, idMessage)
+}
+
+// WaitingForAnswer implements bot.Recent.
+func (d *DB) WaitingForAnswer(ctx context.Context, limit int) ([]bot.FirstContact, error) {
+	return d.firstContacts(ctx, "listing the contacts waiting for an answer", `SELECT `+readColumns+` FROM first_contacts
+		WHERE answered_at IS NULL AND summary_id <> '' ORDER BY created_at LIMIT ?`, limit)
+}
+
+// AnswerTimes implements bot.Recent.
+func (d *DB) AnswerTimes(ctx context.Context, since time.Time) ([]bot.AnswerTime, error) {
+	rows, err := d.db.QueryContext(ctx, `SELECT rule, answer_wait_ms FROM first_contacts WHERE answered_at >= ?`, since.UnixMilli())
+	if err != nil {
+		return nil, fmt.Errorf("reading the times to answer: %w", err)
+	}
+	defer rows.Close()
+	var out []bot.AnswerTime
+	for rows.Next() {
+		var a bot.AnswerTime
+		var ms int64
+		if err := rows.Scan(&a.Rule, &ms); err != nil {
+			return nil, err
+		}
+		a.Waited = time.Duration(ms) * time.Millisecond
+		out = append(out, a)
+	}
+	return out, rows.Err()
+}
+
 // ReleaseFirstContact implements bot.Store.
 func (d *DB) ReleaseFirstContact(ctx context.Context, instance, chatID, idMessage string) error {
 	return d.exec(ctx, `DELETE FROM chats WHERE instance = ? AND chat_id = ? AND first_contact_msg = ?

@@ -40,6 +40,7 @@ func Run(t *testing.T, open func(t *testing.T) bot.Store) {
 		"ReleasedFirstContactIsClaimedAgain":       testReleaseFirstContact,
 		"FirstAnswerOfAPerson":                     testMarkAnswered,
 		"RemindersThatAreDue":                      testDueReminders,
+		"WaitingForAnAnswer":                       testWaitingForAnswer,
 		"ChatSaysWhetherItsMenuWaits":              testMenuWaits,
 	}
 	for name, test := range tests {
@@ -989,5 +990,54 @@ func testDueReminders(t *testing.T, s bot.Store) {
 	}
 	if fc, err := s.GetFirstContact(ctx, inst, "6@c.us", "M"); err != nil || !fc.AnsweredAt.Equal(t0.Add(time.Minute)) || fc.AnsweredBy != "phone" {
 		t.Errorf("the answered contact reads back %v by %q, %v", fc.AnsweredAt, fc.AnsweredBy, err)
+	}
+}
+
+// testWaitingForAnswer: the routed first contacts no person answered are
+// listed, the oldest first; answered ones count in the times to answer
+// with the wait recorded for them.
+func testWaitingForAnswer(t *testing.T, s bot.Store) {
+	ctx := context.Background()
+	r, ok := s.(bot.Recent)
+	if !ok {
+		t.Skip("not a bot.Recent")
+	}
+	for i, chat := range []string{"1@c.us", "2@c.us", "3@c.us", "4@c.us"} {
+		created := t0.Add(time.Duration(i) * time.Minute)
+		if _, err := s.ClaimFirstContact(ctx, inst, chat, "M", created, time.Hour); err != nil {
+			t.Fatal(err)
+		}
+		fc := bot.FirstContact{Instance: inst, ChatID: chat, IDMessage: "M", Step: bot.StepDone, Rule: "business", CreatedAt: created, UpdatedAt: created,
+			Summary: bot.Outgoing{Text: "New contact", To: "ops@g.us", Attempted: true, ID: "S" + chat}}
+		if chat == "4@c.us" {
+			fc.Summary = bot.Outgoing{} // not routed
+		}
+		if err := s.SaveFirstContact(ctx, fc); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, first, err := s.MarkAnswered(ctx, inst, "1@c.us", "P", t0.Add(5*time.Minute), "phone"); err != nil || !first {
+		t.Fatal(first, err)
+	}
+	if err := s.SetAnswerWait(ctx, inst, "1@c.us", "M", 5*time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	waiting, err := r.WaitingForAnswer(ctx, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var chats []string
+	for _, fc := range waiting {
+		chats = append(chats, fc.ChatID)
+	}
+	if got, want := fmt.Sprint(chats), "[2@c.us 3@c.us]"; got != want {
+		t.Errorf("waiting %s; want %s", got, want)
+	}
+	times, err := r.AnswerTimes(ctx, t0)
+	if err != nil || len(times) != 1 || times[0].Rule != "business" || times[0].Waited != 5*time.Minute {
+		t.Errorf("answer times %+v, %v", times, err)
+	}
+	if times, err := r.AnswerTimes(ctx, t0.Add(6*time.Minute)); err != nil || len(times) != 0 {
+		t.Errorf("answer times since after the answer: %+v, %v", times, err)
 	}
 }

@@ -1,0 +1,92 @@
+package handlers
+
+import (
+	"slices"
+	"sort"
+	"strconv"
+	"time"
+
+	"github.com/frontdesk-bot/frontdesk/bot"
+)
+
+// answerRow is one rule's time to answer as the status page shows it: how
+// many customers a person answered, and the median and the 90th
+// percentile of their waits, over the last day and the last week.
+type answerRow struct {
+	Rule       string
+	Day, Week  int
+	DayMedian  time.Duration
+	DayP90     time.Duration
+	WeekMedian time.Duration
+	WeekP90    time.Duration
+}
+
+// answerRows sums up the waits of the last week (week) and those of its
+// last day (day), per rule, the busiest rule first, then "all".
+func answerRows(day, week []bot.AnswerTime) []answerRow {
+	by := func(list []bot.AnswerTime) map[string][]time.Duration {
+		m := map[string][]time.Duration{}
+		for _, a := range list {
+			m[a.Rule] = append(m[a.Rule], a.Waited)
+			m[""] = append(m[""], a.Waited)
+		}
+		return m
+	}
+	d, w := by(day), by(week)
+	rows := make([]answerRow, 0, len(w))
+	for rule, waits := range w {
+		r := answerRow{Rule: rule, Week: len(waits)}
+		r.WeekMedian, r.WeekP90 = percentile(waits, 50), percentile(waits, 90)
+		if dw := d[rule]; len(dw) > 0 {
+			r.Day = len(dw)
+			r.DayMedian, r.DayP90 = percentile(dw, 50), percentile(dw, 90)
+		}
+		if rule == "" {
+			r.Rule = "all"
+		}
+		rows = append(rows, r)
+	}
+	sort.Slice(rows, func(i, j int) bool {
+		if (rows[i].Rule == "all") != (rows[j].Rule == "all") {
+			return rows[j].Rule == "all"
+		}
+		if rows[i].Week != rows[j].Week {
+			return rows[i].Week > rows[j].Week
+		}
+		return rows[i].Rule < rows[j].Rule
+	})
+	return rows
+}
+
+// percentile is the p-th percentile of waits by the nearest rank.
+func percentile(waits []time.Duration, p int) time.Duration {
+	if len(waits) == 0 {
+		return 0
+	}
+	s := slices.Clone(waits)
+	slices.Sort(s)
+	rank := (p*len(s) + 99) / 100 // ceil(p/100 × n)
+	return s[max(rank, 1)-1]
+}
+
+// words says a wait the way a person would: "45 s", "12 min", "3 h 5 min",
+// "2 d 4 h".
+func words(d time.Duration) string {
+	switch d = d.Round(time.Second); {
+	case d < time.Minute:
+		return strconv.Itoa(int(d.Seconds())) + " s"
+	case d < time.Hour:
+		return strconv.Itoa(int(d.Minutes())) + " min"
+	case d < 24*time.Hour:
+		h, m := int(d.Hours()), int(d.Minutes())%60
+		if m == 0 {
+			return strconv.Itoa(h) + " h"
+		}
+		return strconv.Itoa(h) + " h " + strconv.Itoa(m) + " min"
+	}
+	days, h := int(d.Hours())/24, int(d.Hours())%24
+	if h == 0 {
+		return strconv.Itoa(days) + " d"
+	}
+	return strconv.Itoa(days) + " d " + strconv.Itoa(h) + " h"
+}

@@ -1,0 +1,38 @@
+package handlers
+
+import (
+	"testing"
+	"time"
+
+	"github.com/frontdesk-bot/frontdesk/bot"
+)
+
+// TestAnswerRows: the status page's median and 90th percentile of the
+// time to a person's first answer, per rule and for all, over a day and a
+// week, in words.
+func TestAnswerRows(t *testing.T) {
+	t.Parallel()
+	m := time.Minute
+	week := []bot.AnswerTime{{Rule: "business", Waited: 2 * m}, {Rule: "business", Waited: 4 * m}, {Rule: "business", Waited: 6 * m}, {Rule: "business", Waited: 8 * m}, {Rule: "business", Waited: 100 * m}, {Rule: "named", Waited: 30 * time.Second}}
+	day := []bot.AnswerTime{{Rule: "business", Waited: 4 * m}, {Rule: "business", Waited: 100 * m}}
+	rows := answerRows(day, week)
+	if len(rows) != 3 || rows[0].Rule != "business" || rows[1].Rule != "named" || rows[2].Rule != "all" {
+		t.Fatalf("rows %+v; want business, named, then all", rows)
+	}
+	b := rows[0]
+	if b.Week != 5 || b.WeekMedian != 6*m || b.WeekP90 != 100*m || b.Day != 2 || b.DayMedian != 4*m || b.DayP90 != 100*m {
+		t.Errorf("business: %+v", b)
+	}
+	if n := rows[1]; n.Day != 0 || n.Week != 1 || n.WeekMedian != 30*time.Second {
+		t.Errorf("named: %+v", n)
+	}
+	if all := rows[2]; all.Week != 6 || all.WeekMedian != 4*m {
+		t.Errorf("all: %+v", all)
+	}
+	for d, want := range map[time.Duration]string{45 * time.Second: "45 s", 12 * m: "12 min", 3*time.Hour + 5*m: "3 h 5 min",
+		2 * time.Hour: "2 h", 52 * time.Hour: "2 d 4 h", 48 * time.Hour: "2 d"} {
+		if got := words(d); got != want {
+			t.Errorf("words(%v) = %q; want %q", d, got, want)
+		}
+	}
+}
