@@ -238,6 +238,18 @@ func previewFirstContact(l loaded, in previewInput, stdout io.Writer) error {
 		return previewChoices(stdout, l, cfg, bot.Sender{ChatID: chat, Name: in.name, Info: info, Text: in.text, At: when}, d)
 	case d.Summary.Text != "":
 		fmt.Fprintf(stdout, "\nto %s (the operators):\n%s\n", d.Summary.To, d.Summary.Text)
+		fc, err := bot.PreviewReminders(l.catalog, l.rules, cfg, d, when)
+		if err != nil {
+			return err
+		}
+		for _, r := range []struct {
+			out bot.Outgoing
+			at  time.Time
+		}{{fc.Reminder, fc.RemindAt}, {fc.Escalation, fc.EscalateAt}} {
+			if r.out.To != "" {
+				fmt.Fprintf(stdout, "\nunless a person answers by %s, to %s:\n%s\n", r.at.In(loc).Format("Mon 2006-01-02 15:04 MST"), r.out.To, r.out.Text)
+			}
+		}
 	case d.Forward:
 		fmt.Fprintln(stdout, "\nthe rule forwards, but no operator chat is set (OPERATOR_CHAT_ID): no summary")
 	}

@@ -158,3 +158,41 @@ func TestCheckFromReportsTheProblemsOfCheck(t *testing.T) {
 		t.Errorf("a misspelt id: %v\n%s", err, out.String())
 	}
 }
+
+// TestCheckFromSaysWhenTheReminderGoes is issue #25's item 8: check --from
+// says when the reminder and the escalation would go, and to whom, with
+// closed time not counted.
+func TestCheckFromSaysWhenTheReminderGoes(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	rules := `answer_within = "15m"
+escalate_to = "120363000000000009@g.us"
+escalate_after = "1h"
+
+[hours]
+timezone = "Europe/Berlin"
+monday = ["09:00-18:00"]
+tuesday = ["09:00-18:00"]
+
+[[rule]]
+id = "everyone"
+reply = "greeting_generic"
+forward = true
+`
+	if err := os.WriteFile(filepath.Join(dir, "rules.toml"), []byte(rules), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var out strings.Builder
+	e := env(map[string]string{"RULES_FILE": filepath.Join(dir, "rules.toml"), "OPERATOR_CHAT_ID": "120363000000000001@g.us"})
+	if err := run(t.Context(), []string{"check", "--from", "+49 151 2345678", "--name", "Jana", "--at", "2026-12-07T20:00"}, e, &out, &out); err != nil {
+		t.Fatalf("%v\n%s", err, out.String())
+	}
+	for _, want := range []string{
+		"unless a person answers by Tue 2026-12-08 09:15 CET, to 120363000000000001@g.us:\nStill waiting for an answer after 15 minutes: Jana",
+		"unless a person answers by Tue 2026-12-08 10:00 CET, to 120363000000000009@g.us:\nNo one has answered for 60 minutes: Jana",
+	} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("check --from does not say %q:\n%s", want, out.String())
+		}
+	}
+}

@@ -200,6 +200,20 @@ func Preview(catalog *Catalog, rules Rules, cfg Config, s Sender) (Decision, err
 	return previewBot(catalog, rules, cfg, s.At).decision(s)
 }
 
+// PreviewReminders returns the reminder and the escalation a first contact
+// at at decided as d would record, with their recipients and when they
+// are due unless a person answers (frontdesk check --from …).
+func PreviewReminders(catalog *Catalog, rules Rules, cfg Config, d Decision, at time.Time) (FirstContact, error) {
+	b := previewBot(catalog, rules, cfg, at)
+	fc := FirstContact{CreatedAt: at, Rule: d.Rule.ID, Summary: d.Summary}
+	fc.Summary.ID = "preview" // as if it went out
+	if err := b.renderReminders(&fc, d.Rule, d.data); err != nil {
+		return fc, err
+	}
+	b.routeReminders(&fc)
+	return fc, nil
+}
+
 // previewBot is a bot without a store or Green API, whose clock says at.
 func previewBot(catalog *Catalog, rules Rules, cfg Config, at time.Time) *Bot {
 	return &Bot{catalog: catalog, rules: rules, cfg: cfg.normalized(catalog), Now: func() time.Time { return at }}
