@@ -77,18 +77,37 @@ func closedByServer(c client) bool {
 func TestIdleConnectionsMakeRoom(t *testing.T) {
 	t.Parallel()
 	addr, l := serve(t, 3, http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}))
+	// The server learns that a connection waits once it has written the
+	// answer (ConnState), which the client may read first: each request
+	// waits until the server has listed its connection last, so that the
+	// order of waiting is the order of the requests.
+	waitsLast := func(c client) {
+		t.Helper()
+		deadline := time.Now().Add(5 * time.Second)
+		for {
+			if w := l.Waiting(); len(w) > 0 && w[len(w)-1] == c.LocalAddr().String() {
+				return
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("the server never listed %s as waiting: %v", c.LocalAddr(), l.Waiting())
+			}
+			time.Sleep(time.Millisecond)
+		}
+	}
 	var idle []client
 	for range 3 {
 		c := dial(t, addr)
 		if code := get(t, c.Conn, c.r); code != 200 {
 			t.Fatalf("status %d", code)
 		}
+		waitsLast(c)
 		idle = append(idle, c)
 	}
 	// The first goes active again: the second has now waited longest.
 	if code := get(t, idle[0].Conn, idle[0].r); code != 200 {
 		t.Fatalf("status %d", code)
 	}
+	waitsLast(idle[0])
 	fresh := dial(t, addr)
 	start := time.Now()
 	if code := get(t, fresh.Conn, fresh.r); code != 200 {
@@ -112,9 +131,19 @@ func TestIdleConnectionsMakeRoom(t *testing.T) {
 // holds no slot a new client needs.
 func TestSilentConnectionsMakeRoom(t *testing.T) {
 	t.Parallel()
-	addr, _ := serve(t, 2, http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}))
-	silent := []client{dial(t, addr), dial(t, addr)}
-	time.Sleep(100 * time.Millisecond) // both accepted
+	addr, l := serve(t, 2, http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}))
+	silent := []client{dial(t, addr)}
+	for deadline := time.Now().Add(5 * time.Second); len(l.Waiting()) < 1; time.Sleep(time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the first connection was never accepted")
+		}
+	}
+	silent = append(silent, dial(t, addr))
+	for deadline := time.Now().Add(5 * time.Second); len(l.Waiting()) < 2; time.Sleep(time.Millisecond) { // both accepted, in order
+		if time.Now().After(deadline) {
+			t.Fatal("the second connection was never accepted")
+		}
+	}
 	fresh := dial(t, addr)
 	if code := get(t, fresh.Conn, fresh.r); code != 200 {
 		t.Fatalf("status %d", code)
