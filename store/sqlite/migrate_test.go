@@ -35,7 +35,7 @@ func TestMigrationKeepsSingleInstanceData(t *testing.T) {
 		fmt.Sprintf(`INSERT INTO notifications (chat_id, id_message, type_webhook, body, received_at) VALUES ('1@c.us', 'A', 'incomingMessageReceived', '{}', %d)`, now),
 		fmt.Sprintf(`INSERT INTO chats (chat_id, last_activity_at, first_contact_msg) VALUES ('1@c.us', %d, 'A')`, now),
 		fmt.Sprintf(`INSERT INTO profiles (chat_id, info, fetched_at) VALUES ('1@c.us', '{"name":"Ana"}', %d)`, now),
-		fmt.Sprintf(`INSERT INTO first_contacts (chat_id, id_message, step, created_at, updated_at) VALUES ('1@c.us', 'A', 'done', %d, %d)`, now, now),
+		fmt.Sprintf(`INSERT INTO first_contacts (chat_id, id_message, step, summary_id, created_at, updated_at) VALUES ('1@c.us', 'A', 'done', 'S1', %d, %d)`, now, now),
 		fmt.Sprintf(`INSERT INTO events (id, chat_id, body, created_at, next_at) VALUES ('e1', '1@c.us', '{}', %d, %d)`, now, now),
 	} {
 		if _, err := old.Exec(q); err != nil {
@@ -61,6 +61,17 @@ func TestMigrationKeepsSingleInstanceData(t *testing.T) {
 	}
 	if st, err := db.ClaimFirstContact(ctx, "1101000001", "1@c.us", "B", time.Now(), 0); err != nil || st.Claimed {
 		t.Errorf("the old chat writing again: claimed %v, %v; want known", st.Claimed, err)
+	}
+	// A first contact that ended before answers were tracked waits for no
+	// one: not on the status page, never reminded, not in the figures.
+	if waiting, err := db.WaitingForAnswer(ctx, 10); err != nil || len(waiting) != 0 {
+		t.Errorf("waiting for an answer after the migration: %+v, %v; want none", waiting, err)
+	}
+	if fc, err := db.GetFirstContact(ctx, "1101000001", "1@c.us", "A"); err != nil || fc.AnsweredBy != "before" {
+		t.Errorf("the old first contact after the migration: %+v, %v; want it settled", fc, err)
+	}
+	if times, err := db.AnswerTimes(ctx, time.Now().Add(-7*24*time.Hour)); err != nil || len(times) != 0 {
+		t.Errorf("answer times after the migration: %+v, %v; want none", times, err)
 	}
 	again := pending[0]
 	again.Instance, again.Body = "1101000001", []byte("{}")
