@@ -285,12 +285,14 @@ func serveWith(ctx context.Context, getenv func(string) string, stderr io.Writer
 	// checked and its bot joins the fleet, then the pool works (what the
 	// webhook stored meanwhile included), then polling feeds it.
 	started := make(chan error, 1)
+	startCtx, stopStarting := context.WithCancel(ctx)
+	defer stopStarting()
 	go func() {
-		if _, err := r.apply(ctx, instances); err != nil {
+		if _, err := r.apply(startCtx, instances); err != nil {
 			started <- err
 			return
 		}
-		if err := pool.Start(ctx); err != nil {
+		if err := pool.Start(startCtx); err != nil {
 			started <- err
 			return
 		}
@@ -305,6 +307,10 @@ func serveWith(ctx context.Context, getenv func(string) string, stderr io.Writer
 			err = ctx.Err()
 		}
 	case err = <-serveErr:
+		// The start-up ends before the pool and polling are stopped: none
+		// outlives this function.
+		stopStarting()
+		<-started
 		err = fmt.Errorf("server stopped during start-up: %w", err)
 	}
 	if err != nil {

@@ -178,6 +178,11 @@ type FirstContact struct {
 	// Skipped says why the greeting was not sent (SkippedHuman,
 	// SkippedOptedOut), if it was not.
 	Skipped string
+	// MessageAt is when the customer wrote the message that started it
+	// (WhatsApp's time; zero for records from before it was kept): the
+	// answer's wait and the reminders count from it, not from CreatedAt,
+	// when Frontdesk handled it.
+	MessageAt time.Time
 	// Reminder is the reminder to the summary's chat, due at RemindAt
 	// unless a person answered; Escalation the message to escalate_to, due
 	// at EscalateAt. Rendered and recorded with the summary; their To is
@@ -246,10 +251,10 @@ type Store interface {
 	// with the message sentID, unless it is answered already, began after
 	// at, or sentID is one of Frontdesk's own messages in the chat (its
 	// greeting, its answer to a choice, an automatic message). It returns
-	// the first contact (its message, rule, choice and start) and whether
-	// this was its first answer; one indexed write. A message's time is
-	// WhatsApp's, in whole seconds, and the first contact's is when it was
-	// claimed: a minute of slack tells "before it began" apart.
+	// the first contact (its message, rule, choice, start and MessageAt)
+	// and whether this was its first answer, or the same answer handled
+	// again (a retry settles it again); one indexed write. An answer
+	// written before the customer's message (WhatsApp's times) is none.
 	MarkAnswered(ctx context.Context, instance, chatID, sentID string, at time.Time, by string) (fc FirstContact, first bool, err error)
 	// DueReminders returns at most limit first contacts of the given
 	// instances that no person answered, whose reminder (kind "reminder")

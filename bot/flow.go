@@ -171,7 +171,11 @@ func (b *Bot) firstContact(ctx context.Context, msg *greenapi.MessageNotificatio
 	fc, err := b.store.GetFirstContact(ctx, b.cfg.Instance, chatID, msg.IDMessage)
 	if errors.Is(err, ErrNotFound) {
 		now := b.Now()
-		fc = FirstContact{Instance: b.cfg.Instance, ChatID: chatID, IDMessage: msg.IDMessage, Step: StepClaimed, CreatedAt: now, UpdatedAt: now}
+		fc = FirstContact{Instance: b.cfg.Instance, ChatID: chatID, IDMessage: msg.IDMessage, Step: StepClaimed, CreatedAt: now, UpdatedAt: now,
+			MessageAt: now}
+		if msg.Timestamp != 0 {
+			fc.MessageAt = time.Unix(msg.Timestamp, 0)
+		}
 		// Recorded before the lookup: its budget counts from this moment,
 		// across waits and restarts.
 		if err := b.store.SaveFirstContact(ctx, fc); err != nil {
@@ -185,6 +189,11 @@ func (b *Bot) firstContact(ctx context.Context, msg *greenapi.MessageNotificatio
 	save := func(ctx context.Context) error { return b.save(ctx, &fc) }
 	log := b.log.With("chat", chatID, "idMessage", msg.IDMessage)
 	name := firstNonEmpty(msg.SenderData.SenderContactName, msg.SenderData.SenderName)
+	if fc.Step == StepGaveUp && !fc.Reply.Sent() && !fc.Summary.Sent() {
+		// Recorded as given up, then a crash before the chat was released:
+		// release it now (end does it the first time).
+		return b.store.ReleaseFirstContact(ctx, b.cfg.Instance, chatID, fc.IDMessage)
+	}
 	if fc.Step == StepClaimed {
 		if err := b.decide(ctx, &fc, msg, log); err != nil {
 			return err
@@ -348,6 +357,9 @@ func noSummaryWhy(fc *FirstContact, rule *Rule) string {
 // never count; with answered_by = "phone", only the phone and WhatsApp
 // clients do.
 func (b *Bot) answered(ctx context.Context, chatID, sentID string, at time.Time, byPerson bool) error {
+	if !greenapi.IsPersonalChat(chatID) {
+		return nil // an operators' group, a broadcast: no customer waits there
+	}
 	by := "api"
 	if byPerson {
 		by = "phone"
@@ -358,9 +370,10 @@ func (b *Bot) answered(ctx context.Context, chatID, sentID string, at time.Time,
 	if err != nil || !first {
 		return err
 	}
-	waited := max(0, at.Sub(fc.CreatedAt))
+	from := fc.firstMessageAt()
+	waited := max(0, at.Sub(from))
 	if h := b.rules.Hours; h != nil {
-		waited = h.OpenBetween(fc.CreatedAt, at)
+		waited = h.OpenBetween(from, at)
 	}
 	if err := b.store.SetAnswerWait(ctx, b.cfg.Instance, chatID, fc.IDMessage, waited); err != nil {
 		return err
@@ -373,4 +386,13 @@ func (b *Bot) answered(ctx context.Context, chatID, sentID string, at time.Time,
 	b.log.Info("a person answered the first contact", "chat", chatID, "idMessage", fc.IDMessage, "by", by, "waited", waited.Round(time.Second))
 	b.trace(&fc, "person answered", "a person of the business answered (%s) after %s", by, waited.Round(time.Second))
 	return nil
+}
+
+// firstMessageAt is when the customer wrote: MessageAt, or for a record
+// from before it was kept, when the first contact began.
+func (fc *FirstContact) firstMessageAt() time.Time {
+	if fc.MessageAt.IsZero() {
+		return fc.CreatedAt
+	}
+	return fc.MessageAt
 }

@@ -1,11 +1,14 @@
 package bot_test
 
 import (
+	"context"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/frontdesk-bot/frontdesk/greenapi"
 	"github.com/frontdesk-bot/frontdesk/greenapi/greenapitest"
+	"github.com/frontdesk-bot/frontdesk/queue"
 )
 
 // TestRefusedGreetingStillReachesTheOperators is issue #25's item 5: a
@@ -98,5 +101,29 @@ func TestNothingDeliveredIsAFirstContactAgain(t *testing.T) {
 	}
 	if summaries := h.srv.Sent(operatorChat); len(summaries) != 1 || !strings.Contains(summaries[0].Message, "Alguém aí?") {
 		t.Errorf("the operators got %+v; want the summary of the next message", summaries)
+	}
+}
+
+// TestReleaseSurvivesACrash: the first contact was recorded as given up,
+// and the process died before the chat was released: handling its message
+// again releases it, and the customer's next message is greeted.
+func TestReleaseSurvivesACrash(t *testing.T) {
+	t.Parallel()
+	const chat = "5511987650010@c.us"
+	h := newHarness(t, true)
+	h.srv.FailRandomly(greenapi.MethodSendMessage, 1, greenapitest.Fault{Status: 466})
+	id, body := h.srv.NewIncoming(greenapitest.Incoming{ChatID: chat, SenderName: "Sol", Text: "Oi", Time: h.now})
+	n := queue.Notification{ChatID: chat, IDMessage: id, Body: body, ReceivedAt: h.now}
+	h.handleUntilDone(n)
+	// The crash: the chat is as it was before the release.
+	if _, err := h.store.ClaimFirstContact(context.Background(), greenapitest.DefaultIDInstance, chat, id, h.now, 14*24*time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	h.handleUntilDone(n) // the notification again, after the restart
+	h.srv.FailRandomly(greenapi.MethodSendMessage, 0)
+	h.advance(time.Minute)
+	h.write(greenapitest.Incoming{ChatID: chat, SenderName: "Sol", Text: "Olá?"})
+	if sent := h.srv.Sent(chat); len(sent) != 1 {
+		t.Errorf("the customer got %d messages at their next message; want the greeting", len(sent))
 	}
 }

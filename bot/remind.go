@@ -115,7 +115,7 @@ func (b *Bot) renderReminders(fc *FirstContact, r *Rule, data TemplateData) erro
 			return fmt.Errorf("%w: rendering the %s: %v", queue.ErrPermanent, m.id, err)
 		}
 		m.out.Text = truncate(text, greenapi.MaxMessageLength)
-		*m.at = b.openAfter(fc.CreatedAt, m.after)
+		*m.at = b.openAfter(fc.firstMessageAt(), m.after)
 	}
 	return nil
 }
@@ -218,9 +218,11 @@ func (b *Bot) reminderDue(ctx context.Context, n queue.Notification) error {
 		b.trace(&fc, "answered in time", "a person answered before the %s was due: not sent", kind)
 		return nil
 	}
-	if out.To == "" || out.Sent() {
+	if out.To == "" {
 		return nil
 	}
+	// Sent already (a retry after its event failed): deliver does nothing,
+	// and the event, kept once, is kept now.
 	save := func(ctx context.Context) error { return b.save(ctx, &fc) }
 	gaveUp, err := b.deliver(ctx, delivery{out: out, kind: kind, since: fc.CreatedAt, save: save, ref: &fc}, log)
 	if err != nil {

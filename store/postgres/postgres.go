@@ -484,14 +484,19 @@ func (d *DB) MarkAnswered(ctx context.Context, instance, chatID, sentID string, 
 	fc := bot.FirstContact{Instance: instance, ChatID: chatID, AnsweredAt: at, AnsweredBy: by}
 	first := false
 	err := d.wr.Do(ctx, func(b *pgx.Batch) {
-		b.Queue(`UPDATE first_contacts SET answered_at = $1, answered_by = $2
+		b.Queue(`UPDATE first_contacts SET answered_at = $1, answered_by = $2, answered_msg = $5
 			WHERE instance = $3 AND chat_id = $4
 				AND id_message = (SELECT first_contact_msg FROM chats WHERE instance = $3 AND chat_id = $4)
-				AND answered_at IS NULL AND created_at <= $1::timestamptz + interval '1 minute' AND reply_id <> $5 AND answer_id <> $5
+				AND (answered_at IS NULL OR answered_msg = $5) AND (message_at IS NULL OR message_at <= $1)
+				AND reply_id <> $5 AND answer_id <> $5
 				AND NOT EXISTS (SELECT 1 FROM chat_messages m WHERE m.instance = $3 AND m.chat_id = $4 AND m.sent_id = $5)
-			RETURNING id_message, rule, choice, created_at`, at, by, instance, chatID, sentID,
+			RETURNING id_message, rule, choice, created_at, message_at`, at, by, instance, chatID, sentID,
 		).QueryRow(func(row pgx.Row) error {
-			err := row.Scan(&fc.IDMessage, &fc.Rule, &fc.Choice, &fc.CreatedAt)
+			var message *time.Time
+			err := row.Scan(&fc.IDMessage, &fc.Rule, &fc.Choice, &fc.CreatedAt, &message)
+			if message != nil {
+				fc.MessageAt = *message
+			}
 			if errors.Is(err, pgx.ErrNoRows) {
 				first = false
 				return nil
@@ -514,8 +519,9 @@ func (d *DB) SetAnswerWait(ctx context.Context, instance, chatID, idMessage stri
 
 // WaitingForAnswer implements bot.Recent.
 func (d *DB) WaitingForAnswer(ctx context.Context, limit int) ([]bot.FirstContact, error) {
-	return d.firstContacts(ctx, "listing the contacts waiting for an answer", `SELECT `+readColumns+` FROM first_contacts
-		WHERE answered_at IS NULL AND summary_id <> '' ORDER BY created_at LIMIT $1`, limit)
+	return d.firstContacts(ctx, "listing the contacts waiting for an answer", `SELECT `+readColumns+` FROM first_contacts f
+		WHERE answered_at IS NULL AND summary_id <> '' AND EXISTS (SELECT 1 FROM chats c WHERE c.instance = f.instance AND c.chat_id = f.chat_id AND c.first_contact_msg = f.id_message)
+		ORDER BY created_at LIMIT $1`, limit)
 }
 
 // AnswerTimes implements bot.Recent.
@@ -681,7 +687,8 @@ func (d *DB) SaveProfile(ctx context.Context, p bot.Profile) error {
 const firstContactColumns = `instance, chat_id, id_message, step, rule, tag, locale, reply, reply_attempted, reply_id,
 	summary, summary_to, summary_attempted, summary_id, degraded, skipped, reply_file_url, reply_file_name, reply_typing_ms,
 	choice_until, choice, choice_msg, answer, answer_attempted, answer_id, created_at, updated_at,
-	remind_at, reminder, reminder_to, reminder_attempted, reminder_id, escalate_at, escalation, escalation_to, escalation_attempted, escalation_id`
+	remind_at, reminder, reminder_to, reminder_attempted, reminder_id, escalate_at, escalation, escalation_to, escalation_attempted, escalation_id,
+	message_at`
 
 // readColumns are firstContactColumns and what only MarkAnswered writes.
 const readColumns = firstContactColumns + `, answered_at, answered_by`
@@ -692,18 +699,19 @@ func scanFirstContact(row pgx.Row) (bot.FirstContact, error) {
 		fc                                bot.FirstContact
 		step                              string
 		until, remind, escalate, answered *time.Time
+		message                           *time.Time
 	)
 	err := row.Scan(&fc.Instance, &fc.ChatID, &fc.IDMessage, &step, &fc.Rule, &fc.Tag, &fc.Locale, &fc.Reply.Text, &fc.Reply.Attempted, &fc.Reply.ID,
 		&fc.Summary.Text, &fc.Summary.To, &fc.Summary.Attempted, &fc.Summary.ID, &fc.Degraded, &fc.Skipped, &fc.Reply.FileURL, &fc.Reply.FileName, &fc.Reply.TypingMS,
 		&until, &fc.Choice, &fc.ChoiceMsg, &fc.Answer.Text, &fc.Answer.Attempted, &fc.Answer.ID, &fc.CreatedAt, &fc.UpdatedAt,
 		&remind, &fc.Reminder.Text, &fc.Reminder.To, &fc.Reminder.Attempted, &fc.Reminder.ID,
 		&escalate, &fc.Escalation.Text, &fc.Escalation.To, &fc.Escalation.Attempted, &fc.Escalation.ID,
-		&answered, &fc.AnsweredBy)
+		&message, &answered, &fc.AnsweredBy)
 	fc.Step = bot.Step(step)
 	for _, t := range []struct {
 		from *time.Time
 		to   *time.Time
-	}{{until, &fc.ChoiceUntil}, {remind, &fc.RemindAt}, {escalate, &fc.EscalateAt}, {answered, &fc.AnsweredAt}} {
+	}{{until, &fc.ChoiceUntil}, {remind, &fc.RemindAt}, {escalate, &fc.EscalateAt}, {answered, &fc.AnsweredAt}, {message, &fc.MessageAt}} {
 		if t.from != nil {
 			*t.to = *t.from
 		}
@@ -738,6 +746,7 @@ func (d *DB) DueReminders(ctx context.Context, kind string, now time.Time, insta
 	return d.firstContacts(ctx, "listing the reminders that are due", `SELECT `+readColumns+` FROM first_contacts f
 		WHERE answered_at IS NULL AND `+c.out+`_to <> '' AND `+c.out+`_id = '' AND `+c.at+` <= $1 AND instance = ANY($2) AND NOT EXISTS (
 			SELECT 1 FROM notifications n WHERE n.instance = f.instance AND n.chat_id = f.chat_id AND n.id_message = $3 || f.id_message)
+		AND EXISTS (SELECT 1 FROM chats c WHERE c.instance = f.instance AND c.chat_id = f.chat_id AND c.first_contact_msg = f.id_message)
 		ORDER BY `+c.at+` LIMIT $4`, now, instances, kind+":", limit)
 }
 
@@ -763,7 +772,7 @@ func (d *DB) SaveFirstContact(ctx context.Context, fc bot.FirstContact) error {
 	err := d.wr.exec(ctx, `
 		INSERT INTO first_contacts (`+firstContactColumns+`)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27,
-			$28, $29, $30, $31, $32, $33, $34, $35, $36, $37)
+			$28, $29, $30, $31, $32, $33, $34, $35, $36, $37, $38)
 		ON CONFLICT (instance, chat_id, id_message) DO UPDATE SET
 			step = excluded.step, rule = excluded.rule, tag = excluded.tag, locale = excluded.locale,
 			reply = excluded.reply, reply_attempted = excluded.reply_attempted, reply_id = excluded.reply_id,
@@ -777,12 +786,14 @@ func (d *DB) SaveFirstContact(ctx context.Context, fc bot.FirstContact) error {
 			remind_at = excluded.remind_at, reminder = excluded.reminder, reminder_to = excluded.reminder_to,
 			reminder_attempted = excluded.reminder_attempted, reminder_id = excluded.reminder_id,
 			escalate_at = excluded.escalate_at, escalation = excluded.escalation, escalation_to = excluded.escalation_to,
-			escalation_attempted = excluded.escalation_attempted, escalation_id = excluded.escalation_id`,
+			escalation_attempted = excluded.escalation_attempted, escalation_id = excluded.escalation_id,
+			message_at = excluded.message_at`,
 		fc.Instance, fc.ChatID, fc.IDMessage, string(fc.Step), fc.Rule, fc.Tag, fc.Locale, fc.Reply.Text, fc.Reply.Attempted, fc.Reply.ID,
 		fc.Summary.Text, fc.Summary.To, fc.Summary.Attempted, fc.Summary.ID, fc.Degraded, fc.Skipped, fc.Reply.FileURL, fc.Reply.FileName, fc.Reply.TypingMS,
 		nullTime(fc.ChoiceUntil), fc.Choice, fc.ChoiceMsg, fc.Answer.Text, fc.Answer.Attempted, fc.Answer.ID, fc.CreatedAt, fc.UpdatedAt,
 		nullTime(fc.RemindAt), fc.Reminder.Text, fc.Reminder.To, fc.Reminder.Attempted, fc.Reminder.ID,
-		nullTime(fc.EscalateAt), fc.Escalation.Text, fc.Escalation.To, fc.Escalation.Attempted, fc.Escalation.ID)
+		nullTime(fc.EscalateAt), fc.Escalation.Text, fc.Escalation.To, fc.Escalation.Attempted, fc.Escalation.ID,
+		nullTime(fc.MessageAt))
 	if err != nil {
 		return fmt.Errorf("saving first contact: %w", err)
 	}

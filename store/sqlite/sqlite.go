@@ -631,19 +631,19 @@ func (d *DB) ClaimFirstContact(ctx context.Context, instance, chatID, idMessage 
 // MarkAnswered implements bot.Store.
 func (d *DB) MarkAnswered(ctx context.Context, instance, chatID, sentID string, at time.Time, by string) (bot.FirstContact, bool, error) {
 	var (
-		fc      bot.FirstContact
-		created int64
-		first   bool
+		fc               bot.FirstContact
+		created, message int64
+		first            bool
 	)
 	err := d.wr.Do(ctx, func(tx *sql.Tx) error {
 		first = false
-		err := tx.QueryRowContext(ctx, `UPDATE first_contacts SET answered_at = ?1, answered_by = ?2
+		err := tx.QueryRowContext(ctx, `UPDATE first_contacts SET answered_at = ?1, answered_by = ?2, answered_msg = ?5
 			WHERE instance = ?3 AND chat_id = ?4
 				AND id_message = (SELECT first_contact_msg FROM chats WHERE instance = ?3 AND chat_id = ?4)
-				AND answered_at IS NULL AND created_at <= ?1 + 60000 AND reply_id <> ?5 AND answer_id <> ?5
+				AND (answered_at IS NULL OR answered_msg = ?5) AND message_at <= ?1 AND reply_id <> ?5 AND answer_id <> ?5
 				AND NOT EXISTS (SELECT 1 FROM chat_messages m WHERE m.instance = ?3 AND m.chat_id = ?4 AND m.sent_id = ?5)
-			RETURNING id_message, rule, choice, created_at`,
-			at.UnixMilli(), by, instance, chatID, sentID).Scan(&fc.IDMessage, &fc.Rule, &fc.Choice, &created)
+			RETURNING id_message, rule, choice, created_at, message_at`,
+			at.UnixMilli(), by, instance, chatID, sentID).Scan(&fc.IDMessage, &fc.Rule, &fc.Choice, &created, &message)
 		if errors.Is(err, sql.ErrNoRows) {
 			return nil
 		}
@@ -653,7 +653,7 @@ func (d *DB) MarkAnswered(ctx context.Context, instance, chatID, sentID string, 
 	if err != nil {
 		return fc, false, fmt.Errorf("recording an answer: %w", err)
 	}
-	fc.Instance, fc.ChatID, fc.CreatedAt, fc.AnsweredAt, fc.AnsweredBy = instance, chatID, fromMillis(created), at, by
+	fc.Instance, fc.ChatID, fc.CreatedAt, fc.MessageAt, fc.AnsweredAt, fc.AnsweredBy = instance, chatID, fromMillis(created), fromMillis(message), at, by
 	return fc, first, nil
 }
 
@@ -665,8 +665,9 @@ func (d *DB) SetAnswerWait(ctx context.Context, instance, chatID, idMessage stri
 
 // WaitingForAnswer implements bot.Recent.
 func (d *DB) WaitingForAnswer(ctx context.Context, limit int) ([]bot.FirstContact, error) {
-	return d.firstContacts(ctx, "listing the contacts waiting for an answer", `SELECT `+readColumns+` FROM first_contacts
-		WHERE answered_at IS NULL AND summary_id <> '' ORDER BY created_at LIMIT ?`, limit)
+	return d.firstContacts(ctx, "listing the contacts waiting for an answer", `SELECT `+readColumns+` FROM first_contacts f
+		WHERE answered_at IS NULL AND summary_id <> '' AND EXISTS (SELECT 1 FROM chats c WHERE c.instance = f.instance AND c.chat_id = f.chat_id AND c.first_contact_msg = f.id_message)
+		ORDER BY created_at LIMIT ?`, limit)
 }
 
 // AnswerTimes implements bot.Recent.
@@ -725,7 +726,8 @@ func (d *DB) SaveProfile(ctx context.Context, p bot.Profile) error {
 const firstContactColumns = `instance, chat_id, id_message, step, rule, tag, locale, reply, reply_attempted, reply_id,
 	summary, summary_to, summary_attempted, summary_id, degraded, skipped, reply_file_url, reply_file_name, reply_typing_ms,
 	choice_until, choice, choice_msg, answer, answer_attempted, answer_id, created_at, updated_at,
-	remind_at, reminder, reminder_to, reminder_attempted, reminder_id, escalate_at, escalation, escalation_to, escalation_attempted, escalation_id`
+	remind_at, reminder, reminder_to, reminder_attempted, reminder_id, escalate_at, escalation, escalation_to, escalation_attempted, escalation_id,
+	message_at`
 
 // readColumns are firstContactColumns and what only MarkAnswered writes.
 const readColumns = firstContactColumns + `, answered_at, answered_by`
@@ -736,6 +738,7 @@ func scanFirstContact(row interface{ Scan(...any) error }) (bot.FirstContact, er
 		fc                      bot.FirstContact
 		until, created, updated int64
 		remind, escalate        int64
+		message                 int64
 		answered                sql.NullInt64
 		step                    string
 	)
@@ -744,9 +747,9 @@ func scanFirstContact(row interface{ Scan(...any) error }) (bot.FirstContact, er
 		&until, &fc.Choice, &fc.ChoiceMsg, &fc.Answer.Text, &fc.Answer.Attempted, &fc.Answer.ID, &created, &updated,
 		&remind, &fc.Reminder.Text, &fc.Reminder.To, &fc.Reminder.Attempted, &fc.Reminder.ID,
 		&escalate, &fc.Escalation.Text, &fc.Escalation.To, &fc.Escalation.Attempted, &fc.Escalation.ID,
-		&answered, &fc.AnsweredBy)
+		&message, &answered, &fc.AnsweredBy)
 	fc.Step, fc.ChoiceUntil, fc.CreatedAt, fc.UpdatedAt = bot.Step(step), fromMillis(until), time.UnixMilli(created), time.UnixMilli(updated)
-	fc.RemindAt, fc.EscalateAt, fc.AnsweredAt = fromMillis(remind), fromMillis(escalate), fromMillis(answered.Int64)
+	fc.RemindAt, fc.EscalateAt, fc.AnsweredAt, fc.MessageAt = fromMillis(remind), fromMillis(escalate), fromMillis(answered.Int64), fromMillis(message)
 	return fc, err
 }
 
@@ -784,7 +787,7 @@ const (
 		ON CONFLICT (instance, chat_id) DO UPDATE SET info = excluded.info, fetched_at = excluded.fetched_at`
 	qSaveFirstContact = `
 		INSERT INTO first_contacts (` + firstContactColumns + `)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (instance, chat_id, id_message) DO UPDATE SET
 			step = excluded.step, rule = excluded.rule, tag = excluded.tag, locale = excluded.locale,
 			reply = excluded.reply, reply_attempted = excluded.reply_attempted, reply_id = excluded.reply_id,
@@ -798,7 +801,8 @@ const (
 			remind_at = excluded.remind_at, reminder = excluded.reminder, reminder_to = excluded.reminder_to,
 			reminder_attempted = excluded.reminder_attempted, reminder_id = excluded.reminder_id,
 			escalate_at = excluded.escalate_at, escalation = excluded.escalation, escalation_to = excluded.escalation_to,
-			escalation_attempted = excluded.escalation_attempted, escalation_id = excluded.escalation_id`
+			escalation_attempted = excluded.escalation_attempted, escalation_id = excluded.escalation_id,
+			message_at = excluded.message_at`
 )
 
 var writes = []string{qHealth, qAddNotification, qAddDeadLetter, qFinishNotification, qMarkKnown, qClaimChat, qSaveProfile, qSaveFirstContact}
@@ -839,6 +843,7 @@ func (d *DB) DueReminders(ctx context.Context, kind string, now time.Time, insta
 		WHERE answered_at IS NULL AND `+c.out+`_to <> '' AND `+c.out+`_id = '' AND `+c.at+` > 0 AND `+c.at+` <= ?
 			AND instance IN (SELECT value FROM json_each(?)) AND NOT EXISTS (
 			SELECT 1 FROM notifications n WHERE n.instance = f.instance AND n.chat_id = f.chat_id AND n.id_message = ? || f.id_message)
+		AND EXISTS (SELECT 1 FROM chats c WHERE c.instance = f.instance AND c.chat_id = f.chat_id AND c.first_contact_msg = f.id_message)
 		ORDER BY `+c.at+` LIMIT ?`, now.UnixMilli(), string(list), kind+":", limit)
 }
 
@@ -878,7 +883,8 @@ func (d *DB) SaveFirstContact(ctx context.Context, fc bot.FirstContact) error {
 		fc.Summary.Text, fc.Summary.To, fc.Summary.Attempted, fc.Summary.ID, fc.Degraded, fc.Skipped, fc.Reply.FileURL, fc.Reply.FileName, fc.Reply.TypingMS,
 		millis(fc.ChoiceUntil), fc.Choice, fc.ChoiceMsg, fc.Answer.Text, fc.Answer.Attempted, fc.Answer.ID, fc.CreatedAt.UnixMilli(), fc.UpdatedAt.UnixMilli(),
 		millis(fc.RemindAt), fc.Reminder.Text, fc.Reminder.To, fc.Reminder.Attempted, fc.Reminder.ID,
-		millis(fc.EscalateAt), fc.Escalation.Text, fc.Escalation.To, fc.Escalation.Attempted, fc.Escalation.ID)
+		millis(fc.EscalateAt), fc.Escalation.Text, fc.Escalation.To, fc.Escalation.Attempted, fc.Escalation.ID,
+		millis(fc.MessageAt))
 	if err != nil {
 		return fmt.Errorf("saving first contact: %w", err)
 	}

@@ -920,11 +920,33 @@ func testMarkAnswered(t *testing.T, s bot.Store) {
 	if _, err := s.ClaimFirstContact(ctx, inst, "2@c.us", "C", t0.Add(time.Hour), time.Hour); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.SaveFirstContact(ctx, bot.FirstContact{Instance: inst, ChatID: "2@c.us", IDMessage: "C", Step: bot.StepDone, CreatedAt: t0.Add(time.Hour), UpdatedAt: t0}); err != nil {
+	if err := s.SaveFirstContact(ctx, bot.FirstContact{Instance: inst, ChatID: "2@c.us", IDMessage: "C", Step: bot.StepDone,
+		MessageAt: t0.Add(time.Hour), CreatedAt: t0.Add(time.Hour), UpdatedAt: t0}); err != nil {
 		t.Fatal(err)
 	}
 	if _, first, err := s.MarkAnswered(ctx, inst, "2@c.us", "OLD", t0.Add(50*time.Minute), "phone"); err != nil || first {
 		t.Errorf("a message from before the first contact answered it: %v, %v", first, err)
+	}
+	// The customer's message was handled two minutes late (a backlog): a
+	// person's answer 30 s after it, by WhatsApp's times, answers it.
+	if _, err := s.ClaimFirstContact(ctx, inst, "3@c.us", "D", t0.Add(2*time.Minute), time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.SaveFirstContact(ctx, bot.FirstContact{Instance: inst, ChatID: "3@c.us", IDMessage: "D", Step: bot.StepDone,
+		MessageAt: t0, CreatedAt: t0.Add(2 * time.Minute), UpdatedAt: t0}); err != nil {
+		t.Fatal(err)
+	}
+	got, first, err = s.MarkAnswered(ctx, inst, "3@c.us", "QUICK", t0.Add(30*time.Second), "phone")
+	if err != nil || !first || !got.MessageAt.Equal(t0) {
+		t.Errorf("an answer before a late first contact was handled: %+v, %v, %v", got, first, err)
+	}
+	// The same answer handled again (a retry) settles it again; another
+	// does not.
+	if _, first, err := s.MarkAnswered(ctx, inst, "3@c.us", "QUICK", t0.Add(30*time.Second), "phone"); err != nil || !first {
+		t.Errorf("the same answer again: %v, %v; want it settled again", first, err)
+	}
+	if _, first, err := s.MarkAnswered(ctx, inst, "3@c.us", "LATER", t0.Add(time.Hour), "phone"); err != nil || first {
+		t.Errorf("another answer: %v, %v; want none", first, err)
 	}
 }
 
@@ -936,6 +958,9 @@ func testDueReminders(t *testing.T, s bot.Store) {
 	now := t0.Add(time.Hour)
 	save := func(chat string, remindAt time.Time, to, sentID string) {
 		t.Helper()
+		if _, err := s.ClaimFirstContact(ctx, inst, chat, "M", t0, time.Hour); err != nil { // the chat's current first contact
+			t.Fatal(err)
+		}
 		fc := bot.FirstContact{Instance: inst, ChatID: chat, IDMessage: "M", Step: bot.StepDone, CreatedAt: t0, UpdatedAt: t0,
 			Reminder: bot.Outgoing{Text: "Still waiting", To: to, ID: sentID}, RemindAt: remindAt,
 			Escalation: bot.Outgoing{Text: "No one answered", To: to}, EscalateAt: remindAt.Add(time.Hour)}
@@ -948,10 +973,13 @@ func testDueReminders(t *testing.T, s bot.Store) {
 	save("3@c.us", now.Add(time.Minute), "ops@g.us", "")    // not yet
 	save("4@c.us", now.Add(-time.Minute), "", "")           // no summary went out
 	save("5@c.us", now.Add(-time.Minute), "ops@g.us", "SENT")
-	if _, err := s.ClaimFirstContact(ctx, inst, "6@c.us", "M", t0, time.Hour); err != nil {
+	save("6@c.us", now.Add(-time.Minute), "ops@g.us", "")
+	// 7@c.us's first contact M was followed by a newer one: M is settled
+	// by no one and reminds no one.
+	save("7@c.us", now.Add(-time.Minute), "ops@g.us", "")
+	if _, err := s.ClaimFirstContact(ctx, inst, "7@c.us", "N", t0.Add(3*time.Hour), time.Hour); err != nil {
 		t.Fatal(err)
 	}
-	save("6@c.us", now.Add(-time.Minute), "ops@g.us", "")
 	if _, first, err := s.MarkAnswered(ctx, inst, "6@c.us", "PERSON", t0.Add(time.Minute), "phone"); err != nil || !first {
 		t.Fatalf("answering 6@c.us: %v, %v", first, err)
 	}
