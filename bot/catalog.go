@@ -290,6 +290,9 @@ func (c *Catalog) Locales() []string {
 	return out
 }
 
+// isBuiltin reports whether id is one of Frontdesk's built-in messages.
+func (c *Catalog) isBuiltin(id string) bool { return c.builtin[id] != nil }
+
 // Has reports whether the locale's own files define the message id (the
 // built-in English text does not count).
 func (c *Catalog) Has(locale, id string) bool {

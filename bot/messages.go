@@ -154,6 +154,11 @@ func builtinMessages() []*i18n.Message {
 			Other:       "No one has answered for {{.Count}} minutes: {{if .Name}}{{.Name}}{{else}}?{{end}}{{if .Phone}}, {{.Phone}}{{end}}{{if .Category}}, {{.Category}}{{end}} — “{{.Text}}”",
 		},
 		{
+			ID:          MsgHold,
+			Description: "Sent once to a customer no person of the business has answered yet, with the operators' reminder (hold_message in the rules file).",
+			Other:       "We have not forgotten you: a person will answer you here as soon as possible.",
+		},
+		{
 			ID:          MsgOperatorSummary,
 			Description: "Summary of a new contact, sent to the operators' chat. Fields: .Name .Phone .Category .Description .Email .ProductCount .Products (up to five) .Rule .Tag .Text (the first message).",
 			Other:       "New contact{{if .Name}}: {{.Name}}{{end}}\n{{if .Phone}}Phone: {{.Phone}}\n{{end}}{{if .Category}}Category: {{.Category}}\n{{end}}{{if .Description}}About: {{.Description}}\n{{end}}{{if .Email}}Email: {{.Email}}\n{{end}}{{if .ProductCount}}Products ({{.ProductCount}}): {{range $i, $p := .Products}}{{if $i}}, {{end}}{{$p.Name}}{{end}}\n{{end}}Rule: {{.Rule}}{{if .Tag}}, tag: {{.Tag}}{{end}}\nFirst message: {{.Text}}",

@@ -128,6 +128,11 @@ func (rs Rules) MessageIDs() map[string]bool {
 	if rs.Hours != nil && rs.Hours.AwayReply != "" {
 		ids[rs.Hours.AwayReply] = true
 	}
+	for _, r := range rs.List {
+		if r.Reminders.HoldMessage != "" {
+			ids[r.Reminders.HoldMessage] = true
+		}
+	}
 	return ids
 }
 

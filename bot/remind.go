@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math"
+	"strings"
 	"time"
 
 	"github.com/frontdesk-bot/frontdesk/greenapi"
@@ -25,6 +26,7 @@ import (
 const (
 	MsgReminder   = "reminder"   // to the summary's chat: .Count, the minutes; .Name .Phone .Category .Text
 	MsgEscalation = "escalation" // to escalate_to: the same fields
+	MsgHold       = "hold"       // to the customer with the reminder (hold_message), in their language
 )
 
 // TypeReminderDue is the typeWebhook of the notifications Frontdesk stores
@@ -43,6 +45,10 @@ type Reminders struct {
 	AnswerWithin  time.Duration
 	EscalateTo    string
 	EscalateAfter time.Duration
+	// HoldMessage, if set, is the message id sent once to the customer
+	// with the reminder ("we have not forgotten you"), in their language;
+	// never to one who opted out, nor while a person has the chat.
+	HoldMessage string
 }
 
 // remindersSpec is how the rules file writes them.
@@ -50,11 +56,19 @@ type remindersSpec struct {
 	AnswerWithin  string `toml:"answer_within"`
 	EscalateTo    string `toml:"escalate_to"`
 	EscalateAfter string `toml:"escalate_after"`
+	HoldMessage   string `toml:"hold_message"`
 }
 
 // parse checks spec over def (the file's), and says each mistake by key.
-func (spec remindersSpec) parse(def Reminders, fail func(key, format string, args ...any)) Reminders {
+func (spec remindersSpec) parse(def Reminders, catalog *Catalog, fail func(key, format string, args ...any)) Reminders {
 	r := def
+	if spec.HoldMessage != "" {
+		if !catalog.Has(catalog.DefaultLocale(), spec.HoldMessage) && !catalog.isBuiltin(spec.HoldMessage) {
+			fail("hold_message", "message %q is not in the default locale %q (%s)", spec.HoldMessage, catalog.DefaultLocale(),
+				strings.Join(catalog.Sources(catalog.DefaultLocale()), ", "))
+		}
+		r.HoldMessage = spec.HoldMessage
+	}
 	duration := func(key, v string) time.Duration {
 		d, err := time.ParseDuration(v)
 		if err != nil || d < time.Minute {
@@ -243,5 +257,41 @@ func (b *Bot) reminderDue(ctx context.Context, n queue.Notification) error {
 	}
 	log.Info("no person answered the customer in time: "+kind+" sent", "to", out.To)
 	b.trace(&fc, kind, "no person answered in time: sent to %s", out.To)
+	if r := b.rules.rule(fc.Rule); kind == "reminder" && r != nil && r.Reminders.HoldMessage != "" {
+		return b.hold(ctx, &fc, r.Reminders.HoldMessage, log)
+	}
+	return nil
+}
+
+// hold sends the customer of fc, once, the message id with the reminder,
+// in their language: never to one who opted out, nor while a person has
+// the chat. It is recorded before it is sent (chat_messages), and its
+// echo never counts as a person's answer.
+func (b *Bot) hold(ctx context.Context, fc *FirstContact, id string, log *slog.Logger) error {
+	st, err := b.store.GetChat(ctx, b.cfg.Instance, fc.ChatID)
+	if err != nil {
+		return err
+	}
+	rec, _, err := b.recordOnce(ctx, fc.ChatID, fc.IDMessage, MsgHold, func() (*Outgoing, error) {
+		if why := b.silenced(st); why != "" {
+			b.trace(fc, "skipped", "no hold message: %s", skippedText(why))
+			return nil, nil
+		}
+		locale := firstNonEmpty(st.Locale, fc.Locale, b.catalog.DefaultLocale())
+		text, err := b.catalog.RenderReply(locale, id, TemplateData{})
+		if err != nil {
+			return nil, fmt.Errorf("%w: rendering the hold message %q in %s: %v", queue.ErrPermanent, id, locale, err)
+		}
+		return &Outgoing{To: fc.ChatID, Text: text}, nil
+	})
+	if err != nil || rec.Kind == "" || rec.Out.Sent() {
+		return err
+	}
+	gaveUp, err := b.deliverRecorded(ctx, &rec, "hold", log)
+	if err != nil || gaveUp != "" {
+		return err
+	}
+	b.metrics.Conversation("held")
+	b.trace(fc, "hold", "the customer was told a person will answer (%s)", rec.Out.ID)
 	return nil
 }

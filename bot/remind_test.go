@@ -2,6 +2,7 @@ package bot_test
 
 import (
 	"context"
+	"fmt"
 	"strconv"
 	"strings"
 	"testing"
@@ -211,6 +212,7 @@ func TestReminderSettingsAreChecked(t *testing.T) {
 		{`answer_within = "15m"` + "\n" + `escalate_to = "nobody"` + "\n" + `escalate_after = "1h"` + rule, `rules.toml:2: escalate_to: "nobody": expected a chat id`},
 		{`answer_within = "2h"` + "\n" + `escalate_to = "120363000000000009@g.us"` + "\n" + `escalate_after = "1h"` + rule, `escalate_after: 1h0m0s: expected longer than answer_within (2h0m0s)`},
 		{rule + `answer_within = "1x"` + "\n", `rules.toml:6: rule "all": answer_within: "1x": expected a duration`},
+		{`hold_message = "we_miss_you"` + rule, `rules.toml:1: hold_message: message "we_miss_you" is not in the default locale "en"`},
 	} {
 		_, err := bot.ParseRules("rules.toml", []byte(tt.text), mustCatalog(t))
 		if err == nil || !strings.Contains(err.Error(), tt.want) {
@@ -240,5 +242,65 @@ func TestReminderWhoseOutcomeWasLostGoesOnce(t *testing.T) {
 	}
 	if n := len(h.srv.Calls(greenapi.MethodGetChatHistory)); n == 0 {
 		t.Error("the reminder of unknown outcome was not looked for in the history")
+	}
+}
+
+// TestHoldMessageGoesOnceAndNeverToWhoOptedOut is issue #25's item 2: with
+// hold_message the customer gets one message in their language with the
+// reminder; one who opted out gets none.
+func TestHoldMessageGoesOnceAndNeverToWhoOptedOut(t *testing.T) {
+	t.Parallel()
+	rules := "hold_message = \"hold\"\n" + remindRules
+	t.Run("unanswered", func(t *testing.T) {
+		t.Parallel()
+		const chat = "5511987650170@c.us" // Brazil: Portuguese
+		h := newHarness(t, true)
+		h.useRules(rules)
+		h.write(greenapitest.Incoming{ChatID: chat, SenderName: "Ana", Text: "Oi"})
+		h.advance(16 * time.Minute)
+		h.sendReminders()
+		h.sendReminders()
+		sent := h.srv.Sent(chat)
+		if len(sent) != 2 || sent[1].Message != "Não nos esquecemos de você: uma pessoa vai responder aqui o mais rápido possível." {
+			t.Errorf("the customer got %+v; want the greeting, then the hold message once, in Portuguese", sent)
+		}
+		// Its echo is Frontdesk's own: the contact is still unanswered.
+		h.businessEcho(chat, sent[len(sent)-1].IDMessage)
+		h.advance(25 * time.Minute)
+		if h.sendReminders(); len(h.srv.Sent(escalationChat)) != 1 {
+			t.Error("the hold message's echo counted as a person's answer: no escalation")
+		}
+	})
+	t.Run("opted out", func(t *testing.T) {
+		t.Parallel()
+		const chat = "5511987650171@c.us"
+		h := newHarness(t, true)
+		h.useRules(rules)
+		h.write(greenapitest.Incoming{ChatID: chat, SenderName: "Bia", Text: "Oi"})
+		h.advance(time.Minute)
+		h.write(greenapitest.Incoming{ChatID: chat, SenderName: "Bia", Text: "PARAR"})
+		h.advance(15 * time.Minute)
+		h.sendReminders()
+		for _, m := range h.srv.Sent(chat) {
+			if strings.Contains(m.Message, "esquecemos") {
+				t.Errorf("a customer who opted out got the hold message")
+			}
+		}
+		if ops := h.srv.Sent(operatorChat); len(ops) != 2 {
+			t.Errorf("the operators got %d messages; want the summary and the reminder", len(ops))
+		}
+	})
+}
+
+// businessEcho hands the bot Green API's echo (outgoingAPIMessageReceived)
+// of a message Frontdesk sent in chat.
+func (h *harness) businessEcho(chat, id string) {
+	h.t.Helper()
+	body := fmt.Sprintf(`{"typeWebhook":"outgoingAPIMessageReceived","instanceData":{"idInstance":%s,"wid":%q,"typeInstance":"whatsapp"},`+
+		`"timestamp":%d,"idMessage":%q,"senderData":{"chatId":%q,"sender":%q,"senderName":"Business"},`+
+		`"messageData":{"typeMessage":"textMessage","textMessageData":{"textMessage":"…"}}}`,
+		greenapitest.DefaultIDInstance, greenapitest.AccountWid, h.now.Unix(), id, chat, greenapitest.AccountWid)
+	if err := h.handle(context.Background(), queue.Notification{ChatID: chat, IDMessage: id, Body: []byte(body), ReceivedAt: h.now}); err != nil {
+		h.t.Fatal(err)
 	}
 }

@@ -236,7 +236,7 @@ func ParseRules(name string, data []byte, catalog *Catalog) (Rules, error) {
 		problems = append(problems, fmt.Errorf("%s: no [[rule]]: with no rule, no one would be answered", name))
 	}
 	var rules Rules
-	rules.Reminders = file.remindersSpec.parse(Reminders{}, func(key, format string, args ...any) {
+	rules.Reminders = file.remindersSpec.parse(Reminders{}, catalog, func(key, format string, args ...any) {
 		problems = append(problems, fmt.Errorf("%s:%d: %s: %s", name, at.First(key, key), key, fmt.Sprintf(format, args...)))
 	})
 	seen := make(map[string]bool)
@@ -332,7 +332,7 @@ func ParseRules(name string, data []byte, catalog *Catalog) (Rules, error) {
 				strings.Join(catalog.Sources(catalog.DefaultLocale()), ", "))
 		}
 		parseChoices(r, spec, catalog, failAt)
-		r.Reminders = spec.remindersSpec.parse(rules.Reminders, fail)
+		r.Reminders = spec.remindersSpec.parse(rules.Reminders, catalog, fail)
 		rules.List = append(rules.List, r)
 	}
 	switch file.AnsweredBy {
