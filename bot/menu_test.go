@@ -188,23 +188,10 @@ func TestMenuChoiceRoutes(t *testing.T) {
 // and returns the bodies of its first_contact events.
 func firstContactEvents(t *testing.T, h *harness) []string {
 	t.Helper()
-	ctx := context.Background()
 	var out []string
-	for range 10 {
-		events, err := h.store.DueEvents(ctx, time.Now().Add(48*time.Hour), 100) // the harness clock runs ahead
-		if err != nil {
-			t.Fatal(err)
-		}
-		if len(events) == 0 {
-			break
-		}
-		for _, e := range events {
-			if strings.Contains(string(e.Body), `"type":"first_contact"`) {
-				out = append(out, string(e.Body))
-			}
-			if err := h.store.SettleEvent(ctx, e.Seq, bot.EventSettlement{At: time.Now(), Delivered: true, Attempts: 1}); err != nil {
-				t.Fatal(err)
-			}
+	for _, e := range outboxEvents(t, h) {
+		if strings.Contains(e, `"type":"first_contact"`) {
+			out = append(out, e)
 		}
 	}
 	return out
