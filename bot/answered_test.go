@@ -16,15 +16,7 @@ import (
 // time, only the open minutes count.
 func TestOpenTimeBetween(t *testing.T) {
 	t.Parallel()
-	h := hoursOf(t, `[hours]
-timezone = "Europe/Berlin"
-monday    = ["09:00-18:00"]
-tuesday   = ["09:00-18:00"]
-wednesday = ["09:00-18:00"]
-thursday  = ["09:00-18:00"]
-friday    = ["09:00-18:00"]
-saturday  = ["10:00-13:00"]
-`)
+	h := hoursOf(t, officeHours+`saturday = ["10:00-13:00"]`+"\n")
 	be := mustLoad(t, "Europe/Berlin")
 	at := func(y int, m time.Month, d, hh, mm int) time.Time { return time.Date(y, m, d, hh, mm, 0, 0, be) }
 	for _, tt := range []struct {
@@ -111,3 +103,13 @@ func TestAnsweredByIsChecked(t *testing.T) {
 		t.Errorf("error %v", err)
 	}
 }
+
+// officeHours are a Berlin business's weekdays, 09:00 to 18:00.
+const officeHours = `[hours]
+timezone = "Europe/Berlin"
+monday    = ["09:00-18:00"]
+tuesday   = ["09:00-18:00"]
+wednesday = ["09:00-18:00"]
+thursday  = ["09:00-18:00"]
+friday    = ["09:00-18:00"]
+`

@@ -3,6 +3,7 @@ package bot
 import (
 	"context"
 	"fmt"
+	"math"
 	"sort"
 	"strconv"
 	"strings"
@@ -200,20 +201,7 @@ func (h *Hours) NextOpen(t time.Time) time.Time {
 // is open: a customer who wrote at 21:00 and was answered at 09:05 the
 // next open day waited 5 minutes.
 func (h *Hours) OpenBetween(from, to time.Time) time.Duration {
-	var open time.Duration
-	for t := from; t.Before(to); {
-		if !h.Open(t) {
-			next := h.NextOpen(t)
-			if next.IsZero() || !next.Before(to) {
-				break
-			}
-			t = next
-			continue
-		}
-		step := min(time.Minute-time.Duration(t.Second())*time.Second-time.Duration(t.Nanosecond()), to.Sub(t))
-		open += step
-		t = t.Add(step)
-	}
+	open, _ := h.walkOpen(from, to, math.MaxInt64)
 	return open
 }
 
@@ -221,19 +209,34 @@ func (h *Hours) OpenBetween(from, to time.Time) time.Duration {
 // 15 minutes after a message at 21:00 is due at 09:15 the next open day.
 // It returns the zero time if the business never opens.
 func (h *Hours) AddOpen(from time.Time, d time.Duration) time.Time {
-	t := from
-	for d > 0 {
-		if !h.Open(t) {
-			if t = h.NextOpen(t); t.IsZero() {
-				return t
+	if open, at := h.walkOpen(from, time.Time{}, d); open == d {
+		return at
+	}
+	return time.Time{}
+}
+
+// walkOpen walks the open time from from, minute by minute (opening hours
+// are whole minutes) and over closed time at once, until limit of it has
+// passed or end (the zero time: none) is reached; it returns the open
+// time walked and where it stopped.
+func (h *Hours) walkOpen(from, end time.Time, limit time.Duration) (open time.Duration, at time.Time) {
+	for at = from; open < limit && (end.IsZero() || at.Before(end)); {
+		if !h.Open(at) {
+			next := h.NextOpen(at)
+			if next.IsZero() || (!end.IsZero() && !next.Before(end)) {
+				break
 			}
+			at = next
 			continue
 		}
-		step := min(time.Minute-time.Duration(t.Second())*time.Second-time.Duration(t.Nanosecond()), d)
-		d -= step
-		t = t.Add(step)
+		step := min(time.Minute-time.Duration(at.Second())*time.Second-time.Duration(at.Nanosecond()), limit-open)
+		if !end.IsZero() {
+			step = min(step, end.Sub(at))
+		}
+		open += step
+		at = at.Add(step)
 	}
-	return t
+	return open, at
 }
 
 // Location is the business's time zone.

@@ -215,14 +215,8 @@ func (b *Bot) menuReply(ctx context.Context, msg *greenapi.MessageNotification, 
 // menu's wait ended: unless the sender chose meanwhile, the contact takes
 // the rule's own route.
 func (b *Bot) choiceWaitEnded(ctx context.Context, n queue.Notification) error {
-	var body choiceWaitBody
-	if err := json.Unmarshal(n.Body, &body); err != nil {
-		return fmt.Errorf("%w: %s: %v", queue.ErrPermanent, TypeChoiceWaitEnded, err)
-	}
-	fc, err := b.store.GetFirstContact(ctx, b.cfg.Instance, n.ChatID, body.IDMessage)
-	if errors.Is(err, ErrNotFound) {
-		return nil // forgotten meanwhile
-	} else if err != nil {
+	_, fc, ok, err := b.ownNotification(ctx, n)
+	if err != nil || !ok {
 		return err
 	}
 	switch {
@@ -238,11 +232,28 @@ func (b *Bot) choiceWaitEnded(ctx context.Context, n queue.Notification) error {
 	return nil
 }
 
-// choiceWaitBody is the body of a TypeChoiceWaitEnded notification.
-type choiceWaitBody struct {
+// ownBody is the body of a notification Frontdesk stores itself about a
+// first contact: the end of its menu's wait (TypeChoiceWaitEnded), or its
+// reminder or escalation being due (TypeReminderDue, with Kind).
+type ownBody struct {
 	TypeWebhook string `json:"typeWebhook"`
+	Kind        string `json:"kind,omitempty"`
 	ChatID      string `json:"chatId"`
 	IDMessage   string `json:"idMessage"` // the first contact's
+}
+
+// ownNotification reads a notification Frontdesk stored itself and the
+// first contact it names; ok is false when that first contact was
+// forgotten meanwhile.
+func (b *Bot) ownNotification(ctx context.Context, n queue.Notification) (body ownBody, fc FirstContact, ok bool, err error) {
+	if err := json.Unmarshal(n.Body, &body); err != nil {
+		return body, fc, false, fmt.Errorf("%w: %s: %v", queue.ErrPermanent, n.TypeWebhook, err)
+	}
+	fc, err = b.store.GetFirstContact(ctx, b.cfg.Instance, n.ChatID, body.IDMessage)
+	if errors.Is(err, ErrNotFound) {
+		return body, fc, false, nil
+	}
+	return body, fc, err == nil, err
 }
 
 // ChoiceWaitPrefix starts the idMessage of the notification that ends
@@ -509,7 +520,7 @@ func EndChoiceWaits(ctx context.Context, store Store, inbox Enqueuer, now time.T
 	}
 	stored := 0
 	for _, fc := range due {
-		body, err := json.Marshal(choiceWaitBody{TypeWebhook: TypeChoiceWaitEnded, ChatID: fc.ChatID, IDMessage: fc.IDMessage})
+		body, err := json.Marshal(ownBody{TypeWebhook: TypeChoiceWaitEnded, ChatID: fc.ChatID, IDMessage: fc.IDMessage})
 		if err != nil {
 			return stored, err
 		}

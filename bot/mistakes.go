@@ -136,7 +136,7 @@ func (rs Rules) MessageIDs() map[string]bool {
 	return ids
 }
 
-// Used reports whether id is a built-in message's or in used.
+// used reports whether id is a built-in message's or in used.
 func (c *Catalog) used(id string, used map[string]bool) bool { return c.builtin[id] != nil || used[id] }
 
 // UnusedMessages reports each message of a locale file of the business's

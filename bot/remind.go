@@ -3,7 +3,6 @@ package bot
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"log/slog"
 	"math"
@@ -157,14 +156,6 @@ func (b *Bot) routeReminders(fc *FirstContact) {
 	}
 }
 
-// reminderBody is the body of a TypeReminderDue notification.
-type reminderBody struct {
-	TypeWebhook string `json:"typeWebhook"`
-	Kind        string `json:"kind"`
-	ChatID      string `json:"chatId"`
-	IDMessage   string `json:"idMessage"` // the first contact's
-}
-
 // ReminderSweepEvery is how often the replica that leads the "reminders"
 // duty looks for reminders that are due.
 const ReminderSweepEvery = 5 * time.Second
@@ -183,7 +174,7 @@ func SendDueReminders(ctx context.Context, store Store, inbox Enqueuer, now time
 			return stored, err
 		}
 		for _, fc := range due {
-			body, err := json.Marshal(reminderBody{TypeWebhook: TypeReminderDue, Kind: kind, ChatID: fc.ChatID, IDMessage: fc.IDMessage})
+			body, err := json.Marshal(ownBody{TypeWebhook: TypeReminderDue, Kind: kind, ChatID: fc.ChatID, IDMessage: fc.IDMessage})
 			if err != nil {
 				return stored, err
 			}
@@ -213,14 +204,8 @@ func RunReminders(ctx context.Context, store Store, inbox Enqueuer, served func(
 // reminderDue sends the reminder or the escalation a TypeReminderDue
 // notification names, once, unless a person answered the customer first.
 func (b *Bot) reminderDue(ctx context.Context, n queue.Notification) error {
-	var body reminderBody
-	if err := json.Unmarshal(n.Body, &body); err != nil {
-		return fmt.Errorf("%w: %s: %v", queue.ErrPermanent, TypeReminderDue, err)
-	}
-	fc, err := b.store.GetFirstContact(ctx, b.cfg.Instance, n.ChatID, body.IDMessage)
-	if errors.Is(err, ErrNotFound) {
-		return nil // forgotten meanwhile
-	} else if err != nil {
+	body, fc, ok, err := b.ownNotification(ctx, n)
+	if err != nil || !ok {
 		return err
 	}
 	out, kind := &fc.Reminder, "reminder"

@@ -175,14 +175,7 @@ func TestReminderAnsweredWhileQueued(t *testing.T) {
 // 21:00 is reminded 15 open minutes later, at 09:15 the next open day.
 func TestReminderTimeCountsOpenHoursOnly(t *testing.T) {
 	t.Parallel()
-	h := hoursOf(t, `[hours]
-timezone = "Europe/Berlin"
-monday    = ["09:00-18:00"]
-tuesday   = ["09:00-18:00"]
-wednesday = ["09:00-18:00"]
-thursday  = ["09:00-18:00"]
-friday    = ["09:00-18:00"]
-`)
+	h := hoursOf(t, officeHours)
 	be := mustLoad(t, "Europe/Berlin")
 	for _, tt := range []struct {
 		name string

@@ -7,9 +7,6 @@ import (
 	"time"
 
 	"github.com/frontdesk-bot/frontdesk/queue"
-	"github.com/frontdesk-bot/frontdesk/store/postgres"
-	"github.com/frontdesk-bot/frontdesk/store/postgres/postgrestest"
-	"github.com/frontdesk-bot/frontdesk/store/sqlite/sqlitetest"
 )
 
 // BenchmarkReconcileRound is the cost of one round of the pool's
@@ -17,21 +14,10 @@ import (
 // pending and held (a handler that never finishes): one count when nothing
 // is missing.
 func BenchmarkReconcileRound(b *testing.B) {
-	stores := map[string]func(b *testing.B) queue.Store{
-		"sqlite": func(b *testing.B) queue.Store { return sqlitetest.Open(b, "") },
-		"postgres": func(b *testing.B) queue.Store {
-			db, err := postgres.Open(context.Background(), postgrestest.SchemaURL(b))
-			if err != nil {
-				b.Fatal(err)
-			}
-			b.Cleanup(func() { db.Close() })
-			return db
-		},
-	}
-	for _, name := range []string{"sqlite", "postgres"} {
+	for _, name := range storeNames {
 		for _, pending := range []int{0, 1000} {
 			b.Run(fmt.Sprintf("%s/pending=%d", name, pending), func(b *testing.B) {
-				s := stores[name](b)
+				s := openStore(b, name)
 				block := make(chan struct{})
 				b.Cleanup(func() { close(block) })
 				handle := func(ctx context.Context, n queue.Notification) error {

@@ -34,17 +34,6 @@ func (d *deadLetters) AddDeadLetter(ctx context.Context, instance string, body [
 // chatId) does too.
 func TestInboxSetsAsideWhatTheStoreCannotKeep(t *testing.T) {
 	t.Parallel()
-	stores := map[string]func(t *testing.T) queue.Store{
-		"sqlite": func(t *testing.T) queue.Store { return sqlitetest.Open(t, "") },
-		"postgres": func(t *testing.T) queue.Store {
-			db, err := postgres.Open(context.Background(), postgrestest.SchemaURL(t))
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() { db.Close() })
-			return db
-		},
-	}
 	cases := []struct {
 		name, chat, id string
 		only           string // the store the case is for; "" both
@@ -54,10 +43,10 @@ func TestInboxSetsAsideWhatTheStoreCannotKeep(t *testing.T) {
 		{"a chatId of 9 KB", strings.Repeat("4", 9000) + "@c.us", "BAE5F4886F6F2D05", "", "chatId of 9005 bytes"},
 		{"a NUL byte in the chatId", "4915\x0012345678@c.us", "BAE5F4886F6F2D06", "postgres", "cannot keep this notification"},
 	}
-	for name, open := range stores {
+	for _, name := range storeNames {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
-			s := &deadLetters{Store: open(t)}
+			s := &deadLetters{Store: openStore(t, name)}
 			handled := make(chan string, 10)
 			pool := queue.NewPool(s, func(_ context.Context, n queue.Notification) error { handled <- n.IDMessage; return nil },
 				queue.PoolConfig{}, discard(), nil)
@@ -94,4 +83,21 @@ func TestInboxSetsAsideWhatTheStoreCannotKeep(t *testing.T) {
 			}
 		})
 	}
+}
+
+// storeNames are the stores a test of the machinery runs against.
+var storeNames = []string{"sqlite", "postgres"}
+
+// openStore opens an empty store of the named kind, closed when tb ends.
+func openStore(tb testing.TB, name string) queue.Store {
+	tb.Helper()
+	if name == "sqlite" {
+		return sqlitetest.Open(tb, "")
+	}
+	db, err := postgres.Open(context.Background(), postgrestest.SchemaURL(tb))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { db.Close() })
+	return db
 }

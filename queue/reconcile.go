@@ -44,7 +44,7 @@ func (p *Pool) reconcile() {
 	}
 }
 
-// reconcileOnce queues the strays, and returns how many it found.
+// reconcileOnce queues the strays the store holds and the pool does not.
 func (p *Pool) reconcileOnce() error {
 	count, err := p.store.CountPending(p.work)
 	if err != nil {
