@@ -119,8 +119,9 @@ type Recent interface {
 
 // AnswerTime is how long one customer waited for a person's first answer.
 type AnswerTime struct {
-	Rule   string
-	Waited time.Duration // open time, with [hours]
+	Rule     string
+	Operator string        // who claimed the contact; "" unclaimed
+	Waited   time.Duration // open time, with [hours]
 }
 
 // Forgotten counts the rows Store.Forget removed, by kind.
@@ -196,11 +197,23 @@ type FirstContact struct {
 	// MarkAnswered writes them.
 	AnsweredAt time.Time
 	AnsweredBy string
+	// Claim is the operator who took the contact by quoting its summary
+	// (or its reminder) with a claim word in the operators' chat; zero
+	// before. Only TakeFirstContact writes it.
+	Claim Claim
 	// gaveUp says why a message was refused for good, until the record is
 	// saved as gave_up (for its event).
 	gaveUp    string
 	CreatedAt time.Time
 	UpdatedAt time.Time
+}
+
+// Claim is an operator's claim of a first contact in the operators' chat.
+type Claim struct {
+	By    string // the operator's name, as WhatsApp shows it
+	Phone string // the operator's number, in international format; "" for an @lid sender without one
+	Msg   string // the claim message's idMessage
+	At    time.Time
 }
 
 // Store is the durable state Frontdesk needs. Implementations: store/sqlite
@@ -262,6 +275,16 @@ type Store interface {
 	// sent, and has no TypeReminderDue notification stored yet, the
 	// earliest due first.
 	DueReminders(ctx context.Context, kind string, now time.Time, instances []string, limit int) ([]FirstContact, error)
+	// FirstContactBySent returns the first contact of instance whose
+	// summary, reminder or escalation Green API sent as sentID, or
+	// ErrNotFound.
+	FirstContactBySent(ctx context.Context, instance, sentID string) (FirstContact, error)
+	// TakeFirstContact records that c claimed the first contact, unless
+	// another claim holds it, and returns the record as it is after: its
+	// Claim is c, or the claim that was there. With the claim, a reminder
+	// and an escalation not sent yet are due no earlier than remindAt and
+	// escalateAt (the claimer's own time to answer); one indexed write.
+	TakeFirstContact(ctx context.Context, instance, chatID, idMessage string, c Claim, remindAt, escalateAt time.Time) (FirstContact, error)
 	// SetAnswerWait records how long the customer of an answered first
 	// contact waited (open time), for the status page.
 	SetAnswerWait(ctx context.Context, instance, chatID, idMessage string, waited time.Duration) error
@@ -392,6 +415,10 @@ type Bot struct {
 	metrics Metrics
 	lookups *Lookups
 	words   optWords // the stop and start words of every locale
+	// claimWords are the claim words of every locale, normalized;
+	// operatorChats the chats read for claims (OperatorChats).
+	claimWords    map[string]bool
+	operatorChats map[string]bool
 	// Now is the clock; tests replace it.
 	Now func() time.Time
 }
@@ -406,7 +433,8 @@ func New(store Store, api pacing.API, catalog *Catalog, rules Rules, cfg Config,
 		log = log.With("instance", cfg.Instance)
 	}
 	cfg.Lookup.Instance = cfg.Instance
-	b := &Bot{store: store, api: api, catalog: catalog, rules: rules, cfg: cfg, log: log, metrics: metrics, words: newOptWords(catalog), Now: time.Now}
+	b := &Bot{store: store, api: api, catalog: catalog, rules: rules, cfg: cfg, log: log, metrics: metrics, words: newOptWords(catalog),
+		claimWords: wordsOf(catalog, MsgClaimWords), operatorChats: OperatorChats(rules, cfg.OperatorChatID), Now: time.Now}
 	// Profiles are dated by the bot's clock, which decides when they are stale.
 	b.lookups = NewLookups(api, store, cfg.Lookup, func() time.Time { return b.Now() }, log)
 	return b
@@ -431,6 +459,7 @@ func (b *Bot) WithContent(catalog *Catalog, rules Rules, cfg Config) *Bot {
 	cfg.Instance, cfg.Lookup = b.cfg.Instance, b.cfg.Lookup
 	c := *b
 	c.catalog, c.rules, c.cfg, c.words = catalog, rules, cfg.normalized(catalog), newOptWords(catalog)
+	c.claimWords, c.operatorChats = wordsOf(catalog, MsgClaimWords), OperatorChats(rules, c.cfg.OperatorChatID)
 	return &c
 }
 

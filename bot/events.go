@@ -22,7 +22,7 @@ const (
 // ConversationData is the data of a conversation event: what changed in a
 // chat after its greeting.
 type ConversationData struct {
-	Event     string `json:"event"` // opted_out, opted_in, language_chosen, answered, reminded, escalated
+	Event     string `json:"event"` // opted_out, opted_in, language_chosen, answered, reminded, escalated, claimed
 	IDMessage string `json:"id_message"`
 	Locale    string `json:"locale,omitempty"`
 	// WaitedSeconds (answered) is how long the customer waited for a
@@ -32,6 +32,10 @@ type ConversationData struct {
 	By            string  `json:"by,omitempty"`
 	// To (reminded, escalated) is the chat the reminder went to.
 	To string `json:"to,omitempty"`
+	// Operator (claimed) is who took the contact in the operators' chat,
+	// as WhatsApp names them, and OperatorPhone their number.
+	Operator      string `json:"operator,omitempty"`
+	OperatorPhone string `json:"operator_phone,omitempty"`
 }
 
 // emitConversation keeps a conversation event in the outbox; its id comes

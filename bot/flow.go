@@ -53,6 +53,10 @@ func (b *Bot) Handle(ctx context.Context, n queue.Notification) error {
 	chatID := msg.SenderData.ChatID
 	switch parsed.(type) {
 	case *greenapi.OutgoingMessageReceived, *greenapi.OutgoingAPIMessageReceived:
+		if _, byPerson := parsed.(*greenapi.OutgoingMessageReceived); byPerson && b.operatorChats[chatID] {
+			// A person on the business's own phone claims like any operator.
+			return b.operatorMessage(ctx, msg, at)
+		}
 		// The business (or Frontdesk itself, or another program through the
 		// API) wrote: the chat is known. A person who wrote from the phone
 		// or another client has the chat for HumanPause.
@@ -77,6 +81,9 @@ func (b *Bot) Handle(ctx context.Context, n queue.Notification) error {
 		}
 		return nil
 	case *greenapi.IncomingMessageReceived:
+		if b.operatorChats[chatID] {
+			return b.operatorMessage(ctx, msg, at)
+		}
 		if !greenapi.IsPersonalChat(chatID) || (msg.InstanceData.Wid != "" && msg.SenderData.Sender == msg.InstanceData.Wid) {
 			return nil
 		}

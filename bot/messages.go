@@ -159,6 +159,26 @@ func builtinMessages() []*i18n.Message {
 			Other:       "We have not forgotten you: a person will answer you here as soon as possible.",
 		},
 		{
+			ID:          MsgClaimWords,
+			Description: "Words that, written alone in the operators' chat as a reply quoting a contact's summary (or its reminder), take the contact for the one who wrote them. Comma-separated; case does not matter. The words of every language are understood.",
+			Other:       "+, MINE, TAKE, TAKING",
+		},
+		{
+			ID:          MsgClaimed,
+			Description: "Sent once to the operators' chat when an operator takes a contact. .Operator is who took it; .Phone the customer's number.",
+			Other:       "Taken by {{.Operator}}{{if .Phone}}: {{.Phone}}{{end}}",
+		},
+		{
+			ID:          MsgClaimTaken,
+			Description: "Sent to the operators' chat when someone tries to take a contact another operator has. .Operator is who has it; .Phone the customer's number.",
+			Other:       "{{if .Phone}}{{.Phone}}{{else}}This contact{{end}} is already taken by {{.Operator}}.",
+		},
+		{
+			ID:          MsgReminderClaimed,
+			Description: "Added on a line of its own to the reminder and the escalation of a contact an operator took. .Operator is who took it.",
+			Other:       "Taken by {{.Operator}}, who has not answered yet.",
+		},
+		{
 			ID:          MsgOperatorSummary,
 			Description: "Summary of a new contact, sent to the operators' chat. Fields: .Name .Phone .Category .Description .Email .ProductCount .Products (up to five) .Rule .Tag .Text (the first message).",
 			Other:       "New contact{{if .Name}}: {{.Name}}{{end}}\n{{if .Phone}}Phone: {{.Phone}}\n{{end}}{{if .Category}}Category: {{.Category}}\n{{end}}{{if .Description}}About: {{.Description}}\n{{end}}{{if .Email}}Email: {{.Email}}\n{{end}}{{if .ProductCount}}Products ({{.ProductCount}}): {{range $i, $p := .Products}}{{if $i}}, {{end}}{{$p.Name}}{{end}}\n{{end}}Rule: {{.Rule}}{{if .Tag}}, tag: {{.Tag}}{{end}}\nFirst message: {{.Text}}",

@@ -30,21 +30,25 @@ const (
 type optWords struct{ out, in map[string]bool }
 
 func newOptWords(c *Catalog) optWords {
-	w := optWords{out: map[string]bool{}, in: map[string]bool{}}
+	return optWords{out: wordsOf(c, MsgOptOutWords), in: wordsOf(c, MsgOptInWords)}
+}
+
+// wordsOf returns the words of message id (comma-separated) in every
+// locale, normalized.
+func wordsOf(c *Catalog, id string) map[string]bool {
+	words := map[string]bool{}
 	for _, locale := range c.Locales() {
-		for id, set := range map[string]map[string]bool{MsgOptOutWords: w.out, MsgOptInWords: w.in} {
-			list, err := c.Localize(locale, id, TemplateData{}, 0)
-			if err != nil {
-				continue
-			}
-			for _, word := range strings.Split(list, ",") {
-				if n := normalizeWord(word); n != "" {
-					set[n] = true
-				}
+		list, err := c.Localize(locale, id, TemplateData{}, 0)
+		if err != nil {
+			continue
+		}
+		for _, word := range strings.Split(list, ",") {
+			if n := normalizeWord(word); n != "" {
+				words[n] = true
 			}
 		}
 	}
-	return w
+	return words
 }
 
 // normalizeWord is a message as compared with the words: without spaces

@@ -220,6 +220,8 @@ func (b *Bot) reminderDue(ctx context.Context, n queue.Notification) error {
 	if out.To == "" {
 		return nil
 	}
+	// Taken in the operators' chat: the reminder names who has it.
+	out.Text = b.claimedText(&fc, out, log)
 	// Sent already (a retry after its event failed): deliver does nothing,
 	// and the event, kept once, is kept now.
 	save := func(ctx context.Context) error { return b.save(ctx, &fc) }

@@ -9,11 +9,12 @@ import (
 	"github.com/frontdesk-bot/frontdesk/bot"
 )
 
-// answerRow is one rule's time to answer as the status page shows it: how
-// many customers a person answered, and the median and the 90th
-// percentile of their waits, over the last day and the last week.
+// answerRow is one rule's (or one operator's) time to answer as the
+// status page shows it: how many customers a person answered, and the
+// median and the 90th percentile of their waits, over the last day and the
+// last week.
 type answerRow struct {
-	Rule       string
+	Name       string
 	Day, Week  int
 	DayMedian  time.Duration
 	DayP90     time.Duration
@@ -24,36 +25,52 @@ type answerRow struct {
 // answerRows sums up the waits of the last week (week) and those of its
 // last day (day), per rule, the busiest rule first, then "all".
 func answerRows(day, week []bot.AnswerTime) []answerRow {
+	return groupWaits(day, week, func(a bot.AnswerTime) string { return a.Rule }, "all")
+}
+
+// operatorRows sums them up per operator who claimed the contact, the
+// busiest first, then the contacts no one claimed.
+func operatorRows(day, week []bot.AnswerTime) []answerRow {
+	return groupWaits(day, week, func(a bot.AnswerTime) string { return a.Operator }, "")
+}
+
+// groupWaits sums up the waits per key; a row named last ("all": every
+// wait; "": the waits whose key is "") comes after the others.
+func groupWaits(day, week []bot.AnswerTime, key func(bot.AnswerTime) string, last string) []answerRow {
+	const total = "\x00all"
 	by := func(list []bot.AnswerTime) map[string][]time.Duration {
 		m := map[string][]time.Duration{}
 		for _, a := range list {
-			m[a.Rule] = append(m[a.Rule], a.Waited)
-			m[""] = append(m[""], a.Waited)
+			m[key(a)] = append(m[key(a)], a.Waited)
+			if last == "all" {
+				m[total] = append(m[total], a.Waited)
+			}
 		}
 		return m
 	}
 	d, w := by(day), by(week)
 	rows := make([]answerRow, 0, len(w))
-	for rule, waits := range w {
-		r := answerRow{Rule: rule, Week: len(waits)}
+	lastName := map[string]string{"all": "all", "": "not claimed"}[last]
+	for name, waits := range w {
+		r := answerRow{Name: name, Week: len(waits)}
 		r.WeekMedian, r.WeekP90 = percentile(waits, 50), percentile(waits, 90)
-		if dw := d[rule]; len(dw) > 0 {
+		if dw := d[name]; len(dw) > 0 {
 			r.Day = len(dw)
 			r.DayMedian, r.DayP90 = percentile(dw, 50), percentile(dw, 90)
 		}
-		if rule == "" {
-			r.Rule = "all"
+		if (last == "all" && name == total) || (last == "" && name == "") {
+			r.Name = lastName
 		}
 		rows = append(rows, r)
 	}
 	sort.Slice(rows, func(i, j int) bool {
-		if (rows[i].Rule == "all") != (rows[j].Rule == "all") {
-			return rows[j].Rule == "all"
+		if (rows[i].Name == lastName) != (rows[j].Name == lastName) {
+			return rows[j].Name == lastName
 		}
 		if rows[i].Week != rows[j].Week {
 			return rows[i].Week > rows[j].Week
 		}
-		return rows[i].Rule < rows[j].Rule
+		return rows[i].Name < rows[j].Name
 	})
 	return rows
 }

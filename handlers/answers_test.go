@@ -16,7 +16,7 @@ func TestAnswerRows(t *testing.T) {
 	week := []bot.AnswerTime{{Rule: "business", Waited: 2 * m}, {Rule: "business", Waited: 4 * m}, {Rule: "business", Waited: 6 * m}, {Rule: "business", Waited: 8 * m}, {Rule: "business", Waited: 100 * m}, {Rule: "named", Waited: 30 * time.Second}}
 	day := []bot.AnswerTime{{Rule: "business", Waited: 4 * m}, {Rule: "business", Waited: 100 * m}}
 	rows := answerRows(day, week)
-	if len(rows) != 3 || rows[0].Rule != "business" || rows[1].Rule != "named" || rows[2].Rule != "all" {
+	if len(rows) != 3 || rows[0].Name != "business" || rows[1].Name != "named" || rows[2].Name != "all" {
 		t.Fatalf("rows %+v; want business, named, then all", rows)
 	}
 	b := rows[0]
@@ -28,6 +28,12 @@ func TestAnswerRows(t *testing.T) {
 	}
 	if all := rows[2]; all.Week != 6 || all.WeekMedian != 4*m {
 		t.Errorf("all: %+v", all)
+	}
+	week[0].Operator, week[1].Operator, week[2].Operator, day[0].Operator = "Anna", "Anna", "Bruno", "Anna"
+	ops := operatorRows(day, week)
+	if len(ops) != 3 || ops[0].Name != "Anna" || ops[0].Week != 2 || ops[0].WeekMedian != 2*m || ops[0].Day != 1 ||
+		ops[1].Name != "Bruno" || ops[1].Week != 1 || ops[2].Name != "not claimed" || ops[2].Week != 3 || ops[2].Day != 1 {
+		t.Errorf("per operator %+v; want Anna (2), Bruno (1), then not claimed (3)", ops)
 	}
 	for d, want := range map[time.Duration]string{45 * time.Second: "45 s", 12 * m: "12 min", 3*time.Hour + 5*m: "3 h 5 min",
 		2 * time.Hour: "2 h", 52 * time.Hour: "2 d 4 h", 48 * time.Hour: "2 d"} {

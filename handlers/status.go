@@ -240,6 +240,9 @@ func (s *status) page(c *gin.Context) {
 		var day []bot.AnswerTime
 		if day, err = s.recent.AnswerTimes(ctx, now.Add(-24*time.Hour)); err == nil {
 			data["Answers"] = answerRows(day, week)
+			if ops := operatorRows(day, week); len(ops) > 1 || (len(ops) == 1 && ops[0].Name != "not claimed") {
+				data["Operators"] = ops // only once someone claimed
+			}
 		}
 	}
 	if err != nil {

@@ -53,6 +53,15 @@ func Reaction(stanzaID, participant, emoji string) map[string]any {
 		"quotedMessage": map[string]any{"stanzaId": stanzaID, "participant": participant}}
 }
 
+// Quote is the messageData of a reply with text that quotes message
+// stanzaID, written by participant (the quoted message's author), whose
+// text was quotedText: typeMessage quotedMessage, as documented.
+func Quote(stanzaID, participant, quotedText, text string) map[string]any {
+	return map[string]any{"typeMessage": "quotedMessage",
+		"extendedTextMessageData": map[string]any{"text": text, "stanzaId": stanzaID, "participant": participant},
+		"quotedMessage":           map[string]any{"stanzaId": stanzaID, "participant": participant, "typeMessage": "textMessage", "textMessage": quotedText}}
+}
+
 // PollVote is the messageData of voter's vote for option chosen of the
 // poll stanzaID (its name and options).
 func PollVote(stanzaID, name string, options []string, chosen int, voter string) map[string]any {

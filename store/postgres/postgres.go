@@ -526,17 +526,41 @@ func (d *DB) WaitingForAnswer(ctx context.Context, limit int) ([]bot.FirstContac
 
 // AnswerTimes implements bot.Recent.
 func (d *DB) AnswerTimes(ctx context.Context, since time.Time) ([]bot.AnswerTime, error) {
-	rows, err := d.pool.Query(ctx, `SELECT rule, answer_wait_ms FROM first_contacts WHERE answered_at >= $1`, since)
+	rows, err := d.pool.Query(ctx, `SELECT rule, claimed_by, answer_wait_ms FROM first_contacts WHERE answered_at >= $1`, since)
 	if err != nil {
 		return nil, fmt.Errorf("reading the times to answer: %w", err)
 	}
 	return pgx.CollectRows(rows, func(row pgx.CollectableRow) (bot.AnswerTime, error) {
 		var a bot.AnswerTime
 		var ms int64
-		err := row.Scan(&a.Rule, &ms)
+		err := row.Scan(&a.Rule, &a.Operator, &ms)
 		a.Waited = time.Duration(ms) * time.Millisecond
 		return a, err
 	})
+}
+
+// FirstContactBySent implements bot.Store.
+func (d *DB) FirstContactBySent(ctx context.Context, instance, sentID string) (bot.FirstContact, error) {
+	fc, err := scanFirstContact(d.pool.QueryRow(ctx, `SELECT `+readColumns+` FROM first_contacts
+		WHERE instance = $1 AND (summary_id = $2 OR reminder_id = $2 OR escalation_id = $2) AND $2 <> '' LIMIT 1`, instance, sentID))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return fc, bot.ErrNotFound
+	}
+	return fc, err
+}
+
+// TakeFirstContact implements bot.Store. The claim is one statement: the
+// row is locked, and every SET expression sees it as it was.
+func (d *DB) TakeFirstContact(ctx context.Context, instance, chatID, idMessage string, c bot.Claim, remindAt, escalateAt time.Time) (bot.FirstContact, error) {
+	err := d.wr.exec(ctx, `UPDATE first_contacts SET claimed_by = $4, claimed_phone = $5, claim_msg = $6, claimed_at = $7,
+			remind_at = CASE WHEN remind_at IS NOT NULL AND reminder_id = '' AND NOT reminder_attempted THEN greatest(remind_at, $8) ELSE remind_at END,
+			escalate_at = CASE WHEN escalate_at IS NOT NULL AND escalation_id = '' AND NOT escalation_attempted THEN greatest(escalate_at, $9) ELSE escalate_at END
+		WHERE instance = $1 AND chat_id = $2 AND id_message = $3 AND claim_msg = ''`,
+		instance, chatID, idMessage, c.By, c.Phone, c.Msg, c.At, nullTime(remindAt), nullTime(escalateAt))
+	if err != nil {
+		return bot.FirstContact{}, fmt.Errorf("recording a claim: %w", err)
+	}
+	return d.GetFirstContact(ctx, instance, chatID, idMessage)
 }
 
 // ReleaseFirstContact implements bot.Store.
@@ -690,8 +714,9 @@ const firstContactColumns = `instance, chat_id, id_message, step, rule, tag, loc
 	remind_at, reminder, reminder_to, reminder_attempted, reminder_id, escalate_at, escalation, escalation_to, escalation_attempted, escalation_id,
 	message_at`
 
-// readColumns are firstContactColumns and what only MarkAnswered writes.
-const readColumns = firstContactColumns + `, answered_at, answered_by`
+// readColumns are firstContactColumns and what only MarkAnswered and
+// TakeFirstContact write.
+const readColumns = firstContactColumns + `, answered_at, answered_by, claimed_by, claimed_phone, claim_msg, claimed_at`
 
 // scanFirstContact reads a row of firstContactColumns.
 func scanFirstContact(row pgx.Row) (bot.FirstContact, error) {
@@ -699,19 +724,19 @@ func scanFirstContact(row pgx.Row) (bot.FirstContact, error) {
 		fc                                bot.FirstContact
 		step                              string
 		until, remind, escalate, answered *time.Time
-		message                           *time.Time
+		message, claimed                  *time.Time
 	)
 	err := row.Scan(&fc.Instance, &fc.ChatID, &fc.IDMessage, &step, &fc.Rule, &fc.Tag, &fc.Locale, &fc.Reply.Text, &fc.Reply.Attempted, &fc.Reply.ID,
 		&fc.Summary.Text, &fc.Summary.To, &fc.Summary.Attempted, &fc.Summary.ID, &fc.Degraded, &fc.Skipped, &fc.Reply.FileURL, &fc.Reply.FileName, &fc.Reply.TypingMS,
 		&until, &fc.Choice, &fc.ChoiceMsg, &fc.Answer.Text, &fc.Answer.Attempted, &fc.Answer.ID, &fc.CreatedAt, &fc.UpdatedAt,
 		&remind, &fc.Reminder.Text, &fc.Reminder.To, &fc.Reminder.Attempted, &fc.Reminder.ID,
 		&escalate, &fc.Escalation.Text, &fc.Escalation.To, &fc.Escalation.Attempted, &fc.Escalation.ID,
-		&message, &answered, &fc.AnsweredBy)
+		&message, &answered, &fc.AnsweredBy, &fc.Claim.By, &fc.Claim.Phone, &fc.Claim.Msg, &claimed)
 	fc.Step = bot.Step(step)
 	for _, t := range []struct {
 		from *time.Time
 		to   *time.Time
-	}{{until, &fc.ChoiceUntil}, {remind, &fc.RemindAt}, {escalate, &fc.EscalateAt}, {answered, &fc.AnsweredAt}, {message, &fc.MessageAt}} {
+	}{{until, &fc.ChoiceUntil}, {remind, &fc.RemindAt}, {escalate, &fc.EscalateAt}, {answered, &fc.AnsweredAt}, {message, &fc.MessageAt}, {claimed, &fc.Claim.At}} {
 		if t.from != nil {
 			*t.to = *t.from
 		}
@@ -783,9 +808,11 @@ func (d *DB) SaveFirstContact(ctx context.Context, fc bot.FirstContact) error {
 			choice_until = excluded.choice_until, choice = excluded.choice, choice_msg = excluded.choice_msg,
 			answer = excluded.answer, answer_attempted = excluded.answer_attempted, answer_id = excluded.answer_id,
 			updated_at = excluded.updated_at,
-			remind_at = excluded.remind_at, reminder = excluded.reminder, reminder_to = excluded.reminder_to,
+			remind_at = CASE WHEN first_contacts.claimed_at IS NOT NULL THEN greatest(first_contacts.remind_at, excluded.remind_at) ELSE excluded.remind_at END,
+			reminder = excluded.reminder, reminder_to = excluded.reminder_to,
 			reminder_attempted = excluded.reminder_attempted, reminder_id = excluded.reminder_id,
-			escalate_at = excluded.escalate_at, escalation = excluded.escalation, escalation_to = excluded.escalation_to,
+			escalate_at = CASE WHEN first_contacts.claimed_at IS NOT NULL THEN greatest(first_contacts.escalate_at, excluded.escalate_at) ELSE excluded.escalate_at END,
+			escalation = excluded.escalation, escalation_to = excluded.escalation_to,
 			escalation_attempted = excluded.escalation_attempted, escalation_id = excluded.escalation_id,
 			message_at = excluded.message_at`,
 		fc.Instance, fc.ChatID, fc.IDMessage, string(fc.Step), fc.Rule, fc.Tag, fc.Locale, fc.Reply.Text, fc.Reply.Attempted, fc.Reply.ID,

@@ -657,6 +657,33 @@ func (d *DB) MarkAnswered(ctx context.Context, instance, chatID, sentID string, 
 	return fc, first, nil
 }
 
+// FirstContactBySent implements bot.Store.
+func (d *DB) FirstContactBySent(ctx context.Context, instance, sentID string) (bot.FirstContact, error) {
+	fc, err := scanFirstContact(d.db.QueryRowContext(ctx, `SELECT `+readColumns+` FROM first_contacts
+		WHERE instance = ?1 AND (summary_id = ?2 OR reminder_id = ?2 OR escalation_id = ?2) AND ?2 <> '' LIMIT 1`, instance, sentID))
+	if errors.Is(err, sql.ErrNoRows) {
+		return fc, bot.ErrNotFound
+	}
+	return fc, err
+}
+
+// TakeFirstContact implements bot.Store: SQLite evaluates every SET
+// expression against the row as it was.
+func (d *DB) TakeFirstContact(ctx context.Context, instance, chatID, idMessage string, c bot.Claim, remindAt, escalateAt time.Time) (bot.FirstContact, error) {
+	err := d.wr.Do(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `UPDATE first_contacts SET claimed_by = ?4, claimed_phone = ?5, claim_msg = ?6, claimed_at = ?7,
+				remind_at = CASE WHEN remind_at > 0 AND reminder_id = '' AND NOT reminder_attempted THEN max(remind_at, ?8) ELSE remind_at END,
+				escalate_at = CASE WHEN escalate_at > 0 AND escalation_id = '' AND NOT escalation_attempted THEN max(escalate_at, ?9) ELSE escalate_at END
+			WHERE instance = ?1 AND chat_id = ?2 AND id_message = ?3 AND claim_msg = ''`,
+			instance, chatID, idMessage, c.By, c.Phone, c.Msg, c.At.UnixMilli(), millis(remindAt), millis(escalateAt))
+		return err
+	})
+	if err != nil {
+		return bot.FirstContact{}, fmt.Errorf("recording a claim: %w", err)
+	}
+	return d.GetFirstContact(ctx, instance, chatID, idMessage)
+}
+
 // SetAnswerWait implements bot.Store.
 func (d *DB) SetAnswerWait(ctx context.Context, instance, chatID, idMessage string, waited time.Duration) error {
 	return d.exec(ctx, `UPDATE first_contacts SET answer_wait_ms = ? WHERE instance = ? AND chat_id = ? AND id_message = ?`,
@@ -672,7 +699,7 @@ func (d *DB) WaitingForAnswer(ctx context.Context, limit int) ([]bot.FirstContac
 
 // AnswerTimes implements bot.Recent.
 func (d *DB) AnswerTimes(ctx context.Context, since time.Time) ([]bot.AnswerTime, error) {
-	rows, err := d.db.QueryContext(ctx, `SELECT rule, answer_wait_ms FROM first_contacts WHERE answered_at >= ?`, since.UnixMilli())
+	rows, err := d.db.QueryContext(ctx, `SELECT rule, claimed_by, answer_wait_ms FROM first_contacts WHERE answered_at >= ?`, since.UnixMilli())
 	if err != nil {
 		return nil, fmt.Errorf("reading the times to answer: %w", err)
 	}
@@ -681,7 +708,7 @@ func (d *DB) AnswerTimes(ctx context.Context, since time.Time) ([]bot.AnswerTime
 	for rows.Next() {
 		var a bot.AnswerTime
 		var ms int64
-		if err := rows.Scan(&a.Rule, &ms); err != nil {
+		if err := rows.Scan(&a.Rule, &a.Operator, &ms); err != nil {
 			return nil, err
 		}
 		a.Waited = time.Duration(ms) * time.Millisecond
@@ -729,8 +756,9 @@ const firstContactColumns = `instance, chat_id, id_message, step, rule, tag, loc
 	remind_at, reminder, reminder_to, reminder_attempted, reminder_id, escalate_at, escalation, escalation_to, escalation_attempted, escalation_id,
 	message_at`
 
-// readColumns are firstContactColumns and what only MarkAnswered writes.
-const readColumns = firstContactColumns + `, answered_at, answered_by`
+// readColumns are firstContactColumns and what only MarkAnswered and
+// TakeFirstContact write.
+const readColumns = firstContactColumns + `, answered_at, answered_by, claimed_by, claimed_phone, claim_msg, claimed_at`
 
 // scanFirstContact reads a row of firstContactColumns.
 func scanFirstContact(row interface{ Scan(...any) error }) (bot.FirstContact, error) {
@@ -738,7 +766,7 @@ func scanFirstContact(row interface{ Scan(...any) error }) (bot.FirstContact, er
 		fc                      bot.FirstContact
 		until, created, updated int64
 		remind, escalate        int64
-		message                 int64
+		message, claimed        int64
 		answered                sql.NullInt64
 		step                    string
 	)
@@ -747,9 +775,10 @@ func scanFirstContact(row interface{ Scan(...any) error }) (bot.FirstContact, er
 		&until, &fc.Choice, &fc.ChoiceMsg, &fc.Answer.Text, &fc.Answer.Attempted, &fc.Answer.ID, &created, &updated,
 		&remind, &fc.Reminder.Text, &fc.Reminder.To, &fc.Reminder.Attempted, &fc.Reminder.ID,
 		&escalate, &fc.Escalation.Text, &fc.Escalation.To, &fc.Escalation.Attempted, &fc.Escalation.ID,
-		&message, &answered, &fc.AnsweredBy)
+		&message, &answered, &fc.AnsweredBy, &fc.Claim.By, &fc.Claim.Phone, &fc.Claim.Msg, &claimed)
 	fc.Step, fc.ChoiceUntil, fc.CreatedAt, fc.UpdatedAt = bot.Step(step), fromMillis(until), time.UnixMilli(created), time.UnixMilli(updated)
 	fc.RemindAt, fc.EscalateAt, fc.AnsweredAt, fc.MessageAt = fromMillis(remind), fromMillis(escalate), fromMillis(answered.Int64), fromMillis(message)
+	fc.Claim.At = fromMillis(claimed)
 	return fc, err
 }
 
@@ -798,9 +827,11 @@ const (
 			choice_until = excluded.choice_until, choice = excluded.choice, choice_msg = excluded.choice_msg,
 			answer = excluded.answer, answer_attempted = excluded.answer_attempted, answer_id = excluded.answer_id,
 			updated_at = excluded.updated_at,
-			remind_at = excluded.remind_at, reminder = excluded.reminder, reminder_to = excluded.reminder_to,
+			remind_at = CASE WHEN first_contacts.claimed_at > 0 THEN max(first_contacts.remind_at, excluded.remind_at) ELSE excluded.remind_at END,
+			reminder = excluded.reminder, reminder_to = excluded.reminder_to,
 			reminder_attempted = excluded.reminder_attempted, reminder_id = excluded.reminder_id,
-			escalate_at = excluded.escalate_at, escalation = excluded.escalation, escalation_to = excluded.escalation_to,
+			escalate_at = CASE WHEN first_contacts.claimed_at > 0 THEN max(first_contacts.escalate_at, excluded.escalate_at) ELSE excluded.escalate_at END,
+			escalation = excluded.escalation, escalation_to = excluded.escalation_to,
 			escalation_attempted = excluded.escalation_attempted, escalation_id = excluded.escalation_id,
 			message_at = excluded.message_at`
 )

@@ -42,6 +42,7 @@ func Run(t *testing.T, open func(t *testing.T) bot.Store) {
 		"RemindersThatAreDue":                      testDueReminders,
 		"WaitingForAnAnswer":                       testWaitingForAnswer,
 		"ChatSaysWhetherItsMenuWaits":              testMenuWaits,
+		"ClaimInTheOperatorsChat":                  testTakeFirstContact,
 	}
 	for name, test := range tests {
 		t.Run(name, func(t *testing.T) {
@@ -1068,4 +1069,82 @@ func testWaitingForAnswer(t *testing.T, s bot.Store) {
 	if times, err := r.AnswerTimes(ctx, t0.Add(6*time.Minute)); err != nil || len(times) != 0 {
 		t.Errorf("answer times since after the answer: %+v, %v", times, err)
 	}
+}
+
+// testTakeFirstContact: a claim finds its first contact by the summary,
+// the reminder or the escalation it quotes; the first claim holds, a
+// second is told the first; the claim pushes back a reminder not sent
+// yet, never one already sent, and never makes one where there was none;
+// a later save of the record keeps the claim and the later time.
+func testTakeFirstContact(t *testing.T, s bot.Store) {
+	ctx := context.Background()
+	remind, escalate := t0.Add(15*time.Minute), t0.Add(40*time.Minute)
+	for _, chat := range []string{"1@c.us", "2@c.us", "3@c.us"} {
+		fc := bot.FirstContact{Instance: inst, ChatID: chat, IDMessage: "M", Step: bot.StepDone, Rule: "r", CreatedAt: t0, UpdatedAt: t0,
+			Summary:  bot.Outgoing{Text: "New contact", To: "ops@g.us", Attempted: true, ID: "S" + chat},
+			Reminder: bot.Outgoing{Text: "Still waiting", To: "ops@g.us"}, RemindAt: remind,
+			Escalation: bot.Outgoing{Text: "No one answered", To: "boss@g.us"}, EscalateAt: escalate}
+		switch chat {
+		case "2@c.us": // reminded already
+			fc.Reminder.Attempted, fc.Reminder.ID = true, "R2"
+		case "3@c.us": // no reminders
+			fc.Reminder, fc.RemindAt, fc.Escalation, fc.EscalateAt = bot.Outgoing{}, time.Time{}, bot.Outgoing{}, time.Time{}
+		}
+		if err := s.SaveFirstContact(ctx, fc); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for sent, want := range map[string]string{"S1@c.us": "1@c.us", "R2": "2@c.us", "S3@c.us": "3@c.us"} {
+		if fc, err := s.FirstContactBySent(ctx, inst, sent); err != nil || fc.ChatID != want {
+			t.Errorf("FirstContactBySent(%s) = %s, %v; want %s", sent, fc.ChatID, err, want)
+		}
+	}
+	for _, sent := range []string{"NOPE", ""} {
+		if _, err := s.FirstContactBySent(ctx, inst, sent); !errors.Is(err, bot.ErrNotFound) {
+			t.Errorf("FirstContactBySent(%q): %v; want ErrNotFound", sent, err)
+		}
+	}
+	if _, err := s.FirstContactBySent(ctx, other, "S1@c.us"); !errors.Is(err, bot.ErrNotFound) {
+		t.Errorf("another number's summary found: %v", err)
+	}
+	anna := bot.Claim{By: "Anna", Phone: "+55 11 90000-0001", Msg: "C1", At: t0.Add(10 * time.Minute)}
+	later, laterEsc := t0.Add(25*time.Minute), t0.Add(50*time.Minute)
+	fc, err := s.TakeFirstContact(ctx, inst, "1@c.us", "M", anna, later, laterEsc)
+	if err != nil || !sameClaim(fc.Claim, anna) || !fc.RemindAt.Equal(later) || !fc.EscalateAt.Equal(laterEsc) {
+		t.Fatalf("the first claim: %+v at %v/%v, %v; want Anna's, the reminder at %v", fc.Claim, fc.RemindAt, fc.EscalateAt, err, later)
+	}
+	if fc, err := s.TakeFirstContact(ctx, inst, "1@c.us", "M", anna, later, laterEsc); err != nil || !sameClaim(fc.Claim, anna) {
+		t.Errorf("the same claim again: %+v, %v", fc.Claim, err)
+	}
+	bruno := bot.Claim{By: "Bruno", Msg: "C2", At: t0.Add(11 * time.Minute)}
+	if fc, err := s.TakeFirstContact(ctx, inst, "1@c.us", "M", bruno, t0.Add(time.Hour), t0.Add(2*time.Hour)); err != nil || !sameClaim(fc.Claim, anna) || !fc.RemindAt.Equal(later) {
+		t.Errorf("a second claim: %+v, reminder at %v, %v; want Anna's claim and time kept", fc.Claim, fc.RemindAt, err)
+	}
+	// The bot saves the record it read before the claim: the claim and the
+	// later time stay.
+	stale := bot.FirstContact{Instance: inst, ChatID: "1@c.us", IDMessage: "M", Step: bot.StepDone, Rule: "r", CreatedAt: t0, UpdatedAt: t0,
+		Summary:  bot.Outgoing{Text: "New contact", To: "ops@g.us", Attempted: true, ID: "S1@c.us"},
+		Reminder: bot.Outgoing{Text: "Still waiting", To: "ops@g.us"}, RemindAt: remind,
+		Escalation: bot.Outgoing{Text: "No one answered", To: "boss@g.us"}, EscalateAt: escalate}
+	if err := s.SaveFirstContact(ctx, stale); err != nil {
+		t.Fatal(err)
+	}
+	if fc, err := s.GetFirstContact(ctx, inst, "1@c.us", "M"); err != nil || !sameClaim(fc.Claim, anna) || !fc.RemindAt.Equal(later) || !fc.EscalateAt.Equal(laterEsc) {
+		t.Errorf("after a stale save: %+v, reminder at %v, %v", fc.Claim, fc.RemindAt, err)
+	}
+	if fc, err := s.TakeFirstContact(ctx, inst, "2@c.us", "M", bruno, t0.Add(time.Hour), t0.Add(2*time.Hour)); err != nil || !sameClaim(fc.Claim, bruno) ||
+		!fc.RemindAt.Equal(remind) || !fc.EscalateAt.Equal(t0.Add(2*time.Hour)) {
+		t.Errorf("claimed after its reminder went: reminder at %v, escalation at %v, %v; want the sent reminder's time kept, the escalation later",
+			fc.RemindAt, fc.EscalateAt, err)
+	}
+	if fc, err := s.TakeFirstContact(ctx, inst, "3@c.us", "M", bruno, t0.Add(time.Hour), t0.Add(2*time.Hour)); err != nil || !fc.RemindAt.IsZero() || !fc.EscalateAt.IsZero() {
+		t.Errorf("a claim made reminders where there were none: %v, %v, %v", fc.RemindAt, fc.EscalateAt, err)
+	}
+	if _, err := s.TakeFirstContact(ctx, inst, "9@c.us", "M", bruno, time.Time{}, time.Time{}); !errors.Is(err, bot.ErrNotFound) {
+		t.Errorf("claiming no first contact: %v; want ErrNotFound", err)
+	}
+}
+
+func sameClaim(a, b bot.Claim) bool {
+	return a.By == b.By && a.Phone == b.Phone && a.Msg == b.Msg && a.At.Equal(b.At)
 }

@@ -1,0 +1,172 @@
+package bot_test
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/frontdesk-bot/frontdesk/bot"
+	"github.com/frontdesk-bot/frontdesk/greenapi"
+	"github.com/frontdesk-bot/frontdesk/greenapi/greenapitest"
+	"github.com/frontdesk-bot/frontdesk/queue"
+)
+
+// The operators in the operators' chat (operatorChat).
+const (
+	anna  = "5511900000001@c.us"
+	bruno = "5511900000002@c.us"
+)
+
+// claim has operator (with name) reply to the operators' chat's message
+// quoted with text, and returns the reply's idMessage.
+func (h *harness) claim(chat, operator, name, quoted, text string) string {
+	h.t.Helper()
+	id := "3EB2" + strings.ToUpper(strings.TrimSuffix(operator, "@c.us")) + itoa(h.now.UnixNano()%1e6)
+	in := greenapitest.Incoming{ChatID: chat, Sender: operator, SenderName: name, IDMessage: id,
+		Data: greenapitest.Quote(quoted, greenapitest.AccountWid, "New contact", text)}
+	h.write(in)
+	return id
+}
+
+// TestClaimInTheOperatorsChat is issue #25's item 3: an operator takes a
+// contact by quoting its summary with a claim word; Frontdesk says so once,
+// tells a second claimer who has it, reminds no one before the claimer's
+// own answer_within, and then names the claimer in the reminder.
+func TestClaimInTheOperatorsChat(t *testing.T) {
+	t.Parallel()
+	const chat = "12125550170@c.us"
+	h := newHarness(t, true, func(c *bot.Config) { c.Events = true })
+	h.useRules(remindRules)
+	h.write(greenapitest.Incoming{ChatID: chat, SenderName: "Ana", Text: "Do you deliver?"})
+	ops := h.srv.Sent(operatorChat)
+	if len(ops) != 1 {
+		t.Fatalf("%d summaries", len(ops))
+	}
+	summary := ops[0].IDMessage
+	h.advance(10 * time.Minute)
+	claimID := h.claim(operatorChat, anna, "Anna", summary, "mine")
+	// The same notification handled again (a duplicate, a retry): once.
+	h.write(greenapitest.Incoming{ChatID: operatorChat, Sender: anna, SenderName: "Anna", IDMessage: claimID,
+		Data: greenapitest.Quote(summary, greenapitest.AccountWid, "New contact", "mine")})
+	ops = h.srv.Sent(operatorChat)
+	if want := "Taken by Anna: +1 212-555-0170"; len(ops) != 2 || ops[1].Message != want {
+		t.Fatalf("the operators' chat got %q; want the summary, then %q once", messages(ops), want)
+	}
+	h.advance(time.Minute)
+	h.claim(operatorChat, bruno, "Bruno", summary, "+")
+	ops = h.srv.Sent(operatorChat)
+	if want := "+1 212-555-0170 is already taken by Anna."; len(ops) != 3 || ops[2].Message != want {
+		t.Fatalf("a second claim got %q; want %q", messages(ops[2:]), want)
+	}
+	// answer_within (15 minutes) counts from Anna's claim, at 10 minutes.
+	h.advance(6 * time.Minute) // 17 minutes
+	if n := h.sendReminders(); n != 0 {
+		t.Errorf("%d reminders 7 minutes after the claim", n)
+	}
+	h.advance(9 * time.Minute) // 26 minutes
+	h.sendReminders()
+	ops = h.srv.Sent(operatorChat)
+	want := "Still waiting for an answer after 15 minutes: Ana, +1 212-555-0170 — “Do you deliver?”\nTaken by Anna, who has not answered yet."
+	if len(ops) != 4 || ops[3].Message != want {
+		t.Fatalf("the reminder is %q; want %q", messages(ops[3:]), want)
+	}
+	var claimed []string
+	for _, e := range outboxEvents(t, h) {
+		if strings.Contains(e, `"event":"claimed"`) {
+			claimed = append(claimed, e)
+		}
+	}
+	if len(claimed) != 1 || !strings.Contains(claimed[0], `"operator":"Anna"`) || !strings.Contains(claimed[0], `"operator_phone":"+55 11 90000-0001"`) {
+		t.Errorf("claimed events %v; want one, naming Anna and her number", claimed)
+	}
+}
+
+// TestOnlyAClaimQuotingAContactClaims: in the operators' chat, a claim
+// word that quotes nothing, or quotes another message, and any other
+// reply change nothing; a claim in a group that is not an operators' chat
+// is not read.
+func TestOnlyAClaimQuotingAContactClaims(t *testing.T) {
+	t.Parallel()
+	const chat = "12125550171@c.us"
+	const otherGroup = "120363000000000077@g.us"
+	h := newHarness(t, true)
+	h.useRules(remindRules)
+	h.write(greenapitest.Incoming{ChatID: chat, SenderName: "Bo", Text: "hi"})
+	summary := h.srv.Sent(operatorChat)[0].IDMessage
+	h.write(greenapitest.Incoming{ChatID: operatorChat, Sender: anna, SenderName: "Anna", Text: "+"})
+	h.claim(operatorChat, anna, "Anna", "3EB0NOTASUMMARY0001", "+")
+	h.claim(operatorChat, anna, "Anna", summary, "who takes this?")
+	h.claim(otherGroup, anna, "Anna", summary, "+")
+	if ops := h.srv.Sent(operatorChat); len(ops) != 1 {
+		t.Errorf("the operators' chat got %q; want only the summary", messages(ops))
+	}
+	if n := len(h.srv.Sent(otherGroup)); n != 0 {
+		t.Errorf("a group that is no operators' chat got %d messages", n)
+	}
+	h.advance(16 * time.Minute)
+	h.sendReminders()
+	if ops := h.srv.Sent(operatorChat); len(ops) != 2 || strings.Contains(ops[1].Message, "Taken by") {
+		t.Errorf("the reminder %q; want one that names no one", messages(ops[1:]))
+	}
+}
+
+// TestClaimQuotingTheReminder: the reminder quoted with a claim word
+// claims too, and the escalation then names the claimer.
+func TestClaimQuotingTheReminder(t *testing.T) {
+	t.Parallel()
+	const chat = "12125550172@c.us"
+	h := newHarness(t, true)
+	h.useRules(remindRules)
+	h.write(greenapitest.Incoming{ChatID: chat, SenderName: "Cy", Text: "hi"})
+	h.advance(16 * time.Minute)
+	h.sendReminders()
+	ops := h.srv.Sent(operatorChat)
+	if len(ops) != 2 {
+		t.Fatalf("%d messages to the operators; want the summary and the reminder", len(ops))
+	}
+	h.claim(operatorChat, bruno, "Bruno", ops[1].IDMessage, "беру")
+	if ops := h.srv.Sent(operatorChat); len(ops) != 3 || ops[2].Message != "Taken by Bruno: +1 212-555-0172" {
+		t.Fatalf("the operators' chat got %q; want the claim acknowledged", messages(ops[2:]))
+	}
+	// escalate_after (40 minutes) counts from the claim, at 16 minutes.
+	h.advance(25 * time.Minute)
+	if h.sendReminders(); len(h.srv.Sent(escalationChat)) != 0 {
+		t.Error("escalated 25 minutes after the claim; want escalate_after from the claim")
+	}
+	h.advance(16 * time.Minute)
+	h.sendReminders()
+	esc := h.srv.Sent(escalationChat)
+	if len(esc) != 1 || !strings.HasSuffix(esc[0].Message, "\nTaken by Bruno, who has not answered yet.") {
+		t.Errorf("escalations %q; want one naming Bruno", messages(esc))
+	}
+}
+
+// TestClaimAcknowledgementOfUnknownOutcomeGoesOnce: the acknowledgement
+// went out but its answer was lost: the retry reads the operators' chat's
+// history and does not send it again.
+func TestClaimAcknowledgementOfUnknownOutcomeGoesOnce(t *testing.T) {
+	t.Parallel()
+	const chat = "12125550173@c.us"
+	h := newHarness(t, true)
+	h.useRules(remindRules)
+	h.write(greenapitest.Incoming{ChatID: chat, SenderName: "Di", Text: "hi"})
+	summary := h.srv.Sent(operatorChat)[0].IDMessage
+	h.srv.FailNext(greenapi.MethodSendMessage, 1, greenapitest.Fault{Status: 500, AfterWork: true})
+	id, body := h.srv.NewIncoming(greenapitest.Incoming{ChatID: operatorChat, Sender: anna, SenderName: "Anna", Time: h.now,
+		Data: greenapitest.Quote(summary, greenapitest.AccountWid, "New contact", "+")})
+	h.handleUntilDone(queue.Notification{ChatID: operatorChat, IDMessage: id, Body: body, ReceivedAt: h.now})
+	if ops := h.srv.Sent(operatorChat); len(ops) != 2 || ops[1].Message != "Taken by Anna: +1 212-555-0173" {
+		t.Errorf("the operators' chat got %q; want the acknowledgement once", messages(ops))
+	}
+	if n := len(h.srv.Calls(greenapi.MethodGetChatHistory)); n == 0 {
+		t.Error("the acknowledgement of unknown outcome was not looked for in the history")
+	}
+}
+
+func messages(sent []greenapitest.SentMessage) []string {
+	var out []string
+	for _, m := range sent {
+		out = append(out, m.Message)
+	}
+	return out
+}
