@@ -34,8 +34,15 @@ func findBrowser() string {
 	return ""
 }
 
-// newBrowser returns a browser tab's context, at the given window size.
+// newBrowser returns a browser tab's context, at the given window size,
+// whose actions must end within 2 minutes.
 func newBrowser(t *testing.T, width, height int) context.Context {
+	t.Helper()
+	return newBrowserWithin(t, width, height, 2*time.Minute)
+}
+
+// newBrowserWithin is newBrowser whose actions must end within limit.
+func newBrowserWithin(t *testing.T, width, height int, limit time.Duration) context.Context {
 	t.Helper()
 	path := findBrowser()
 	if path == "" {
@@ -55,7 +62,7 @@ func newBrowser(t *testing.T, width, height int) context.Context {
 	// A wait for an element that never shows must fail the test, not
 	// hang it until go test's own timeout: actions run under a deadline
 	// (the browser itself lives on the tab's context).
-	actions, cancel := context.WithTimeout(ctx, 2*time.Minute)
+	actions, cancel := context.WithTimeout(ctx, limit)
 	t.Cleanup(cancel)
 	return actions
 }
@@ -375,6 +382,77 @@ func TestSandboxInABrowser(t *testing.T) {
 		}
 		screenshot(t, ctx, "sandbox-menu")
 	})
+}
+
+// TestSandboxRemindersInABrowser is issue #25's item 8: from the page's
+// reminders example, a customer writes, an operator takes the contact
+// with "Reply +", the reminder naming them appears in the operators' pane
+// a minute later (with the customer's hold message), the status page
+// lists the contact as waiting, taken by the operator, and the business
+// answering from its phone is recorded as the answer.
+func TestSandboxRemindersInABrowser(t *testing.T) {
+	t.Parallel() // most of it is the minute of answer_within
+	ctx := newBrowserWithin(t, 1280, 1000, 4*time.Minute)
+	url := startSandbox(t)
+	if err := chromedp.Do(ctx, chromedp.Navigate(url+"/"), chromedp.WaitVisible(chromedp.ID("send")),
+		chromedp.Click(chromedp.ID("config-example-reminders"))); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := chromedp.Run(ctx, chromedp.Poll[bool](`document.getElementById("config-text").value.startsWith("# An example: no person")`,
+		chromedp.WithPollingTimeout(5*time.Second))); err != nil {
+		t.Fatalf("the example did not fill the editor: %v", err)
+	}
+	if err := chromedp.Do(ctx, chromedp.Click(chromedp.ID("config-apply"))); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := chromedp.Run(ctx, chromedp.Poll[bool](`document.getElementById("config-status").textContent.startsWith("Applied")`,
+		chromedp.WithPollingTimeout(5*time.Second))); err != nil {
+		t.Fatalf("the example was not applied: %v (%s)", err, text(t, ctx, "config-error"))
+	}
+	own := map[string]string{"#phone": "+1 212 555 0178", "#name": "Ana", "#business": "", "#category": "", "#products": ""}
+	sendAs(t, ctx, "own", own, "Do you deliver?")
+	if replies := waitReplies(t, ctx, 1, 10*time.Second); len(replies) != 1 {
+		t.Fatalf("replies %q; want the greeting", replies)
+	}
+	waitFor(t, "the summary", 10*time.Second, func() bool { return strings.Contains(text(t, ctx, "operators"), "New contact: Ana") })
+	if _, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`(() => { document.querySelector("#operators .msg.operator button.take").click(); return true; })()`)); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "the claim's acknowledgement", 10*time.Second, func() bool {
+		return strings.Contains(text(t, ctx, "operators"), "Taken by Anna: +1 212-555-0178")
+	})
+	waitFor(t, "the reminder naming Anna", 100*time.Second, func() bool {
+		return strings.Contains(text(t, ctx, "operators"), "Taken by Anna, who has not answered yet.")
+	})
+	ops := text(t, ctx, "operators")
+	if !strings.Contains(ops, "Still waiting for an answer after 1 minute: Ana, +1 212-555-0178 — “Do you deliver?”") {
+		t.Errorf("the operators' pane: %q; want the reminder", ops)
+	}
+	if replies := waitReplies(t, ctx, 2, 10*time.Second); len(replies) != 2 || !strings.HasPrefix(replies[1], "We have not forgotten you") {
+		t.Errorf("the customer got %q; want the greeting, then the hold message", replies)
+	}
+	screenshot(t, ctx, "sandbox-reminders")
+
+	statusURL, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.getElementById("status-link").href`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	token := text(t, ctx, "status-token")
+	if err := chromedp.Do(ctx, chromedp.Navigate(statusURL), chromedp.WaitVisible(chromedp.ID("token")), chromedp.SendKeys(chromedp.ID("token"), token),
+		chromedp.Click(chromedp.ID("sign-in")), chromedp.WaitVisible(chromedp.ID("waiting"))); err != nil {
+		t.Fatal(err)
+	}
+	if waiting := text(t, ctx, "waiting"); !strings.Contains(waiting, "121******78@c.us") || !strings.Contains(waiting, "Anna") || !strings.Contains(waiting, "yes") {
+		t.Errorf("waiting for a person: %q; want the customer, taken by Anna, reminded", waiting)
+	}
+	screenshot(t, ctx, "status-waiting")
+
+	// Back in the sandbox, the business answers from its phone.
+	if err := chromedp.Do(ctx, chromedp.Navigate(url+"/"), chromedp.WaitVisible(chromedp.ID("send")), setField("#persona-select", "own"),
+		setField("#phone", own["#phone"]), setField("#text", "Yes, we do!"), chromedp.Click(chromedp.ID("business-writes"))); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "the answer to be recorded", 10*time.Second, func() bool { return strings.Contains(text(t, ctx, "trace"), "person answered") })
 }
 
 // TestStatusPageInABrowser is issue #14's proof of the status page: with

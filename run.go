@@ -107,8 +107,9 @@ type serveOptions struct {
 	wrap func(public http.Handler, ctl *control) http.Handler
 	// trace, if set, is told every step of every first contact.
 	trace func(bot.Trace)
-	// listening, if set, is told the public listener's URL once it listens.
-	listening func(url string)
+	// listening, if set, is told the public listener's URL and the
+	// operations listener's once they listen.
+	listening func(url, adminURL string)
 }
 
 // control is what a wrapper of the public handler may do to the running
@@ -272,7 +273,8 @@ func serveWith(ctx context.Context, getenv func(string) string, stderr io.Writer
 		"memory_limit", memoryLimitText(cfg.MemoryLimit))
 	if opts.listening != nil {
 		_, port, _ := net.SplitHostPort(ln.Addr().String())
-		opts.listening("http://127.0.0.1:" + port)
+		_, adminPort, _ := net.SplitHostPort(adminLn.Addr().String())
+		opts.listening("http://127.0.0.1:"+port, "http://127.0.0.1:"+adminPort)
 	}
 	stopServing := func(ctx context.Context) {
 		if err := srv.Shutdown(ctx); err != nil {

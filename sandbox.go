@@ -62,6 +62,9 @@ func runSandbox(ctx context.Context, args []string, getenv func(string) string, 
 	fake := greenapitest.NewServer()
 	defer fake.Close()
 	webhookToken := randomToken()
+	// The status page, on the operations listener of loopback, opens with
+	// this token, which the sandbox's page shows.
+	adminToken := randomToken()
 	env := map[string]string{
 		"GREEN_API_URL":            fake.URL,
 		"GREEN_API_ID_INSTANCE":    fake.IDInstance,
@@ -73,6 +76,7 @@ func runSandbox(ctx context.Context, args []string, getenv func(string) string, 
 		"LOCALES_DIR":              localesDir,
 		"DATABASE_URL":             filepath.Join(dir, "sandbox.db"),
 		"ADMIN_ADDR":               "127.0.0.1:0",
+		"ADMIN_TOKEN":              adminToken,
 		"LOOKUP_TIMEOUT":           "5s",
 		"REPLICA_ID":               "sandbox-" + webhookToken[:8],
 	}
@@ -95,11 +99,13 @@ func runSandbox(ctx context.Context, args []string, getenv func(string) string, 
 		wrap: func(public http.Handler, ctl *control) http.Handler {
 			return sb.Handler(public, ctl.reload)
 		},
-		listening: func(url string) {
+		listening: func(url, adminURL string) {
+			sb.SetStatusPage(adminURL+"/", adminToken)
 			// Green API resends an unacknowledged notification after 60 s;
 			// here after 1 s, so that a fault's recovery shows at once.
 			fake.DeliverWebhooks(url+"/webhook", webhookToken, time.Second, 10*time.Second)
 			fmt.Fprintf(stdout, "Frontdesk sandbox: open %s/ (the real service against a fake Green API; Ctrl-C stops it)\n", url)
+			fmt.Fprintf(stdout, "Its status page: %s/ (token %s)\n", adminURL, adminToken)
 		},
 	})
 }

@@ -35,7 +35,7 @@ var page = template.Must(template.ParseFS(web, "web/index.html"))
 // Event is one thing the page shows, sent as a server-sent event.
 type Event struct {
 	Seq       int       `json:"seq"`
-	Kind      string    `json:"kind"` // customer, bot, business, operator, trace, faults, config
+	Kind      string    `json:"kind"` // customer, bot, business, operator, colleague, trace, faults, config
 	Chat      string    `json:"chat,omitempty"`
 	Text      string    `json:"text,omitempty"`
 	Step      string    `json:"step,omitempty"`
@@ -58,11 +58,13 @@ type Sandbox struct {
 
 	editMu sync.Mutex // one edit of the files at a time
 
-	mu     sync.Mutex
-	seq    int
-	events []Event
-	subs   map[chan Event]struct{}
-	faults map[string]bool
+	mu          sync.Mutex
+	statusURL   string // the status page, and the token that opens it
+	statusToken string
+	seq         int
+	events      []Event
+	subs        map[chan Event]struct{}
+	faults      map[string]bool
 }
 
 // Config is where the sandbox's instance keeps what the page edits.
@@ -85,6 +87,14 @@ func New(cfg Config, log *slog.Logger) *Sandbox {
 		s.publish(Event{Kind: kind, Chat: m.ChatID, Text: m.Message, IDMessage: m.IDMessage, At: m.At})
 	})
 	return s
+}
+
+// SetStatusPage tells the page where the service's status page is, and
+// the token that opens it.
+func (s *Sandbox) SetStatusPage(url, token string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.statusURL, s.statusToken = url, token
 }
 
 // Trace is the service's bot.Trace hook: each step of a first contact.
@@ -123,6 +133,7 @@ func (s *Sandbox) Handler(public http.Handler, reload func() error) http.Handler
 	mux.HandleFunc("GET /sandbox/events", s.stream)
 	mux.HandleFunc("POST /sandbox/message", s.message)
 	mux.HandleFunc("POST /sandbox/business", s.business)
+	mux.HandleFunc("POST /sandbox/claim", s.claim)
 	mux.HandleFunc("POST /sandbox/fault", s.fault)
 	mux.HandleFunc("GET /sandbox/config", s.config)
 	mux.HandleFunc("POST /sandbox/config", s.apply)
@@ -144,8 +155,11 @@ func headers(h http.Handler) http.Handler {
 
 func (s *Sandbox) index(w http.ResponseWriter, _ *http.Request) {
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	s.mu.Lock()
+	statusURL, statusToken := s.statusURL, s.statusToken
+	s.mu.Unlock()
 	if err := page.Execute(w, map[string]any{"Personas": Personas, "Operators": s.operators,
-		"Locales": shippedLocales()}); err != nil {
+		"Locales": shippedLocales(), "StatusURL": statusURL, "StatusToken": statusToken}); err != nil {
 		s.log.Warn("sandbox page", "err", err)
 	}
 }
@@ -285,6 +299,31 @@ func (s *Sandbox) business(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]string{"chat": chat})
 }
 
+// Colleague is the operator who writes in the sandbox's operators' chat.
+var Colleague = struct{ Name, Phone string }{"Anna", "5511900000001"}
+
+// claim is an operator (Colleague) replying "+" in the operators' chat to
+// the message id_message (a summary, a reminder): how a contact is taken.
+func (s *Sandbox) claim(w http.ResponseWriter, r *http.Request) {
+	var req struct {
+		IDMessage string `json:"id_message"`
+		Quoted    string `json:"quoted"` // the quoted message's text, as WhatsApp sends it along
+		Text      string `json:"text"`
+	}
+	if !decode(w, r, &req) {
+		return
+	}
+	if req.IDMessage == "" {
+		writeError(w, http.StatusBadRequest, "id_message: which message of the operators' chat to reply to")
+		return
+	}
+	text := firstNonEmpty(strings.TrimSpace(req.Text), "+")
+	id := s.fake.PushIncoming(greenapitest.Incoming{ChatID: s.operators, Sender: Colleague.Phone + "@c.us", SenderName: Colleague.Name,
+		Data: greenapitest.Quote(req.IDMessage, greenapitest.AccountWid, req.Quoted, text)})
+	s.publish(Event{Kind: "colleague", Chat: s.operators, Text: Colleague.Name + ": " + text, IDMessage: id})
+	writeJSON(w, http.StatusOK, map[string]string{"id_message": id})
+}
+
 // Faults the page can inject, each over the calls it breaks.
 var faultSet = map[string]struct {
 	methods []string
@@ -380,6 +419,27 @@ label = "choice_other"
 forward = false
 `
 
+// RemindersExample is a rules file the page offers to try, with the
+// sandbox's operators' chat for %[1]s: no person answers within a minute,
+// and the operators are reminded; an operator takes the contact by
+// replying "+" to its summary.
+const RemindersExample = `# An example: no person of the business answers within a minute (write
+# as a customer, then wait): one reminder to the operators, and the
+# customer is told once that a person will answer; after two minutes, one
+# escalation. "Reply +" under the summary takes the contact (the reminder
+# then names who took it, a minute after the claim); "The business writes
+# from its phone" answers it, and nothing more is sent.
+answer_within = "1m"
+escalate_to = "%[1]s"
+escalate_after = "2m"
+hold_message = "hold"
+
+[[rule]]
+id = "everyone"
+reply = "greeting_generic"
+forward = true
+`
+
 func (s *Sandbox) config(w http.ResponseWriter, r *http.Request) {
 	rules, err := os.ReadFile(s.rulesFile)
 	if err != nil {
@@ -387,7 +447,7 @@ func (s *Sandbox) config(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	lang := r.URL.Query().Get("locale")
-	out := map[string]string{"rules": string(rules), "menu_example": MenuExample, "shipped_rules": bot.DefaultRules}
+	out := map[string]string{"rules": string(rules), "menu_example": MenuExample, "reminders_example": fmt.Sprintf(RemindersExample, s.operators), "shipped_rules": bot.DefaultRules}
 	if lang != "" {
 		text, err := s.localeText(lang)
 		if err != nil {

@@ -2,12 +2,14 @@ package sandbox
 
 import (
 	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/frontdesk-bot/frontdesk/bot"
 	"github.com/frontdesk-bot/frontdesk/greenapi"
@@ -120,5 +122,23 @@ func TestSandboxMenuExampleIsValid(t *testing.T) {
 	}
 	if len(rules.List) != 1 || len(rules.List[0].Choices) != 3 {
 		t.Errorf("rules %+v; want one rule with three choices", rules.List)
+	}
+}
+
+// TestSandboxRemindersExampleIsValid: the reminders example the page
+// offers loads with the shipped locales, reminds after a minute and
+// escalates to the sandbox's operators' chat.
+func TestSandboxRemindersExampleIsValid(t *testing.T) {
+	t.Parallel()
+	catalog, err := bot.LoadCatalog("en", locales.Files, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rules, err := bot.ParseRules("rules.toml", []byte(fmt.Sprintf(RemindersExample, "120363000000000001@g.us")), catalog)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := rules.Reminders; r.AnswerWithin != time.Minute || r.EscalateTo != "120363000000000001@g.us" || r.HoldMessage != "hold" {
+		t.Errorf("reminders %+v; want one after a minute, escalated to the operators' chat, with the hold message", r)
 	}
 }

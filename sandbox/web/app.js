@@ -83,6 +83,15 @@ function bubble(e) {
   time.dir = "ltr"; // a right-to-left bubble keeps its time readable
   time.textContent = clock(e.at);
   div.appendChild(time);
+  if (e.kind === "operator") {
+    // An operator (a colleague in the group) replies "+" to it: a claim.
+    const take = document.createElement("button");
+    take.type = "button";
+    take.className = "take secondary";
+    take.textContent = "Reply +";
+    take.addEventListener("click", () => post("/sandbox/claim", { id_message: e.id_message, quoted: e.text }));
+    div.appendChild(take);
+  }
   return div;
 }
 
@@ -95,7 +104,7 @@ function render() {
   // The steps of the messages written in the chat, not of Frontdesk's own.
   const written = new Set(events.filter((e) => e.chat === current && (e.kind === "customer" || e.kind === "business")).map((e) => e.id_message));
   for (const e of events) {
-    if (e.kind === "operator") ops.appendChild(bubble(e));
+    if (e.kind === "operator" || e.kind === "colleague") ops.appendChild(bubble(e));
     if (e.chat !== current) continue;
     if (e.kind === "customer" || e.kind === "bot" || e.kind === "business") chat.appendChild(bubble(e));
     if (e.kind === "trace" && written.has(e.id_message)) {
@@ -174,17 +183,19 @@ async function loadConfig() {
 }
 
 $("config-file").addEventListener("change", loadConfig);
-$("config-example-menu").addEventListener("click", async () => {
+async function showExample(key) {
   const load = ++configLoads; // a load in flight must not overwrite the example
   const r = await fetch("/sandbox/config");
   const data = await r.json();
   if (load !== configLoads) return;
   $("config-file").value = "rules";
-  $("config-text").value = data.menu_example;
+  $("config-text").value = data[key];
   $("config-error").hidden = true;
   $("config-status").hidden = false;
   $("config-status").textContent = "An example, not applied yet: Check and apply, then write as a customer.";
-});
+}
+$("config-example-menu").addEventListener("click", () => showExample("menu_example"));
+$("config-example-reminders").addEventListener("click", () => showExample("reminders_example"));
 $("config-shipped").addEventListener("click", async () => {
   const load = ++configLoads;
   const r = await fetch("/sandbox/config");
