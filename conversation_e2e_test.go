@@ -60,7 +60,8 @@ func TestEndToEndOptOutAndTakeover(t *testing.T) {
 // (Green API holds its answer); after the restart the chat's history shows
 // it, and it is not sent again: the opt-out confirmation, an away reply,
 // the greeting sent again in a chosen language, the answer to a choice
-// from the menu, the menu's hint.
+// from the menu, the menu's hint, the reminder to the operators (a minute
+// after the summary) and the acknowledgement of a claim in their chat.
 func TestEndToEndKilledMidAutomaticMessage(t *testing.T) {
 	t.Parallel()
 	tomorrow := strings.ToLower(time.Now().UTC().Add(24 * time.Hour).Weekday().String())
@@ -71,11 +72,13 @@ func TestEndToEndKilledMidAutomaticMessage(t *testing.T) {
 		// messages the chat gets in all.
 		before func(f *greenapitest.Server, chat string) int
 		last   func(f *greenapitest.Server, chat string)
+		// watch is the chat whose messages are counted; "" the customer's.
+		watch string
 	}{
 		{"the opt-out confirmation", "", func(*greenapitest.Server, string) int { return 1 },
 			func(f *greenapitest.Server, chat string) {
 				f.PushIncoming(greenapitest.Incoming{ChatID: chat, Text: "STOP"})
-			}},
+			}, ""},
 		{"an away reply", "[hours]\ntimezone = \"UTC\"\n" + tomorrow + " = [\"09:00-17:00\"]\naway = \"everyone\"\n\n[[rule]]\nid = \"all\"\nreply = \"greeting_generic\"\n",
 			func(f *greenapitest.Server, chat string) int {
 				f.PushOutgoing(chat, "Hello from the shop") // a known chat
@@ -83,7 +86,7 @@ func TestEndToEndKilledMidAutomaticMessage(t *testing.T) {
 			},
 			func(f *greenapitest.Server, chat string) {
 				f.PushIncoming(greenapitest.Incoming{ChatID: chat, Text: "are you there?"})
-			}},
+			}, ""},
 		{"the greeting in a chosen language", "[languages]\noffer = true\n\n[[rule]]\nid = \"all\"\nreply = \"greeting_named\"\n",
 			func(f *greenapitest.Server, chat string) int {
 				f.PushIncoming(greenapitest.Incoming{ChatID: chat, SenderName: "Bo", Text: "hi"})
@@ -92,15 +95,22 @@ func TestEndToEndKilledMidAutomaticMessage(t *testing.T) {
 			},
 			func(f *greenapitest.Server, chat string) {
 				f.PushIncoming(greenapitest.Incoming{ChatID: chat, SenderName: "Bo", Text: "Deutsch"})
-			}},
+			}, ""},
 		{"the answer to a choice from the menu", e2eMenuRules, greeted,
 			func(f *greenapitest.Server, chat string) {
 				f.PushIncoming(greenapitest.Incoming{ChatID: chat, SenderName: "Bo", Text: "2"})
-			}},
+			}, ""},
 		{"the menu's hint", e2eMenuRules, greeted,
 			func(f *greenapitest.Server, chat string) {
 				f.PushIncoming(greenapitest.Incoming{ChatID: chat, SenderName: "Bo", Text: "how much?"})
-			}},
+			}, ""},
+		{"the reminder", "answer_within = \"1m\"\n" + e2eForwardAll, summarized,
+			func(*greenapitest.Server, string) {}, e2eOperatorChat},
+		{"the claim's acknowledgement", e2eForwardAll, summarized,
+			func(f *greenapitest.Server, chat string) {
+				f.PushIncoming(greenapitest.Incoming{ChatID: e2eOperatorChat, Sender: "5511900000001@c.us", SenderName: "Anna",
+					Data: greenapitest.Quote(f.Sent(e2eOperatorChat)[0].IDMessage, greenapitest.AccountWid, "New contact", "+")})
+			}, e2eOperatorChat},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -120,8 +130,13 @@ func TestEndToEndKilledMidAutomaticMessage(t *testing.T) {
 			want := tt.before(fake, chat)
 			fake.WaitQueueEmpty(10 * time.Second)
 			fake.SetAnswerDelay(greenapi.MethodSendMessage, time.Hour)
+			watch := chat
+			if tt.watch != "" {
+				watch = tt.watch
+			}
 			tt.last(fake, chat)
-			waitFor(t, "the message to go out", 10*time.Second, func() bool { return len(fake.Sent(chat)) == want })
+			// A reminder goes a minute after its summary, at the sweep's next look.
+			waitFor(t, "the message to go out", 100*time.Second, func() bool { return len(fake.Sent(watch)) == want })
 			time.Sleep(100 * time.Millisecond)
 			p.kill()
 			fake.SetAnswerDelay(greenapi.MethodSendMessage, 0)
@@ -131,7 +146,7 @@ func TestEndToEndKilledMidAutomaticMessage(t *testing.T) {
 				t.Fatal("Green API's queue was not drained after the restart")
 			}
 			time.Sleep(500 * time.Millisecond)
-			if sent := fake.Sent(chat); len(sent) != want {
+			if sent := fake.Sent(watch); len(sent) != want {
 				t.Errorf("the chat got %d messages, want %d: the one in flight at the kill exactly once", len(sent), want)
 			}
 			if n := len(fake.Calls(greenapi.MethodGetChatHistory)); n == 0 {
@@ -175,6 +190,17 @@ func menuRulesWaiting(wait string) string {
 
 // greeted has a new sender write and be greeted: the chat gets two
 // messages in all.
+// e2eForwardAll greets everyone and forwards each to the operators.
+const e2eForwardAll = "[[rule]]\nid = \"all\"\nreply = \"greeting_generic\"\nforward = true\n"
+
+// summarized has chat write and the summary reach the operators' chat,
+// where the summary and one more message (the one killed in flight) go.
+func summarized(f *greenapitest.Server, chat string) int {
+	f.PushIncoming(greenapitest.Incoming{ChatID: chat, SenderName: "Bo", Text: "hi"})
+	f.WaitSent(e2eOperatorChat, 1, 10*time.Second)
+	return 2
+}
+
 func greeted(f *greenapitest.Server, chat string) int {
 	f.PushIncoming(greenapitest.Incoming{ChatID: chat, SenderName: "Bo", Text: "hi"})
 	f.WaitSent(chat, 1, 10*time.Second)

@@ -28,7 +28,7 @@ type harness struct {
 	cfg   bot.Config
 	t     testing.TB
 	srv   *greenapitest.Server
-	store *sqlite.DB
+	store bot.Store
 	bot   *bot.Bot
 	mu    sync.Mutex
 	now   time.Time
@@ -43,7 +43,19 @@ func newHarness(t testing.TB, fast bool, mutate ...func(*bot.Config)) *harness {
 	if fast {
 		opts = append(opts, greenapitest.WithLimit(greenapi.MethodGetContactInfo, 1000))
 	}
-	h := &harness{t: t, srv: greenapitest.New(t, opts...), now: time.Now()}
+	store, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "fd.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { store.Close() })
+	return newHarnessOn(t, greenapitest.New(t, opts...), store, fast, mutate...)
+}
+
+// newHarnessOn is newHarness on srv and store, which other harnesses may
+// share: replicas of one service.
+func newHarnessOn(t testing.TB, srv *greenapitest.Server, store bot.Store, fast bool, mutate ...func(*bot.Config)) *harness {
+	t.Helper()
+	h := &harness{t: t, srv: srv, now: time.Now()}
 	cfg := h.srv.Config()
 	cfg.MinBackoff, cfg.MaxBackoff, cfg.MaxAttempts = time.Millisecond, 5*time.Millisecond, 3
 	bc := bot.Config{Instance: greenapitest.DefaultIDInstance, NewSenderAfter: 14 * 24 * time.Hour, ProfileRefresh: 24 * time.Hour, LookupTimeout: 5 * time.Second, OperatorChatID: operatorChat}
@@ -55,11 +67,6 @@ func newHarness(t testing.TB, fast bool, mutate ...func(*bot.Config)) *harness {
 	if err != nil {
 		t.Fatal(err)
 	}
-	store, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "fd.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { store.Close() })
 	h.store = store
 	catalog := mustCatalog(t)
 	rules, err := bot.ParseRules(bot.DefaultRulesName, []byte(bot.DefaultRules), catalog)

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -12,6 +13,8 @@ import (
 	"github.com/frontdesk-bot/frontdesk/greenapi"
 	"github.com/frontdesk-bot/frontdesk/greenapi/greenapitest"
 	"github.com/frontdesk-bot/frontdesk/queue"
+	"github.com/frontdesk-bot/frontdesk/store/postgres"
+	"github.com/frontdesk-bot/frontdesk/store/postgres/postgrestest"
 )
 
 const escalationChat = "120363000000000009@g.us"
@@ -295,5 +298,77 @@ func (h *harness) businessEcho(chat, id string) {
 		greenapitest.DefaultIDInstance, greenapitest.AccountWid, h.now.Unix(), id, chat, greenapitest.AccountWid)
 	if err := h.handle(context.Background(), queue.Notification{ChatID: chat, IDMessage: id, Body: []byte(body), ReceivedAt: h.now}); err != nil {
 		h.t.Fatal(err)
+	}
+}
+
+// TestTwoReplicasRemindOnce is issue #25's proof "two replicas → once":
+// two replicas on one PostgreSQL database sweep for due reminders at the
+// same moment (as during a handover of the "reminders" duty), each storing
+// what it finds through its own inbox and working it with its own bot;
+// then an operator's claim is delivered to both (a duplicate). The
+// reminder, the escalation and the claim's acknowledgement each go once.
+func TestTwoReplicasRemindOnce(t *testing.T) {
+	t.Parallel()
+	db := postgrestest.SchemaURL(t)
+	srv := greenapitest.New(t, greenapitest.WithLimit(greenapi.MethodGetContactInfo, 1000))
+	var replicas []*harness
+	for i := range 2 {
+		store, err := postgres.Open(context.Background(), db)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { store.Close() })
+		_, release, err := store.Replica(context.Background(), fmt.Sprint("replica-", i))
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(release)
+		h := newHarnessOn(t, srv, store, true)
+		h.useRules(remindRules)
+		replicas = append(replicas, h)
+	}
+	const chat = "12125550174@c.us"
+	replicas[0].write(greenapitest.Incoming{ChatID: chat, SenderName: "Ana", Text: "hi"})
+	both := func(d time.Duration) {
+		var wg sync.WaitGroup
+		for _, h := range replicas {
+			h.advance(d)
+			wg.Go(func() { h.sendReminders() })
+		}
+		wg.Wait()
+	}
+	both(16 * time.Minute)
+	both(0)
+	summary := srv.Sent(operatorChat)[0].IDMessage
+	id, body := srv.NewIncoming(greenapitest.Incoming{ChatID: operatorChat, Sender: anna, SenderName: "Anna",
+		Data: greenapitest.Quote(summary, greenapitest.AccountWid, "New contact", "+")})
+	// Delivered to both, as a webhook resent to another replica is: each
+	// stores it (the inbox's Accept), and the one that stored it works it.
+	var wg sync.WaitGroup
+	for _, h := range replicas {
+		wg.Go(func() {
+			n := queue.Notification{Instance: greenapitest.DefaultIDInstance, ChatID: operatorChat, IDMessage: id, TypeWebhook: "incomingMessageReceived",
+				Body: body, ReceivedAt: h.now}
+			stored, err := h.store.AddNotification(context.Background(), n)
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			if stored != 0 {
+				if err := h.handle(context.Background(), n); err != nil {
+					t.Error(err)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	both(41 * time.Minute) // escalate_after counts from the claim, at 16 minutes
+	both(0)
+	ops := messages(srv.Sent(operatorChat))
+	if len(ops) != 3 || !strings.HasPrefix(ops[1], "Still waiting") || !strings.HasPrefix(ops[2], "Taken by Anna") {
+		t.Errorf("the operators' chat got %q; want the summary, one reminder, one acknowledgement", ops)
+	}
+	if esc := srv.Sent(escalationChat); len(esc) != 1 {
+		t.Errorf("%d escalations; want one", len(esc))
 	}
 }
