@@ -92,6 +92,15 @@ func check(args []string, getenv func(string) string, stdout io.Writer) error {
 		}
 		problems += preview(l.catalog, l.rules, stdout)
 	}
+	for _, l := range ls {
+		if d := l.rules.Digest; d != nil {
+			to := l.OperatorChatID
+			if to == "" {
+				to = "no one: OPERATOR_CHAT_ID is not set"
+			}
+			fmt.Fprintf(stdout, "\ndigest of %s: %s, to %s\n", l.ID, d, to)
+		}
+	}
 	if problems > 0 {
 		return fmt.Errorf("check: %d problem(s)", problems)
 	}

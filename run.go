@@ -369,6 +369,13 @@ func serveWith(ctx context.Context, getenv func(string) string, stderr io.Writer
 		defer background.Done()
 		queue.Lead(bgCtx, r.elector, "reminders", leaderRetry, log, func(ctx context.Context) { bot.RunReminders(ctx, store, inbox, r.servedIDs, log) })
 	}()
+	// The daily digests (digest_at): one replica looks whether a number's
+	// is due; the inbox's unique key keeps each day's once.
+	background.Add(1)
+	go func() {
+		defer background.Done()
+		queue.Lead(bgCtx, r.elector, "digests", leaderRetry, log, func(ctx context.Context) { bot.RunDigests(ctx, inbox, r.bots, log) })
+	}()
 	if cfg.EventsURL != "" {
 		deliverer := eventsout.NewDeliverer(store, eventsout.Config{URL: cfg.EventsURL, Secret: cfg.EventsSecret}, log, metrics)
 		background.Add(1)

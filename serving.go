@@ -358,6 +358,17 @@ func (r *runner) servedIDs() []string {
 	return ids
 }
 
+// bots returns the bot of each instance served.
+func (r *runner) bots() []*bot.Bot {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	out := make([]*bot.Bot, 0, len(r.running))
+	for _, e := range r.running {
+		out = append(out, e.bot)
+	}
+	return out
+}
+
 // chatsExpire says whether every instance served greets a chat again
 // after a silence (new_sender_after > 0): only then may silent chats be
 // forgotten.

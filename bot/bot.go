@@ -124,6 +124,14 @@ type AnswerTime struct {
 	Waited   time.Duration // open time, with [hours]
 }
 
+// DayFigures are a daily digest's figures (Store.DayFigures).
+type DayFigures struct {
+	Contacts     int             // first contacts that began since the day's start
+	Answered     []time.Duration // the waits of those a person answered (open time)
+	Waiting      []FirstContact  // routed contacts still waiting, the oldest first
+	WaitingTotal int             // how many wait in all
+}
+
 // Forgotten counts the rows Store.Forget removed, by kind.
 type Forgotten struct {
 	Profiles, Chats, FirstContacts, Notifications, DeadLetters, Events, ChatMessages int
@@ -285,6 +293,12 @@ type Store interface {
 	// and an escalation not sent yet are due no earlier than remindAt and
 	// escalateAt (the claimer's own time to answer); one indexed write.
 	TakeFirstContact(ctx context.Context, instance, chatID, idMessage string, c Claim, remindAt, escalateAt time.Time) (FirstContact, error)
+	// DayFigures returns the figures of a daily digest of instance: its
+	// first contacts that began since the given time, the waits of those a
+	// person answered, and the routed contacts of any day still waiting for
+	// a person (the current first contact of their chat), the oldest first,
+	// at most limit of them, with how many there are.
+	DayFigures(ctx context.Context, instance string, since time.Time, limit int) (DayFigures, error)
 	// SetAnswerWait records how long the customer of an answered first
 	// contact waited (open time), for the status page.
 	SetAnswerWait(ctx context.Context, instance, chatID, idMessage string, waited time.Duration) error
@@ -392,7 +406,8 @@ type Metrics interface {
 	// choice_timed_out, choice_hint, skipped_human,
 	// skipped_opted_out, answer and event (a sender's button reply or poll
 	// vote, edit, deletion or reaction: never a first contact), reminded
-	// and escalated (no person answered a contact in time).
+	// and escalated (no person answered a contact in time), held (the hold
+	// message), claimed (an operator took a contact) and digest.
 	Conversation(event string)
 	LookupFailed(reason string)
 	MessageSent(kind string)

@@ -40,6 +40,9 @@ type TemplateData struct {
 	Choice       string // the chosen option's label (summary_chosen)
 	Reason       string // why, in a word of Frontdesk's (summary_profile_unknown, summary_not_greeted)
 	Operator     string // who took the contact in the operators' chat (claimed, claim_taken, reminder_claimed)
+	Answered     int    // the day's first contacts a person answered (digest)
+	Minutes      int    // their median wait, in minutes (digest)
+	Waiting      string // the contacts still waiting for a person, one a line (digest)
 }
 
 // ProductData is one visible product as templates see it.

@@ -34,6 +34,8 @@ func (b *Bot) Handle(ctx context.Context, n queue.Notification) error {
 		return b.choiceWaitEnded(ctx, n)
 	case TypeReminderDue:
 		return b.reminderDue(ctx, n)
+	case TypeDigestDue:
+		return b.digestDue(ctx, n)
 	}
 	parsed := n.Parsed
 	if parsed == nil {

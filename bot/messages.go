@@ -179,6 +179,12 @@ func builtinMessages() []*i18n.Message {
 			Other:       "Taken by {{.Operator}}, who has not answered yet.",
 		},
 		{
+			ID:          MsgDigest,
+			Description: "The daily digest to the operators' chat (digest_at in the rules file). .Count is the day's new contacts (plural); .Answered how many of them a person answered; .Minutes their median wait in minutes; .Waiting the contacts still waiting for a person, one a line (empty: none).",
+			One:         "Today: {{.Count}} new contact, {{.Answered}} answered by a person{{if .Answered}} (median wait {{.Minutes}} min){{end}}.{{if .Waiting}}\nStill waiting for an answer:\n{{.Waiting}}{{else}}\nNo one is waiting for an answer.{{end}}",
+			Other:       "Today: {{.Count}} new contacts, {{.Answered}} answered by a person{{if .Answered}} (median wait {{.Minutes}} min){{end}}.{{if .Waiting}}\nStill waiting for an answer:\n{{.Waiting}}{{else}}\nNo one is waiting for an answer.{{end}}",
+		},
+		{
 			ID:          MsgOperatorSummary,
 			Description: "Summary of a new contact, sent to the operators' chat. Fields: .Name .Phone .Category .Description .Email .ProductCount .Products (up to five) .Rule .Tag .Text (the first message).",
 			Other:       "New contact{{if .Name}}: {{.Name}}{{end}}\n{{if .Phone}}Phone: {{.Phone}}\n{{end}}{{if .Category}}Category: {{.Category}}\n{{end}}{{if .Description}}About: {{.Description}}\n{{end}}{{if .Email}}Email: {{.Email}}\n{{end}}{{if .ProductCount}}Products ({{.ProductCount}}): {{range $i, $p := .Products}}{{if $i}}, {{end}}{{$p.Name}}{{end}}\n{{end}}Rule: {{.Rule}}{{if .Tag}}, tag: {{.Tag}}{{end}}\nFirst message: {{.Text}}",

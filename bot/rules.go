@@ -155,6 +155,9 @@ type Rules struct {
 	// answer a customer (answered_by); "" when any person does, through
 	// the API too.
 	AnsweredBy string
+	// Digest, if set, is when the daily digest goes to OPERATOR_CHAT_ID
+	// (digest_at).
+	Digest *Digest
 }
 
 // Match returns the first rule that matches f, or nil.
@@ -216,6 +219,8 @@ func ParseRules(name string, data []byte, catalog *Catalog) (Rules, error) {
 		// of the business (the phone, a WhatsApp client, or another
 		// program through the API), or only "phone" (and clients).
 		AnsweredBy string `toml:"answered_by"`
+		// DigestAt is the time of day of the daily digest, HH:MM.
+		DigestAt string `toml:"digest_at"`
 		remindersSpec
 	}
 	md, err := toml.Decode(string(data), &file)
@@ -353,6 +358,9 @@ func ParseRules(name string, data []byte, catalog *Catalog) (Rules, error) {
 			problems = append(problems, fmt.Errorf("%s:%d: hours: %s: %s", name, at.First("hours."+key, key), key, fmt.Sprintf(format, args...)))
 		})
 	}
+	rules.Digest = parseDigest(file.DigestAt, rules.Hours, func(key, format string, args ...any) {
+		problems = append(problems, fmt.Errorf("%s:%d: %s: %s", name, at.First(key, key), key, fmt.Sprintf(format, args...)))
+	})
 	if len(problems) > 0 {
 		return Rules{}, errors.Join(problems...)
 	}

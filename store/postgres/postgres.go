@@ -524,6 +524,45 @@ func (d *DB) WaitingForAnswer(ctx context.Context, limit int) ([]bot.FirstContac
 		ORDER BY created_at LIMIT $1`, limit)
 }
 
+// waitingWhere picks the routed first contacts of instance $1 still
+// waiting for a person: unanswered, and their chat's current one.
+const waitingWhere = `instance = $1 AND answered_at IS NULL AND summary_id <> ''
+	AND EXISTS (SELECT 1 FROM chats c WHERE c.instance = f.instance AND c.chat_id = f.chat_id AND c.first_contact_msg = f.id_message)`
+
+// DayFigures implements bot.Store.
+func (d *DB) DayFigures(ctx context.Context, instance string, since time.Time, limit int) (bot.DayFigures, error) {
+	var f bot.DayFigures
+	rows, err := d.pool.Query(ctx, `SELECT answered_at IS NOT NULL, answer_wait_ms FROM first_contacts WHERE instance = $1 AND created_at >= $2`,
+		instance, since)
+	if err != nil {
+		return f, fmt.Errorf("reading the day's first contacts: %w", err)
+	}
+	for rows.Next() {
+		var (
+			answered bool
+			ms       int64
+		)
+		if err := rows.Scan(&answered, &ms); err != nil {
+			rows.Close()
+			return f, err
+		}
+		f.Contacts++
+		if answered {
+			f.Answered = append(f.Answered, time.Duration(ms)*time.Millisecond)
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return f, err
+	}
+	if err := d.pool.QueryRow(ctx, `SELECT count(*) FROM first_contacts f WHERE `+waitingWhere, instance).Scan(&f.WaitingTotal); err != nil {
+		return f, fmt.Errorf("counting the contacts waiting for an answer: %w", err)
+	}
+	f.Waiting, err = d.firstContacts(ctx, "listing the contacts waiting for an answer", `SELECT `+readColumns+` FROM first_contacts f WHERE `+waitingWhere+`
+		ORDER BY created_at LIMIT $2`, instance, limit)
+	return f, err
+}
+
 // AnswerTimes implements bot.Recent.
 func (d *DB) AnswerTimes(ctx context.Context, since time.Time) ([]bot.AnswerTime, error) {
 	rows, err := d.pool.Query(ctx, `SELECT rule, claimed_by, answer_wait_ms FROM first_contacts WHERE answered_at >= $1`, since)

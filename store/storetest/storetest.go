@@ -43,6 +43,7 @@ func Run(t *testing.T, open func(t *testing.T) bot.Store) {
 		"WaitingForAnAnswer":                       testWaitingForAnswer,
 		"ChatSaysWhetherItsMenuWaits":              testMenuWaits,
 		"ClaimInTheOperatorsChat":                  testTakeFirstContact,
+		"DigestFigures":                            testDayFigures,
 	}
 	for name, test := range tests {
 		t.Run(name, func(t *testing.T) {
@@ -1147,4 +1148,53 @@ func testTakeFirstContact(t *testing.T, s bot.Store) {
 
 func sameClaim(a, b bot.Claim) bool {
 	return a.By == b.By && a.Phone == b.Phone && a.Msg == b.Msg && a.At.Equal(b.At)
+}
+
+// testDayFigures: the digest counts the number's first contacts since the
+// day's start, the waits of those answered, and lists the routed ones
+// still waiting (of any day, their chat's current one), the oldest first.
+func testDayFigures(t *testing.T, s bot.Store) {
+	ctx := context.Background()
+	day := t0.Add(-12 * time.Hour)
+	for i, c := range []struct {
+		chat     string
+		instance string
+		created  time.Time
+		routed   bool
+	}{
+		{"1@c.us", inst, day.Add(-time.Hour), true}, // yesterday, still waiting
+		{"2@c.us", inst, day.Add(time.Hour), true},  // answered
+		{"3@c.us", inst, day.Add(2 * time.Hour), true},
+		{"4@c.us", inst, day.Add(3 * time.Hour), false}, // not routed
+		{"5@c.us", inst, day.Add(4 * time.Hour), true},
+		{"6@c.us", other, day.Add(time.Hour), true}, // another number's
+	} {
+		if _, err := s.ClaimFirstContact(ctx, c.instance, c.chat, "M", c.created, time.Hour); err != nil {
+			t.Fatal(err)
+		}
+		fc := bot.FirstContact{Instance: c.instance, ChatID: c.chat, IDMessage: "M", Step: bot.StepDone, Rule: "r", CreatedAt: c.created, UpdatedAt: c.created}
+		if c.routed {
+			fc.Summary = bot.Outgoing{Text: "New contact", To: "ops@g.us", Attempted: true, ID: fmt.Sprint("S", i)}
+		}
+		if err := s.SaveFirstContact(ctx, fc); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, first, err := s.MarkAnswered(ctx, inst, "2@c.us", "P", day.Add(70*time.Minute), "phone"); err != nil || !first {
+		t.Fatal(first, err)
+	}
+	if err := s.SetAnswerWait(ctx, inst, "2@c.us", "M", 10*time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	f, err := s.DayFigures(ctx, inst, day, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var waiting []string
+	for _, fc := range f.Waiting {
+		waiting = append(waiting, fc.ChatID)
+	}
+	if f.Contacts != 4 || fmt.Sprint(f.Answered) != "[10m0s]" || fmt.Sprint(waiting) != "[1@c.us 3@c.us]" || f.WaitingTotal != 3 {
+		t.Errorf("figures: %d contacts, answered %v, waiting %v of %d; want 4, [10m0s], [1@c.us 3@c.us] of 3", f.Contacts, f.Answered, waiting, f.WaitingTotal)
+	}
 }
