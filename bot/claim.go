@@ -119,7 +119,7 @@ func (b *Bot) operatorMessage(ctx context.Context, msg *greenapi.MessageNotifica
 	if !first {
 		id, kind = MsgClaimTaken, kindClaimTaken
 	}
-	rec, _, err := b.recordOnce(ctx, group, msg.IDMessage, kind, func() (*Outgoing, error) {
+	_, err = b.sendOnce(ctx, group, msg.IDMessage, kind, func() (*Outgoing, error) {
 		data := TemplateData{Operator: fc.Claim.By}
 		if digits, ok := greenapi.PhoneOf(fc.ChatID); ok {
 			_, data.Phone = RegionOf(digits)
@@ -129,11 +129,7 @@ func (b *Bot) operatorMessage(ctx context.Context, msg *greenapi.MessageNotifica
 			return nil, fmt.Errorf("%w: rendering %s: %v", queue.ErrPermanent, id, err)
 		}
 		return &Outgoing{To: group, Text: text}, nil
-	})
-	if err != nil || rec.Kind == "" || rec.Out.Sent() {
-		return err
-	}
-	_, err = b.deliverRecorded(ctx, &rec, kind, log)
+	}, log)
 	return err
 }
 

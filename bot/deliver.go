@@ -121,6 +121,22 @@ func (b *Bot) recordOnce(ctx context.Context, chatID, idMessage, kind string, cr
 	return rec, true, b.store.SaveChatMessage(ctx, rec)
 }
 
+// sendOnce records (recordOnce) and sends (deliverRecorded) the automatic
+// message of kind that the chat's message idMessage caused, once; it
+// returns the id Green API gave it if it went out now, and "" when create
+// gave none, when it had gone out before, or when Green API refused it for
+// good.
+func (b *Bot) sendOnce(ctx context.Context, chatID, idMessage, kind string, create func() (*Outgoing, error), log *slog.Logger) (sentID string, err error) {
+	rec, _, err := b.recordOnce(ctx, chatID, idMessage, kind, create)
+	if err != nil || rec.Kind == "" || rec.Out.Sent() {
+		return "", err
+	}
+	if gaveUp, err := b.deliverRecorded(ctx, &rec, kind, log); err != nil || gaveUp != "" {
+		return "", err
+	}
+	return rec.Out.ID, nil
+}
+
 // deliverRecorded sends the message of rec once (deliver), recording its
 // progress in rec; kind names it in the logs and the metrics.
 func (b *Bot) deliverRecorded(ctx context.Context, rec *ChatMessage, kind string, log *slog.Logger) (gaveUp string, err error) {

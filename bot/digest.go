@@ -132,18 +132,14 @@ func (b *Bot) digestDue(ctx context.Context, n queue.Notification) error {
 		return fmt.Errorf("%w: %s: day %q: %v", queue.ErrPermanent, n.TypeWebhook, body.IDMessage, err)
 	}
 	log := b.log.With("chat", n.ChatID, "day", body.IDMessage)
-	rec, _, err := b.recordOnce(ctx, n.ChatID, n.IDMessage, MsgDigest, func() (*Outgoing, error) {
+	sent, err := b.sendOnce(ctx, n.ChatID, n.IDMessage, MsgDigest, func() (*Outgoing, error) {
 		text, err := b.digestText(ctx, day)
 		if err != nil {
 			return nil, err
 		}
 		return &Outgoing{To: n.ChatID, Text: text}, nil
-	})
-	if err != nil || rec.Kind == "" || rec.Out.Sent() {
-		return err
-	}
-	gaveUp, err := b.deliverRecorded(ctx, &rec, "digest", log)
-	if err != nil || gaveUp != "" {
+	}, log)
+	if err != nil || sent == "" {
 		return err
 	}
 	b.metrics.Conversation("digest")

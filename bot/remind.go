@@ -259,7 +259,7 @@ func (b *Bot) hold(ctx context.Context, fc *FirstContact, id string, log *slog.L
 	if err != nil {
 		return err
 	}
-	rec, _, err := b.recordOnce(ctx, fc.ChatID, fc.IDMessage, MsgHold, func() (*Outgoing, error) {
+	sent, err := b.sendOnce(ctx, fc.ChatID, fc.IDMessage, MsgHold, func() (*Outgoing, error) {
 		if why := b.silenced(st); why != "" {
 			b.trace(fc, "skipped", "no hold message: %s", skippedText(why))
 			return nil, nil
@@ -270,15 +270,11 @@ func (b *Bot) hold(ctx context.Context, fc *FirstContact, id string, log *slog.L
 			return nil, fmt.Errorf("%w: rendering the hold message %q in %s: %v", queue.ErrPermanent, id, locale, err)
 		}
 		return &Outgoing{To: fc.ChatID, Text: text}, nil
-	})
-	if err != nil || rec.Kind == "" || rec.Out.Sent() {
-		return err
-	}
-	gaveUp, err := b.deliverRecorded(ctx, &rec, "hold", log)
-	if err != nil || gaveUp != "" {
+	}, log)
+	if err != nil || sent == "" {
 		return err
 	}
 	b.metrics.Conversation("held")
-	b.trace(fc, "hold", "the customer was told a person will answer (%s)", rec.Out.ID)
+	b.trace(fc, "hold", "the customer was told a person will answer (%s)", sent)
 	return nil
 }
