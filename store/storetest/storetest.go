@@ -1107,7 +1107,7 @@ func testCallReply(t *testing.T, s bot.Store) {
 			t.Errorf("ClaimCallReply(%s, %v, %v) = %v, want %v", tc.id, tc.at.Sub(t0), tc.within, got, tc.want)
 		}
 	}
-	if claim("C3", t0.Add(period), period) != true {
+	if !claim("C3", t0.Add(period), period) {
 		t.Error("the last call handled again: not claimed")
 	}
 	if ok, err := s.ClaimCallReply(ctx, other, chat, "C9", t0.Add(time.Minute), period); err != nil || ok {
