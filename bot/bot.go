@@ -384,6 +384,9 @@ type Metrics interface {
 	// Answered observes the time to a first contact's first answer by a
 	// person of the business (open hours only).
 	Answered(rule, choice, by string, waited time.Duration)
+	// Call counts a call to the number from a personal chat, by its
+	// status (offer, pickUp, hangUp, missed, declined, …).
+	Call(status string)
 	pacing.GuardMetrics
 }
 
@@ -451,6 +454,8 @@ func (nopMetrics) FirstContact(string, string, string) {}
 func (nopMetrics) LookupFailed(string) {}
 
 func (nopMetrics) MessageSent(string) {}
+
+func (nopMetrics) Call(string) {}
 
 func (nopMetrics) GaveUp(string) {}
 

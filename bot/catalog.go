@@ -39,6 +39,7 @@ type TemplateData struct {
 	Options      string // the numbered languages (language_menu) or choices (choice_menu, choice_hint)
 	Choice       string // the chosen option's label (summary_chosen)
 	Reason       string // why, in a word of Frontdesk's (summary_profile_unknown, summary_not_greeted)
+	Called       bool   // the customer called, nobody picked up, and they wrote nothing (operator summary, reminder, escalation)
 }
 
 // ProductData is one visible product as templates see it.

@@ -22,7 +22,7 @@ const (
 // ConversationData is the data of a conversation event: what changed in a
 // chat after its greeting.
 type ConversationData struct {
-	Event     string `json:"event"` // opted_out, opted_in, language_chosen, answered, reminded, escalated
+	Event     string `json:"event"` // opted_out, opted_in, language_chosen, answered, reminded, escalated, call
 	IDMessage string `json:"id_message"`
 	Locale    string `json:"locale,omitempty"`
 	// WaitedSeconds (answered) is how long the customer waited for a
@@ -32,6 +32,13 @@ type ConversationData struct {
 	By            string  `json:"by,omitempty"`
 	// To (reminded, escalated) is the chat the reminder went to.
 	To string `json:"to,omitempty"`
+	// Status (call) is how the call ended (hangUp, missed, declined);
+	// FirstContact says it started a first contact (its summary went to
+	// the operators as for a message), Replied that the caller was asked
+	// to write (call_reply).
+	Status       string `json:"status,omitempty"`
+	FirstContact bool   `json:"first_contact,omitempty"`
+	Replied      bool   `json:"replied,omitempty"`
 }
 
 // emitConversation keeps a conversation event in the outbox; its id comes

@@ -157,6 +157,9 @@ func TestEventsFollowTheSchema(t *testing.T) {
 		bot.NewEvent(bot.EventConversation, "1101000001", "4915112345678@c.us", at, bot.ConversationData{Event: "language_chosen", IDMessage: "BAE8", Locale: "es"}),
 		bot.NewEvent(bot.EventConversation, "1101000001", "4915112345678@c.us", at, bot.ConversationData{Event: "answered", IDMessage: "BAE6", WaitedSeconds: 300, By: "phone"}),
 		bot.NewEvent(bot.EventConversation, "1101000001", "4915112345678@c.us", at, bot.ConversationData{Event: "reminded", IDMessage: "BAE6", To: "120363000000000001@g.us"}),
+		bot.NewEvent(bot.EventConversation, "1101000001", "4915112345678@c.us", at, bot.ConversationData{Event: "call", IDMessage: "0CC5", Status: "missed",
+			FirstContact: true, Replied: true}),
+		bot.NewEvent(bot.EventConversation, "1101000001", "4915112345678@c.us", at, bot.ConversationData{Event: "call", IDMessage: "0CC6", Status: "declined"}),
 	} {
 		out, err := e.Outbox()
 		if err != nil {
