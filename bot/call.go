@@ -99,7 +99,9 @@ func (b *Bot) call(ctx context.Context, n queue.Notification, call *greenapi.Inc
 	var replied bool
 	if state.Claimed {
 		// The first contact's greeting is the answer to the call: it
-		// takes the chat's one answer of the period.
+		// takes the chat's one answer of the period (a new chat's is
+		// always free: it had none, or the last is older than the
+		// silence that made it new).
 		if _, err := b.store.ClaimCallReply(ctx, b.cfg.Instance, chatID, call.IDMessage, at, b.cfg.NewSenderAfter); err != nil {
 			return err
 		}
@@ -139,9 +141,12 @@ func (b *Bot) callReply(ctx context.Context, msg *greenapi.MessageNotification, 
 			return nil, nil
 		}
 		claimed, err := b.store.ClaimCallReply(ctx, b.cfg.Instance, chatID, msg.IDMessage, at, b.cfg.NewSenderAfter)
-		if err != nil || !claimed {
-			b.trace(ref, "call", "the chat had its answer to a call within %v (NEW_SENDER_AFTER): not answered again", b.cfg.NewSenderAfter)
+		if err != nil {
 			return nil, err
+		}
+		if !claimed {
+			b.trace(ref, "call", "the chat had its answer to a call within %v (NEW_SENDER_AFTER): not answered again", b.cfg.NewSenderAfter)
+			return nil, nil
 		}
 		locale := b.knownLocale(msg, st)
 		text, err := b.catalog.RenderReply(locale, MsgCallReply, TemplateData{})
