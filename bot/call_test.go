@@ -299,3 +299,33 @@ func TestCallerIsTrackedLikeAnyFirstContact(t *testing.T) {
 		t.Errorf("the call events: %q; want one, of a first contact answered", calls)
 	}
 }
+
+// TestCallAnswerEchoIsNoAnswerAndAPeriodLaterAgain: the echo of the answer
+// to a known caller's call is Frontdesk's own, not a person's answer; a
+// call after NEW_SENDER_AFTER of silence is a first contact again.
+func TestCallAnswerEchoIsNoAnswerAndAPeriodLaterAgain(t *testing.T) {
+	t.Parallel()
+	const chat = "12125550310@c.us"
+	h := newHarness(t, true)
+	h.useRules(remindRules)
+	h.write(greenapitest.Incoming{ChatID: chat, SenderName: "Eva", Text: "hello?"})
+	h.advance(time.Minute)
+	h.call(chat, greenapitest.CallOffer, greenapitest.CallMissed)
+	sent := h.srv.Sent(chat)
+	if len(sent) != 2 || !strings.HasPrefix(sent[1].Message, "We cannot take calls") {
+		t.Fatalf("the customer got %+v; want the greeting, then the answer to the call", sent)
+	}
+	h.businessEcho(chat, sent[1].IDMessage)
+	h.advance(15 * time.Minute)
+	if h.sendReminders(); len(h.srv.Sent(operatorChat)) != 2 {
+		t.Error("the echo of the answer to the call counted as a person's answer: no reminder")
+	}
+	h.advance(h.cfg.NewSenderAfter + time.Hour)
+	id := h.call(chat, greenapitest.CallOffer, greenapitest.CallDeclined)
+	if sent := h.srv.Sent(chat); len(sent) != 3 || !strings.HasPrefix(sent[2].Message, "We cannot take calls") {
+		t.Errorf("after NEW_SENDER_AFTER of silence the caller got %d messages; want the answer to the call again", len(sent)-2)
+	}
+	if fc, err := h.store.GetFirstContact(context.Background(), greenapitest.DefaultIDInstance, chat, id); err != nil || !fc.Summary.Sent() {
+		t.Errorf("the call a period later: %+v, %v; want a first contact forwarded", fc, err)
+	}
+}
