@@ -197,6 +197,23 @@ func TestSandboxInABrowser(t *testing.T) {
 		screenshot(t, ctx, "sandbox")
 	})
 
+	t.Run("a call nobody picks up: the caller is asked to write, the operators told", func(t *testing.T) {
+		actions := []chromedp.Action[chromedp.Void]{setField("#persona-select", "0")}
+		for sel, v := range map[string]string{"#phone": "+55 11 91234-0009", "#products": "", "#category": "Restaurante"} {
+			actions = append(actions, setField(sel, v))
+		}
+		if err := chromedp.Do(ctx, append(actions, chromedp.Click(chromedp.ID("customer-calls")))...); err != nil {
+			t.Fatal(err)
+		}
+		replies := waitReplies(t, ctx, 1, 10*time.Second)
+		if want := "Não podemos atender ligações neste número — escreva sua pergunta aqui e nós responderemos."; len(replies) != 1 || replies[0] != want {
+			t.Errorf("replies %q; want %q", replies, want)
+		}
+		waitFor(t, "the caller's summary in the operators' pane", 10*time.Second, func() bool {
+			return strings.Contains(text(t, ctx, "operators"), "Called on WhatsApp, nobody picked up")
+		})
+	})
+
 	t.Run("a Russian number without a name gets the Russian generic greeting", func(t *testing.T) {
 		sendAs(t, ctx, "2", nil, "Здравствуйте, сколько стоит доставка?")
 		replies := waitReplies(t, ctx, 1, 10*time.Second)

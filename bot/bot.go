@@ -307,6 +307,13 @@ type Store interface {
 	// reached the sender nor the operators. It keeps a chat a person of
 	// the business has, or whose sender opted out.
 	ReleaseFirstContact(ctx context.Context, instance, chatID, idMessage string) error
+	// ClaimCallReply claims for the call idMessage the chat's one answer
+	// to a call within a period: it reports true when the chat never had
+	// one, when its last was within before at or earlier (within 0: never
+	// again), or when it was this call's (handled again), and records at
+	// as the last. It claims nothing in a chat it has no row of
+	// (ClaimFirstContact writes it).
+	ClaimCallReply(ctx context.Context, instance, chatID, idMessage string, at time.Time, within time.Duration) (bool, error)
 	// GetChat returns a chat's state; a chat never seen has the zero state.
 	GetChat(ctx context.Context, instance, chatID string) (ChatState, error)
 	// SetOptedOut records that the chat opted out of automatic messages at
@@ -415,6 +422,9 @@ type Metrics interface {
 	// Answered observes the time to a first contact's first answer by a
 	// person of the business (open hours only).
 	Answered(rule, choice, by string, waited time.Duration)
+	// Call counts a call to the number from a personal chat, by its
+	// status (offer, pickUp, hangUp, missed, declined, …).
+	Call(status string)
 	pacing.GuardMetrics
 }
 
@@ -488,6 +498,8 @@ func (nopMetrics) FirstContact(string, string, string) {}
 func (nopMetrics) LookupFailed(string) {}
 
 func (nopMetrics) MessageSent(string) {}
+
+func (nopMetrics) Call(string) {}
 
 func (nopMetrics) GaveUp(string) {}
 

@@ -43,6 +43,7 @@ type TemplateData struct {
 	Answered     int    // the day's first contacts a person answered (digest)
 	Minutes      int    // their median wait, in minutes (digest)
 	Waiting      string // the contacts still waiting for a person, one a line (digest)
+	Called       bool   // the customer called, nobody picked up, and they wrote nothing (operator summary, reminder, escalation)
 }
 
 // ProductData is one visible product as templates see it.

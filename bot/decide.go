@@ -32,6 +32,10 @@ type Sender struct {
 	// Degraded says why the profile is unknown (the lookup failed or timed
 	// out); "" when Info is the profile.
 	Degraded string
+	// Called says they called, nobody picked up, and they wrote nothing:
+	// the greeting is the answer to a call (call_reply), without menus,
+	// and the summary says they called.
+	Called bool
 }
 
 // Decision is what the rules decide for a first contact: the rule, the
@@ -52,10 +56,12 @@ type Decision struct {
 	// options that forward, and To is the rule's own route ("" for none).
 	Summary Outgoing
 	// Menu is set when the greeting ends with the rule's choices.
-	Menu  bool
-	data  TemplateData // the fields the summary was rendered with
-	hours *Hours
-	at    time.Time
+	Menu bool
+	data TemplateData // the fields the summary was rendered with
+	// called: the greeting is the answer to a call (Sender.Called).
+	called bool
+	hours  *Hours
+	at     time.Time
 }
 
 // decision evaluates the rules for s and renders the messages. It reads
@@ -69,6 +75,7 @@ func (b *Bot) decision(s Sender) (Decision, error) {
 		Description: info.Description,
 		Email:       info.Email,
 		Text:        s.Text,
+		Called:      s.Called,
 	}
 	for _, p := range info.Products {
 		if !p.IsHidden {
@@ -77,7 +84,7 @@ func (b *Bot) decision(s Sender) (Decision, error) {
 	}
 	data.ProductCount = len(data.Products)
 	locale, region, script := b.senderLocale(s.ChatID, s.Phone, s.Text)
-	d := Decision{Locale: locale, Open: true, hours: b.rules.Hours, at: s.At}
+	d := Decision{Locale: locale, Open: true, hours: b.rules.Hours, at: s.At, called: s.Called}
 	if digits, ok := greenapi.PhoneOf(s.ChatID); ok {
 		_, data.Phone = RegionOf(digits)
 	} else if s.Phone != "" {
@@ -105,7 +112,13 @@ func (b *Bot) decision(s Sender) (Decision, error) {
 	if !d.Open {
 		data.NextOpen = b.nextOpenText(d.Locale, d.NextOpen)
 	}
-	if rule.Reply != "" {
+	if s.Called {
+		reply, err := b.catalog.RenderReply(d.Locale, MsgCallReply, data)
+		if err != nil {
+			return d, fmt.Errorf("%w: rendering %q in %s: %v", queue.ErrPermanent, MsgCallReply, d.Locale, err)
+		}
+		d.Reply.Text = truncate(reply, greenapi.MaxMessageLength)
+	} else if rule.Reply != "" {
 		reply, err := b.catalog.RenderReply(d.Locale, rule.Reply, data)
 		if err != nil {
 			return d, fmt.Errorf("%w: rendering %q in %s: %v", queue.ErrPermanent, rule.Reply, d.Locale, err)
@@ -176,7 +189,10 @@ func (b *Bot) decision(s Sender) (Decision, error) {
 // describe says the decision in one line, for the trace.
 func (d Decision) describe() string {
 	what := "no reply"
-	if d.Rule.Reply != "" {
+	switch {
+	case d.called:
+		what = "reply " + MsgCallReply + " (a call nobody picked up)"
+	case d.Rule.Reply != "":
 		what = "reply " + d.Rule.Reply
 	}
 	if d.Summary.To != "" {
@@ -246,7 +262,7 @@ func (b *Bot) decide(ctx context.Context, fc *FirstContact, msg *greenapi.Messag
 	text, _ := greenapi.MessageText(msg.MessageData.Message)
 	at, _, _ := b.openAt(msg, fc.CreatedAt)
 	d, err := b.decision(Sender{ChatID: chatID, Phone: phoneOf(msg.SenderData), Degraded: degraded, Name: firstNonEmpty(msg.SenderData.SenderContactName, msg.SenderData.SenderName),
-		Info: info, Text: text, At: at, OptedOut: !st.OptedOut.IsZero(), Locale: st.Locale})
+		Info: info, Text: text, At: at, OptedOut: !st.OptedOut.IsZero(), Locale: st.Locale, Called: isCall(msg)})
 	if err != nil {
 		return err
 	}

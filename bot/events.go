@@ -22,7 +22,7 @@ const (
 // ConversationData is the data of a conversation event: what changed in a
 // chat after its greeting.
 type ConversationData struct {
-	Event     string `json:"event"` // opted_out, opted_in, language_chosen, answered, reminded, escalated, claimed
+	Event     string `json:"event"` // opted_out, opted_in, language_chosen, answered, reminded, escalated, claimed, call
 	IDMessage string `json:"id_message"`
 	Locale    string `json:"locale,omitempty"`
 	// WaitedSeconds (answered) is how long the customer waited for a
@@ -36,6 +36,13 @@ type ConversationData struct {
 	// as WhatsApp names them, and OperatorPhone their number.
 	Operator      string `json:"operator,omitempty"`
 	OperatorPhone string `json:"operator_phone,omitempty"`
+	// Status (call) is how the call ended (hangUp, missed, declined);
+	// FirstContact says it started a first contact (its summary went to
+	// the operators as for a message), Replied that the caller was asked
+	// to write (call_reply).
+	Status       string `json:"status,omitempty"`
+	FirstContact bool   `json:"first_contact,omitempty"`
+	Replied      bool   `json:"replied,omitempty"`
 }
 
 // emitConversation keeps a conversation event in the outbox; its id comes

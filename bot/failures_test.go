@@ -32,6 +32,7 @@ func (m *recMetrics) Answered(rule, choice, by string, waited time.Duration) {
 	m.add("answered{" + rule + "," + choice + "," + by + "," + waited.Round(time.Second).String() + "}")
 }
 func (m *recMetrics) MessageSent(string)        {}
+func (m *recMetrics) Call(status string)        { m.add("call{" + status + "}") }
 func (m *recMetrics) Conversation(event string) { m.add("conversation{" + event + "}") }
 func (m *recMetrics) GreenAPIPaused(paused bool) {
 	if paused {

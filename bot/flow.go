@@ -8,7 +8,8 @@
 // decide.go, deliver.go), and may end with a menu (menu.go); any other
 // message may choose a language (language.go), answer a menu (menu.go) or
 // get an away reply (hours.go). A menu's wait that ended arrives as a
-// notification of its own (menu.go).
+// notification of its own (menu.go). A call nobody picked up is answered,
+// and may be a first contact (call.go).
 
 package bot
 
@@ -43,6 +44,9 @@ func (b *Bot) Handle(ctx context.Context, n queue.Notification) error {
 		if parsed, err = greenapi.ParseNotification(n.Body); err != nil {
 			return fmt.Errorf("%w: %v", queue.ErrPermanent, err)
 		}
+	}
+	if call, ok := parsed.(*greenapi.IncomingCall); ok {
+		return b.call(ctx, n, call)
 	}
 	msg, ok := greenapi.MessageOf(parsed)
 	if !ok {
@@ -190,7 +194,11 @@ func (b *Bot) firstContact(ctx context.Context, msg *greenapi.MessageNotificatio
 		if err := b.store.SaveFirstContact(ctx, fc); err != nil {
 			return err
 		}
-		b.trace(&fc, "claimed", "a new sender: this message starts a first contact")
+		if isCall(msg) {
+			b.trace(&fc, "claimed", "a new sender: this call nobody picked up starts a first contact")
+		} else {
+			b.trace(&fc, "claimed", "a new sender: this message starts a first contact")
+		}
 	} else if err != nil {
 		return err
 	}
@@ -256,8 +264,8 @@ func (b *Bot) firstContact(ctx context.Context, msg *greenapi.MessageNotificatio
 			}
 			b.trace(&fc, "replied", "sendMessage %s", fc.Reply.ID)
 			// A greeting sent while closed is the chat's away reply for
-			// this closed period.
-			if _, open, next := b.openAt(msg, fc.CreatedAt); !open && !next.IsZero() {
+			// this closed period; the answer to a call is not.
+			if _, open, next := b.openAt(msg, fc.CreatedAt); !open && !next.IsZero() && !isCall(msg) {
 				if err := b.store.SetAwayUntil(ctx, b.cfg.Instance, chatID, next); err != nil {
 					return err
 				}

@@ -143,15 +143,15 @@ func builtinMessages() []*i18n.Message {
 		},
 		{
 			ID:          MsgReminder,
-			Description: "Sent to the chat that got a contact's summary when no person of the business answered the contact within answer_within. .Count is the minutes (plural); .Name .Phone .Category .Text (the first message) as in the summary.",
-			One:         "Still waiting for an answer after {{.Count}} minute: {{if .Name}}{{.Name}}{{else}}?{{end}}{{if .Phone}}, {{.Phone}}{{end}}{{if .Category}}, {{.Category}}{{end}} — “{{.Text}}”",
-			Other:       "Still waiting for an answer after {{.Count}} minutes: {{if .Name}}{{.Name}}{{else}}?{{end}}{{if .Phone}}, {{.Phone}}{{end}}{{if .Category}}, {{.Category}}{{end}} — “{{.Text}}”",
+			Description: "Sent to the chat that got a contact's summary when no person of the business answered the contact within answer_within. .Count is the minutes (plural); .Name .Phone .Category .Text (the first message) and .Called (the customer called and wrote nothing) as in the summary.",
+			One:         "Still waiting for an answer after {{.Count}} minute: {{if .Name}}{{.Name}}{{else}}?{{end}}{{if .Phone}}, {{.Phone}}{{end}}{{if .Category}}, {{.Category}}{{end}} — {{if .Called}}a missed call{{else}}“{{.Text}}”{{end}}",
+			Other:       "Still waiting for an answer after {{.Count}} minutes: {{if .Name}}{{.Name}}{{else}}?{{end}}{{if .Phone}}, {{.Phone}}{{end}}{{if .Category}}, {{.Category}}{{end}} — {{if .Called}}a missed call{{else}}“{{.Text}}”{{end}}",
 		},
 		{
 			ID:          MsgEscalation,
-			Description: "Sent to escalate_to when a contact is still unanswered after escalate_after. .Count is the minutes (plural); .Name .Phone .Category .Text (the first message) as in the summary.",
-			One:         "No one has answered for {{.Count}} minute: {{if .Name}}{{.Name}}{{else}}?{{end}}{{if .Phone}}, {{.Phone}}{{end}}{{if .Category}}, {{.Category}}{{end}} — “{{.Text}}”",
-			Other:       "No one has answered for {{.Count}} minutes: {{if .Name}}{{.Name}}{{else}}?{{end}}{{if .Phone}}, {{.Phone}}{{end}}{{if .Category}}, {{.Category}}{{end}} — “{{.Text}}”",
+			Description: "Sent to escalate_to when a contact is still unanswered after escalate_after. .Count is the minutes (plural); .Name .Phone .Category .Text (the first message) and .Called (the customer called and wrote nothing) as in the summary.",
+			One:         "No one has answered for {{.Count}} minute: {{if .Name}}{{.Name}}{{else}}?{{end}}{{if .Phone}}, {{.Phone}}{{end}}{{if .Category}}, {{.Category}}{{end}} — {{if .Called}}a missed call{{else}}“{{.Text}}”{{end}}",
+			Other:       "No one has answered for {{.Count}} minutes: {{if .Name}}{{.Name}}{{else}}?{{end}}{{if .Phone}}, {{.Phone}}{{end}}{{if .Category}}, {{.Category}}{{end}} — {{if .Called}}a missed call{{else}}“{{.Text}}”{{end}}",
 		},
 		{
 			ID:          MsgHold,
@@ -185,9 +185,14 @@ func builtinMessages() []*i18n.Message {
 			Other:       "Today: {{.Count}} new contacts, {{.Answered}} answered by a person{{if .Answered}} (median wait {{.Minutes}} min){{end}}.{{if .Waiting}}\nStill waiting for an answer:\n{{.Waiting}}{{else}}\nNo one is waiting for an answer.{{end}}",
 		},
 		{
+			ID:          MsgCallReply,
+			Description: "Sent to a customer whose WhatsApp call to the business nobody picked up, at most once per NEW_SENDER_AFTER.",
+			Other:       "We cannot take calls on this number — write your question here and we will answer.",
+		},
+		{
 			ID:          MsgOperatorSummary,
-			Description: "Summary of a new contact, sent to the operators' chat. Fields: .Name .Phone .Category .Description .Email .ProductCount .Products (up to five) .Rule .Tag .Text (the first message).",
-			Other:       "New contact{{if .Name}}: {{.Name}}{{end}}\n{{if .Phone}}Phone: {{.Phone}}\n{{end}}{{if .Category}}Category: {{.Category}}\n{{end}}{{if .Description}}About: {{.Description}}\n{{end}}{{if .Email}}Email: {{.Email}}\n{{end}}{{if .ProductCount}}Products ({{.ProductCount}}): {{range $i, $p := .Products}}{{if $i}}, {{end}}{{$p.Name}}{{end}}\n{{end}}Rule: {{.Rule}}{{if .Tag}}, tag: {{.Tag}}{{end}}\nFirst message: {{.Text}}",
+			Description: "Summary of a new contact, sent to the operators' chat. Fields: .Name .Phone .Category .Description .Email .ProductCount .Products (up to five) .Rule .Tag .Text (the first message); .Called is set when the customer called, nobody picked up, and they wrote nothing (.Text is empty).",
+			Other:       "New contact{{if .Name}}: {{.Name}}{{end}}\n{{if .Phone}}Phone: {{.Phone}}\n{{end}}{{if .Category}}Category: {{.Category}}\n{{end}}{{if .Description}}About: {{.Description}}\n{{end}}{{if .Email}}Email: {{.Email}}\n{{end}}{{if .ProductCount}}Products ({{.ProductCount}}): {{range $i, $p := .Products}}{{if $i}}, {{end}}{{$p.Name}}{{end}}\n{{end}}Rule: {{.Rule}}{{if .Tag}}, tag: {{.Tag}}{{end}}\n{{if .Called}}Called on WhatsApp, nobody picked up: no message yet.{{else}}First message: {{.Text}}{{end}}",
 		},
 	}
 }

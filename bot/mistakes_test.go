@@ -16,7 +16,7 @@ import (
 // character U+0021").
 func TestTemplateMistakesInWords(t *testing.T) {
 	t.Parallel()
-	const fields = "Name, Category, Description, Email, Phone, ProductCount, Products, Text, Rule, Tag, Count, NextOpen, Weekday, Time, Options, Choice, Reason, Operator, Answered, Minutes, Waiting"
+	const fields = "Name, Category, Description, Email, Phone, ProductCount, Products, Text, Rule, Tag, Count, NextOpen, Weekday, Time, Options, Choice, Reason, Operator, Answered, Minutes, Waiting, Called"
 	for _, tt := range []struct {
 		name, template, want string
 	}{

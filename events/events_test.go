@@ -159,6 +159,9 @@ func TestEventsFollowTheSchema(t *testing.T) {
 		bot.NewEvent(bot.EventConversation, "1101000001", "4915112345678@c.us", at, bot.ConversationData{Event: "reminded", IDMessage: "BAE6", To: "120363000000000001@g.us"}),
 		bot.NewEvent(bot.EventConversation, "1101000001", "4915112345678@c.us", at, bot.ConversationData{Event: "claimed", IDMessage: "BAE6", Operator: "Anna",
 			OperatorPhone: "+55 11 90000-0001"}),
+		bot.NewEvent(bot.EventConversation, "1101000001", "4915112345678@c.us", at, bot.ConversationData{Event: "call", IDMessage: "0CC5", Status: "missed",
+			FirstContact: true, Replied: true}),
+		bot.NewEvent(bot.EventConversation, "1101000001", "4915112345678@c.us", at, bot.ConversationData{Event: "call", IDMessage: "0CC6", Status: "declined"}),
 	} {
 		out, err := e.Outbox()
 		if err != nil {

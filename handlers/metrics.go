@@ -33,6 +33,7 @@ type Metrics struct {
 	eventsDead    prometheus.Gauge
 	conversation  *prometheus.CounterVec
 	answered      *prometheus.HistogramVec
+	calls         *prometheus.CounterVec
 	instances     *Instances // see Watch
 }
 
@@ -78,6 +79,9 @@ func NewMetrics() *Metrics {
 		Help:    "Time from a customer's first message to the first answer of a person of the business in their chat, open hours only (with [hours]), by rule, choice and how the person wrote (phone, api).",
 		Buckets: []float64{60, 300, 900, 1800, 3600, 7200, 14400, 28800, 86400, 259200}}, []string{"rule", "choice", "by"})
 	m.reg.MustRegister(m.answered)
+	m.calls = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "frontdesk_calls_total",
+		Help: "WhatsApp calls to the number from personal chats (incomingCall, with incomingCallWebhook on), by status: offer when it rings, then how it ended: pickUp (answered), hangUp, missed or declined (nobody picked up: the caller is answered with call_reply)."}, []string{"status"})
+	m.reg.MustRegister(m.calls)
 	m.reg.MustRegister(m.notifications, m.rejected, m.processed, m.failures, m.depth, m.apiCalls, m.apiLatency,
 		m.sent, m.firstContacts, m.lookupFailed, m.gaveUp, m.quota, m.events, m.eventsWaiting, m.eventsDead,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
@@ -215,6 +219,9 @@ func (m *Metrics) Conversation(event string) { m.conversation.WithLabelValues(ev
 func (m *Metrics) Answered(rule, choice, by string, waited time.Duration) {
 	m.answered.WithLabelValues(rule, choice, by).Observe(waited.Seconds())
 }
+
+// Call implements bot.Metrics.
+func (m *Metrics) Call(status string) { m.calls.WithLabelValues(status).Inc() }
 
 // GaveUp implements bot.Metrics.
 func (m *Metrics) GaveUp(reason string) { m.gaveUp.WithLabelValues(reason).Inc() }

@@ -116,13 +116,15 @@ func (in *Inbox) Accept(ctx context.Context, instance string, body []byte) (Outc
 		in.log.Info("unknown notification type; kept in dead_letters", "instance", instance, "typeWebhook", typ)
 		return DeadLetter, nil
 	}
-	msg, ok := greenapi.MessageOf(parsed)
+	chatID, idMessage, ok := keyOf(parsed)
 	if !ok {
 		in.metrics.Accepted(instance, typ, Ignored)
 		return Ignored, nil
 	}
-	n := Notification{Instance: instance, ChatID: msg.SenderData.ChatID, IDMessage: msg.IDMessage, TypeWebhook: typ, Body: body, ReceivedAt: now,
-		Parsed: parsed}
+	n := Notification{Instance: instance, ChatID: chatID, IDMessage: idMessage, TypeWebhook: typ, Body: body, ReceivedAt: now, Parsed: parsed}
+	if chatID == "" || idMessage == "" {
+		return in.setAside(ctx, instance, typ, body, typ+" without its chat or its id", now)
+	}
 	if len(n.ChatID) > MaxIDBytes || len(n.IDMessage) > MaxIDBytes {
 		reason := fmt.Sprintf("%s: chatId of %d bytes, idMessage of %d: more than the %d bytes an id may have", typ, len(n.ChatID), len(n.IDMessage), MaxIDBytes)
 		return in.setAside(ctx, instance, typ, body, reason, now)
@@ -140,9 +142,9 @@ func (in *Inbox) Accept(ctx context.Context, instance string, body []byte) (Outc
 	}
 	n.ID = id
 	in.metrics.Accepted(instance, typ, Stored)
-	if _, byPerson := parsed.(*greenapi.OutgoingMessageReceived); byPerson && in.OnPersonWrote != nil {
-		at := time.Unix(msg.Timestamp, 0)
-		if msg.Timestamp == 0 {
+	if byPerson, _ := parsed.(*greenapi.OutgoingMessageReceived); byPerson != nil && in.OnPersonWrote != nil {
+		at := time.Unix(byPerson.Timestamp, 0)
+		if byPerson.Timestamp == 0 {
 			at = now
 		}
 		if err := in.OnPersonWrote(ctx, instance, n.ChatID, at); err != nil {
@@ -155,6 +157,26 @@ func (in *Inbox) Accept(ctx context.Context, instance string, body []byte) (Outc
 	}
 	in.pool.Enqueue(n)
 	return Stored, nil
+}
+
+// keyOf returns the chat and the id a notification is stored under, and
+// false for a notification the workers have nothing to do with. A message
+// is keyed by its chat and idMessage. A call (incomingCall) is keyed by
+// its caller and its idMessage with its status: a call sends several
+// statuses under one idMessage (offer, then how it ended), each is its own
+// notification, and a duplicate of one status is dropped.
+func keyOf(parsed greenapi.Notification) (chatID, idMessage string, ok bool) {
+	if call, isCall := parsed.(*greenapi.IncomingCall); isCall {
+		if call.IDMessage == "" {
+			return call.From, "", true
+		}
+		return call.From, call.IDMessage + "/" + call.Status, true
+	}
+	msg, ok := greenapi.MessageOf(parsed)
+	if !ok {
+		return "", "", false
+	}
+	return msg.SenderData.ChatID, msg.IDMessage, true
 }
 
 // setAside keeps a body the inbox will not queue in the dead letters, with

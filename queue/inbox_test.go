@@ -101,3 +101,50 @@ func openStore(tb testing.TB, name string) queue.Store {
 	tb.Cleanup(func() { db.Close() })
 	return db
 }
+
+// TestInboxStoresEachStatusOfACall: a call sends several statuses under
+// one idMessage; each is stored once for the caller's chat, keyed by the
+// id and the status, and a duplicate of one status is dropped; a call
+// without its caller or id is kept aside.
+func TestInboxStoresEachStatusOfACall(t *testing.T) {
+	t.Parallel()
+	call := func(from, id, status string) []byte {
+		return []byte(`{"typeWebhook":"incomingCall","instanceData":{"idInstance":1101000001,"wid":"71231234567@c.us","typeInstance":"whatsapp"},` +
+			`"from":"` + from + `","status":"` + status + `","timestamp":1706505874,"idMessage":"` + id + `"}`)
+	}
+	for _, name := range storeNames {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			s := openStore(t, name)
+			stored := make(chan queue.Notification, 10)
+			pool := queue.NewPool(s, func(context.Context, queue.Notification) error { return nil }, queue.PoolConfig{}, discard(), nil)
+			inbox := queue.NewInbox(s, pool, discard(), nopInboxMetrics{})
+			inbox.OnStored = func(n queue.Notification) { stored <- n }
+			for _, c := range []struct {
+				body []byte
+				want queue.Outcome
+			}{
+				{call("71234567890@c.us", "0CC5", "offer"), queue.Stored},
+				{call("71234567890@c.us", "0CC5", "missed"), queue.Stored},
+				{call("71234567890@c.us", "0CC5", "missed"), queue.Duplicate},
+				{call("71234567890@c.us", "0CC5", "offer"), queue.Duplicate},
+				{call("71234567891@c.us", "0CC5", "missed"), queue.Stored},
+				{call("", "0CC6", "missed"), queue.DeadLetter},
+				{call("71234567890@c.us", "", "missed"), queue.DeadLetter},
+			} {
+				if got, err := inbox.Accept(context.Background(), "1101000001", c.body); got != c.want || err != nil {
+					t.Errorf("%s: %q, %v; want %q", c.body, got, err, c.want)
+				}
+			}
+			close(stored)
+			var keys []string
+			for n := range stored {
+				keys = append(keys, n.ChatID+" "+n.IDMessage)
+			}
+			want := "71234567890@c.us 0CC5/offer, 71234567890@c.us 0CC5/missed, 71234567891@c.us 0CC5/missed"
+			if strings.Join(keys, ", ") != want {
+				t.Errorf("stored %q, want %q", strings.Join(keys, ", "), want)
+			}
+		})
+	}
+}

@@ -134,6 +134,7 @@ func (s *Sandbox) Handler(public http.Handler, reload func() error) http.Handler
 	mux.HandleFunc("POST /sandbox/message", s.message)
 	mux.HandleFunc("POST /sandbox/business", s.business)
 	mux.HandleFunc("POST /sandbox/claim", s.claim)
+	mux.HandleFunc("POST /sandbox/call", s.call)
 	mux.HandleFunc("POST /sandbox/fault", s.fault)
 	mux.HandleFunc("GET /sandbox/config", s.config)
 	mux.HandleFunc("POST /sandbox/config", s.apply)
@@ -276,6 +277,26 @@ func (s *Sandbox) message(w http.ResponseWriter, r *http.Request) {
 	s.fake.SetContact(chat, req.Persona.contactInfo(chat))
 	id := s.fake.PushIncoming(greenapitest.Incoming{ChatID: chat, SenderName: req.Persona.Name, Text: req.Text})
 	s.publish(Event{Kind: "customer", Chat: chat, Text: req.Text, IDMessage: id})
+	writeJSON(w, http.StatusOK, map[string]string{"chat": chat, "id_message": id})
+}
+
+// call is the customer calling the number, and nobody picking up: Green
+// API's incomingCall when it rings (offer), then when the caller hangs up
+// (missed).
+func (s *Sandbox) call(w http.ResponseWriter, r *http.Request) {
+	var req struct {
+		Persona Persona `json:"persona"`
+	}
+	if !decode(w, r, &req) {
+		return
+	}
+	chat, ok := chatOf(w, req.Persona.Phone)
+	if !ok {
+		return
+	}
+	s.fake.SetContact(chat, req.Persona.contactInfo(chat))
+	id := s.fake.PushCall(greenapitest.PhoneCall{From: chat}, greenapitest.CallOffer, greenapitest.CallMissed)
+	s.publish(Event{Kind: "customer", Chat: chat, Text: "📞 A call nobody picked up", IDMessage: id})
 	writeJSON(w, http.StatusOK, map[string]string{"chat": chat, "id_message": id})
 }
 

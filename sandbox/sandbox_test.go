@@ -51,6 +51,8 @@ func TestSandboxAPI(t *testing.T) {
 	}{
 		{"the page", "GET", "/", "", "", 200, `id="persona-select"`},
 		{"a message", "POST", "/sandbox/message", "application/json", `{"persona":{"phone":"+55 11 98765-4321","name":"Ana","business":true,"category":"Restaurante","products":[{"name":"Feijoada","price":"45.00"},{"name":"Secret","hidden":true}]},"text":"Olá"}`, 200, `"chat":"5511987654321@c.us"`},
+		{"a call nobody picks up", "POST", "/sandbox/call", "application/json", `{"persona":{"phone":"+55 11 98765-4322","name":"Bia"}}`, 200, `"chat":"5511987654322@c.us"`},
+		{"a call from a bad phone", "POST", "/sandbox/call", "application/json", `{"persona":{"phone":"call me"}}`, 400, "not a phone number"},
 		{"not JSON: another site's form", "POST", "/sandbox/message", "application/x-www-form-urlencoded", `persona=x`, 415, ""},
 		{"a bad phone", "POST", "/sandbox/message", "application/json", `{"persona":{"phone":"call me"},"text":"hi"}`, 400, "not a phone number"},
 		{"nothing written", "POST", "/sandbox/message", "application/json", `{"persona":{"phone":"+7 900 1234567"},"text":"  "}`, 400, "write something"},
@@ -67,9 +69,10 @@ func TestSandboxAPI(t *testing.T) {
 			t.Errorf("%s: CSP %q", tt.name, csp)
 		}
 	}
-	// The message went through Green API's queue, with the persona as its profile.
-	if n := fake.QueueLen(); n != 1 {
-		t.Errorf("%d notifications queued, want the customer's message", n)
+	// The message went through Green API's queue, with the persona as its
+	// profile, and so did the call's two statuses.
+	if n := fake.QueueLen(); n != 3 {
+		t.Errorf("%d notifications queued, want the customer's message and their call's offer and missed", n)
 	}
 	client, _ := greenapi.NewClient(fake.Config())
 	info, err := client.GetContactInfo(t.Context(), "5511987654321@c.us")

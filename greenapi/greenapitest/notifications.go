@@ -150,6 +150,62 @@ func (s *Server) PushOutgoing(chatID, text string) string {
 	return id
 }
 
+// The statuses of an incoming call, as Green API documents them: offer
+// when it rings, then one of the others when it ends (CallHungUp is the
+// spelling of the call scenarios' list, CallHangUp the parameter's).
+const (
+	CallOffer    = "offer"
+	CallPickUp   = "pickUp"
+	CallHangUp   = "hangUp"
+	CallHungUp   = "hungUp"
+	CallMissed   = "missed"
+	CallDeclined = "declined"
+)
+
+// PhoneCall describes a WhatsApp call someone makes to the account.
+type PhoneCall struct {
+	From      string // the caller's chat id
+	IDMessage string // the call's id, the same in each of its statuses; generated when empty
+	Time      time.Time
+}
+
+// PushCall queues an incomingCall notification of call in each status, in
+// turn (offer, then how it ended), as the real account does when someone
+// calls, and returns the call's idMessage.
+func (s *Server) PushCall(call PhoneCall, statuses ...string) string {
+	id, bodies := s.NewCall(call, statuses...)
+	for _, body := range bodies {
+		s.Push(body)
+	}
+	return id
+}
+
+// NewCall returns the call's idMessage and its incomingCall notification
+// bodies, one per status, without queueing them.
+func (s *Server) NewCall(call PhoneCall, statuses ...string) (string, [][]byte) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if call.IDMessage == "" {
+		call.IDMessage = fmt.Sprintf("0CC5%016X", s.nextID)
+		s.nextID++
+	}
+	if call.Time.IsZero() {
+		call.Time = time.Now()
+	}
+	bodies := make([][]byte, 0, len(statuses))
+	for _, status := range statuses {
+		bodies = append(bodies, mustJSON(map[string]any{
+			"from":         call.From,
+			"typeWebhook":  greenapi.TypeIncomingCall,
+			"instanceData": instanceData(s.IDInstance),
+			"status":       status,
+			"timestamp":    call.Time.Unix(),
+			"idMessage":    call.IDMessage,
+		}))
+	}
+	return call.IDMessage, bodies
+}
+
 // Push queues a raw notification body.
 func (s *Server) Push(body []byte) {
 	s.mu.Lock()

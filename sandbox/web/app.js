@@ -158,6 +158,12 @@ $("composer").addEventListener("submit", async (ev) => {
   $("text").value = "";
 });
 
+$("customer-calls").addEventListener("click", async () => {
+  const r = await post("/sandbox/call", { persona: persona() });
+  $("send-error").hidden = r.ok;
+  if (!r.ok) $("send-error").textContent = r.data.error || "not called";
+});
+
 $("business-writes").addEventListener("click", async () => {
   const r = await post("/sandbox/business", { phone: $("phone").value, text: $("text").value });
   $("send-error").hidden = r.ok;

@@ -511,6 +511,29 @@ func (d *DB) MarkAnswered(ctx context.Context, instance, chatID, sentID string, 
 	return fc, first, nil
 }
 
+// ClaimCallReply implements bot.Store.
+func (d *DB) ClaimCallReply(ctx context.Context, instance, chatID, idMessage string, at time.Time, within time.Duration) (bool, error) {
+	claimed := false
+	err := d.wr.Do(ctx, func(b *pgx.Batch) {
+		b.Queue(`UPDATE chats SET call_reply_at = $1, call_reply_msg = $2
+			WHERE instance = $3 AND chat_id = $4
+				AND (call_reply_msg IN ('', $2) OR ($5::bigint > 0 AND call_reply_at <= $1::timestamptz - $5::bigint * interval '1 millisecond'))
+			RETURNING true`, at, idMessage, instance, chatID, within.Milliseconds(),
+		).QueryRow(func(row pgx.Row) error {
+			err := row.Scan(&claimed)
+			if errors.Is(err, pgx.ErrNoRows) {
+				claimed = false
+				return nil
+			}
+			return err
+		})
+	})
+	if err != nil {
+		return false, fmt.Errorf("claiming the answer to a call: %w", err)
+	}
+	return claimed, nil
+}
+
 // SetAnswerWait implements bot.Store.
 func (d *DB) SetAnswerWait(ctx context.Context, instance, chatID, idMessage string, waited time.Duration) error {
 	return d.wr.exec(ctx, `UPDATE first_contacts SET answer_wait_ms = $1 WHERE instance = $2 AND chat_id = $3 AND id_message = $4`,

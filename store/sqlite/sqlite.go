@@ -628,6 +628,27 @@ func (d *DB) ClaimFirstContact(ctx context.Context, instance, chatID, idMessage 
 		Locale: locale, FirstContactMsg: holder, MenuWaits: menu && holder != idMessage}, nil
 }
 
+// ClaimCallReply implements bot.Store.
+func (d *DB) ClaimCallReply(ctx context.Context, instance, chatID, idMessage string, at time.Time, within time.Duration) (bool, error) {
+	var claimed bool
+	err := d.wr.Do(ctx, func(tx *sql.Tx) error {
+		claimed = false
+		err := tx.QueryRowContext(ctx, `UPDATE chats SET call_reply_at = ?1, call_reply_msg = ?2
+			WHERE instance = ?3 AND chat_id = ?4
+				AND (call_reply_msg IN ('', ?2) OR (?5 > 0 AND call_reply_at <= ?1 - ?5))
+			RETURNING 1`, at.UnixMilli(), idMessage, instance, chatID, within.Milliseconds()).Scan(new(int))
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil
+		}
+		claimed = err == nil
+		return err
+	})
+	if err != nil {
+		return false, fmt.Errorf("claiming the answer to a call: %w", err)
+	}
+	return claimed, nil
+}
+
 // MarkAnswered implements bot.Store.
 func (d *DB) MarkAnswered(ctx context.Context, instance, chatID, sentID string, at time.Time, by string) (bot.FirstContact, bool, error) {
 	var (

@@ -44,6 +44,7 @@ func Run(t *testing.T, open func(t *testing.T) bot.Store) {
 		"ChatSaysWhetherItsMenuWaits":              testMenuWaits,
 		"ClaimInTheOperatorsChat":                  testTakeFirstContact,
 		"DigestFigures":                            testDayFigures,
+		"OneCallReplyPerPeriod":                    testCallReply,
 	}
 	for name, test := range tests {
 		t.Run(name, func(t *testing.T) {
@@ -1196,5 +1197,49 @@ func testDayFigures(t *testing.T, s bot.Store) {
 	}
 	if f.Contacts != 4 || fmt.Sprint(f.Answered) != "[10m0s]" || fmt.Sprint(waiting) != "[1@c.us 3@c.us]" || f.WaitingTotal != 3 {
 		t.Errorf("figures: %d contacts, answered %v, waiting %v of %d; want 4, [10m0s], [1@c.us 3@c.us] of 3", f.Contacts, f.Answered, waiting, f.WaitingTotal)
+	}
+}
+
+func testCallReply(t *testing.T, s bot.Store) {
+	ctx := context.Background()
+	const chat = "12125550107@c.us"
+	const period = 24 * time.Hour
+	claim := func(id string, at time.Time, within time.Duration) bool {
+		t.Helper()
+		ok, err := s.ClaimCallReply(ctx, inst, chat, id, at, within)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return ok
+	}
+	if claim("C1", t0, period) {
+		t.Error("a chat without a row: claimed")
+	}
+	if _, err := s.ClaimFirstContact(ctx, inst, chat, "C1", t0, period); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		id     string
+		at     time.Time
+		within time.Duration
+		want   bool
+	}{
+		{"C1", t0, period, true},                          // the chat's first
+		{"C1", t0, period, true},                          // the same call handled again
+		{"C2", t0.Add(time.Hour), period, false},          // another call within the period
+		{"C1", t0, period, true},                          // the first call again: still its own
+		{"C3", t0.Add(period), period, true},              // a period later
+		{"C4", t0.Add(period + time.Hour), period, false}, // within the new period
+		{"C5", t0.Add(100 * period), 0, false},            // within 0: never again
+	} {
+		if got := claim(tc.id, tc.at, tc.within); got != tc.want {
+			t.Errorf("ClaimCallReply(%s, %v, %v) = %v, want %v", tc.id, tc.at.Sub(t0), tc.within, got, tc.want)
+		}
+	}
+	if !claim("C3", t0.Add(period), period) {
+		t.Error("the last call handled again: not claimed")
+	}
+	if ok, err := s.ClaimCallReply(ctx, other, chat, "C9", t0.Add(time.Minute), period); err != nil || ok {
+		t.Errorf("another number's chat: %v, %v; want nothing claimed (no row)", ok, err)
 	}
 }
