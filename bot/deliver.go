@@ -28,6 +28,14 @@ type Outgoing struct {
 	// history before any resend.
 	Attempted bool
 	ID        string // the id Green API gave the message, once it went out
+	// Style, MenuPoll or MenuButtons, sends Text as a poll's question or
+	// the text above buttons, with Options as the poll's options or the
+	// buttons' texts (their ids are their numbers from 1); Fallback is the
+	// numbered text that goes in its place if Green API refuses it for
+	// good. "" for a text or a file.
+	Style    string
+	Options  []string
+	Fallback string
 }
 
 // Sent reports whether the message went out.

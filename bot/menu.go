@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/frontdesk-bot/frontdesk/greenapi"
 	"github.com/frontdesk-bot/frontdesk/queue"
@@ -18,6 +19,7 @@ import (
 // Message ids of the choice menus.
 const (
 	MsgChoiceMenu      = "choice_menu"       // ends a greeting that offers choices: .Options, the numbered labels
+	MsgChoiceQuestion  = "choice_question"   // a poll's question, the text above buttons (menu_style)
 	MsgChoiceHint      = "choice_hint"       // once per menu, to a reply that chose nothing: .Options
 	MsgSummaryChosen   = "summary_chosen"    // added to the summary: .Choice, the chosen label
 	MsgSummaryNoChoice = "summary_no_choice" // added to the summary: .Count, the minutes waited (plural)
@@ -63,12 +65,35 @@ const maxChoices = 9
 // parseChoices checks a rule's menu and sets it on r. failAt reports a
 // problem at the line of lineKey, naming key.
 func parseChoices(r *Rule, spec ruleSpec, catalog *Catalog, failAt func(lineKey, key, format string, args ...any)) {
+	r.MenuStyle = MenuText
+	if spec.MenuStyle != "" && !validStyle(spec.MenuStyle) {
+		failAt("menu_style", "menu_style", "%q: expected \"text\" (numbered under the greeting), \"poll\" or \"buttons\"", spec.MenuStyle)
+	} else if spec.MenuStyle != "" {
+		r.MenuStyle = spec.MenuStyle
+	}
 	if len(spec.Choice) == 0 {
 		if spec.ChoiceWait != "" {
 			failAt("choice_wait", "choice_wait", "the rule has no [[rule.choice]] to wait for")
 		}
+		if r.MenuStyle != MenuText {
+			failAt("menu_style", "menu_style", "the rule has no [[rule.choice]] to send as a %s", r.MenuStyle)
+		}
 		return
 	}
+	defer func() {
+		if r.MenuStyle == MenuText || len(r.Choices) != len(spec.Choice) {
+			return
+		}
+		labels := make([]string, len(r.Choices))
+		for i, c := range r.Choices {
+			labels[i] = c.Label
+		}
+		for _, why := range catalog.styleProblems(r.MenuStyle, MsgChoiceQuestion, func(locale string) ([]string, error) {
+			return catalog.labels(locale, labels)
+		}) {
+			failAt("menu_style", "menu_style", "%s", why)
+		}
+	}()
 	r.ChoiceWait = DefaultChoiceWait
 	if spec.ChoiceWait != "" {
 		d, err := time.ParseDuration(spec.ChoiceWait)
@@ -117,6 +142,90 @@ func parseChoices(r *Rule, spec ruleSpec, catalog *Catalog, failAt func(lineKey,
 		}
 		r.Choices = append(r.Choices, Choice(cs))
 	}
+}
+
+// The menu styles (menu_style).
+const (
+	MenuText    = "text"    // numbered under the greeting
+	MenuPoll    = "poll"    // a poll after the greeting (sendPoll)
+	MenuButtons = "buttons" // reply buttons after the greeting (sendInteractiveButtonsReply)
+)
+
+// How a choice was made (FirstContact.ChoiceBy, the first_contact
+// event's choice_by).
+const (
+	ChosenByPoll   = "poll"
+	ChosenByButton = "button"
+	ChosenByNumber = "number"
+	ChosenByLabel  = "label"
+)
+
+func validStyle(s string) bool { return s == MenuText || s == MenuPoll || s == MenuButtons }
+
+// labels renders the messages ids in locale.
+func (c *Catalog) labels(locale string, ids []string) ([]string, error) {
+	out := make([]string, len(ids))
+	for i, id := range ids {
+		text, err := c.Localize(locale, id, TemplateData{}, 0)
+		if err != nil {
+			return nil, fmt.Errorf("the label %q does not render in %s: %v", id, locale, err)
+		}
+		out[i] = text
+	}
+	return out, nil
+}
+
+// styleProblems says, for each locale of the catalog, why a menu whose
+// options options renders cannot go as style (MenuPoll or MenuButtons)
+// with the question (or the buttons' text) of message question: the
+// limits Green API documents for sendPoll and sendInteractiveButtonsReply.
+// None when it can.
+func (c *Catalog) styleProblems(style, question string, options func(locale string) ([]string, error)) []string {
+	var out []string
+	for _, locale := range c.Locales() {
+		where := strings.Join(c.Sources(locale), ", ")
+		labels, err := options(locale)
+		if err != nil {
+			out = append(out, err.Error())
+			continue
+		}
+		if q, err := c.Localize(locale, question, TemplateData{}, 0); err != nil {
+			out = append(out, fmt.Sprintf("the message %q does not render in %s: %v", question, locale, err))
+		} else if n := utf8.RuneCountInString(q); style == MenuPoll && n > greenapi.MaxPollQuestionLength {
+			out = append(out, fmt.Sprintf("in %s (%s) the poll's question %q is %d characters; a poll's question takes at most %d",
+				locale, where, question, n, greenapi.MaxPollQuestionLength))
+		}
+		switch style {
+		case MenuButtons:
+			if len(labels) > greenapi.MaxButtons {
+				return append(out, fmt.Sprintf("%d options: WhatsApp shows at most %d buttons; use menu_style = \"poll\" (up to %d options) or \"text\"",
+					len(labels), greenapi.MaxButtons, greenapi.MaxPollOptions))
+			}
+			for _, l := range labels {
+				if n := utf8.RuneCountInString(l); n > greenapi.MaxButtonTextLength {
+					out = append(out, fmt.Sprintf("in %s (%s) the option %q is %d characters; a button takes at most %d: shorten it there, or use menu_style = \"poll\"",
+						locale, where, l, n, greenapi.MaxButtonTextLength))
+				}
+			}
+		case MenuPoll:
+			if len(labels) < greenapi.MinPollOptions || len(labels) > greenapi.MaxPollOptions {
+				return append(out, fmt.Sprintf("%d options: a poll takes %d to %d; use menu_style = \"text\"",
+					len(labels), greenapi.MinPollOptions, greenapi.MaxPollOptions))
+			}
+			seen := make(map[string]bool)
+			for _, l := range labels {
+				if n := utf8.RuneCountInString(l); n > greenapi.MaxPollOptionLength {
+					out = append(out, fmt.Sprintf("in %s (%s) the option %q is %d characters; a poll's option takes at most %d",
+						locale, where, l, n, greenapi.MaxPollOptionLength))
+				}
+				if seen[l] {
+					out = append(out, fmt.Sprintf("in %s (%s) two options read %q; a poll's options must differ", locale, where, l))
+				}
+				seen[l] = true
+			}
+		}
+	}
+	return out
 }
 
 // rule returns the rule with id, or nil (a reload removed it).

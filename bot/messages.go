@@ -76,6 +76,11 @@ func builtinMessages() []*i18n.Message {
 			Other:       "Reply with a number:\n{{.Options}}",
 		},
 		{
+			ID:          MsgChoiceQuestion,
+			Description: "The question of a menu sent as a poll, or the text above its buttons (menu_style \"poll\" or \"buttons\"); the labels are the options.",
+			Other:       "What can we help you with?",
+		},
+		{
 			ID:          MsgChoiceHint,
 			Description: "Sent once to a sender whose reply to the menu chose nothing. .Options is the list, one numbered choice a line.",
 			Other:       "To reach the right person, reply with the number of your choice:\n{{.Options}}",
