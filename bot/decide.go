@@ -51,11 +51,13 @@ type Decision struct {
 	// forward, unless it offers choices: the Text is then ready for the
 	// options that forward, and To is the rule's own route ("" for none).
 	Summary Outgoing
-	// Menu is set when the greeting ends with the rule's choices.
-	Menu  bool
-	data  TemplateData // the fields the summary was rendered with
-	hours *Hours
-	at    time.Time
+	// Menu is set when the greeting offers the rule's choices: at its end
+	// (menu_style text), or in MenuOut, a poll or buttons sent after it.
+	Menu    bool
+	MenuOut Outgoing
+	data    TemplateData // the fields the summary was rendered with
+	hours   *Hours
+	at      time.Time
 }
 
 // decision evaluates the rules for s and renders the messages. It reads
@@ -116,7 +118,14 @@ func (b *Bot) decision(s Sender) (Decision, error) {
 			if err != nil {
 				return d, err
 			}
-			menus, d.Menu = "\n\n"+menu, true
+			d.Menu = true
+			if rule.MenuStyle == MenuPoll || rule.MenuStyle == MenuButtons {
+				if d.MenuOut, err = b.tapMenu(rule, d.Locale, menu); err != nil {
+					return d, err
+				}
+			} else {
+				menus = "\n\n" + menu
+			}
 		}
 		if b.rules.Languages != nil && !s.NoMenu {
 			offset := 0 // the languages are numbered after the choices
@@ -187,6 +196,9 @@ func (d Decision) describe() string {
 	}
 	if d.Menu {
 		what += fmt.Sprintf(", a menu of %d choices (waits %s)", len(d.Rule.Choices), ShortDuration(d.Rule.ChoiceWait))
+		if d.MenuOut.Style != "" {
+			what += " as a " + d.MenuOut.Style + " after the greeting"
+		}
 	}
 	if d.hours != nil {
 		what += "; " + openText(d.Open, d.at, d.NextOpen, d.hours)
@@ -269,6 +281,14 @@ func (b *Bot) decide(ctx context.Context, fc *FirstContact, msg *greenapi.Messag
 	}
 	if d.Menu {
 		fc.ChoiceUntil = fc.CreatedAt.Add(d.Rule.ChoiceWait) // the wait, until the greeting goes out
+	}
+	if d.MenuOut.Style != "" {
+		// The poll or the buttons are recorded before the greeting is, and
+		// sent after it (sendMenu).
+		d.MenuOut.To = chatID
+		if _, _, err := b.recordOnce(ctx, chatID, fc.IDMessage, MsgChoiceMenu, func() (*Outgoing, error) { return &d.MenuOut, nil }); err != nil {
+			return err
+		}
 	}
 	fc.Step = StepDecided
 	if err := b.save(ctx, fc); err != nil {

@@ -146,6 +146,17 @@ func (b *Bot) notAMessage(ctx context.Context, msg *greenapi.MessageNotification
 	chatID := msg.SenderData.ChatID
 	ref := &FirstContact{Instance: b.cfg.Instance, ChatID: chatID, IDMessage: msg.IDMessage}
 	b.metrics.Conversation(kind.String()) // "answer" or "event"
+	if t, ok := tapOf(msg.MessageData.Message, msg.SenderData.Sender, chatID); ok {
+		// A vote or a tap answers the poll or buttons it names, never by
+		// its text; a tap while no such menu waits is read by its text.
+		state, err := b.store.GetChat(ctx, b.cfg.Instance, chatID)
+		if err != nil {
+			return err
+		}
+		if handled, err := b.menuTap(ctx, msg, t, state); err != nil || handled {
+			return err
+		}
+	}
 	text, ok := greenapi.MessageText(msg.MessageData.Message)
 	if !ok { // a reaction, a deletion, a poll vote: nothing to read
 		b.trace(ref, "not a message", "a %s (%s): nothing written, no first contact", kind, msg.MessageData.Type)
@@ -255,6 +266,10 @@ func (b *Bot) firstContact(ctx context.Context, msg *greenapi.MessageNotificatio
 			}
 		}
 		if !fc.ChoiceUntil.IsZero() && fc.Reply.Sent() {
+			// A menu as a poll or buttons follows the greeting, once.
+			if err := b.sendMenu(ctx, &fc, log); err != nil {
+				return err
+			}
 			// The greeting ends with a menu: the summary waits for the
 			// choice, or for the wait's end (EndChoiceWaits), counted from
 			// now.

@@ -315,7 +315,11 @@ func (b *Bot) menuReply(ctx context.Context, msg *greenapi.MessageNotification, 
 	}
 	text, _ := greenapi.MessageText(msg.MessageData.Message)
 	if c := b.chosen(rule, text, fc.Locale, st.Locale); c != nil {
-		return true, b.choose(ctx, &fc, rule, c, msg.IDMessage, st, name)
+		how := ChosenByLabel
+		if _, err := strconv.Atoi(normalizeWord(text)); err == nil {
+			how = ChosenByNumber
+		}
+		return true, b.choose(ctx, &fc, rule, c, msg.IDMessage, st, name, how)
 	}
 	return true, b.choiceHint(ctx, msg, &fc, rule, st)
 }
@@ -334,7 +338,7 @@ func (b *Bot) choiceWaitEnded(ctx context.Context, n queue.Notification) error {
 		if err != nil {
 			return err
 		}
-		return b.choose(ctx, &fc, b.rules.rule(fc.Rule), nil, n.IDMessage, st, "")
+		return b.choose(ctx, &fc, b.rules.rule(fc.Rule), nil, n.IDMessage, st, "", "")
 	case fc.ChoiceMsg == n.IDMessage:
 		return b.finishChoice(ctx, &fc, "")
 	}
@@ -372,11 +376,11 @@ const ChoiceWaitPrefix = "choice-wait:"
 func choiceWaitID(idMessage string) string { return ChoiceWaitPrefix + idMessage }
 
 // choose records how fc's menu ended, with choice c (chosen by the message
-// by) or, c nil, with no choice when the wait ran out (by is then the
-// wait's notification): the answer and the summary are rendered and
-// recorded (StepChosen) before anything is sent. rule may be nil (a reload
-// removed it).
-func (b *Bot) choose(ctx context.Context, fc *FirstContact, rule *Rule, c *Choice, by string, st ChatState, name string) error {
+// by, how: ChosenByPoll, …) or, c nil, with no choice when the wait ran
+// out (by is then the wait's notification): the answer and the summary
+// are rendered and recorded (StepChosen) before anything is sent. rule may
+// be nil (a reload removed it).
+func (b *Bot) choose(ctx context.Context, fc *FirstContact, rule *Rule, c *Choice, by string, st ChatState, name, how string) error {
 	if p, err := b.store.GetProfile(ctx, b.cfg.Instance, fc.ChatID); err == nil {
 		name = firstNonEmpty(p.Info.Name, name)
 	}
@@ -386,9 +390,10 @@ func (b *Bot) choose(ctx context.Context, fc *FirstContact, rule *Rule, c *Choic
 	}
 	log := b.log.With("chat", fc.ChatID, "idMessage", fc.IDMessage)
 	if c != nil {
-		fc.Choice = c.ID
+		fc.Choice, fc.ChoiceBy = c.ID, how
 		b.metrics.Conversation("chosen")
-		log.Info("the sender chose from the menu", "choice", c.ID, "by", by)
+		b.metrics.Conversation("chosen_by_" + how)
+		log.Info("the sender chose from the menu", "choice", c.ID, "by", by, "how", how)
 		if why := b.silenced(st); why != "" && c.Reply != "" {
 			b.metrics.Conversation("skipped_" + why)
 			b.trace(fc, "skipped", "the answer to the choice is not sent: %s", skippedText(why))
@@ -402,7 +407,7 @@ func (b *Bot) choose(ctx context.Context, fc *FirstContact, rule *Rule, c *Choic
 		return err
 	}
 	if c != nil {
-		b.trace(fc, "chosen", "choice %s%s", c.ID, routeText(fc.Summary.To))
+		b.trace(fc, "chosen", "choice %s by %s%s", c.ID, how, routeText(fc.Summary.To))
 	} else {
 		b.trace(fc, "chosen", "no choice in time: the rule's own route%s", routeText(fc.Summary.To))
 	}

@@ -1,0 +1,239 @@
+package bot
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"slices"
+	"strconv"
+
+	"github.com/frontdesk-bot/frontdesk/greenapi"
+	"github.com/frontdesk-bot/frontdesk/queue"
+)
+
+// A menu sent as a poll or buttons (menu_style): recorded with the
+// greeting (decide), sent after it (sendMenu), the numbered text in its
+// place, once, when Green API refuses it for good; a vote or a tap chooses
+// when it answers that very message (menuTap), and the number and the label
+// keep choosing as with a text menu (menuReply).
+
+// tapMenu is rule's menu in locale as a poll or buttons: the question
+// (MsgChoiceQuestion), the labels as options, and menu, the numbered text,
+// as the fallback.
+func (b *Bot) tapMenu(rule *Rule, locale, menu string) (Outgoing, error) {
+	question, err := b.catalog.Localize(locale, MsgChoiceQuestion, TemplateData{}, 0)
+	if err != nil {
+		return Outgoing{}, fmt.Errorf("%w: rendering %q in %s: %v", queue.ErrPermanent, MsgChoiceQuestion, locale, err)
+	}
+	ids := make([]string, len(rule.Choices))
+	for i, c := range rule.Choices {
+		ids[i] = c.Label
+	}
+	labels, err := b.catalog.labels(locale, ids)
+	if err != nil {
+		return Outgoing{}, fmt.Errorf("%w: %v", queue.ErrPermanent, err)
+	}
+	return Outgoing{Style: rule.MenuStyle, Text: question, Options: labels, Fallback: menu}, nil
+}
+
+// sendMenu sends the poll or the buttons recorded for fc's menu, once,
+// after the greeting; nothing for a text menu, which is in the greeting.
+// When Green API refuses it for good before it could have gone out (a
+// 4xx: the method unknown, the beta or a setting off), the record becomes
+// the numbered text, which goes instead, once: a customer never gets both.
+func (b *Bot) sendMenu(ctx context.Context, fc *FirstContact, log *slog.Logger) error {
+	rec, err := b.store.GetChatMessage(ctx, b.cfg.Instance, fc.ChatID, fc.IDMessage, MsgChoiceMenu)
+	if errors.Is(err, ErrNotFound) {
+		return nil
+	} else if err != nil {
+		return err
+	}
+	if rec.Out.Sent() {
+		return nil
+	}
+	style := rec.Out.Style
+	d, refused := b.recorded(&rec, "menu"), false
+	d.refused = &refused
+	gaveUp, err := b.deliver(ctx, d, log)
+	if err != nil {
+		return err
+	}
+	switch {
+	case gaveUp == "" && style != "":
+		b.trace(fc, "menu", "the menu as a %s (%s)", style, rec.Out.ID)
+		return nil
+	case gaveUp == "":
+		b.trace(fc, "menu", "the numbered menu in place of the refused poll or buttons (%s)", rec.Out.ID)
+		return nil
+	case style == "" || !refused || rec.Out.Fallback == "":
+		// Given up without a refusal of the send itself (the history could
+		// not be read after an attempt whose outcome is unknown): it may
+		// have gone out, so no text follows; the number and the label
+		// still choose.
+		b.trace(fc, "gave up", "Green API refused the menu for good (%s): the number and the label still choose", gaveUp)
+		return nil
+	}
+	b.metrics.Conversation("menu_fallback")
+	log.Warn("Green API refused the menu as a "+style+"; the numbered text goes instead", "reason", gaveUp)
+	b.trace(fc, "menu", "Green API refused the %s for good (%s): the numbered menu goes instead", style, gaveUp)
+	rec.Out = Outgoing{To: rec.Out.To, Text: rec.Out.Fallback}
+	if err := b.store.SaveChatMessage(ctx, rec); err != nil {
+		return err
+	}
+	if gaveUp, err = b.deliverRecorded(ctx, &rec, "menu", log); err != nil {
+		return err
+	}
+	if gaveUp != "" {
+		b.trace(fc, "gave up", "Green API refused the numbered menu too (%s)", gaveUp)
+	} else {
+		b.trace(fc, "menu", "the numbered menu (%s)", rec.Out.ID)
+	}
+	return nil
+}
+
+// sentMenu reports whether m, a message of the chat's history, is the poll
+// or the buttons out.
+func sentMenu(out Outgoing, m greenapi.HistoryMessage) bool {
+	switch out.Style {
+	case MenuPoll:
+		if m.PollMessageData != nil {
+			return m.PollMessageData.Name == out.Text
+		}
+		return m.TypeMessage == "pollMessage" && m.TextMessage == out.Text
+	case MenuButtons:
+		if m.InteractiveButtons != nil {
+			return m.InteractiveButtons.ContentText == out.Text
+		}
+		return (m.TypeMessage == "interactiveButtons" || m.TypeMessage == "interactiveButtonsReply") && m.TextMessage == out.Text
+	}
+	return false
+}
+
+// tap is a vote in a poll or the tap of a button: the message it answers
+// (StanzaID), and how it chose.
+type tap struct {
+	by       string // ChosenByPoll or ChosenByButton
+	stanzaID string
+	// chosen are the poll's options the voter holds after the vote (none:
+	// the vote taken back).
+	chosen []string
+	// id, index and text are the tapped button's.
+	id    string
+	index int
+	text  string
+}
+
+// tapOf reads a poll vote of voter, or a button tap in any of its shapes;
+// ok is false for any other message.
+func tapOf(m greenapi.Message, voters ...string) (t tap, ok bool) {
+	switch m := m.(type) {
+	case *greenapi.PollUpdateMessage:
+		t = tap{by: ChosenByPoll, stanzaID: m.StanzaID}
+		for _, v := range m.Votes {
+			if slices.ContainsFunc(v.OptionVoters, func(who string) bool { return who != "" && slices.Contains(voters, who) }) {
+				t.chosen = append(t.chosen, v.OptionName)
+			}
+		}
+		return t, true
+	case *greenapi.TemplateButtonsReplyMessage:
+		return tap{by: ChosenByButton, stanzaID: m.StanzaID, id: m.SelectedID, index: int(m.SelectedIndex), text: m.SelectedDisplayText}, true
+	}
+	return t, false
+}
+
+// option is the index of the option of a menu sent with options that t
+// chose, or -1 for none.
+func (t tap) option(options []string) int {
+	if t.by == ChosenByPoll {
+		for _, c := range t.chosen {
+			if i := slices.Index(options, c); i >= 0 {
+				return i // one answer per poll: the first that is the menu's
+			}
+		}
+		return -1
+	}
+	if n, err := strconv.Atoi(t.id); err == nil && n >= 1 && n <= len(options) {
+		return n - 1 // the buttons' ids are their numbers
+	}
+	if i := slices.Index(options, t.text); i >= 0 {
+		return i
+	}
+	if t.id == "" && t.index >= 0 && t.index < len(options) {
+		return t.index
+	}
+	return -1
+}
+
+// menuTap handles a vote or a tap a sender sent: when it answers their
+// current menu's poll or buttons (by stanzaId) while the menu waits, its
+// option routes the contact (choose), once. A vote or tap on another
+// message (an older poll, another chat's) changes nothing; a vote that
+// takes every option back is no choice; a vote changed after the choice
+// is logged and routes nothing again. It reports whether the tap was
+// handled: a tap while the chat's menu is text (or none) is not, and is
+// read by its display text, as a reply.
+func (b *Bot) menuTap(ctx context.Context, msg *greenapi.MessageNotification, t tap, st ChatState) (bool, error) {
+	chatID := msg.SenderData.ChatID
+	ref := &FirstContact{Instance: b.cfg.Instance, ChatID: chatID, IDMessage: msg.IDMessage}
+	what := map[string]string{ChosenByPoll: "vote", ChosenByButton: "tap"}[t.by]
+	var (
+		fc  FirstContact
+		rec ChatMessage
+		err error
+	)
+	if st.FirstContactMsg != "" {
+		fc, err = b.store.GetFirstContact(ctx, b.cfg.Instance, chatID, st.FirstContactMsg)
+		if err == nil {
+			rec, err = b.store.GetChatMessage(ctx, b.cfg.Instance, chatID, fc.IDMessage, MsgChoiceMenu)
+		}
+		if err != nil && !errors.Is(err, ErrNotFound) {
+			return true, err
+		}
+	}
+	if rec.Out.Style == "" && t.by == ChosenByButton {
+		return false, nil // no poll or buttons were sent: the text may choose
+	}
+	if rec.Out.Style != t.stanzaStyle() || rec.Out.ID == "" || rec.Out.ID != t.stanzaID {
+		b.metrics.Conversation("tap_ignored")
+		b.trace(ref, "not a message", "a %s on %s, which is not this chat's current menu: changes nothing", what, t.stanzaID)
+		return true, nil
+	}
+	log := b.log.With("chat", chatID, "idMessage", fc.IDMessage)
+	name := firstNonEmpty(msg.SenderData.SenderContactName, msg.SenderData.SenderName)
+	i := t.option(rec.Out.Options)
+	rule := b.rules.rule(fc.Rule)
+	switch {
+	case fc.ChoiceMsg == msg.IDMessage:
+		return true, b.finishChoice(ctx, &fc, name) // a retry
+	case fc.ChoiceMsg != "":
+		// The first recorded choice stands.
+		b.metrics.Conversation("vote_changed")
+		log.Info("the sender changed their answer to the menu after it ended; it routes nothing", "by", t.by, "option", i+1, "choice", fc.Choice, "answer", msg.IDMessage)
+		b.trace(&fc, "answer changed", "a later %s (%s) holds option %d; the menu ended before (%s): it routes nothing", what, msg.IDMessage, i+1, choiceText(fc.Choice))
+		return true, nil
+	case fc.Step != StepChoosing:
+		return true, nil
+	case i < 0:
+		b.trace(&fc, "no choice", "a %s (%s) that holds no option: no choice", what, msg.IDMessage)
+		return true, nil
+	case rule == nil || i >= len(rule.Choices):
+		return true, nil // the rules changed: the wait's end routes it
+	}
+	return true, b.choose(ctx, &fc, rule, &rule.Choices[i], msg.IDMessage, st, name, t.by)
+}
+
+// stanzaStyle is the style of the menu message a tap can answer.
+func (t tap) stanzaStyle() string {
+	if t.by == ChosenByPoll {
+		return MenuPoll
+	}
+	return MenuButtons
+}
+
+func choiceText(choice string) string {
+	if choice == "" {
+		return "no choice in time"
+	}
+	return "choice " + choice
+}
