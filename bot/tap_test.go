@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/frontdesk-bot/frontdesk/bot"
+	"github.com/frontdesk-bot/frontdesk/greenapi"
 	"github.com/frontdesk-bot/frontdesk/greenapi/greenapitest"
 	"github.com/frontdesk-bot/frontdesk/store/postgres"
 	"github.com/frontdesk-bot/frontdesk/store/postgres/postgrestest"
@@ -200,4 +201,130 @@ func eventOf(events []string, typ, name string) string {
 		}
 	}
 	return ""
+}
+
+// TestTapMenuFallsBackToTextOnce: when Green API refuses the poll or the
+// buttons for good (a method it does not know: 404; a setting or the beta
+// off: 400), the numbered menu goes instead, once, and never the poll too;
+// the number then chooses. A 5xx first (the outcome unknown, the history
+// read) and then the refusal still sends one text menu.
+func TestTapMenuFallsBackToTextOnce(t *testing.T) {
+	t.Parallel()
+	onEachStore(t, func(t *testing.T, store func(*setup)) {
+		for _, style := range []string{bot.MenuPoll, bot.MenuButtons} {
+			s := menuSystem(t, store, style)
+			method := map[string]string{bot.MenuPoll: greenapi.MethodSendPoll, bot.MenuButtons: greenapi.MethodSendButtons}[style]
+			for i, refusal := range []struct {
+				name  string
+				apply func()
+			}{
+				{"404", func() { s.srv.RefuseInteractive(404) }},
+				{"400", func() { s.srv.RefuseInteractive(400) }},
+				{"500 then 404", func() {
+					s.srv.FailNext(method, 1, greenapitest.Fault{Status: 500})
+					s.srv.RefuseInteractive(404)
+				}},
+			} {
+				refusal.apply()
+				chat, name := fmt.Sprintf("1212602%02d%02d@c.us", len(style), i), fmt.Sprintf("Bo %s %d", style, i)
+				s.send(t, greenapitest.Incoming{ChatID: chat, SenderName: name, Text: "hi"})
+				sent := s.srv.Sent(chat)
+				if len(sent) != 2 || sent[1].Message != "Reply with a number:\n1 Sales\n2 Support\n3 Something else" || sent[1].Poll != nil || sent[1].Buttons != nil {
+					t.Errorf("%s refused with %s: the sender got %+v; want the greeting, then the numbered menu once", style, refusal.name, sent)
+				}
+				s.send(t, greenapitest.Incoming{ChatID: chat, SenderName: name, Text: "2"})
+				if fc := s.current(t, chat); fc.Choice != "support" || fc.ChoiceBy != bot.ChosenByNumber || len(s.summariesOf(name)) != 1 {
+					t.Errorf("%s refused with %s: choice %q by %q, %d summaries; want support by number, one summary", style, refusal.name, fc.Choice, fc.ChoiceBy, len(s.summariesOf(name)))
+				}
+				s.srv.RefuseInteractive(0)
+			}
+		}
+	})
+}
+
+// TestPollVotesRouteOnce: a vote delivered twice routes once; a vote that
+// takes every option back is no choice; a vote on an older poll, or on
+// another chat's, changes nothing; a vote changed after the choice is
+// logged and routes nothing again.
+func TestPollVotesRouteOnce(t *testing.T) {
+	t.Parallel()
+	onEachStore(t, func(t *testing.T, store func(*setup)) {
+		s := menuSystem(t, store, bot.MenuPoll)
+		const chat, other = "12126030001@c.us", "12126030002@c.us"
+		poll := greetedWithTap(t, s, chat, "Cy", bot.MenuPoll)
+		otherPoll := greetedWithTap(t, s, other, "Di", bot.MenuPoll)
+
+		// Another chat's poll, and a poll that is not the current menu.
+		foreign := greenapitest.Vote(otherPoll, 0)
+		foreign.ChatID = chat
+		s.send(t, foreign)
+		old := greenapitest.Vote(poll, 0)
+		old.Data = greenapitest.Votes("BAE5OLDPOLL", poll.Message, poll.Poll, chat, 0)
+		s.send(t, old)
+		// Every option taken back.
+		s.send(t, greenapitest.Vote(poll))
+		if fc := s.current(t, chat); fc.Step != bot.StepChoosing || len(s.srv.Sent(chat)) != 2 {
+			t.Fatalf("after votes that choose nothing: %s, %d messages; want the menu still waiting, nothing sent", fc.Step, len(s.srv.Sent(chat)))
+		}
+
+		vote := greenapitest.Vote(poll, 0)
+		vote.SenderName = "Cy"
+		vote.IDMessage = "3EB0VOTE1"
+		_, body := s.srv.NewIncoming(vote)
+		for range 2 { // delivered twice
+			s.srv.Push(body)
+			s.settle(t)
+		}
+		changed := greenapitest.Vote(poll, 2)
+		changed.SenderName = "Cy"
+		s.send(t, changed)
+		fc := s.current(t, chat)
+		if fc.Choice != "sales" || fc.ChoiceBy != bot.ChosenByPoll || fc.ChoiceMsg != "3EB0VOTE1" {
+			t.Errorf("choice %q by %q (%s); want sales by the first vote", fc.Choice, fc.ChoiceBy, fc.ChoiceMsg)
+		}
+		if sum := s.srv.Sent(salesChat); len(sum) != 1 || !strings.Contains(sum[0].Message, "Chosen: Sales") {
+			t.Errorf("sales got %+v; want one summary", sum)
+		}
+		if n := len(s.summariesOf("Cy")); n != 0 {
+			t.Errorf("%d summaries to the operators; want none (sales routes to its group)", n)
+		}
+		if !strings.Contains(s.logs.String(), "changed their answer to the menu after it ended") {
+			t.Error("the changed vote was not logged")
+		}
+		if fc := s.current(t, other); fc.Step != bot.StepChoosing {
+			t.Errorf("the other chat's menu %s; want it still waiting", fc.Step)
+		}
+	})
+}
+
+// TestTapMenuSettledAfterACrash: the poll or the buttons went out but the
+// answer was lost (as when the process dies between the send and its
+// record), or the call broke before it went out (as when it dies between
+// the record and the send): the retry reads the chat's history and the
+// menu goes out once.
+func TestTapMenuSettledAfterACrash(t *testing.T) {
+	t.Parallel()
+	onEachStore(t, func(t *testing.T, store func(*setup)) {
+		for _, style := range []string{bot.MenuPoll, bot.MenuButtons} {
+			s := menuSystem(t, store, style)
+			method := map[string]string{bot.MenuPoll: greenapi.MethodSendPoll, bot.MenuButtons: greenapi.MethodSendButtons}[style]
+			for i, fault := range []greenapitest.Fault{{Status: 500, AfterWork: true}, {Drop: true}} {
+				s.srv.FailNext(method, 1, fault)
+				chat := fmt.Sprintf("1212604%02d%02d@c.us", len(style), i)
+				history := len(s.srv.Calls(greenapi.MethodGetChatHistory))
+				menu := greetedWithTap(t, s, chat, "Ed", style)
+				if n := len(s.srv.Calls(greenapi.MethodGetChatHistory)); n == history {
+					t.Errorf("%s, %+v: the history was not read before the retry", style, fault)
+				}
+				in := greenapitest.Vote(menu, 1)
+				if style == bot.MenuButtons {
+					in = greenapitest.Tap(menu, "interactiveButtonsResponse", 1)
+				}
+				s.send(t, in)
+				if fc := s.current(t, chat); fc.Choice != "support" {
+					t.Errorf("%s, %+v: choice %q; want support, by the menu that went out", style, fault, fc.Choice)
+				}
+			}
+		}
+	})
 }
