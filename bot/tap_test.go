@@ -301,7 +301,8 @@ func TestPollVotesRouteOnce(t *testing.T) {
 // answer was lost (as when the process dies between the send and its
 // record), or the call broke before it went out (as when it dies between
 // the record and the send): the retry reads the chat's history and the
-// menu goes out once.
+// menu goes out once. Then the vote's answer and summary fail the same
+// ways: the vote's retries send each once.
 func TestTapMenuSettledAfterACrash(t *testing.T) {
 	t.Parallel()
 	onEachStore(t, func(t *testing.T, store func(*setup)) {
@@ -312,7 +313,8 @@ func TestTapMenuSettledAfterACrash(t *testing.T) {
 				s.srv.FailNext(method, 1, fault)
 				chat := fmt.Sprintf("1212604%02d%02d@c.us", len(style), i)
 				history := len(s.srv.Calls(greenapi.MethodGetChatHistory))
-				menu := greetedWithTap(t, s, chat, "Ed", style)
+				name := fmt.Sprintf("Ed %s %d", style, i)
+				menu := greetedWithTap(t, s, chat, name, style)
 				if n := len(s.srv.Calls(greenapi.MethodGetChatHistory)); n == history {
 					t.Errorf("%s, %+v: the history was not read before the retry", style, fault)
 				}
@@ -320,9 +322,20 @@ func TestTapMenuSettledAfterACrash(t *testing.T) {
 				if style == bot.MenuButtons {
 					in = greenapitest.Tap(menu, "interactiveButtonsResponse", 1)
 				}
+				in.SenderName = name
+				// The choice's answer goes out and its answer is lost, the
+				// summary's send breaks: the vote's retries finish each once.
+				s.srv.FailNext(greenapi.MethodSendMessage, 1, greenapitest.Fault{Status: 500, AfterWork: true})
+				s.srv.FailNext(greenapi.MethodSendMessage, 1, greenapitest.Fault{Drop: true})
 				s.send(t, in)
-				if fc := s.current(t, chat); fc.Choice != "support" {
-					t.Errorf("%s, %+v: choice %q; want support, by the menu that went out", style, fault, fc.Choice)
+				if fc := s.current(t, chat); fc.Choice != "support" || fc.Step != bot.StepDone {
+					t.Errorf("%s, %+v: %s, choice %q; want done, support, by the menu that went out", style, fault, fc.Step, fc.Choice)
+				}
+				if sent := s.srv.Sent(chat); len(sent) != 3 {
+					t.Errorf("%s, %+v: the sender got %d messages; want the greeting, the menu and the answer once each", style, fault, len(sent))
+				}
+				if n := len(s.summariesOf(name)); n != 1 {
+					t.Errorf("%s, %+v: %d summaries; want one", style, fault, n)
 				}
 			}
 		}
