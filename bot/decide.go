@@ -55,9 +55,13 @@ type Decision struct {
 	// (menu_style text), or in MenuOut, a poll or buttons sent after it.
 	Menu    bool
 	MenuOut Outgoing
-	data    TemplateData // the fields the summary was rendered with
-	hours   *Hours
-	at      time.Time
+	// LanguagesOut is the language choice as a poll or buttons, sent after
+	// the greeting and its menu ([languages] menu_style); none when the
+	// list is numbered under the greeting.
+	LanguagesOut Outgoing
+	data         TemplateData // the fields the summary was rendered with
+	hours        *Hours
+	at           time.Time
 }
 
 // decision evaluates the rules for s and renders the messages. It reads
@@ -133,7 +137,13 @@ func (b *Bot) decision(s Sender) (Decision, error) {
 				offset = len(rule.Choices)
 			}
 			if menu, err := b.menuText(d.Locale, offset); err == nil && menu != "" {
-				menus += "\n\n" + menu
+				if style := b.rules.Languages.MenuStyle; style == MenuPoll || style == MenuButtons {
+					if d.LanguagesOut, err = b.tapLanguages(d.Locale, menu); err != nil {
+						return d, err
+					}
+				} else {
+					menus += "\n\n" + menu
+				}
 			}
 		}
 		limit := greenapi.MaxMessageLength
@@ -282,11 +292,14 @@ func (b *Bot) decide(ctx context.Context, fc *FirstContact, msg *greenapi.Messag
 	if d.Menu {
 		fc.ChoiceUntil = fc.CreatedAt.Add(d.Rule.ChoiceWait) // the wait, until the greeting goes out
 	}
-	if d.MenuOut.Style != "" {
-		// The poll or the buttons are recorded before the greeting is, and
-		// sent after it (sendMenu).
-		d.MenuOut.To = chatID
-		if _, _, err := b.recordOnce(ctx, chatID, fc.IDMessage, MsgChoiceMenu, func() (*Outgoing, error) { return &d.MenuOut, nil }); err != nil {
+	// A poll or buttons are recorded before the greeting is, and sent
+	// after it (sendMenu).
+	for kind, out := range map[string]*Outgoing{MsgChoiceMenu: &d.MenuOut, MsgLanguageQuestion: &d.LanguagesOut} {
+		if out.Style == "" {
+			continue
+		}
+		out.To = chatID
+		if _, _, err := b.recordOnce(ctx, chatID, fc.IDMessage, kind, func() (*Outgoing, error) { return out, nil }); err != nil {
 			return err
 		}
 	}

@@ -153,7 +153,7 @@ func (b *Bot) notAMessage(ctx context.Context, msg *greenapi.MessageNotification
 		if err != nil {
 			return err
 		}
-		if handled, err := b.menuTap(ctx, msg, t, state); err != nil || handled {
+		if handled, err := b.menuTap(ctx, msg, t, state, at); err != nil || handled {
 			return err
 		}
 	}
@@ -257,6 +257,11 @@ func (b *Bot) firstContact(ctx context.Context, msg *greenapi.MessageNotificatio
 				return b.end(ctx, &fc, name)
 			}
 			b.trace(&fc, "replied", "sendMessage %s", fc.Reply.ID)
+			// A menu or a language choice as a poll or buttons follows the
+			// greeting, once each.
+			if err := b.sendMenus(ctx, &fc, log); err != nil {
+				return err
+			}
 			// A greeting sent while closed is the chat's away reply for
 			// this closed period.
 			if _, open, next := b.openAt(msg, fc.CreatedAt); !open && !next.IsZero() {
@@ -266,10 +271,6 @@ func (b *Bot) firstContact(ctx context.Context, msg *greenapi.MessageNotificatio
 			}
 		}
 		if !fc.ChoiceUntil.IsZero() && fc.Reply.Sent() {
-			// A menu as a poll or buttons follows the greeting, once.
-			if err := b.sendMenu(ctx, &fc, log); err != nil {
-				return err
-			}
 			// The greeting ends with a menu: the summary waits for the
 			// choice, or for the wait's end (EndChoiceWaits), counted from
 			// now.

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"slices"
 	"strconv"
+	"time"
 
 	"github.com/frontdesk-bot/frontdesk/greenapi"
 	"github.com/frontdesk-bot/frontdesk/queue"
@@ -37,13 +38,36 @@ func (b *Bot) tapMenu(rule *Rule, locale, menu string) (Outgoing, error) {
 	return Outgoing{Style: rule.MenuStyle, Text: question, Options: labels, Fallback: menu}, nil
 }
 
-// sendMenu sends the poll or the buttons recorded for fc's menu, once,
-// after the greeting; nothing for a text menu, which is in the greeting.
-// When Green API refuses it for good before it could have gone out (a
-// 4xx: the method unknown, the beta or a setting off), the record becomes
-// the numbered text, which goes instead, once: a customer never gets both.
-func (b *Bot) sendMenu(ctx context.Context, fc *FirstContact, log *slog.Logger) error {
-	rec, err := b.store.GetChatMessage(ctx, b.cfg.Instance, fc.ChatID, fc.IDMessage, MsgChoiceMenu)
+// tapLanguages is the language list for a sender greeted in locale as a
+// poll or buttons: the question (MsgLanguageQuestion), the languages in
+// themselves as options, and menu, the numbered text, as the fallback.
+func (b *Bot) tapLanguages(locale, menu string) (Outgoing, error) {
+	question, err := b.catalog.Localize(locale, MsgLanguageQuestion, TemplateData{}, 0)
+	if err != nil {
+		return Outgoing{}, fmt.Errorf("%w: rendering %q in %s: %v", queue.ErrPermanent, MsgLanguageQuestion, locale, err)
+	}
+	return Outgoing{Style: b.rules.Languages.MenuStyle, Text: question, Options: b.rules.Languages.names(locale), Fallback: menu}, nil
+}
+
+// sendMenus sends what follows fc's greeting, in order, once each: its
+// menu, then its language choice, when they go as a poll or buttons.
+func (b *Bot) sendMenus(ctx context.Context, fc *FirstContact, log *slog.Logger) error {
+	for _, kind := range []string{MsgChoiceMenu, MsgLanguageQuestion} {
+		if err := b.sendMenu(ctx, fc, kind, log); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// sendMenu sends the poll or the buttons of kind (MsgChoiceMenu,
+// MsgLanguageQuestion) recorded for fc, once, after the greeting; nothing
+// for a text list, which is in the greeting. When Green API refuses it for
+// good before it could have gone out (a 4xx: the method unknown, the beta
+// or a setting off), the record becomes the numbered text, which goes
+// instead, once: a customer never gets both.
+func (b *Bot) sendMenu(ctx context.Context, fc *FirstContact, kind string, log *slog.Logger) error {
+	rec, err := b.store.GetChatMessage(ctx, b.cfg.Instance, fc.ChatID, fc.IDMessage, kind)
 	if errors.Is(err, ErrNotFound) {
 		return nil
 	} else if err != nil {
@@ -52,8 +76,8 @@ func (b *Bot) sendMenu(ctx context.Context, fc *FirstContact, log *slog.Logger) 
 	if rec.Out.Sent() {
 		return nil
 	}
-	style := rec.Out.Style
-	d, refused := b.recorded(&rec, "menu"), false
+	style, what := rec.Out.Style, map[string]string{MsgChoiceMenu: "menu", MsgLanguageQuestion: "languages"}[kind]
+	d, refused := b.recorded(&rec, what), false
 	d.refused = &refused
 	gaveUp, err := b.deliver(ctx, d, log)
 	if err != nil {
@@ -61,33 +85,33 @@ func (b *Bot) sendMenu(ctx context.Context, fc *FirstContact, log *slog.Logger) 
 	}
 	switch {
 	case gaveUp == "" && style != "":
-		b.trace(fc, "menu", "the menu as a %s (%s)", style, rec.Out.ID)
+		b.trace(fc, what, "the %s as a %s (%s)", what, style, rec.Out.ID)
 		return nil
 	case gaveUp == "":
-		b.trace(fc, "menu", "the numbered menu in place of the refused poll or buttons (%s)", rec.Out.ID)
+		b.trace(fc, what, "the numbered menu in place of the refused poll or buttons (%s)", rec.Out.ID)
 		return nil
 	case style == "" || !refused || rec.Out.Fallback == "":
 		// Given up without a refusal of the send itself (the history could
 		// not be read after an attempt whose outcome is unknown): it may
 		// have gone out, so no text follows; the number and the label
 		// still choose.
-		b.trace(fc, "gave up", "Green API refused the menu for good (%s): the number and the label still choose", gaveUp)
+		b.trace(fc, "gave up", "Green API refused the %s for good (%s): the number and the label still choose", what, gaveUp)
 		return nil
 	}
 	b.metrics.Conversation("menu_fallback")
-	log.Warn("Green API refused the menu as a "+style+"; the numbered text goes instead", "reason", gaveUp)
-	b.trace(fc, "menu", "Green API refused the %s for good (%s): the numbered menu goes instead", style, gaveUp)
+	log.Warn("Green API refused the "+what+" as a "+style+"; the numbered text goes instead", "reason", gaveUp)
+	b.trace(fc, what, "Green API refused the %s for good (%s): the numbered menu goes instead", style, gaveUp)
 	rec.Out = Outgoing{To: rec.Out.To, Text: rec.Out.Fallback}
 	if err := b.store.SaveChatMessage(ctx, rec); err != nil {
 		return err
 	}
-	if gaveUp, err = b.deliverRecorded(ctx, &rec, "menu", log); err != nil {
+	if gaveUp, err = b.deliverRecorded(ctx, &rec, what, log); err != nil {
 		return err
 	}
 	if gaveUp != "" {
 		b.trace(fc, "gave up", "Green API refused the numbered menu too (%s)", gaveUp)
 	} else {
-		b.trace(fc, "menu", "the numbered menu (%s)", rec.Out.ID)
+		b.trace(fc, what, "the numbered menu (%s)", rec.Out.ID)
 	}
 	return nil
 }
@@ -172,24 +196,31 @@ func (t tap) option(options []string) int {
 // takes every option back is no choice; a vote changed after the choice
 // is logged and routes nothing again. It reports whether the tap was
 // handled: a tap while the chat's menu is text (or none) is not, and is
-// read by its display text, as a reply.
-func (b *Bot) menuTap(ctx context.Context, msg *greenapi.MessageNotification, t tap, st ChatState) (bool, error) {
+// read by its display text, as a reply. A vote or tap on the chat's
+// language poll or buttons chooses the language (languageTap).
+func (b *Bot) menuTap(ctx context.Context, msg *greenapi.MessageNotification, t tap, st ChatState, at time.Time) (bool, error) {
 	chatID := msg.SenderData.ChatID
 	ref := &FirstContact{Instance: b.cfg.Instance, ChatID: chatID, IDMessage: msg.IDMessage}
 	what := map[string]string{ChosenByPoll: "vote", ChosenByButton: "tap"}[t.by]
 	var (
-		fc  FirstContact
-		rec ChatMessage
-		err error
+		fc        FirstContact
+		rec, lang ChatMessage
+		err       error
 	)
 	if st.FirstContactMsg != "" {
 		fc, err = b.store.GetFirstContact(ctx, b.cfg.Instance, chatID, st.FirstContactMsg)
 		if err == nil {
 			rec, err = b.store.GetChatMessage(ctx, b.cfg.Instance, chatID, fc.IDMessage, MsgChoiceMenu)
 		}
+		if err == nil || errors.Is(err, ErrNotFound) {
+			lang, err = b.store.GetChatMessage(ctx, b.cfg.Instance, chatID, fc.IDMessage, MsgLanguageQuestion)
+		}
 		if err != nil && !errors.Is(err, ErrNotFound) {
 			return true, err
 		}
+	}
+	if lang.Out.ID != "" && lang.Out.ID == t.stanzaID && lang.Out.Style == t.stanzaStyle() {
+		return true, b.languageTap(ctx, msg, t, st, at, fc, lang)
 	}
 	if rec.Out.Style == "" && t.by == ChosenByButton {
 		return false, nil // no poll or buttons were sent: the text may choose
@@ -221,6 +252,50 @@ func (b *Bot) menuTap(ctx context.Context, msg *greenapi.MessageNotification, t 
 		return true, nil // the rules changed: the wait's end routes it
 	}
 	return true, b.choose(ctx, &fc, rule, &rule.Choices[i], msg.IDMessage, st, name, t.by)
+}
+
+// kindLanguageVoted is the record, keyed by a first contact, of the vote
+// or tap that chose from its language poll or buttons (its idMessage, in
+// the record's text): the first one wins.
+const kindLanguageVoted = "language_voted"
+
+// languageTap handles a vote or a tap on the language poll or buttons of
+// fc (lang), within the window: its language is chosen (switchLanguage),
+// once; a later vote changes nothing, and is logged.
+func (b *Bot) languageTap(ctx context.Context, msg *greenapi.MessageNotification, t tap, st ChatState, at time.Time, fc FirstContact, lang ChatMessage) error {
+	chatID := msg.SenderData.ChatID
+	ref := &FirstContact{Instance: b.cfg.Instance, ChatID: chatID, IDMessage: msg.IDMessage}
+	l, i := b.rules.Languages, t.option(lang.Out.Options)
+	if l == nil || at.Sub(fc.CreatedAt) > l.Window {
+		b.trace(ref, "not a message", "a %s on the language choice after its window: changes nothing", t.by)
+		return nil
+	}
+	options := l.options(fc.Locale)
+	switch {
+	case i < 0:
+		b.trace(ref, "no choice", "a %s on the language choice that holds no language: no choice", t.by)
+		return nil
+	case i >= len(options) || selfName(options[i]) != lang.Out.Options[i]:
+		b.trace(ref, "not a message", "a %s on a language choice that the rules no longer offer: changes nothing", t.by)
+		return nil
+	}
+	mark, err := b.store.GetChatMessage(ctx, b.cfg.Instance, chatID, fc.IDMessage, kindLanguageVoted)
+	switch {
+	case errors.Is(err, ErrNotFound):
+		mark = ChatMessage{Instance: b.cfg.Instance, ChatID: chatID, IDMessage: fc.IDMessage, Kind: kindLanguageVoted,
+			Out: Outgoing{Text: msg.IDMessage}, CreatedAt: b.Now()}
+		if err := b.store.SaveChatMessage(ctx, mark); err != nil {
+			return err
+		}
+	case err != nil:
+		return err
+	case mark.Out.Text != msg.IDMessage:
+		b.metrics.Conversation("vote_changed")
+		b.log.Info("the sender changed their answer to the language choice; it changes nothing", "chat", chatID, "answer", msg.IDMessage, "chosen_by", mark.Out.Text)
+		b.trace(ref, "answer changed", "a later %s on the language choice (%s): the first (%s) stands", t.by, options[i], mark.Out.Text)
+		return nil
+	}
+	return b.switchLanguage(ctx, msg, st, at, fc, options[i])
 }
 
 // stanzaStyle is the style of the menu message a tap can answer.

@@ -26,6 +26,9 @@ func TestMenuStyleRulesErrors(t *testing.T) {
 		{head + "menu_style = \"buttons\"\n" + choice("a", "choice_sales") + choice("b", "choice_support") + choice("c", "choice_other") + choice("d", "choice_sales"),
 			`rules.toml:4: rule "r": menu_style: 4 options: WhatsApp shows at most 3 buttons`},
 		{head + "menu_style = \"poll\"\n" + choice("a", "choice_sales") + choice("b", "choice_sales"), `two options read "Sales"; a poll's options must differ`},
+		{"[languages]\noffer = true\nmenu_style = \"buttons\"\n" + head, `rules.toml:3: languages: menu_style: 5 options: WhatsApp shows at most 3 buttons`},
+		{"[languages]\noffer = true\nchoices = [\"en\", \"de\"]\nmenu_style = \"poll\"\n" + head, `rules.toml:4: languages: menu_style: 1 options: a poll takes 2 to 12`},
+		{"[languages]\noffer = true\nmenu_style = \"list\"\n" + head, `rules.toml:3: languages: menu_style: "list": expected "text"`},
 	}
 	for _, tt := range tests {
 		_, err := bot.ParseRules("rules.toml", []byte(tt.rules), mustCatalog(t))

@@ -341,3 +341,70 @@ func TestTapMenuSettledAfterACrash(t *testing.T) {
 		}
 	})
 }
+
+// languagePoll is a rules file whose greeting offers German and Russian
+// to an English speaker as style, and menu as the rule's menu style.
+func languagePoll(style, menu string) string {
+	return "[languages]\noffer = true\nchoices = [\"en\", \"de\", \"ru\"]\nmenu_style = \"" + style + "\"\n" + styledMenu(menu)
+}
+
+// TestLanguageChoiceAsPoll: with [languages] menu_style = "poll" the
+// language list follows the greeting and its menu as a poll; a vote
+// switches the chat's language and sends the greeting again in it, once
+// (delivered twice, and changed later: still once); the menu's poll still
+// routes. Refused, the numbered list goes instead, numbered after the
+// menu's choices, and its number chooses.
+func TestLanguageChoiceAsPoll(t *testing.T) {
+	t.Parallel()
+	onEachStore(t, func(t *testing.T, store func(*setup)) {
+		s := newSystem(t, 2*time.Second, store, func(st *setup) { st.rules = languagePoll(bot.MenuPoll, bot.MenuPoll) })
+		const chat = "12126050001@c.us"
+		s.send(t, greenapitest.Incoming{ChatID: chat, SenderName: "Flo", Text: "hi"})
+		sent := s.srv.Sent(chat)
+		if len(sent) != 3 || strings.Contains(sent[0].Message, "Reply with its number") || sent[1].Poll == nil ||
+			sent[2].Message != "Prefer another language?" || strings.Join(sent[2].Poll, "|") != "Deutsch|русский" {
+			t.Fatalf("sent %+v; want the greeting, the menu's poll, then the languages' poll", sent)
+		}
+		vote := greenapitest.Vote(sent[2], 0)
+		vote.SenderName, vote.IDMessage = "Flo", "3EB0LANGVOTE"
+		_, body := s.srv.NewIncoming(vote)
+		for range 2 {
+			s.srv.Push(body)
+			s.settle(t)
+		}
+		changed := greenapitest.Vote(sent[2], 1)
+		changed.SenderName = "Flo"
+		s.send(t, changed)
+		after := s.srv.Sent(chat)
+		if len(after) != 4 || !strings.HasPrefix(after[3].Message, "Hallo, Flo!") {
+			t.Fatalf("after the votes: %+v; want the greeting once more, in German", after[3:])
+		}
+		if st, _ := s.store.GetChat(context.Background(), greenapitest.DefaultIDInstance, chat); st.Locale != "de" {
+			t.Errorf("the chat's language %q; want de, the first vote's", st.Locale)
+		}
+		menuVote := greenapitest.Vote(sent[1], 1)
+		menuVote.SenderName = "Flo"
+		s.send(t, menuVote)
+		if fc := s.current(t, chat); fc.Choice != "support" || fc.ChoiceBy != bot.ChosenByPoll {
+			t.Errorf("choice %q by %q; want support by the menu's poll", fc.Choice, fc.ChoiceBy)
+		}
+		if got := s.srv.Sent(chat); len(got) != 5 || !strings.HasPrefix(got[4].Message, "Danke! Unser Kundendienst") {
+			t.Errorf("the answer %+v; want it in German", got[4:])
+		}
+
+		// Refused: the numbered lists instead, the languages after the
+		// menu's three choices.
+		s.srv.RefuseInteractive(404)
+		const refused = "12126050002@c.us"
+		s.send(t, greenapitest.Incoming{ChatID: refused, SenderName: "Gil", Text: "hi"})
+		sent = s.srv.Sent(refused)
+		if len(sent) != 3 || sent[1].Message != "Reply with a number:\n1 Sales\n2 Support\n3 Something else" ||
+			sent[2].Message != "Prefer another language? Reply with its number:\n4 Deutsch\n5 русский" {
+			t.Fatalf("refused: sent %+v; want the greeting and the two numbered lists", sent)
+		}
+		s.send(t, greenapitest.Incoming{ChatID: refused, SenderName: "Gil", Text: "5"})
+		if got := s.srv.Sent(refused); len(got) != 4 || !strings.HasPrefix(got[3].Message, "Здравствуйте, Gil!") {
+			t.Errorf("after 5: %+v; want the greeting again in Russian", got[3:])
+		}
+	})
+}
