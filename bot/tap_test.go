@@ -408,3 +408,46 @@ func TestLanguageChoiceAsPoll(t *testing.T) {
 		}
 	})
 }
+
+// TestTwoReplicasRouteAVoteOnce: two replicas on one PostgreSQL database
+// behind one number; the greeting's notification reaches the first, the
+// same vote reaches both (Green API resends to whichever answers): the
+// vote is stored once and routes once.
+func TestTwoReplicasRouteAVoteOnce(t *testing.T) {
+	t.Parallel()
+	db := postgrestest.SchemaURL(t)
+	srv := greenapitest.New(t, greenapitest.WithLimit(greenapi.MethodGetContactInfo, 1000))
+	var replicas []*system
+	for i := range 2 {
+		store, err := postgres.Open(context.Background(), db)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { store.Close() })
+		_, release, err := store.Replica(context.Background(), fmt.Sprint("replica-", i))
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(release)
+		replicas = append(replicas, newSystemOn(t, srv, 2*time.Second, func(st *setup) { st.store, st.rules = store, styledMenu(bot.MenuPoll) }))
+	}
+	const chat = "12126060001@c.us"
+	poll := greetedWithTap(t, replicas[0], chat, "Hal", bot.MenuPoll)
+	vote := greenapitest.Vote(poll, 0)
+	vote.SenderName = "Hal"
+	_, body := srv.NewIncoming(vote)
+	for _, r := range replicas {
+		if _, err := r.inbox.Accept(context.Background(), greenapitest.DefaultIDInstance, body); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, r := range replicas {
+		r.settle(t)
+	}
+	if fc := replicas[1].current(t, chat); fc.Choice != "sales" || fc.ChoiceBy != bot.ChosenByPoll {
+		t.Errorf("choice %q by %q; want sales by the poll", fc.Choice, fc.ChoiceBy)
+	}
+	if sum := srv.Sent(salesChat); len(sum) != 1 {
+		t.Errorf("sales got %d summaries; want one", len(sum))
+	}
+}
