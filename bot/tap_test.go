@@ -156,6 +156,9 @@ func TestTapMenuSentAndAnsweredEachWay(t *testing.T) {
 				if fc.Step != bot.StepDone || fc.Choice != "support" || fc.ChoiceBy != wantBy {
 					t.Errorf("%s by %s: first contact %s, choice %q by %q; want done, support by %s", style, way, fc.Step, fc.Choice, fc.ChoiceBy, wantBy)
 				}
+				if !fc.AnsweredAt.IsZero() {
+					t.Errorf("%s by %s: answered by %s at %v; Frontdesk's own poll or buttons are no person's answer", style, way, fc.AnsweredBy, fc.AnsweredAt)
+				}
 				if sent := s.srv.Sent(chat); len(sent) != 3 || !strings.HasPrefix(sent[2].Message, "Thank you! Our support team") {
 					t.Errorf("%s by %s: the sender got %+v; want the greeting, the menu and the answer", style, way, sent)
 				}
