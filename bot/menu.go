@@ -10,7 +10,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/frontdesk-bot/frontdesk/greenapi"
 	"github.com/frontdesk-bot/frontdesk/queue"
@@ -80,20 +79,6 @@ func parseChoices(r *Rule, spec ruleSpec, catalog *Catalog, failAt func(lineKey,
 		}
 		return
 	}
-	defer func() {
-		if r.MenuStyle == MenuText || len(r.Choices) != len(spec.Choice) {
-			return
-		}
-		labels := make([]string, len(r.Choices))
-		for i, c := range r.Choices {
-			labels[i] = c.Label
-		}
-		for _, why := range catalog.styleProblems(r.MenuStyle, MsgChoiceQuestion, func(locale string) ([]string, error) {
-			return catalog.labels(locale, labels)
-		}) {
-			failAt("menu_style", "menu_style", "%s", why)
-		}
-	}()
 	r.ChoiceWait = DefaultChoiceWait
 	if spec.ChoiceWait != "" {
 		d, err := time.ParseDuration(spec.ChoiceWait)
@@ -112,13 +97,16 @@ func parseChoices(r *Rule, spec ruleSpec, catalog *Catalog, failAt func(lineKey,
 	if !catalog.Has(catalog.DefaultLocale(), MsgChoiceMenu) {
 		failAt("choice.0", "choice", "the default locale %q has no message %q, the menu's text", catalog.DefaultLocale(), MsgChoiceMenu)
 	}
-	seen := make(map[string]bool)
+	seen, labelsOK := make(map[string]bool), true
 	for j, cs := range spec.Choice {
 		name := fmt.Sprintf("choice %d", j+1)
 		if cs.ID != "" {
 			name = fmt.Sprintf("choice %q", cs.ID)
 		}
 		fail := func(key, format string, args ...any) {
+			if key == "label" {
+				labelsOK = false
+			}
 			failAt(fmt.Sprintf("choice.%d.%s", j, key), name+": "+key, format, args...)
 		}
 		switch {
@@ -142,90 +130,19 @@ func parseChoices(r *Rule, spec ruleSpec, catalog *Catalog, failAt func(lineKey,
 		}
 		r.Choices = append(r.Choices, Choice(cs))
 	}
-}
-
-// The menu styles (menu_style).
-const (
-	MenuText    = "text"    // numbered under the greeting
-	MenuPoll    = "poll"    // a poll after the greeting (sendPoll)
-	MenuButtons = "buttons" // reply buttons after the greeting (sendInteractiveButtonsReply)
-)
-
-// How a choice was made (FirstContact.ChoiceBy, the first_contact
-// event's choice_by).
-const (
-	ChosenByPoll   = "poll"
-	ChosenByButton = "button"
-	ChosenByNumber = "number"
-	ChosenByLabel  = "label"
-)
-
-func validStyle(s string) bool { return s == MenuText || s == MenuPoll || s == MenuButtons }
-
-// labels renders the messages ids in locale.
-func (c *Catalog) labels(locale string, ids []string) ([]string, error) {
-	out := make([]string, len(ids))
-	for i, id := range ids {
-		text, err := c.Localize(locale, id, TemplateData{}, 0)
-		if err != nil {
-			return nil, fmt.Errorf("the label %q does not render in %s: %v", id, locale, err)
-		}
-		out[i] = text
+	if r.MenuStyle == MenuText || !labelsOK {
+		return
 	}
-	return out, nil
-}
-
-// styleProblems says, for each locale of the catalog, why a menu whose
-// options options renders cannot go as style (MenuPoll or MenuButtons)
-// with the question (or the buttons' text) of message question: the
-// limits Green API documents for sendPoll and sendInteractiveButtonsReply.
-// None when it can.
-func (c *Catalog) styleProblems(style, question string, options func(locale string) ([]string, error)) []string {
-	var out []string
-	for _, locale := range c.Locales() {
-		where := strings.Join(c.Sources(locale), ", ")
-		labels, err := options(locale)
-		if err != nil {
-			out = append(out, err.Error())
-			continue
-		}
-		if q, err := c.Localize(locale, question, TemplateData{}, 0); err != nil {
-			out = append(out, fmt.Sprintf("the message %q does not render in %s: %v", question, locale, err))
-		} else if n := utf8.RuneCountInString(q); style == MenuPoll && n > greenapi.MaxPollQuestionLength {
-			out = append(out, fmt.Sprintf("in %s (%s) the poll's question %q is %d characters; a poll's question takes at most %d",
-				locale, where, question, n, greenapi.MaxPollQuestionLength))
-		}
-		switch style {
-		case MenuButtons:
-			if len(labels) > greenapi.MaxButtons {
-				return append(out, fmt.Sprintf("%d options: WhatsApp shows at most %d buttons; use menu_style = \"poll\" (up to %d options) or \"text\"",
-					len(labels), greenapi.MaxButtons, greenapi.MaxPollOptions))
-			}
-			for _, l := range labels {
-				if n := utf8.RuneCountInString(l); n > greenapi.MaxButtonTextLength {
-					out = append(out, fmt.Sprintf("in %s (%s) the option %q is %d characters; a button takes at most %d: shorten it there, or use menu_style = \"poll\"",
-						locale, where, l, n, greenapi.MaxButtonTextLength))
-				}
-			}
-		case MenuPoll:
-			if len(labels) < greenapi.MinPollOptions || len(labels) > greenapi.MaxPollOptions {
-				return append(out, fmt.Sprintf("%d options: a poll takes %d to %d; use menu_style = \"text\"",
-					len(labels), greenapi.MinPollOptions, greenapi.MaxPollOptions))
-			}
-			seen := make(map[string]bool)
-			for _, l := range labels {
-				if n := utf8.RuneCountInString(l); n > greenapi.MaxPollOptionLength {
-					out = append(out, fmt.Sprintf("in %s (%s) the option %q is %d characters; a poll's option takes at most %d",
-						locale, where, l, n, greenapi.MaxPollOptionLength))
-				}
-				if seen[l] {
-					out = append(out, fmt.Sprintf("in %s (%s) two options read %q; a poll's options must differ", locale, where, l))
-				}
-				seen[l] = true
-			}
-		}
+	// Every label, in every locale, within the limits of the style.
+	labels := make([]string, len(r.Choices))
+	for i, c := range r.Choices {
+		labels[i] = c.Label
 	}
-	return out
+	for _, why := range catalog.styleProblems(r.MenuStyle, MsgChoiceQuestion, func(locale string) ([]string, error) {
+		return catalog.labels(locale, labels)
+	}) {
+		failAt("menu_style", "menu_style", "%s", why)
+	}
 }
 
 // rule returns the rule with id, or nil (a reload removed it).

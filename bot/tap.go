@@ -7,7 +7,9 @@ import (
 	"log/slog"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/frontdesk-bot/frontdesk/greenapi"
 	"github.com/frontdesk-bot/frontdesk/queue"
@@ -18,6 +20,90 @@ import (
 // place, once, when Green API refuses it for good; a vote or a tap chooses
 // when it answers that very message (menuTap), and the number and the label
 // keep choosing as with a text menu (menuReply).
+
+// The menu styles (menu_style).
+const (
+	MenuText    = "text"    // numbered under the greeting
+	MenuPoll    = "poll"    // a poll after the greeting (sendPoll)
+	MenuButtons = "buttons" // reply buttons after the greeting (sendInteractiveButtonsReply)
+)
+
+// How a choice was made (FirstContact.ChoiceBy, the first_contact
+// event's choice_by).
+const (
+	ChosenByPoll   = "poll"
+	ChosenByButton = "button"
+	ChosenByNumber = "number"
+	ChosenByLabel  = "label"
+)
+
+func validStyle(s string) bool { return s == MenuText || s == MenuPoll || s == MenuButtons }
+
+// labels renders the messages ids in locale.
+func (c *Catalog) labels(locale string, ids []string) ([]string, error) {
+	out := make([]string, len(ids))
+	for i, id := range ids {
+		text, err := c.Localize(locale, id, TemplateData{}, 0)
+		if err != nil {
+			return nil, fmt.Errorf("the label %q does not render in %s: %v", id, locale, err)
+		}
+		out[i] = text
+	}
+	return out, nil
+}
+
+// styleProblems says, for each locale of the catalog, why a menu whose
+// options options renders cannot go as style (MenuPoll or MenuButtons)
+// with the question (or the buttons' text) of message question: the
+// limits Green API documents for sendPoll and sendInteractiveButtonsReply.
+// None when it can.
+func (c *Catalog) styleProblems(style, question string, options func(locale string) ([]string, error)) []string {
+	var out []string
+	for _, locale := range c.Locales() {
+		where := strings.Join(c.Sources(locale), ", ")
+		labels, err := options(locale)
+		if err != nil {
+			out = append(out, err.Error())
+			continue
+		}
+		if q, err := c.Localize(locale, question, TemplateData{}, 0); err != nil {
+			out = append(out, fmt.Sprintf("the message %q does not render in %s: %v", question, locale, err))
+		} else if n := utf8.RuneCountInString(q); style == MenuPoll && n > greenapi.MaxPollQuestionLength {
+			out = append(out, fmt.Sprintf("in %s (%s) the poll's question %q is %d characters; a poll's question takes at most %d",
+				locale, where, question, n, greenapi.MaxPollQuestionLength))
+		}
+		switch style {
+		case MenuButtons:
+			if len(labels) > greenapi.MaxButtons {
+				return append(out, fmt.Sprintf("%d options: WhatsApp shows at most %d buttons; use menu_style = \"poll\" (up to %d options) or \"text\"",
+					len(labels), greenapi.MaxButtons, greenapi.MaxPollOptions))
+			}
+			for _, l := range labels {
+				if n := utf8.RuneCountInString(l); n > greenapi.MaxButtonTextLength {
+					out = append(out, fmt.Sprintf("in %s (%s) the option %q is %d characters; a button takes at most %d: shorten it there, or use menu_style = \"poll\"",
+						locale, where, l, n, greenapi.MaxButtonTextLength))
+				}
+			}
+		case MenuPoll:
+			if len(labels) < greenapi.MinPollOptions || len(labels) > greenapi.MaxPollOptions {
+				return append(out, fmt.Sprintf("%d options: a poll takes %d to %d; use menu_style = \"text\"",
+					len(labels), greenapi.MinPollOptions, greenapi.MaxPollOptions))
+			}
+			seen := make(map[string]bool)
+			for _, l := range labels {
+				if n := utf8.RuneCountInString(l); n > greenapi.MaxPollOptionLength {
+					out = append(out, fmt.Sprintf("in %s (%s) the option %q is %d characters; a poll's option takes at most %d",
+						locale, where, l, n, greenapi.MaxPollOptionLength))
+				}
+				if seen[l] {
+					out = append(out, fmt.Sprintf("in %s (%s) two options read %q; a poll's options must differ", locale, where, l))
+				}
+				seen[l] = true
+			}
+		}
+	}
+	return out
+}
 
 // tapMenu is rule's menu in locale as a poll or buttons: the question
 // (MsgChoiceQuestion), the labels as options, and menu, the numbered text,
