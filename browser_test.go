@@ -579,3 +579,56 @@ func TestStatusPageRefusesWithoutTheToken(t *testing.T) {
 		t.Errorf("the public listener's / = %d, want 404: the status page is on the operations listener only", resp.StatusCode)
 	}
 }
+
+// TestSandboxPollInABrowser is issue #26's proof in the sandbox: the
+// example menu, switched to a poll, goes after the greeting as a poll the
+// customer taps; the tap routes: the answer in the chat, the summary to
+// the operators, the steps saying it was chosen by the poll.
+func TestSandboxPollInABrowser(t *testing.T) {
+	ctx := newBrowser(t, 1280, 1000)
+	url := startSandbox(t)
+	if err := chromedp.Do(ctx, chromedp.Navigate(url+"/"), chromedp.WaitVisible(chromedp.ID("send")),
+		chromedp.Click(chromedp.ID("config-example-menu"))); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := chromedp.Run(ctx, chromedp.Poll[bool](`document.getElementById("config-text").value.includes('menu_style = "text"')`,
+		chromedp.WithPollingTimeout(5*time.Second))); err != nil {
+		t.Fatalf("the example does not offer the styles: %v", err)
+	}
+	poll := `(() => { const e = document.getElementById("config-text"); e.value = e.value.replace('menu_style = "text"', 'menu_style = "poll"'); return true; })()`
+	if _, err := chromedp.Run(ctx, chromedp.Evaluate[bool](poll)); err != nil {
+		t.Fatal(err)
+	}
+	if err := chromedp.Do(ctx, chromedp.Click(chromedp.ID("config-apply"))); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := chromedp.Run(ctx, chromedp.Poll[bool](`document.getElementById("config-status").textContent.startsWith("Applied")`,
+		chromedp.WithPollingTimeout(5*time.Second))); err != nil {
+		t.Fatalf("the poll menu was not applied: %v (%s)", err, text(t, ctx, "config-error"))
+	}
+	own := map[string]string{"#phone": "+1 212 555 0178", "#name": "Ana", "#business": "", "#category": "", "#products": ""}
+	sendAs(t, ctx, "own", own, "hi")
+	// Only the poll's arrival shows options to tap.
+	options, err := chromedp.Run(ctx, chromedp.Poll[[]string](`(() => { const o = [...document.querySelectorAll("#chat .msg.bot .options.poll .option")].map(b => b.textContent); return o.length ? o : null; })()`,
+		chromedp.WithPollingTimeout(10*time.Second)))
+	if err != nil || strings.Join(options, "|") != "○ Sales|○ Support|○ Something else" {
+		t.Fatalf("the poll's options %q, %v; want the example's three", options, err)
+	}
+	replies := waitReplies(t, ctx, 2, 10*time.Second)
+	if len(replies) != 2 || strings.Contains(replies[0], "Reply with a number") || replies[1] != "What can we help you with?" {
+		t.Fatalf("replies %q; want the greeting without the list, then the poll's question", replies)
+	}
+	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`#chat .msg.bot .options.poll .option:nth-child(2)`))); err != nil {
+		t.Fatal(err)
+	}
+	replies = waitReplies(t, ctx, 3, 10*time.Second)
+	if len(replies) != 3 || replies[2] != "Thank you! Our support team will write to you here shortly." {
+		t.Errorf("replies %q; want the support answer after the vote", replies)
+	}
+	waitFor(t, "the summary of the choice", 10*time.Second, func() bool { return strings.Contains(text(t, ctx, "operators"), "Chosen: Support") })
+	waitFor(t, "the choice by the poll", 10*time.Second, func() bool { return strings.Contains(text(t, ctx, "trace"), "choice support by poll") })
+	if chat := text(t, ctx, "chat"); !strings.Contains(chat, "● Support") {
+		t.Errorf("the chat does not show the vote:\n%s", chat)
+	}
+	screenshot(t, ctx, "sandbox-poll")
+}

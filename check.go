@@ -157,6 +157,9 @@ func preview(catalog *bot.Catalog, rules bot.Rules, stdout io.Writer) int {
 				problems++
 				continue
 			}
+			if r.MenuStyle == bot.MenuPoll || r.MenuStyle == bot.MenuButtons {
+				fmt.Fprintf(stdout, "\n(then, as its own message, a %s of the labels; Green API refusing it, this instead:)", r.MenuStyle)
+			}
 			fmt.Fprintf(stdout, "\n%s\n", menu)
 			for i, c := range r.Choices {
 				if c.Reply == "" {
@@ -241,6 +244,13 @@ func previewFirstContact(l loaded, in previewInput, stdout io.Writer) error {
 	}
 	if d.Reply.TypingMS > 0 {
 		fmt.Fprintf(stdout, "(after %v of \"typing…\")\n", time.Duration(d.Reply.TypingMS)*time.Millisecond)
+	}
+	if m := d.MenuOut; m.Style != "" {
+		fmt.Fprintf(stdout, "\nthen to %s, a %s:\n%s\n", chat, m.Style, m.Text)
+		for _, o := range m.Options {
+			fmt.Fprintf(stdout, "[ %s ]\n", o)
+		}
+		fmt.Fprintf(stdout, "(should Green API refuse the %s, this instead:)\n%s\n", m.Style, m.Fallback)
 	}
 	switch {
 	case d.Menu:

@@ -196,3 +196,33 @@ forward = true
 		}
 	}
 }
+
+// TestCheckPreviewsAPollMenu: with menu_style = "poll" the preview shows
+// the greeting without the list, then the poll and the numbered text that
+// replaces it if Green API refuses it; a style the menu cannot take stops
+// the check, saying why.
+func TestCheckPreviewsAPollMenu(t *testing.T) {
+	t.Parallel()
+	rules := filepath.Join(t.TempDir(), "rules.toml")
+	writeFile(t, rules, strings.Replace(menuRulesWaiting("15m"), "choice_wait", "menu_style = \"poll\"\nchoice_wait", 1))
+	e := map[string]string{"RULES_FILE": rules, "OPERATOR_CHAT_ID": "120363000000000001@g.us"}
+	var out strings.Builder
+	if err := run(t.Context(), []string{"check", "--from", "+7 900 123-45-67", "--name", "Иван", "--text", "привет"}, env(e), &out, &out); err != nil {
+		t.Fatalf("%v\n%s", err, out.String())
+	}
+	for _, w := range []string{
+		"then to 79001234567@c.us, a poll:\nЧем мы можем помочь?\n[ Продажи ]\n[ Поддержка ]\n[ Другое ]\n",
+		"(should Green API refuse the poll, this instead:)\nОтветьте номером:\n1 Продажи\n",
+	} {
+		if !strings.Contains(out.String(), w) {
+			t.Errorf("the preview lacks %q:\n%s", w, out.String())
+		}
+	}
+	writeFile(t, rules, strings.Replace(menuRulesWaiting("15m"), "choice_wait", "menu_style = \"buttons\"\nchoice_wait", 1)+
+		"\n[[rule.choice]]\nid = \"more\"\nlabel = \"choice_other\"\n")
+	out.Reset()
+	err := run(t.Context(), []string{"check"}, env(e), &out, &out)
+	if err == nil || !strings.Contains(out.String()+err.Error(), `menu_style: 4 options: WhatsApp shows at most 3 buttons`) {
+		t.Errorf("check of four buttons: %v\n%s", err, out.String())
+	}
+}

@@ -13,7 +13,8 @@ import (
 // sharedMethods are the methods whose per-instance limits replicas share
 // through the store; getContactInfo's turns are taken by bot.Lookups, and
 // the rest (the probe, polling, which one replica does) stay per process.
-var sharedMethods = map[string]bool{greenapi.MethodSendMessage: true, greenapi.MethodGetChatHistory: true}
+var sharedMethods = map[string]bool{greenapi.MethodSendMessage: true, greenapi.MethodGetChatHistory: true,
+	greenapi.MethodSendPoll: true, greenapi.MethodSendButtons: true}
 
 // sharedInterval is the time between two turns of a method Green API allows
 // perSecond times a second: 10% more than the limit's own, because turns

@@ -175,8 +175,10 @@ type FirstContact struct {
 	// wait).
 	ChoiceUntil time.Time
 	// Choice is the id of the option the sender chose; "" before, or when
-	// the wait ran out.
-	Choice string
+	// the wait ran out. ChoiceBy says how: ChosenByPoll, ChosenByButton,
+	// ChosenByNumber or ChosenByLabel.
+	Choice   string
+	ChoiceBy string
 	// ChoiceMsg is the message that chose, or the notification that ended
 	// the wait (its idMessage); "" while the menu waits.
 	ChoiceMsg string

@@ -50,14 +50,6 @@ func onStores(t *testing.T, test func(t *testing.T, s *system), options ...func(
 	}
 }
 
-// settle hands Green API's queued notifications to the inbox, as the
-// webhook does, and waits until the workers handled them.
-func (s *system) settle(t *testing.T) {
-	t.Helper()
-	s.deliver(t)
-	s.drain(t, 10*time.Second)
-}
-
 // messages returns the texts sent to chat.
 func (s *system) messages(chat string) []string {
 	var out []string

@@ -55,9 +55,15 @@ type Decision struct {
 	// forward, unless it offers choices: the Text is then ready for the
 	// options that forward, and To is the rule's own route ("" for none).
 	Summary Outgoing
-	// Menu is set when the greeting ends with the rule's choices.
-	Menu bool
-	data TemplateData // the fields the summary was rendered with
+	// Menu is set when the greeting offers the rule's choices: at its end
+	// (menu_style text), or in MenuOut, a poll or buttons sent after it.
+	Menu    bool
+	MenuOut Outgoing
+	// LanguagesOut is the language choice as a poll or buttons, sent after
+	// the greeting and its menu ([languages] menu_style); none when the
+	// list is numbered under the greeting.
+	LanguagesOut Outgoing
+	data         TemplateData // the fields the summary was rendered with
 	// called: the greeting is the answer to a call (Sender.Called).
 	called bool
 	hours  *Hours
@@ -129,7 +135,14 @@ func (b *Bot) decision(s Sender) (Decision, error) {
 			if err != nil {
 				return d, err
 			}
-			menus, d.Menu = "\n\n"+menu, true
+			d.Menu = true
+			if rule.MenuStyle == MenuPoll || rule.MenuStyle == MenuButtons {
+				if d.MenuOut, err = b.tapMenu(rule, d.Locale, menu); err != nil {
+					return d, err
+				}
+			} else {
+				menus = "\n\n" + menu
+			}
 		}
 		if b.rules.Languages != nil && !s.NoMenu {
 			offset := 0 // the languages are numbered after the choices
@@ -137,7 +150,13 @@ func (b *Bot) decision(s Sender) (Decision, error) {
 				offset = len(rule.Choices)
 			}
 			if menu, err := b.menuText(d.Locale, offset); err == nil && menu != "" {
-				menus += "\n\n" + menu
+				if style := b.rules.Languages.MenuStyle; style == MenuPoll || style == MenuButtons {
+					if d.LanguagesOut, err = b.tapLanguages(d.Locale, menu); err != nil {
+						return d, err
+					}
+				} else {
+					menus += "\n\n" + menu
+				}
 			}
 		}
 		limit := greenapi.MaxMessageLength
@@ -203,6 +222,9 @@ func (d Decision) describe() string {
 	}
 	if d.Menu {
 		what += fmt.Sprintf(", a menu of %d choices (waits %s)", len(d.Rule.Choices), ShortDuration(d.Rule.ChoiceWait))
+		if d.MenuOut.Style != "" {
+			what += " as a " + d.MenuOut.Style + " after the greeting"
+		}
 	}
 	if d.hours != nil {
 		what += "; " + openText(d.Open, d.at, d.NextOpen, d.hours)
@@ -285,6 +307,17 @@ func (b *Bot) decide(ctx context.Context, fc *FirstContact, msg *greenapi.Messag
 	}
 	if d.Menu {
 		fc.ChoiceUntil = fc.CreatedAt.Add(d.Rule.ChoiceWait) // the wait, until the greeting goes out
+	}
+	// A poll or buttons are recorded before the greeting is, and sent
+	// after it (sendMenu).
+	for kind, out := range map[string]*Outgoing{MsgChoiceMenu: &d.MenuOut, MsgLanguageQuestion: &d.LanguagesOut} {
+		if out.Style == "" {
+			continue
+		}
+		out.To = chatID
+		if _, _, err := b.recordOnce(ctx, chatID, fc.IDMessage, kind, func() (*Outgoing, error) { return out, nil }); err != nil {
+			return err
+		}
 	}
 	fc.Step = StepDecided
 	if err := b.save(ctx, fc); err != nil {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strconv"
 	"time"
 
 	"github.com/frontdesk-bot/frontdesk/greenapi"
@@ -28,6 +29,14 @@ type Outgoing struct {
 	// history before any resend.
 	Attempted bool
 	ID        string // the id Green API gave the message, once it went out
+	// Style, MenuPoll or MenuButtons, sends Text as a poll's question or
+	// the text above buttons, with Options as the poll's options or the
+	// buttons' texts (their ids are their numbers from 1); Fallback is the
+	// numbered text that goes in its place if Green API refuses it for
+	// good. "" for a text or a file.
+	Style    string
+	Options  []string
+	Fallback string
 }
 
 // Sent reports whether the message went out.
@@ -42,6 +51,9 @@ type delivery struct {
 	since time.Time
 	save  func(context.Context) error
 	ref   *FirstContact
+	// refused, if set, is set when the send itself was refused for good:
+	// nothing went out, and the chat's history showed no earlier attempt.
+	refused *bool
 }
 
 // deliver sends out once; kind names it in the logs and the metrics
@@ -79,10 +91,23 @@ func (b *Bot) deliver(ctx context.Context, d delivery, log *slog.Logger) (gaveUp
 		return "", err
 	}
 	var sent string
-	if out.FileURL != "" {
+	switch {
+	case out.Style == MenuPoll:
+		p := greenapi.SendPollParams{ChatID: out.To, Message: out.Text}
+		for _, o := range out.Options {
+			p.Options = append(p.Options, greenapi.PollOptionName{OptionName: o})
+		}
+		sent, err = b.api.SendPoll(ctx, p)
+	case out.Style == MenuButtons:
+		p := greenapi.SendButtonsParams{ChatID: out.To, Body: out.Text}
+		for i, o := range out.Options {
+			p.Buttons = append(p.Buttons, greenapi.Button{ButtonID: strconv.Itoa(i + 1), ButtonText: o})
+		}
+		sent, err = b.api.SendButtons(ctx, p)
+	case out.FileURL != "":
 		sent, err = b.api.SendFileByURL(ctx, greenapi.SendFileParams{ChatID: out.To, URLFile: out.FileURL, FileName: out.FileName,
 			Caption: out.Text, TypingTime: out.TypingMS})
-	} else {
+	default:
 		sent, err = b.api.SendMessage(ctx, greenapi.SendMessageParams{ChatID: out.To, Message: out.Text, TypingTime: out.TypingMS})
 	}
 	if notSent(err) {
@@ -93,6 +118,9 @@ func (b *Bot) deliver(ctx context.Context, d delivery, log *slog.Logger) (gaveUp
 		}
 	}
 	if err != nil && !errors.Is(err, pacing.ErrPaused) && !retryable(err) {
+		if d.refused != nil && notSent(err) {
+			*d.refused = true
+		}
 		return b.giveUp(kind, err, log), nil
 	}
 	if err != nil {
@@ -140,9 +168,14 @@ func (b *Bot) sendOnce(ctx context.Context, chatID, idMessage, kind string, crea
 // deliverRecorded sends the message of rec once (deliver), recording its
 // progress in rec; kind names it in the logs and the metrics.
 func (b *Bot) deliverRecorded(ctx context.Context, rec *ChatMessage, kind string, log *slog.Logger) (gaveUp string, err error) {
+	return b.deliver(ctx, b.recorded(rec, kind), log)
+}
+
+// recorded is the delivery of rec's message.
+func (b *Bot) recorded(rec *ChatMessage, kind string) delivery {
 	save := func(ctx context.Context) error { return b.store.SaveChatMessage(ctx, *rec) }
 	ref := &FirstContact{Instance: rec.Instance, ChatID: rec.ChatID, IDMessage: rec.IDMessage}
-	return b.deliver(ctx, delivery{out: &rec.Out, kind: kind, since: rec.CreatedAt, save: save, ref: ref}, log)
+	return delivery{out: &rec.Out, kind: kind, since: rec.CreatedAt, save: save, ref: ref}
 }
 
 // giveUp says why Green API refused a message for good (a spent quota, a
@@ -166,7 +199,8 @@ var historyDepths = []int{100, 1000, 5000}
 
 // findSent looks for out among its chat's last outgoing messages since a
 // moment (a minute of clock skew allowed): a text by its text, a file by
-// its caption, or by its link when it has none. It returns its id. When
+// its caption, or by its link when it has none, a poll by its question, a
+// buttons message by its text. It returns its id. When
 // the messages read do not reach back to that moment, it reads further.
 func (b *Bot) findSent(ctx context.Context, out Outgoing, since time.Time) (string, error) {
 	from := since.Add(-time.Minute).Unix()
@@ -180,6 +214,10 @@ func (b *Bot) findSent(ctx context.Context, out Outgoing, since time.Time) (stri
 				continue
 			}
 			switch {
+			case out.Style != "":
+				if sentMenu(out, m) {
+					return m.IDMessage, nil
+				}
 			case out.FileURL == "" && m.TextMessage == out.Text,
 				out.FileURL != "" && out.Text != "" && m.Caption == out.Text,
 				out.FileURL != "" && out.Text == "" && m.DownloadURL == out.FileURL:

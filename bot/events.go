@@ -101,6 +101,9 @@ type FirstContactData struct {
 	// ChoiceTimedOut is set when the menu's wait ran out without one.
 	Choice         string `json:"choice,omitempty"`
 	ChoiceTimedOut bool   `json:"choice_timed_out,omitempty"`
+	// ChoiceBy says how the choice was made: poll (a vote), button (a
+	// tap), number or label (a reply).
+	ChoiceBy string `json:"choice_by,omitempty"`
 	// Answered is set when the chosen option's reply went out.
 	Answered bool `json:"answered,omitempty"`
 }
@@ -138,7 +141,7 @@ func (b *Bot) emitFirstContact(ctx context.Context, fc *FirstContact, name strin
 	}
 	data := FirstContactData{IDMessage: fc.IDMessage, Rule: fc.Rule, Tag: fc.Tag, Locale: fc.Locale,
 		Replied: fc.Reply.Sent(), Forwarded: fc.Summary.Sent(), Degraded: fc.Degraded, GaveUp: fc.gaveUp, Skipped: fc.Skipped,
-		Name: name, Choice: fc.Choice, ChoiceTimedOut: fc.ChoiceMsg != "" && fc.Choice == "", Answered: fc.Answer.Sent()}
+		Name: name, Choice: fc.Choice, ChoiceBy: fc.ChoiceBy, ChoiceTimedOut: fc.ChoiceMsg != "" && fc.Choice == "", Answered: fc.Answer.Sent()}
 	if digits, ok := greenapi.PhoneOf(fc.ChatID); ok {
 		_, data.Phone = RegionOf(digits)
 	}

@@ -159,6 +159,17 @@ func (b *Bot) notAMessage(ctx context.Context, msg *greenapi.MessageNotification
 	chatID := msg.SenderData.ChatID
 	ref := &FirstContact{Instance: b.cfg.Instance, ChatID: chatID, IDMessage: msg.IDMessage}
 	b.metrics.Conversation(kind.String()) // "answer" or "event"
+	if t, ok := tapOf(msg.MessageData.Message, msg.SenderData.Sender, chatID); ok {
+		// A vote or a tap answers the poll or buttons it names, never by
+		// its text; a tap while no such menu waits is read by its text.
+		state, err := b.store.GetChat(ctx, b.cfg.Instance, chatID)
+		if err != nil {
+			return err
+		}
+		if handled, err := b.menuTap(ctx, msg, t, state, at); err != nil || handled {
+			return err
+		}
+	}
 	text, ok := greenapi.MessageText(msg.MessageData.Message)
 	if !ok { // a reaction, a deletion, a poll vote: nothing to read
 		b.trace(ref, "not a message", "a %s (%s): nothing written, no first contact", kind, msg.MessageData.Type)
@@ -263,6 +274,11 @@ func (b *Bot) firstContact(ctx context.Context, msg *greenapi.MessageNotificatio
 				return b.end(ctx, &fc, name)
 			}
 			b.trace(&fc, "replied", "sendMessage %s", fc.Reply.ID)
+			// A menu or a language choice as a poll or buttons follows the
+			// greeting, once each.
+			if err := b.sendMenus(ctx, &fc, log); err != nil {
+				return err
+			}
 			// A greeting sent while closed is the chat's away reply for
 			// this closed period; the answer to a call is not.
 			if _, open, next := b.openAt(msg, fc.CreatedAt); !open && !next.IsZero() && !isCall(msg) {

@@ -17,7 +17,8 @@ import (
 
 // Message ids of the language choice.
 const (
-	MsgLanguageMenu = "language_menu" // added to the greeting: .Options, the numbered languages
+	MsgLanguageMenu     = "language_menu"     // added to the greeting: .Options, the numbered languages
+	MsgLanguageQuestion = "language_question" // a language poll's question, the text above its buttons (menu_style)
 )
 
 // Languages is the language choice of a rules file ([languages]): the
@@ -27,13 +28,19 @@ const (
 type Languages struct {
 	Window  time.Duration
 	Choices []string // the locales offered, in order; default every locale
+	// MenuStyle is how the list goes: MenuText (numbered under the
+	// greeting), MenuPoll or MenuButtons (a message of its own after the
+	// greeting and the menu, the numbered text in its place when Green
+	// API refuses it).
+	MenuStyle string
 }
 
 // languagesSpec is the [languages] table as written.
 type languagesSpec struct {
-	Offer   bool     `toml:"offer"`
-	Window  string   `toml:"window"`
-	Choices []string `toml:"choices"`
+	Offer     bool     `toml:"offer"`
+	Window    string   `toml:"window"`
+	Choices   []string `toml:"choices"`
+	MenuStyle string   `toml:"menu_style"`
 }
 
 // DefaultLanguageWindow is how long after the greeting a reply chooses a
@@ -63,7 +70,30 @@ func (ls languagesSpec) parse(catalog *Catalog, fail func(key, format string, ar
 	if !catalog.Has(catalog.DefaultLocale(), MsgLanguageMenu) {
 		fail("offer", "the default locale %q has no message %q, the list's text", catalog.DefaultLocale(), MsgLanguageMenu)
 	}
+	l.MenuStyle = MenuText
+	switch {
+	case ls.MenuStyle == "":
+	case !validStyle(ls.MenuStyle):
+		fail("menu_style", "%q: expected \"text\" (numbered under the greeting), \"poll\" or \"buttons\"", ls.MenuStyle)
+	default:
+		l.MenuStyle = ls.MenuStyle
+		for _, why := range catalog.styleProblems(l.MenuStyle, MsgLanguageQuestion, func(locale string) ([]string, error) {
+			return l.names(locale), nil
+		}) {
+			fail("menu_style", "%s", why)
+		}
+	}
 	return l
+}
+
+// names are the languages offered to a sender greeted in locale, each in
+// itself.
+func (l *Languages) names(locale string) []string {
+	var out []string
+	for _, o := range l.options(locale) {
+		out = append(out, selfName(o))
+	}
+	return out
 }
 
 // options are the languages offered to a sender greeted in locale: every
@@ -169,26 +199,35 @@ func (b *Bot) languageChoice(ctx context.Context, msg *greenapi.MessageNotificat
 	if locale == "" {
 		return false, nil
 	}
+	return true, b.switchLanguage(ctx, msg, st, at, fc, locale)
+}
+
+// switchLanguage switches the chat's language to locale, chosen by msg
+// from the list of the greeting of fc, for good, and sends the greeting
+// again in it, once (recorded before it is sent, as every automatic
+// message).
+func (b *Bot) switchLanguage(ctx context.Context, msg *greenapi.MessageNotification, st ChatState, at time.Time, fc FirstContact, locale string) error {
+	chatID := msg.SenderData.ChatID
 	rec, err := b.store.GetChatMessage(ctx, b.cfg.Instance, chatID, msg.IDMessage, MsgLanguageMenu)
 	found := err == nil
 	if err != nil && !errors.Is(err, ErrNotFound) {
-		return false, err
+		return err
 	}
 	if locale == st.Locale && !found {
-		return false, nil // chosen already, by an earlier message
+		return nil // chosen already, by an earlier message
 	}
 	ref := &FirstContact{Instance: b.cfg.Instance, ChatID: chatID, IDMessage: msg.IDMessage}
 	log := b.log.With("chat", chatID, "idMessage", msg.IDMessage)
 	if err := b.store.SetLocale(ctx, b.cfg.Instance, chatID, locale); err != nil {
-		return true, err
+		return err
 	}
 	if err := b.emitConversation(ctx, chatID, ConversationData{Event: "language_chosen", IDMessage: msg.IDMessage, Locale: locale}, at); err != nil {
-		return true, err
+		return err
 	}
 	if !found {
 		if why := b.silenced(st); why != "" {
 			b.trace(ref, "language", "switched to %s; the greeting is not sent again: %s", locale, skippedText(why))
-			return true, nil
+			return nil
 		}
 		info := greenapi.ContactInfo{}
 		if p, err := b.store.GetProfile(ctx, b.cfg.Instance, chatID); err == nil {
@@ -197,24 +236,24 @@ func (b *Bot) languageChoice(ctx context.Context, msg *greenapi.MessageNotificat
 		d, err := b.decision(Sender{ChatID: chatID, Phone: phoneOf(msg.SenderData), Name: firstNonEmpty(msg.SenderData.SenderContactName, msg.SenderData.SenderName),
 			Info: info, At: at, Locale: locale, NoMenu: true, NoChoices: fc.Step != StepChoosing, Degraded: fc.Degraded})
 		if err != nil {
-			return true, err
+			return err
 		}
 		if d.Rule == nil || (d.Reply.Text == "" && d.Reply.FileURL == "") {
-			return true, nil
+			return nil
 		}
 		d.Reply.To = chatID
 		rec = ChatMessage{Instance: b.cfg.Instance, ChatID: chatID, IDMessage: msg.IDMessage, Kind: MsgLanguageMenu, Out: d.Reply, CreatedAt: b.Now()}
 		if err := b.store.SaveChatMessage(ctx, rec); err != nil {
-			return true, err
+			return err
 		}
 		b.metrics.Conversation("language_chosen")
 		log.Info("the sender chose a language", "locale", locale)
 	}
 	if _, err := b.deliverRecorded(ctx, &rec, "reply", log); err != nil {
-		return true, err
+		return err
 	}
 	b.trace(ref, "language", "switched to %s (%s): the greeting sent again in it", locale, selfName(locale))
-	return true, nil
+	return nil
 }
 
 // knownLocale is the language of a chat's automatic messages outside a

@@ -18,6 +18,7 @@ import (
 // Message ids of the choice menus.
 const (
 	MsgChoiceMenu      = "choice_menu"       // ends a greeting that offers choices: .Options, the numbered labels
+	MsgChoiceQuestion  = "choice_question"   // a poll's question, the text above buttons (menu_style)
 	MsgChoiceHint      = "choice_hint"       // once per menu, to a reply that chose nothing: .Options
 	MsgSummaryChosen   = "summary_chosen"    // added to the summary: .Choice, the chosen label
 	MsgSummaryNoChoice = "summary_no_choice" // added to the summary: .Count, the minutes waited (plural)
@@ -63,9 +64,18 @@ const maxChoices = 9
 // parseChoices checks a rule's menu and sets it on r. failAt reports a
 // problem at the line of lineKey, naming key.
 func parseChoices(r *Rule, spec ruleSpec, catalog *Catalog, failAt func(lineKey, key, format string, args ...any)) {
+	r.MenuStyle = MenuText
+	if spec.MenuStyle != "" && !validStyle(spec.MenuStyle) {
+		failAt("menu_style", "menu_style", "%q: expected \"text\" (numbered under the greeting), \"poll\" or \"buttons\"", spec.MenuStyle)
+	} else if spec.MenuStyle != "" {
+		r.MenuStyle = spec.MenuStyle
+	}
 	if len(spec.Choice) == 0 {
 		if spec.ChoiceWait != "" {
 			failAt("choice_wait", "choice_wait", "the rule has no [[rule.choice]] to wait for")
+		}
+		if r.MenuStyle != MenuText {
+			failAt("menu_style", "menu_style", "the rule has no [[rule.choice]] to send as a %s", r.MenuStyle)
 		}
 		return
 	}
@@ -87,13 +97,16 @@ func parseChoices(r *Rule, spec ruleSpec, catalog *Catalog, failAt func(lineKey,
 	if !catalog.Has(catalog.DefaultLocale(), MsgChoiceMenu) {
 		failAt("choice.0", "choice", "the default locale %q has no message %q, the menu's text", catalog.DefaultLocale(), MsgChoiceMenu)
 	}
-	seen := make(map[string]bool)
+	seen, labelsOK := make(map[string]bool), true
 	for j, cs := range spec.Choice {
 		name := fmt.Sprintf("choice %d", j+1)
 		if cs.ID != "" {
 			name = fmt.Sprintf("choice %q", cs.ID)
 		}
 		fail := func(key, format string, args ...any) {
+			if key == "label" {
+				labelsOK = false
+			}
 			failAt(fmt.Sprintf("choice.%d.%s", j, key), name+": "+key, format, args...)
 		}
 		switch {
@@ -116,6 +129,19 @@ func parseChoices(r *Rule, spec ruleSpec, catalog *Catalog, failAt func(lineKey,
 			fail("forward_to", "sends the summary, but forward = false")
 		}
 		r.Choices = append(r.Choices, Choice(cs))
+	}
+	if r.MenuStyle == MenuText || !labelsOK {
+		return
+	}
+	// Every label, in every locale, within the limits of the style.
+	labels := make([]string, len(r.Choices))
+	for i, c := range r.Choices {
+		labels[i] = c.Label
+	}
+	for _, why := range catalog.styleProblems(r.MenuStyle, MsgChoiceQuestion, func(locale string) ([]string, error) {
+		return catalog.labels(locale, labels)
+	}) {
+		failAt("menu_style", "menu_style", "%s", why)
 	}
 }
 
@@ -206,7 +232,11 @@ func (b *Bot) menuReply(ctx context.Context, msg *greenapi.MessageNotification, 
 	}
 	text, _ := greenapi.MessageText(msg.MessageData.Message)
 	if c := b.chosen(rule, text, fc.Locale, st.Locale); c != nil {
-		return true, b.choose(ctx, &fc, rule, c, msg.IDMessage, st, name)
+		how := ChosenByLabel
+		if _, err := strconv.Atoi(normalizeWord(text)); err == nil {
+			how = ChosenByNumber
+		}
+		return true, b.choose(ctx, &fc, rule, c, msg.IDMessage, st, name, how)
 	}
 	return true, b.choiceHint(ctx, msg, &fc, rule, st)
 }
@@ -225,7 +255,7 @@ func (b *Bot) choiceWaitEnded(ctx context.Context, n queue.Notification) error {
 		if err != nil {
 			return err
 		}
-		return b.choose(ctx, &fc, b.rules.rule(fc.Rule), nil, n.IDMessage, st, "")
+		return b.choose(ctx, &fc, b.rules.rule(fc.Rule), nil, n.IDMessage, st, "", "")
 	case fc.ChoiceMsg == n.IDMessage:
 		return b.finishChoice(ctx, &fc, "")
 	}
@@ -263,11 +293,11 @@ const ChoiceWaitPrefix = "choice-wait:"
 func choiceWaitID(idMessage string) string { return ChoiceWaitPrefix + idMessage }
 
 // choose records how fc's menu ended, with choice c (chosen by the message
-// by) or, c nil, with no choice when the wait ran out (by is then the
-// wait's notification): the answer and the summary are rendered and
-// recorded (StepChosen) before anything is sent. rule may be nil (a reload
-// removed it).
-func (b *Bot) choose(ctx context.Context, fc *FirstContact, rule *Rule, c *Choice, by string, st ChatState, name string) error {
+// by, how: ChosenByPoll, …) or, c nil, with no choice when the wait ran
+// out (by is then the wait's notification): the answer and the summary
+// are rendered and recorded (StepChosen) before anything is sent. rule may
+// be nil (a reload removed it).
+func (b *Bot) choose(ctx context.Context, fc *FirstContact, rule *Rule, c *Choice, by string, st ChatState, name, how string) error {
 	if p, err := b.store.GetProfile(ctx, b.cfg.Instance, fc.ChatID); err == nil {
 		name = firstNonEmpty(p.Info.Name, name)
 	}
@@ -277,9 +307,10 @@ func (b *Bot) choose(ctx context.Context, fc *FirstContact, rule *Rule, c *Choic
 	}
 	log := b.log.With("chat", fc.ChatID, "idMessage", fc.IDMessage)
 	if c != nil {
-		fc.Choice = c.ID
+		fc.Choice, fc.ChoiceBy = c.ID, how
 		b.metrics.Conversation("chosen")
-		log.Info("the sender chose from the menu", "choice", c.ID, "by", by)
+		b.metrics.Conversation("chosen_by_" + how)
+		log.Info("the sender chose from the menu", "choice", c.ID, "by", by, "how", how)
 		if why := b.silenced(st); why != "" && c.Reply != "" {
 			b.metrics.Conversation("skipped_" + why)
 			b.trace(fc, "skipped", "the answer to the choice is not sent: %s", skippedText(why))
@@ -293,7 +324,7 @@ func (b *Bot) choose(ctx context.Context, fc *FirstContact, rule *Rule, c *Choic
 		return err
 	}
 	if c != nil {
-		b.trace(fc, "chosen", "choice %s%s", c.ID, routeText(fc.Summary.To))
+		b.trace(fc, "chosen", "choice %s by %s%s", c.ID, how, routeText(fc.Summary.To))
 	} else {
 		b.trace(fc, "chosen", "no choice in time: the rule's own route%s", routeText(fc.Summary.To))
 	}

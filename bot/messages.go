@@ -66,6 +66,11 @@ func builtinMessages() []*i18n.Message {
 			Other:       "{{.Weekday}} at {{.Time}}",
 		},
 		{
+			ID:          MsgLanguageQuestion,
+			Description: "The question of the language choice sent as a poll, or the text above its buttons ([languages] menu_style \"poll\" or \"buttons\"); the languages, each in its own language, are the options.",
+			Other:       "Prefer another language?",
+		},
+		{
 			ID:          MsgLanguageMenu,
 			Description: "Added under the greeting when the rules file offers other languages ([languages]). .Options is the list, one numbered language a line, each in its own language.",
 			Other:       "Prefer another language? Reply with its number:\n{{.Options}}",
@@ -74,6 +79,11 @@ func builtinMessages() []*i18n.Message {
 			ID:          MsgChoiceMenu,
 			Description: "Ends a greeting whose rule offers choices ([[rule.choice]]). .Options is the list, one numbered choice a line.",
 			Other:       "Reply with a number:\n{{.Options}}",
+		},
+		{
+			ID:          MsgChoiceQuestion,
+			Description: "The question of a menu sent as a poll, or the text above its buttons (menu_style \"poll\" or \"buttons\"); the labels are the options.",
+			Other:       "What can we help you with?",
 		},
 		{
 			ID:          MsgChoiceHint,

@@ -63,6 +63,10 @@ type Rule struct {
 	// takes the rule's own route.
 	Choices    []Choice
 	ChoiceWait time.Duration
+	// MenuStyle is how the menu goes: MenuText (numbered under the
+	// greeting), MenuPoll or MenuButtons (a message of its own after the
+	// greeting, the numbered text in its place when Green API refuses it).
+	MenuStyle string
 	// Reminders: when no person answers the contact in time (remind.go);
 	// the rules file's, unless the rule says otherwise.
 	Reminders Reminders
@@ -194,6 +198,7 @@ type ruleSpec struct {
 	Typing          string       `toml:"typing"`
 	Choice          []choiceSpec `toml:"choice"`
 	ChoiceWait      string       `toml:"choice_wait"`
+	MenuStyle       string       `toml:"menu_style"`
 	remindersSpec
 }
 

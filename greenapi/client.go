@@ -28,6 +28,8 @@ const (
 	MethodGetContactInfo      = "getContactInfo"
 	MethodSendMessage         = "sendMessage"
 	MethodSendFileByURL       = "sendFileByUrl"
+	MethodSendPoll            = "sendPoll"
+	MethodSendButtons         = "sendInteractiveButtonsReply"
 	MethodGetStateInstance    = "getStateInstance"
 	MethodGetChatHistory      = "getChatHistory"
 	MethodReceiveNotification = "receiveNotification"
@@ -41,6 +43,8 @@ func DefaultLimits() map[string]rate.Limit {
 		MethodGetContactInfo:      1,
 		MethodSendMessage:         50,
 		MethodSendFileByURL:       50, // not documented apart; taken as sendMessage's
+		MethodSendPoll:            50, // likewise
+		MethodSendButtons:         50, // likewise
 		MethodGetStateInstance:    10,
 		MethodGetChatHistory:      10,
 		MethodReceiveNotification: 100,
@@ -425,6 +429,113 @@ func (cl *Client) SendFileByURL(ctx context.Context, p SendFileParams) (string, 
 	return out.IDMessage, nil
 }
 
+// The limits of sendPoll and sendInteractiveButtonsReply, as Green API
+// documents them.
+const (
+	MaxPollQuestionLength = 255 // sendPoll's message, in characters
+	MinPollOptions        = 2
+	MaxPollOptions        = 12  // distinct from each other
+	MaxPollOptionLength   = 100 // an optionName, in characters
+	MaxButtons            = 3   // buttons of one sendInteractiveButtonsReply
+	MaxButtonTextLength   = 25  // a buttonText, in characters
+)
+
+// PollOptionName is one option of sendPoll.
+type PollOptionName struct {
+	OptionName string `json:"optionName"`
+}
+
+// SendPollParams are sendPoll's parameters.
+type SendPollParams struct {
+	ChatID          string           `json:"chatId"`
+	Message         string           `json:"message"` // the question
+	Options         []PollOptionName `json:"options"`
+	MultipleAnswers bool             `json:"multipleAnswers"`
+	QuotedMessageID string           `json:"quotedMessageId,omitempty"`
+}
+
+// SendPoll sends a poll and returns its idMessage: each vote arrives as a
+// pollUpdateMessage whose stanzaId is that id (with the instance setting
+// pollMessageWebhook). It checks the documented limits first, and is
+// retried as SendMessage is.
+func (cl *Client) SendPoll(ctx context.Context, p SendPollParams) (string, error) {
+	if err := checkPoll(p); err != nil {
+		return "", fmt.Errorf("greenapi: sendPoll: %w", err)
+	}
+	return cl.send(ctx, MethodSendPoll, p)
+}
+
+// checkPoll says which documented limit of sendPoll p breaks, if any.
+func checkPoll(p SendPollParams) error {
+	if n := len([]rune(p.Message)); n > MaxPollQuestionLength {
+		return fmt.Errorf("%w: a question of %d characters, at most %d", ErrMessageTooLong, n, MaxPollQuestionLength)
+	}
+	if n := len(p.Options); n < MinPollOptions || n > MaxPollOptions {
+		return fmt.Errorf("%w: %d options, %d to %d", ErrMessageTooLong, n, MinPollOptions, MaxPollOptions)
+	}
+	seen := make(map[string]bool)
+	for _, o := range p.Options {
+		if n := len([]rune(o.OptionName)); n > MaxPollOptionLength {
+			return fmt.Errorf("%w: an option of %d characters, at most %d", ErrMessageTooLong, n, MaxPollOptionLength)
+		}
+		if seen[o.OptionName] {
+			return fmt.Errorf("%w: the option %q twice; options must differ", ErrMessageTooLong, o.OptionName)
+		}
+		seen[o.OptionName] = true
+	}
+	return nil
+}
+
+// Button is one button of sendInteractiveButtonsReply.
+type Button struct {
+	ButtonID   string `json:"buttonId"`
+	ButtonText string `json:"buttonText"`
+}
+
+// SendButtonsParams are sendInteractiveButtonsReply's parameters.
+type SendButtonsParams struct {
+	ChatID  string   `json:"chatId"`
+	Header  string   `json:"header,omitempty"`
+	Body    string   `json:"body"`
+	Footer  string   `json:"footer,omitempty"`
+	Buttons []Button `json:"buttons"`
+}
+
+// SendButtons sends a message with reply buttons
+// (sendInteractiveButtonsReply, beta) and returns its idMessage: a tap
+// arrives as interactiveButtonsResponse (or templateButtonsReplyMessage,
+// templateButtonReplyMessage) whose stanzaId is that id. It checks the
+// documented limits first, and is retried as SendMessage is.
+func (cl *Client) SendButtons(ctx context.Context, p SendButtonsParams) (string, error) {
+	if n := len(p.Buttons); n == 0 || n > MaxButtons {
+		return "", fmt.Errorf("greenapi: %s: %w: %d buttons, 1 to %d", MethodSendButtons, ErrMessageTooLong, n, MaxButtons)
+	}
+	for _, b := range p.Buttons {
+		if n := len([]rune(b.ButtonText)); n > MaxButtonTextLength {
+			return "", fmt.Errorf("greenapi: %s: %w: a button of %d characters, at most %d", MethodSendButtons, ErrMessageTooLong, n, MaxButtonTextLength)
+		}
+	}
+	if n := len([]rune(p.Body)); n > MaxMessageLength {
+		return "", fmt.Errorf("greenapi: %s: %w: %d characters, at most %d", MethodSendButtons, ErrMessageTooLong, n, MaxMessageLength)
+	}
+	return cl.send(ctx, MethodSendButtons, p)
+}
+
+// send makes one call of a method that sends a message and returns its
+// idMessage.
+func (cl *Client) send(ctx context.Context, method string, body any) (string, error) {
+	var out struct {
+		IDMessage string `json:"idMessage"`
+	}
+	if err := cl.do(ctx, call{method: method, httpVerb: http.MethodPost, body: body}, &out); err != nil {
+		return "", err
+	}
+	if out.IDMessage == "" {
+		return "", fmt.Errorf("greenapi: %s: %w: no idMessage", method, ErrUnreadableAnswer)
+	}
+	return out.IDMessage, nil
+}
+
 // SendMessage sends a text message and returns its idMessage. It retries
 // only failures that surely did not send the message; after a timeout or a
 // 500 the message may or may not have gone out, and the caller decides
@@ -469,6 +580,13 @@ type HistoryMessage struct {
 	Caption     string `json:"caption,omitempty"` // a file's
 	DownloadURL string `json:"downloadUrl,omitempty"`
 	SendByAPI   bool   `json:"sendByApi"`
+	// PollMessageData is a poll's (typeMessage pollMessage): its question
+	// (Name) and options.
+	PollMessageData *PollMessage `json:"pollMessageData,omitempty"`
+	// InteractiveButtons is a buttons message's (typeMessage
+	// interactiveButtons or interactiveButtonsReply): its text is
+	// ContentText.
+	InteractiveButtons *ButtonsMessage `json:"interactiveButtons,omitempty"`
 }
 
 // GetChatHistory returns the chat's last count messages, newest first.

@@ -32,7 +32,8 @@ var (
 	// ErrServer is a 5xx: Green API failed; retrying later may succeed.
 	ErrServer = errors.New("server error")
 	// ErrMessageTooLong is returned, without calling Green API, for a
-	// message over MaxMessageLength characters.
+	// message over MaxMessageLength characters, or a poll or buttons over
+	// their documented limits (MaxPollOptions, MaxButtonTextLength, …).
 	ErrMessageTooLong = errors.New("message too long")
 	// ErrNoSlot is returned, without calling Green API, when the method's
 	// rate limit has no free slot before the caller's deadline. It also

@@ -34,14 +34,18 @@ var page = template.Must(template.ParseFS(web, "web/index.html"))
 
 // Event is one thing the page shows, sent as a server-sent event.
 type Event struct {
-	Seq       int       `json:"seq"`
-	Kind      string    `json:"kind"` // customer, bot, business, operator, colleague, trace, faults, config
-	Chat      string    `json:"chat,omitempty"`
-	Text      string    `json:"text,omitempty"`
-	Step      string    `json:"step,omitempty"`
-	IDMessage string    `json:"id_message,omitempty"`
-	Faults    []string  `json:"faults,omitempty"`
-	At        time.Time `json:"at"`
+	Seq       int      `json:"seq"`
+	Kind      string   `json:"kind"` // customer, bot, business, operator, colleague, trace, faults, config
+	Chat      string   `json:"chat,omitempty"`
+	Text      string   `json:"text,omitempty"`
+	Step      string   `json:"step,omitempty"`
+	IDMessage string   `json:"id_message,omitempty"`
+	Faults    []string `json:"faults,omitempty"`
+	// Style and Options are a poll's (Text its question) or buttons' (Text
+	// their message): the customer taps an option (POST /sandbox/tap).
+	Style   string    `json:"style,omitempty"`
+	Options []string  `json:"options,omitempty"`
+	At      time.Time `json:"at"`
 }
 
 // historyKept is how many events a page opened later is shown.
@@ -84,7 +88,14 @@ func New(cfg Config, log *slog.Logger) *Sandbox {
 		if m.ChatID == s.operators {
 			kind = "operator"
 		}
-		s.publish(Event{Kind: kind, Chat: m.ChatID, Text: m.Message, IDMessage: m.IDMessage, At: m.At})
+		e := Event{Kind: kind, Chat: m.ChatID, Text: m.Message, IDMessage: m.IDMessage, At: m.At}
+		switch {
+		case m.Poll != nil:
+			e.Style, e.Options = bot.MenuPoll, m.Poll
+		case m.Buttons != nil:
+			e.Style, e.Options = bot.MenuButtons, m.Buttons
+		}
+		s.publish(e)
 	})
 	return s
 }
@@ -135,6 +146,7 @@ func (s *Sandbox) Handler(public http.Handler, reload func() error) http.Handler
 	mux.HandleFunc("POST /sandbox/business", s.business)
 	mux.HandleFunc("POST /sandbox/claim", s.claim)
 	mux.HandleFunc("POST /sandbox/call", s.call)
+	mux.HandleFunc("POST /sandbox/tap", s.tap)
 	mux.HandleFunc("POST /sandbox/fault", s.fault)
 	mux.HandleFunc("GET /sandbox/config", s.config)
 	mux.HandleFunc("POST /sandbox/config", s.apply)
@@ -300,6 +312,54 @@ func (s *Sandbox) call(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]string{"chat": chat, "id_message": id})
 }
 
+// tap is the customer voting in a poll Frontdesk sent, or tapping one of
+// its buttons: the vote (the customer's whole choice, as Green API sends
+// it) or the tap (as interactiveButtonsResponse) goes through Green API's
+// queue to the webhook.
+func (s *Sandbox) tap(w http.ResponseWriter, r *http.Request) {
+	var req struct {
+		Phone     string `json:"phone"`
+		Name      string `json:"name"`
+		IDMessage string `json:"id_message"`
+		Option    int    `json:"option"`
+	}
+	if !decode(w, r, &req) {
+		return
+	}
+	chat, ok := chatOf(w, req.Phone)
+	if !ok {
+		return
+	}
+	i := slices.IndexFunc(s.fake.Sent(chat), func(m greenapitest.SentMessage) bool { return m.IDMessage == req.IDMessage })
+	if i < 0 {
+		writeError(w, http.StatusBadRequest, "no such poll or buttons in this chat")
+		return
+	}
+	sent := s.fake.Sent(chat)[i]
+	options := firstNonNil(sent.Poll, sent.Buttons)
+	if req.Option < 0 || req.Option >= len(options) {
+		writeError(w, http.StatusBadRequest, "no such option")
+		return
+	}
+	in, text := greenapitest.Vote(sent, req.Option), "● "+options[req.Option]
+	if sent.Buttons != nil {
+		in, text = greenapitest.Tap(sent, "interactiveButtonsResponse", req.Option), "▸ "+options[req.Option]
+	}
+	in.SenderName = req.Name
+	id := s.fake.PushIncoming(in)
+	s.publish(Event{Kind: "customer", Chat: chat, Text: text, IDMessage: id})
+	writeJSON(w, http.StatusOK, map[string]string{"chat": chat, "id_message": id})
+}
+
+func firstNonNil(lists ...[]string) []string {
+	for _, l := range lists {
+		if l != nil {
+			return l
+		}
+	}
+	return nil
+}
+
 // business is the business writing to a chat from its phone: afterwards
 // the chat is known, and its next message is no first contact.
 func (s *Sandbox) business(w http.ResponseWriter, r *http.Request) {
@@ -355,11 +415,14 @@ var faultSet = map[string]struct {
 	"lookups_fail":  {[]string{greenapi.MethodGetContactInfo}, greenapitest.Fault{Status: http.StatusInternalServerError}},
 	"quota_spent":   {[]string{greenapi.MethodGetContactInfo, greenapi.MethodSendMessage}, greenapitest.Fault{Status: 466}},
 	"sends_timeout": {[]string{greenapi.MethodSendMessage}, greenapitest.Fault{Status: http.StatusInternalServerError, AfterWork: true}},
+	// polls_refused refuses sendPoll and sendInteractiveButtonsReply for
+	// good (RefuseInteractive): the numbered text goes instead.
+	"polls_refused": {},
 }
 
 // faultOrder is the order in which faults are applied when several break
 // one method: the first wins.
-var faultOrder = []string{"down", "quota_spent", "rate_limited", "lookups_fail", "sends_timeout"}
+var faultOrder = []string{"down", "quota_spent", "rate_limited", "lookups_fail", "sends_timeout", "polls_refused"}
 
 func (s *Sandbox) fault(w http.ResponseWriter, r *http.Request) {
 	var req struct {
@@ -394,6 +457,11 @@ func (s *Sandbox) fault(w http.ResponseWriter, r *http.Request) {
 			s.fake.FailRandomly(m, 0)
 		}
 	}
+	if s.faults["polls_refused"] {
+		s.fake.RefuseInteractive(http.StatusBadRequest)
+	} else {
+		s.fake.RefuseInteractive(0)
+	}
 	list := s.faultListLocked()
 	s.mu.Unlock()
 	s.publish(Event{Kind: "faults", Faults: list})
@@ -423,6 +491,7 @@ id = "menu"
 reply = "greeting_generic"
 forward = true
 choice_wait = "2m"
+menu_style = "text"   # or "poll", or "buttons": the menu as a poll or buttons after the greeting
 
 [[rule.choice]]
 id = "sales"

@@ -145,3 +145,40 @@ func TestSandboxRemindersExampleIsValid(t *testing.T) {
 		t.Errorf("reminders %+v; want one after a minute, escalated to the operators' chat, with the hold message", r)
 	}
 }
+
+// TestSandboxTaps: a poll or buttons Frontdesk sent can be tapped: the
+// vote or the tap goes through Green API's queue, answering that message;
+// an option or a message that is not there is refused; the fault refuses
+// polls and buttons at the fake.
+func TestSandboxTaps(t *testing.T) {
+	t.Parallel()
+	_, h, fake, _ := newSandbox(t, func() error { return nil })
+	client, _ := greenapi.NewClient(fake.Config())
+	const chat = "12125550180@c.us"
+	id, err := client.SendPoll(t.Context(), greenapi.SendPollParams{ChatID: chat, Message: "?", Options: []greenapi.PollOptionName{{OptionName: "Sales"}, {OptionName: "Support"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	queued := fake.QueueLen()
+	for _, tt := range []struct {
+		body, want string
+		status     int
+	}{
+		{`{"phone":"+1 212 555 0180","name":"Ana","id_message":"` + id + `","option":1}`, `"id_message"`, 200},
+		{`{"phone":"+1 212 555 0180","id_message":"` + id + `","option":5}`, "no such option", 400},
+		{`{"phone":"+1 212 555 0180","id_message":"BAE5NOPE","option":0}`, "no such poll", 400},
+	} {
+		if rec := do(h, "POST", "/sandbox/tap", "application/json", tt.body); rec.Code != tt.status || !strings.Contains(rec.Body.String(), tt.want) {
+			t.Errorf("%s: %d %s; want %d %q", tt.body, rec.Code, rec.Body.String(), tt.status, tt.want)
+		}
+	}
+	if n := fake.QueueLen(); n != queued+1 {
+		t.Errorf("%d notifications queued after the tap; want %d", n, queued+1)
+	}
+	if rec := do(h, "POST", "/sandbox/fault", "application/json", `{"name":"polls_refused","on":true}`); rec.Code != 200 {
+		t.Fatalf("fault: %d %s", rec.Code, rec.Body.String())
+	}
+	if _, err := client.SendPoll(t.Context(), greenapi.SendPollParams{ChatID: chat, Message: "?", Options: []greenapi.PollOptionName{{OptionName: "a"}, {OptionName: "b"}}}); greenapi.KindOf(err) != greenapi.ContactRefused {
+		t.Errorf("with the fault, sendPoll: %v; want refused for good", err)
+	}
+}

@@ -36,8 +36,10 @@ type Call struct {
 	At     time.Time
 }
 
-// SentMessage is one message sent through sendMessage, or a file through
-// sendFileByUrl (Message is then its caption).
+// SentMessage is one message sent through sendMessage, a file through
+// sendFileByUrl (Message is then its caption), a poll through sendPoll
+// (Message is its question, Poll its options) or buttons through
+// sendInteractiveButtonsReply (Message is the body, Buttons their texts).
 type SentMessage struct {
 	ChatID     string
 	Message    string
@@ -46,6 +48,9 @@ type SentMessage struct {
 	FileURL    string // sendFileByUrl's urlFile
 	FileName   string
 	TypingTime int // milliseconds of "typing…" asked for; 0 none
+	Poll       []string
+	Buttons    []string
+	ButtonIDs  []string
 }
 
 // Server is a fake Green API instance.
@@ -66,6 +71,7 @@ type Server struct {
 	limits     map[string]*window
 	faults     map[string]*faults
 	chatFaults map[string]Fault // method + " " + chatId: every such call fails
+	refused    map[string]int   // method: the status every call gets (RefuseInteractive)
 	unexpected []string
 	delivery   *delivery
 	onSend     func(SentMessage)
@@ -111,6 +117,7 @@ func NewServer(opts ...Option) *Server {
 		limits:     make(map[string]*window),
 		faults:     make(map[string]*faults),
 		chatFaults: make(map[string]Fault),
+		refused:    make(map[string]int),
 		nextID:     1,
 	}
 	s.changed = sync.NewCond(&s.mu)
@@ -272,6 +279,8 @@ func (s *Server) methods() map[string]methodHandler {
 		greenapi.MethodGetContactInfo:      postOnly(s.getContactInfo),
 		greenapi.MethodSendMessage:         postOnly(s.sendMessage),
 		greenapi.MethodSendFileByURL:       postOnly(s.sendFileByURL),
+		greenapi.MethodSendPoll:            postOnly(s.sendPoll),
+		greenapi.MethodSendButtons:         postOnly(s.sendButtons),
 		greenapi.MethodGetChatHistory:      postOnly(s.getChatHistory),
 		greenapi.MethodGetStateInstance:    s.getStateInstance,
 		greenapi.MethodReceiveNotification: s.receiveNotification,

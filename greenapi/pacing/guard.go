@@ -157,6 +157,26 @@ func (g *Guard) SendFileByURL(ctx context.Context, p greenapi.SendFileParams) (s
 	return id, err
 }
 
+// SendPoll implements API.
+func (g *Guard) SendPoll(ctx context.Context, p greenapi.SendPollParams) (string, error) {
+	var id string
+	err := g.call(ctx, greenapi.MethodSendPoll, func(ctx context.Context) (err error) {
+		id, err = g.api.SendPoll(ctx, p)
+		return err
+	})
+	return id, err
+}
+
+// SendButtons implements API.
+func (g *Guard) SendButtons(ctx context.Context, p greenapi.SendButtonsParams) (string, error) {
+	var id string
+	err := g.call(ctx, greenapi.MethodSendButtons, func(ctx context.Context) (err error) {
+		id, err = g.api.SendButtons(ctx, p)
+		return err
+	})
+	return id, err
+}
+
 // GetChatHistory implements API.
 func (g *Guard) GetChatHistory(ctx context.Context, chatID string, count int) ([]greenapi.HistoryMessage, error) {
 	var h []greenapi.HistoryMessage

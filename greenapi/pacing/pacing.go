@@ -19,5 +19,7 @@ type API interface {
 	GetContactInfo(ctx context.Context, chatID string) (*greenapi.ContactInfo, error)
 	SendMessage(ctx context.Context, p greenapi.SendMessageParams) (string, error)
 	SendFileByURL(ctx context.Context, p greenapi.SendFileParams) (string, error)
+	SendPoll(ctx context.Context, p greenapi.SendPollParams) (string, error)
+	SendButtons(ctx context.Context, p greenapi.SendButtonsParams) (string, error)
 	GetChatHistory(ctx context.Context, chatID string, count int) ([]greenapi.HistoryMessage, error)
 }

@@ -79,6 +79,7 @@ function bubble(e) {
   div.className = "msg " + e.kind;
   div.dir = "auto";
   div.textContent = e.text;
+  if (e.style) div.appendChild(options(e));
   const time = document.createElement("time");
   time.dir = "ltr"; // a right-to-left bubble keeps its time readable
   time.textContent = clock(e.at);
@@ -93,6 +94,26 @@ function bubble(e) {
     div.appendChild(take);
   }
   return div;
+}
+
+// options are a poll's or buttons' options, which the customer taps: a
+// vote or a tap goes to the service as Green API would send it.
+function options(e) {
+  const box = document.createElement("div");
+  box.className = "options " + e.style;
+  e.options.forEach((label, i) => {
+    const b = document.createElement("button");
+    b.type = "button";
+    b.className = "option";
+    b.textContent = (e.style === "poll" ? "○ " : "") + label;
+    b.addEventListener("click", async () => {
+      const r = await post("/sandbox/tap", { phone: $("phone").value, name: $("name").value.trim(), id_message: e.id_message, option: i });
+      $("send-error").hidden = r.ok;
+      if (!r.ok) $("send-error").textContent = r.data.error || "not sent";
+    });
+    box.appendChild(b);
+  });
+  return box;
 }
 
 function render() {

@@ -706,9 +706,13 @@ func (d *DB) SetOptedOut(ctx context.Context, instance, chatID string, out bool,
 // GetChatMessage implements bot.Store.
 func (d *DB) GetChatMessage(ctx context.Context, instance, chatID, idMessage, kind string) (bot.ChatMessage, error) {
 	m := bot.ChatMessage{Instance: instance, ChatID: chatID, IDMessage: idMessage, Kind: kind}
-	err := d.pool.QueryRow(ctx, `SELECT text, attempted, sent_id, created_at FROM chat_messages
+	var options []string
+	err := d.pool.QueryRow(ctx, `SELECT text, attempted, sent_id, created_at, style, options, fallback FROM chat_messages
 		WHERE instance = $1 AND chat_id = $2 AND id_message = $3 AND kind = $4`, instance, chatID, idMessage, kind).
-		Scan(&m.Out.Text, &m.Out.Attempted, &m.Out.ID, &m.CreatedAt)
+		Scan(&m.Out.Text, &m.Out.Attempted, &m.Out.ID, &m.CreatedAt, &m.Out.Style, &options, &m.Out.Fallback)
+	if len(options) > 0 {
+		m.Out.Options = options
+	}
 	if errors.Is(err, pgx.ErrNoRows) {
 		return m, bot.ErrNotFound
 	}
@@ -718,10 +722,15 @@ func (d *DB) GetChatMessage(ctx context.Context, instance, chatID, idMessage, ki
 
 // SaveChatMessage implements bot.Store.
 func (d *DB) SaveChatMessage(ctx context.Context, m bot.ChatMessage) error {
-	return d.wr.exec(ctx, `INSERT INTO chat_messages (instance, chat_id, id_message, kind, text, attempted, sent_id, created_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
-		ON CONFLICT (instance, chat_id, id_message, kind) DO UPDATE SET attempted = excluded.attempted, sent_id = excluded.sent_id`,
-		m.Instance, m.ChatID, m.IDMessage, m.Kind, m.Out.Text, m.Out.Attempted, m.Out.ID, m.CreatedAt)
+	options := m.Out.Options
+	if options == nil {
+		options = []string{}
+	}
+	return d.wr.exec(ctx, `INSERT INTO chat_messages (instance, chat_id, id_message, kind, text, attempted, sent_id, created_at, style, options, fallback)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+		ON CONFLICT (instance, chat_id, id_message, kind) DO UPDATE SET attempted = excluded.attempted, sent_id = excluded.sent_id,
+			text = excluded.text, style = excluded.style, options = excluded.options, fallback = excluded.fallback`,
+		m.Instance, m.ChatID, m.IDMessage, m.Kind, m.Out.Text, m.Out.Attempted, m.Out.ID, m.CreatedAt, m.Out.Style, options, m.Out.Fallback)
 }
 
 // ClaimFirstContact implements bot.Store. The claim is one statement: the
@@ -774,7 +783,7 @@ const firstContactColumns = `instance, chat_id, id_message, step, rule, tag, loc
 	summary, summary_to, summary_attempted, summary_id, degraded, skipped, reply_file_url, reply_file_name, reply_typing_ms,
 	choice_until, choice, choice_msg, answer, answer_attempted, answer_id, created_at, updated_at,
 	remind_at, reminder, reminder_to, reminder_attempted, reminder_id, escalate_at, escalation, escalation_to, escalation_attempted, escalation_id,
-	message_at`
+	message_at, choice_by`
 
 // readColumns are firstContactColumns and what only MarkAnswered and
 // TakeFirstContact write.
@@ -793,7 +802,7 @@ func scanFirstContact(row pgx.Row) (bot.FirstContact, error) {
 		&until, &fc.Choice, &fc.ChoiceMsg, &fc.Answer.Text, &fc.Answer.Attempted, &fc.Answer.ID, &fc.CreatedAt, &fc.UpdatedAt,
 		&remind, &fc.Reminder.Text, &fc.Reminder.To, &fc.Reminder.Attempted, &fc.Reminder.ID,
 		&escalate, &fc.Escalation.Text, &fc.Escalation.To, &fc.Escalation.Attempted, &fc.Escalation.ID,
-		&message, &answered, &fc.AnsweredBy, &fc.Claim.By, &fc.Claim.Phone, &fc.Claim.Msg, &claimed)
+		&message, &fc.ChoiceBy, &answered, &fc.AnsweredBy, &fc.Claim.By, &fc.Claim.Phone, &fc.Claim.Msg, &claimed)
 	fc.Step = bot.Step(step)
 	for _, t := range []struct {
 		from *time.Time
@@ -859,7 +868,7 @@ func (d *DB) SaveFirstContact(ctx context.Context, fc bot.FirstContact) error {
 	err := d.wr.exec(ctx, `
 		INSERT INTO first_contacts (`+firstContactColumns+`)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27,
-			$28, $29, $30, $31, $32, $33, $34, $35, $36, $37, $38)
+			$28, $29, $30, $31, $32, $33, $34, $35, $36, $37, $38, $39)
 		ON CONFLICT (instance, chat_id, id_message) DO UPDATE SET
 			step = excluded.step, rule = excluded.rule, tag = excluded.tag, locale = excluded.locale,
 			reply = excluded.reply, reply_attempted = excluded.reply_attempted, reply_id = excluded.reply_id,
@@ -876,13 +885,13 @@ func (d *DB) SaveFirstContact(ctx context.Context, fc bot.FirstContact) error {
 			escalate_at = CASE WHEN first_contacts.claimed_at IS NOT NULL THEN greatest(first_contacts.escalate_at, excluded.escalate_at) ELSE excluded.escalate_at END,
 			escalation = excluded.escalation, escalation_to = excluded.escalation_to,
 			escalation_attempted = excluded.escalation_attempted, escalation_id = excluded.escalation_id,
-			message_at = excluded.message_at`,
+			message_at = excluded.message_at, choice_by = excluded.choice_by`,
 		fc.Instance, fc.ChatID, fc.IDMessage, string(fc.Step), fc.Rule, fc.Tag, fc.Locale, fc.Reply.Text, fc.Reply.Attempted, fc.Reply.ID,
 		fc.Summary.Text, fc.Summary.To, fc.Summary.Attempted, fc.Summary.ID, fc.Degraded, fc.Skipped, fc.Reply.FileURL, fc.Reply.FileName, fc.Reply.TypingMS,
 		nullTime(fc.ChoiceUntil), fc.Choice, fc.ChoiceMsg, fc.Answer.Text, fc.Answer.Attempted, fc.Answer.ID, fc.CreatedAt, fc.UpdatedAt,
 		nullTime(fc.RemindAt), fc.Reminder.Text, fc.Reminder.To, fc.Reminder.Attempted, fc.Reminder.ID,
 		nullTime(fc.EscalateAt), fc.Escalation.Text, fc.Escalation.To, fc.Escalation.Attempted, fc.Escalation.ID,
-		nullTime(fc.MessageAt))
+		nullTime(fc.MessageAt), fc.ChoiceBy)
 	if err != nil {
 		return fmt.Errorf("saving first contact: %w", err)
 	}

@@ -591,11 +591,17 @@ func (d *DB) SetOptedOut(ctx context.Context, instance, chatID string, out bool,
 func (d *DB) GetChatMessage(ctx context.Context, instance, chatID, idMessage, kind string) (bot.ChatMessage, error) {
 	m := bot.ChatMessage{Instance: instance, ChatID: chatID, IDMessage: idMessage, Kind: kind}
 	var created int64
-	err := d.db.QueryRowContext(ctx, `SELECT text, attempted, sent_id, created_at FROM chat_messages
+	var options string
+	err := d.db.QueryRowContext(ctx, `SELECT text, attempted, sent_id, created_at, style, options, fallback FROM chat_messages
 		WHERE instance = ? AND chat_id = ? AND id_message = ? AND kind = ?`, instance, chatID, idMessage, kind).
-		Scan(&m.Out.Text, &m.Out.Attempted, &m.Out.ID, &created)
+		Scan(&m.Out.Text, &m.Out.Attempted, &m.Out.ID, &created, &m.Out.Style, &options, &m.Out.Fallback)
 	if errors.Is(err, sql.ErrNoRows) {
 		return m, bot.ErrNotFound
+	}
+	if err == nil && options != "" {
+		if err = json.Unmarshal([]byte(options), &m.Out.Options); err != nil {
+			err = fmt.Errorf("reading the options of a chat message: %w", err)
+		}
 	}
 	m.Out.To, m.CreatedAt = chatID, time.UnixMilli(created)
 	return m, err
@@ -603,10 +609,24 @@ func (d *DB) GetChatMessage(ctx context.Context, instance, chatID, idMessage, ki
 
 // SaveChatMessage implements bot.Store.
 func (d *DB) SaveChatMessage(ctx context.Context, m bot.ChatMessage) error {
-	return d.exec(ctx, `INSERT INTO chat_messages (instance, chat_id, id_message, kind, text, attempted, sent_id, created_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-		ON CONFLICT (instance, chat_id, id_message, kind) DO UPDATE SET attempted = excluded.attempted, sent_id = excluded.sent_id`,
-		m.Instance, m.ChatID, m.IDMessage, m.Kind, m.Out.Text, m.Out.Attempted, m.Out.ID, m.CreatedAt.UnixMilli())
+	options, err := optionsJSON(m.Out.Options)
+	if err != nil {
+		return err
+	}
+	return d.exec(ctx, `INSERT INTO chat_messages (instance, chat_id, id_message, kind, text, attempted, sent_id, created_at, style, options, fallback)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (instance, chat_id, id_message, kind) DO UPDATE SET attempted = excluded.attempted, sent_id = excluded.sent_id,
+			text = excluded.text, style = excluded.style, options = excluded.options, fallback = excluded.fallback`,
+		m.Instance, m.ChatID, m.IDMessage, m.Kind, m.Out.Text, m.Out.Attempted, m.Out.ID, m.CreatedAt.UnixMilli(), m.Out.Style, options, m.Out.Fallback)
+}
+
+// optionsJSON is a message's options as stored: a JSON array, "" for none.
+func optionsJSON(options []string) (string, error) {
+	if len(options) == 0 {
+		return "", nil
+	}
+	b, err := json.Marshal(options)
+	return string(b), err
 }
 
 // ClaimFirstContact implements bot.Store. The claim is one statement:
@@ -813,7 +833,7 @@ const firstContactColumns = `instance, chat_id, id_message, step, rule, tag, loc
 	summary, summary_to, summary_attempted, summary_id, degraded, skipped, reply_file_url, reply_file_name, reply_typing_ms,
 	choice_until, choice, choice_msg, answer, answer_attempted, answer_id, created_at, updated_at,
 	remind_at, reminder, reminder_to, reminder_attempted, reminder_id, escalate_at, escalation, escalation_to, escalation_attempted, escalation_id,
-	message_at`
+	message_at, choice_by`
 
 // readColumns are firstContactColumns and what only MarkAnswered and
 // TakeFirstContact write.
@@ -834,7 +854,7 @@ func scanFirstContact(row interface{ Scan(...any) error }) (bot.FirstContact, er
 		&until, &fc.Choice, &fc.ChoiceMsg, &fc.Answer.Text, &fc.Answer.Attempted, &fc.Answer.ID, &created, &updated,
 		&remind, &fc.Reminder.Text, &fc.Reminder.To, &fc.Reminder.Attempted, &fc.Reminder.ID,
 		&escalate, &fc.Escalation.Text, &fc.Escalation.To, &fc.Escalation.Attempted, &fc.Escalation.ID,
-		&message, &answered, &fc.AnsweredBy, &fc.Claim.By, &fc.Claim.Phone, &fc.Claim.Msg, &claimed)
+		&message, &fc.ChoiceBy, &answered, &fc.AnsweredBy, &fc.Claim.By, &fc.Claim.Phone, &fc.Claim.Msg, &claimed)
 	fc.Step, fc.ChoiceUntil, fc.CreatedAt, fc.UpdatedAt = bot.Step(step), fromMillis(until), time.UnixMilli(created), time.UnixMilli(updated)
 	fc.RemindAt, fc.EscalateAt, fc.AnsweredAt, fc.MessageAt = fromMillis(remind), fromMillis(escalate), fromMillis(answered.Int64), fromMillis(message)
 	fc.Claim.At = fromMillis(claimed)
@@ -875,7 +895,7 @@ const (
 		ON CONFLICT (instance, chat_id) DO UPDATE SET info = excluded.info, fetched_at = excluded.fetched_at`
 	qSaveFirstContact = `
 		INSERT INTO first_contacts (` + firstContactColumns + `)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (instance, chat_id, id_message) DO UPDATE SET
 			step = excluded.step, rule = excluded.rule, tag = excluded.tag, locale = excluded.locale,
 			reply = excluded.reply, reply_attempted = excluded.reply_attempted, reply_id = excluded.reply_id,
@@ -892,7 +912,7 @@ const (
 			escalate_at = CASE WHEN first_contacts.claimed_at > 0 THEN max(first_contacts.escalate_at, excluded.escalate_at) ELSE excluded.escalate_at END,
 			escalation = excluded.escalation, escalation_to = excluded.escalation_to,
 			escalation_attempted = excluded.escalation_attempted, escalation_id = excluded.escalation_id,
-			message_at = excluded.message_at`
+			message_at = excluded.message_at, choice_by = excluded.choice_by`
 )
 
 var writes = []string{qHealth, qAddNotification, qAddDeadLetter, qFinishNotification, qMarkKnown, qClaimChat, qSaveProfile, qSaveFirstContact}
@@ -974,7 +994,7 @@ func (d *DB) SaveFirstContact(ctx context.Context, fc bot.FirstContact) error {
 		millis(fc.ChoiceUntil), fc.Choice, fc.ChoiceMsg, fc.Answer.Text, fc.Answer.Attempted, fc.Answer.ID, fc.CreatedAt.UnixMilli(), fc.UpdatedAt.UnixMilli(),
 		millis(fc.RemindAt), fc.Reminder.Text, fc.Reminder.To, fc.Reminder.Attempted, fc.Reminder.ID,
 		millis(fc.EscalateAt), fc.Escalation.Text, fc.Escalation.To, fc.Escalation.Attempted, fc.Escalation.ID,
-		millis(fc.MessageAt))
+		millis(fc.MessageAt), fc.ChoiceBy)
 	if err != nil {
 		return fmt.Errorf("saving first contact: %w", err)
 	}

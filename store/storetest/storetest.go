@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"reflect"
 	"strings"
 	"sync"
 	"testing"
@@ -45,6 +46,7 @@ func Run(t *testing.T, open func(t *testing.T) bot.Store) {
 		"ClaimInTheOperatorsChat":                  testTakeFirstContact,
 		"DigestFigures":                            testDayFigures,
 		"OneCallReplyPerPeriod":                    testCallReply,
+		"MenuAsPollOrButtons":                      testMenuMessage,
 	}
 	for name, test := range tests {
 		t.Run(name, func(t *testing.T) {
@@ -240,7 +242,7 @@ func testFirstContacts(t *testing.T, s bot.Store) {
 	fc.Reply = bot.Outgoing{Text: "Здравствуйте", Attempted: true, ID: "BAE5", FileURL: "https://example.com/menu.pdf", FileName: "menu.pdf", TypingMS: 2000}
 	fc.Summary = bot.Outgoing{To: "ops@g.us", Text: "New lead", Attempted: true, ID: "BAE6"}
 	fc.Degraded, fc.UpdatedAt = "lookup timed out", t0.Add(time.Second)
-	fc.ChoiceUntil, fc.Choice, fc.ChoiceMsg = t0.Add(15*time.Minute), "support", "m2"
+	fc.ChoiceUntil, fc.Choice, fc.ChoiceMsg, fc.ChoiceBy = t0.Add(15*time.Minute), "support", "m2", bot.ChosenByPoll
 	fc.Answer = bot.Outgoing{Text: "Поддержка: 9–18", Attempted: true, ID: "BAE7"}
 	if err := s.SaveFirstContact(ctx, fc); err != nil {
 		t.Fatal(err)
@@ -253,7 +255,7 @@ func testFirstContacts(t *testing.T, s bot.Store) {
 		t.Errorf("times = %v %v %v", got.CreatedAt, got.UpdatedAt, got.ChoiceUntil)
 	}
 	got.CreatedAt, got.UpdatedAt, got.ChoiceUntil = fc.CreatedAt, fc.UpdatedAt, fc.ChoiceUntil
-	if got != fc {
+	if !reflect.DeepEqual(got, fc) {
 		t.Errorf("GetFirstContact =\n%+v\nwant\n%+v", got, fc)
 	}
 }
@@ -685,11 +687,40 @@ func testChatState(t *testing.T, s bot.Store) {
 		t.Fatal(err)
 	}
 	got, err := s.GetChatMessage(ctx, inst, chat, "M", "opt_out_confirmation")
-	if err != nil || got.Out != m.Out || !got.CreatedAt.Equal(t0) {
+	if err != nil || !reflect.DeepEqual(got.Out, m.Out) || !got.CreatedAt.Equal(t0) {
 		t.Errorf("GetChatMessage = %+v, %v; want %+v", got, err, m)
 	}
 	if f, err := s.Forget(ctx, chat); err != nil || f.ChatMessages != 1 {
 		t.Errorf("Forget = %+v, %v; want the record forgotten", f, err)
+	}
+}
+
+// testMenuMessage: a menu recorded as a poll keeps its style, options and
+// fallback; when Green API refuses it, the same record becomes the
+// numbered text (text and style updated, options gone).
+func testMenuMessage(t *testing.T, s bot.Store) {
+	ctx := context.Background()
+	const chat = "49151@c.us"
+	m := bot.ChatMessage{Instance: inst, ChatID: chat, IDMessage: "M", Kind: "choice_menu", CreatedAt: t0,
+		Out: bot.Outgoing{To: chat, Text: "What can we help you with?", Style: bot.MenuPoll, Options: []string{"Sales", "Support"}, Fallback: "1 Sales\n2 Support"}}
+	if err := s.SaveChatMessage(ctx, m); err != nil {
+		t.Fatal(err)
+	}
+	m.Out.Attempted, m.Out.ID = true, "BAE5"
+	if err := s.SaveChatMessage(ctx, m); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.GetChatMessage(ctx, inst, chat, "M", "choice_menu")
+	if err != nil || !reflect.DeepEqual(got.Out, m.Out) {
+		t.Fatalf("GetChatMessage = %+v, %v; want %+v", got.Out, err, m.Out)
+	}
+	m.Out = bot.Outgoing{To: chat, Text: m.Out.Fallback}
+	if err := s.SaveChatMessage(ctx, m); err != nil {
+		t.Fatal(err)
+	}
+	got, err = s.GetChatMessage(ctx, inst, chat, "M", "choice_menu")
+	if err != nil || !reflect.DeepEqual(got.Out, m.Out) {
+		t.Errorf("after the fallback, GetChatMessage = %+v, %v; want %+v", got.Out, err, m.Out)
 	}
 }
 
