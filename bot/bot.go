@@ -282,8 +282,8 @@ type Store interface {
 	// DueReminders returns at most limit first contacts of the given
 	// instances that no person answered, whose reminder (kind "reminder")
 	// or escalation ("escalation") has a recipient, is due by now, is not
-	// sent, and has no TypeReminderDue notification stored yet, the
-	// earliest due first.
+	// sent, and has no TypeReminderDue notification stored yet under its
+	// ReminderID (which a claim changes), the earliest due first.
 	DueReminders(ctx context.Context, kind string, now time.Time, instances []string, limit int) ([]FirstContact, error)
 	// FirstContactBySent returns the first contact of instance whose
 	// summary, reminder or escalation Green API sent as sentID, or

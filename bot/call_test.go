@@ -321,3 +321,30 @@ func TestCallAnswerEchoIsNoAnswerAndAPeriodLaterAgain(t *testing.T) {
 		t.Errorf("the call a period later: %+v, %v; want a first contact forwarded", fc, err)
 	}
 }
+
+// TestCallerOfAMenuRuleReachesTheOperators: a caller matches a rule whose
+// menu routes and whose own route forwards nothing; a caller gets no menu,
+// so the summary goes to the operators' chat all the same.
+func TestCallerOfAMenuRuleReachesTheOperators(t *testing.T) {
+	t.Parallel()
+	const chat = "12125550311@c.us"
+	h := newHarness(t, true)
+	h.useRules(`[[rule]]
+id = "menu"
+reply = "greeting_generic"
+forward = false
+
+[[rule.choice]]
+id = "sales"
+label = "choice_sales"
+forward_to = "120363000000000002@g.us"
+
+[[rule.choice]]
+id = "other"
+label = "choice_other"
+`)
+	h.call(chat, greenapitest.CallOffer, greenapitest.CallMissed)
+	if ops := h.srv.Sent(operatorChat); len(ops) != 1 || !strings.Contains(ops[0].Message, "Called on WhatsApp") {
+		t.Errorf("the operators got %+v; want the summary of the call", ops)
+	}
+}

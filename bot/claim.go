@@ -35,6 +35,11 @@ const (
 	kindClaimTaken = "claim_taken"
 )
 
+// claimPatience is how long a claim that quotes a message of the number
+// not known as a contact's is handled again: the time a summary's send of
+// unknown outcome takes to be settled from the chat's history.
+const claimPatience = 2 * time.Minute
+
 // OperatorChats returns the chats the configuration sends summaries,
 // reminders and escalations to: OPERATOR_CHAT_ID, each rule's and each
 // choice's forward_to, and each escalate_to. These, and no other group,
@@ -74,6 +79,12 @@ func (b *Bot) operatorMessage(ctx context.Context, msg *greenapi.MessageNotifica
 	log := b.log.With("chat", group, "idMessage", msg.IDMessage)
 	fc, err := b.store.FirstContactBySent(ctx, b.cfg.Instance, quoted.StanzaID)
 	if errors.Is(err, ErrNotFound) {
+		if quoted.Participant != "" && quoted.Participant == msg.InstanceData.Wid && b.Now().Sub(at) < claimPatience {
+			// A message of the business's number: perhaps a summary whose
+			// send is still being settled (its id not recorded yet). The
+			// claim is handled again, for a while.
+			return fmt.Errorf("a claim quotes a message of the number not known as a contact's yet (%s): will look again", quoted.StanzaID)
+		}
 		log.Info("a claim quotes no contact's summary; nothing to take", "quoted", quoted.StanzaID)
 		return nil
 	}
@@ -109,10 +120,10 @@ func (b *Bot) operatorMessage(ctx context.Context, msg *greenapi.MessageNotifica
 		if err := b.emitConversation(ctx, fc.ChatID, ConversationData{Event: "claimed", IDMessage: fc.IDMessage, Operator: c.By, OperatorPhone: c.Phone}, at); err != nil {
 			return err
 		}
-		log.Info("an operator took a contact", "customer", fc.ChatID, "by", c.By)
+		log.Info("an operator took a contact", "customer", fc.ChatID, "operator", msg.SenderData.Sender)
 		b.trace(&fc, "claimed", "%s took the contact in the operators' chat", c.By)
 	} else {
-		log.Info("a contact was claimed again; told who has it", "customer", fc.ChatID, "by", c.By, "has", fc.Claim.By)
+		log.Info("a contact was claimed again; told who has it", "customer", fc.ChatID, "operator", msg.SenderData.Sender)
 		b.trace(&fc, "claimed again", "%s tried to take the contact; %s has it", c.By, fc.Claim.By)
 	}
 	id, kind := MsgClaimed, kindClaimed

@@ -1,6 +1,7 @@
 package bot_test
 
 import (
+	"context"
 	"strings"
 	"testing"
 	"time"
@@ -94,7 +95,8 @@ func TestOnlyAClaimQuotingAContactClaims(t *testing.T) {
 	h.write(greenapitest.Incoming{ChatID: chat, SenderName: "Bo", Text: "hi"})
 	summary := h.srv.Sent(operatorChat)[0].IDMessage
 	h.write(greenapitest.Incoming{ChatID: operatorChat, Sender: anna, SenderName: "Anna", Text: "+"})
-	h.claim(operatorChat, anna, "Anna", "3EB0NOTASUMMARY0001", "+")
+	h.write(greenapitest.Incoming{ChatID: operatorChat, Sender: anna, SenderName: "Anna", // quoting a colleague's message
+		Data: greenapitest.Quote("3EB0NOTASUMMARY0001", bruno, "who is on duty?", "+")})
 	h.claim(operatorChat, anna, "Anna", summary, "who takes this?")
 	h.claim(otherGroup, anna, "Anna", summary, "+")
 	if ops := h.srv.Sent(operatorChat); len(ops) != 1 {
@@ -169,4 +171,96 @@ func messages(sent []greenapitest.SentMessage) []string {
 		out = append(out, m.Message)
 	}
 	return out
+}
+
+// TestClaimAfterTheReminderWasQueued: the reminder was stored when due,
+// but the customer's chat was behind; an operator claims meanwhile. The
+// stored reminder waits, and the reminder goes answer_within after the
+// claim, naming the claimer, once.
+func TestClaimAfterTheReminderWasQueued(t *testing.T) {
+	t.Parallel()
+	const chat = "12125550175@c.us"
+	h := newHarness(t, true)
+	h.useRules(remindRules)
+	h.write(greenapitest.Incoming{ChatID: chat, SenderName: "Ed", Text: "hi"})
+	summary := h.srv.Sent(operatorChat)[0].IDMessage
+	h.advance(16 * time.Minute)
+	// The sweep stores the due reminder; the claim is handled before it.
+	ctx := context.Background()
+	stored := &storeOnly{store: h.store}
+	if _, err := bot.SendDueReminders(ctx, h.store, stored, h.now, []string{greenapitest.DefaultIDInstance}); err != nil || len(stored.got) != 1 {
+		t.Fatalf("%d reminders stored, %v; want the due one", len(stored.got), err)
+	}
+	h.claim(operatorChat, anna, "Anna", summary, "+")
+	n := stored.got[0]
+	if err := h.handle(ctx, n); err != nil {
+		t.Fatal(err)
+	}
+	if err := h.store.FinishNotification(ctx, n.ID, h.now); err != nil {
+		t.Fatal(err)
+	}
+	if ops := h.srv.Sent(operatorChat); len(ops) != 2 {
+		t.Fatalf("the operators' chat got %q; want the summary and the acknowledgement only", messages(ops))
+	}
+	h.advance(14 * time.Minute)
+	if n := h.sendReminders(); n != 0 {
+		t.Errorf("%d reminders stored 14 minutes after the claim", n)
+	}
+	h.advance(2 * time.Minute)
+	h.sendReminders()
+	h.sendReminders()
+	ops := messages(h.srv.Sent(operatorChat))
+	if len(ops) != 3 || !strings.HasSuffix(ops[2], "\nTaken by Anna, who has not answered yet.") {
+		t.Errorf("the operators' chat got %q; want one reminder naming Anna, 15 minutes after the claim", ops)
+	}
+}
+
+// storeOnly is an Enqueuer that stores what it is given, as the inbox
+// does, and keeps it for the test to handle.
+type storeOnly struct {
+	store bot.Store
+	got   []queue.Notification
+}
+
+func (s *storeOnly) Add(ctx context.Context, n queue.Notification) (bool, error) {
+	id, err := s.store.AddNotification(ctx, n)
+	if err != nil || id == 0 {
+		return false, err
+	}
+	n.ID = id
+	s.got = append(s.got, n)
+	return true, nil
+}
+
+// TestClaimBeforeTheSummaryIsRecorded: an operator claims a message of
+// the number that Frontdesk does not know as a contact's (as a summary
+// whose send's answer was lost, its id not recorded until the history
+// settles it): the claim is handled again for a while, then given up; a
+// claim of another's message is given up at once.
+func TestClaimBeforeTheSummaryIsRecorded(t *testing.T) {
+	t.Parallel()
+	const chat = "12125550176@c.us"
+	h := newHarness(t, true)
+	h.useRules(remindRules)
+	h.write(greenapitest.Incoming{ChatID: chat, SenderName: "Fa", Text: "hi"})
+	claim := func(quoted, author string, written time.Time) error {
+		id, body := h.srv.NewIncoming(greenapitest.Incoming{ChatID: operatorChat, Sender: anna, SenderName: "Anna", Time: written,
+			Data: greenapitest.Quote(quoted, author, "New contact", "+")})
+		return h.handle(context.Background(), queue.Notification{ChatID: operatorChat, IDMessage: id, Body: body, ReceivedAt: h.now})
+	}
+	if err := claim("3EB0NOTRECORDEDYET", greenapitest.AccountWid, h.now); err == nil {
+		t.Error("a claim of the number's message not known yet is done with at once; want it handled again")
+	}
+	if err := claim("3EB0NEVERACONTACT", greenapitest.AccountWid, h.now.Add(-3*time.Minute)); err != nil {
+		t.Errorf("a claim of the number's message written 3 minutes ago: %v; want it given up", err)
+	}
+	if err := claim("3EB0BRUNOSMESSAGE", bruno, h.now); err != nil {
+		t.Errorf("a claim of a colleague's message: %v; want it given up at once", err)
+	}
+	if err := claim(h.srv.Sent(operatorChat)[0].IDMessage, greenapitest.AccountWid, h.now); err != nil {
+		t.Fatal(err)
+	}
+	if ops := messages(h.srv.Sent(operatorChat)); len(ops) != 2 || !strings.HasPrefix(ops[1], "Taken by Anna") {
+		t.Errorf("the operators' chat got %q; want the summary and one acknowledgement", ops)
+	}
 }

@@ -168,6 +168,12 @@ func (b *Bot) decision(s Sender) (Decision, error) {
 		d.Reply.TypingMS = rule.TypingMS
 	}
 	d.Forward = rule.Forward
+	// A caller is offered no menu: where the rule lets the menu's choices
+	// route (its own route forwarding nothing), the contact goes to the
+	// operators all the same, so that a caller never reaches no one.
+	if s.Called && len(rule.Choices) > 0 && !rule.Forward && b.cfg.OperatorChatID != "" {
+		d.Forward = true
+	}
 	// Without its profile a business looks like a private person: unless
 	// a rule says what to do then (profile_unknown), the contact is
 	// forwarded, saying why, so that the lookup's failure drops no one.

@@ -241,6 +241,17 @@ func (b *Bot) switchLanguage(ctx context.Context, msg *greenapi.MessageNotificat
 		if d.Rule == nil || (d.Reply.Text == "" && d.Reply.FileURL == "") {
 			return nil
 		}
+		if d.MenuOut.Style != "" {
+			// The menu went as a poll or buttons in the first language: the
+			// greeting in the new one ends with it numbered, which the
+			// number and the label answer (and the first poll's vote still
+			// does).
+			limit := greenapi.MaxMessageLength
+			if d.Reply.FileURL != "" {
+				limit = greenapi.MaxCaptionLength
+			}
+			d.Reply.Text = withTail(d.Reply.Text, "\n\n"+d.MenuOut.Fallback, limit)
+		}
 		d.Reply.To = chatID
 		rec = ChatMessage{Instance: b.cfg.Instance, ChatID: chatID, IDMessage: msg.IDMessage, Kind: MsgLanguageMenu, Out: d.Reply, CreatedAt: b.Now()}
 		if err := b.store.SaveChatMessage(ctx, rec); err != nil {

@@ -178,7 +178,7 @@ func SendDueReminders(ctx context.Context, store Store, inbox Enqueuer, now time
 			if err != nil {
 				return stored, err
 			}
-			n := queue.Notification{Instance: fc.Instance, ChatID: fc.ChatID, IDMessage: kind + ":" + fc.IDMessage, TypeWebhook: TypeReminderDue,
+			n := queue.Notification{Instance: fc.Instance, ChatID: fc.ChatID, IDMessage: ReminderID(kind, fc), TypeWebhook: TypeReminderDue,
 				Body: body, ReceivedAt: now}
 			added, err := inbox.Add(ctx, n)
 			if err != nil {
@@ -191,6 +191,20 @@ func SendDueReminders(ctx context.Context, store Store, inbox Enqueuer, now time
 	}
 	return stored, nil
 }
+
+// ReminderID is the idMessage of the TypeReminderDue notification of fc's
+// reminder or escalation (kind): one before fc is claimed, and one more
+// after, since a claim makes them due later (one that was stored already
+// then waits, and the sweep stores the second at the new time).
+func ReminderID(kind string, fc FirstContact) string {
+	if fc.Claim.Msg != "" {
+		return kind + ":" + fc.IDMessage + ClaimedSuffix
+	}
+	return kind + ":" + fc.IDMessage
+}
+
+// ClaimedSuffix ends the ReminderID of a claimed first contact.
+const ClaimedSuffix = "@claimed"
 
 // RunReminders calls SendDueReminders every ReminderSweepEvery until ctx
 // ends; one replica runs it (queue.Lead "reminders").
@@ -208,9 +222,9 @@ func (b *Bot) reminderDue(ctx context.Context, n queue.Notification) error {
 	if err != nil || !ok {
 		return err
 	}
-	out, kind := &fc.Reminder, "reminder"
+	out, kind, due := &fc.Reminder, "reminder", fc.RemindAt
 	if body.Kind == KindEscalation {
-		out, kind = &fc.Escalation, "escalation"
+		out, kind, due = &fc.Escalation, "escalation", fc.EscalateAt
 	}
 	log := b.log.With("chat", fc.ChatID, "idMessage", fc.IDMessage, "kind", kind)
 	if !fc.AnsweredAt.IsZero() && !out.Attempted {
@@ -218,6 +232,12 @@ func (b *Bot) reminderDue(ctx context.Context, n queue.Notification) error {
 		return nil
 	}
 	if out.To == "" {
+		return nil
+	}
+	if !out.Attempted && fc.Claim.Msg != "" && !strings.HasSuffix(n.IDMessage, ClaimedSuffix) && b.Now().Before(due) {
+		// Claimed after this was stored: due answer_within after the claim,
+		// when the sweep stores it again, under the claimed ReminderID.
+		b.trace(&fc, "claimed", "%s took the contact: the %s waits until %s", fc.Claim.By, kind, due.UTC().Format(time.RFC3339))
 		return nil
 	}
 	// Taken in the operators' chat: the reminder names who has it.

@@ -604,7 +604,8 @@ func (d *DB) AnswerTimes(ctx context.Context, since time.Time) ([]bot.AnswerTime
 // FirstContactBySent implements bot.Store.
 func (d *DB) FirstContactBySent(ctx context.Context, instance, sentID string) (bot.FirstContact, error) {
 	fc, err := scanFirstContact(d.pool.QueryRow(ctx, `SELECT `+readColumns+` FROM first_contacts
-		WHERE instance = $1 AND (summary_id = $2 OR reminder_id = $2 OR escalation_id = $2) AND $2 <> '' LIMIT 1`, instance, sentID))
+		WHERE (instance = $1 AND summary_id = $2 AND summary_id <> '') OR (instance = $1 AND reminder_id = $2 AND reminder_id <> '')
+			OR (instance = $1 AND escalation_id = $2 AND escalation_id <> '') LIMIT 1`, instance, sentID))
 	if errors.Is(err, pgx.ErrNoRows) {
 		return fc, bot.ErrNotFound
 	}
@@ -841,9 +842,10 @@ func (d *DB) DueReminders(ctx context.Context, kind string, now time.Time, insta
 	}
 	return d.firstContacts(ctx, "listing the reminders that are due", `SELECT `+readColumns+` FROM first_contacts f
 		WHERE answered_at IS NULL AND `+c.out+`_to <> '' AND `+c.out+`_id = '' AND `+c.at+` <= $1 AND instance = ANY($2) AND NOT EXISTS (
-			SELECT 1 FROM notifications n WHERE n.instance = f.instance AND n.chat_id = f.chat_id AND n.id_message = $3 || f.id_message)
+			SELECT 1 FROM notifications n WHERE n.instance = f.instance AND n.chat_id = f.chat_id
+				AND n.id_message = $3 || f.id_message || CASE WHEN f.claim_msg <> '' THEN $5 ELSE '' END)
 		AND EXISTS (SELECT 1 FROM chats c WHERE c.instance = f.instance AND c.chat_id = f.chat_id AND c.first_contact_msg = f.id_message)
-		ORDER BY `+c.at+` LIMIT $4`, now, instances, kind+":", limit)
+		ORDER BY `+c.at+` LIMIT $4`, now, instances, kind+":", limit, bot.ClaimedSuffix)
 }
 
 // reminderColumns names, by kind of reminder, its message's columns and

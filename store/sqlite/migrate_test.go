@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 )
@@ -77,5 +78,39 @@ func TestMigrationKeepsSingleInstanceData(t *testing.T) {
 	again.Instance, again.Body = "1101000001", []byte("{}")
 	if id, err := db.AddNotification(ctx, again); err != nil || id != 0 {
 		t.Errorf("the old notification again = %d, %v; want a duplicate", id, err)
+	}
+}
+
+// TestClaimFindsItsContactByIndex: the claim's lookup of the message it
+// quotes reads the partial indexes of the sent ids, never the whole table.
+func TestClaimFindsItsContactByIndex(t *testing.T) {
+	t.Parallel()
+	d, err := Open(context.Background(), filepath.Join(t.TempDir(), "fd.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	rows, err := d.db.Query(`EXPLAIN QUERY PLAN `+qFirstContactBySent, "1101000001", "BAE5")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var plan []string
+	for rows.Next() {
+		var id, parent, notused int
+		var detail string
+		if err := rows.Scan(&id, &parent, &notused, &detail); err != nil {
+			t.Fatal(err)
+		}
+		plan = append(plan, detail)
+	}
+	got := strings.Join(plan, "; ")
+	for _, index := range []string{"first_contacts_summary_sent", "first_contacts_reminder_sent", "first_contacts_escalation_sent"} {
+		if !strings.Contains(got, index) {
+			t.Errorf("the plan %q does not use %s", got, index)
+		}
+	}
+	if strings.Contains(got, "SCAN first_contacts") {
+		t.Errorf("the plan %q scans the table", got)
 	}
 }

@@ -700,13 +700,19 @@ func (d *DB) MarkAnswered(ctx context.Context, instance, chatID, sentID string, 
 
 // FirstContactBySent implements bot.Store.
 func (d *DB) FirstContactBySent(ctx context.Context, instance, sentID string) (bot.FirstContact, error) {
-	fc, err := scanFirstContact(d.db.QueryRowContext(ctx, `SELECT `+readColumns+` FROM first_contacts
-		WHERE instance = ?1 AND (summary_id = ?2 OR reminder_id = ?2 OR escalation_id = ?2) AND ?2 <> '' LIMIT 1`, instance, sentID))
+	fc, err := scanFirstContact(d.db.QueryRowContext(ctx, qFirstContactBySent, instance, sentID))
 	if errors.Is(err, sql.ErrNoRows) {
 		return fc, bot.ErrNotFound
 	}
 	return fc, err
 }
+
+// qFirstContactBySent finds a first contact by a message it sent: each
+// term is one of the three partial indexes, whole (its columns and its
+// condition), so that they serve it and not the primary key's instance.
+const qFirstContactBySent = `SELECT ` + readColumns + ` FROM first_contacts
+	WHERE (instance = ?1 AND summary_id = ?2 AND summary_id <> '') OR (instance = ?1 AND reminder_id = ?2 AND reminder_id <> '')
+		OR (instance = ?1 AND escalation_id = ?2 AND escalation_id <> '') LIMIT 1`
 
 // TakeFirstContact implements bot.Store: SQLite evaluates every SET
 // expression against the row as it was.
@@ -952,9 +958,10 @@ func (d *DB) DueReminders(ctx context.Context, kind string, now time.Time, insta
 	return d.firstContacts(ctx, "listing the reminders that are due", `SELECT `+readColumns+` FROM first_contacts f
 		WHERE answered_at IS NULL AND `+c.out+`_to <> '' AND `+c.out+`_id = '' AND `+c.at+` > 0 AND `+c.at+` <= ?
 			AND instance IN (SELECT value FROM json_each(?)) AND NOT EXISTS (
-			SELECT 1 FROM notifications n WHERE n.instance = f.instance AND n.chat_id = f.chat_id AND n.id_message = ? || f.id_message)
+			SELECT 1 FROM notifications n WHERE n.instance = f.instance AND n.chat_id = f.chat_id
+				AND n.id_message = ? || f.id_message || CASE WHEN f.claim_msg <> '' THEN ? ELSE '' END)
 		AND EXISTS (SELECT 1 FROM chats c WHERE c.instance = f.instance AND c.chat_id = f.chat_id AND c.first_contact_msg = f.id_message)
-		ORDER BY `+c.at+` LIMIT ?`, now.UnixMilli(), string(list), kind+":", limit)
+		ORDER BY `+c.at+` LIMIT ?`, now.UnixMilli(), string(list), kind+":", bot.ClaimedSuffix, limit)
 }
 
 // reminderColumns names, by kind of reminder, its message's columns and
