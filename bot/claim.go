@@ -58,6 +58,9 @@ func OperatorChats(rules Rules, operatorChatID string) map[string]bool {
 		add(r.Reminders.EscalateTo)
 		for _, c := range r.Choices {
 			add(c.ForwardTo)
+			if c.Reminders != nil {
+				add(c.Reminders.EscalateTo)
+			}
 		}
 	}
 	return chats
@@ -104,10 +107,10 @@ func (b *Bot) operatorMessage(ctx context.Context, msg *greenapi.MessageNotifica
 	}
 	c := Claim{By: by, Phone: phone, Msg: msg.IDMessage, At: at}
 	var remindAt, escalateAt time.Time
-	if r := b.rules.rule(fc.Rule); r != nil && r.Reminders.AnswerWithin > 0 {
-		remindAt = b.openAfter(at, r.Reminders.AnswerWithin)
-		if r.Reminders.EscalateAfter > 0 {
-			escalateAt = b.openAfter(at, r.Reminders.EscalateAfter)
+	if rem := b.remindersOf(&fc); rem.AnswerWithin > 0 {
+		remindAt = b.openAfter(at, rem.AnswerWithin)
+		if rem.EscalateAfter > 0 {
+			escalateAt = b.openAfter(at, rem.EscalateAfter)
 		}
 	}
 	fc, err = b.store.TakeFirstContact(ctx, b.cfg.Instance, fc.ChatID, fc.IDMessage, c, remindAt, escalateAt)

@@ -310,6 +310,11 @@ func (b *Bot) decide(ctx context.Context, fc *FirstContact, msg *greenapi.Messag
 		if err := b.renderReminders(fc, d.Rule, d.data); err != nil {
 			return err
 		}
+		if d.Menu {
+			if err := b.recordChoiceReminders(ctx, fc, d.Rule, d.data); err != nil {
+				return err
+			}
+		}
 	}
 	if d.Menu {
 		fc.ChoiceUntil = fc.CreatedAt.Add(d.Rule.ChoiceWait) // the wait, until the greeting goes out

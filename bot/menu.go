@@ -47,6 +47,10 @@ type Choice struct {
 	// OPERATOR_CHAT_ID without it.
 	Forward   *bool
 	ForwardTo string
+	// Reminders, if set, are the choice's own (answer_within,
+	// escalate_to, escalate_after, hold_message over the rule's): once
+	// chosen, they replace the rule's.
+	Reminders *Reminders
 }
 
 // choiceSpec is a [[rule.choice]] as written.
@@ -56,6 +60,7 @@ type choiceSpec struct {
 	Reply     string `toml:"reply"`
 	Forward   *bool  `toml:"forward"`
 	ForwardTo string `toml:"forward_to"`
+	remindersSpec
 }
 
 // maxChoices keeps every choice one digit.
@@ -128,7 +133,12 @@ func parseChoices(r *Rule, spec ruleSpec, catalog *Catalog, failAt func(lineKey,
 		if cs.Forward != nil && !*cs.Forward && cs.ForwardTo != "" {
 			fail("forward_to", "sends the summary, but forward = false")
 		}
-		r.Choices = append(r.Choices, Choice(cs))
+		c := Choice{ID: cs.ID, Label: cs.Label, Reply: cs.Reply, Forward: cs.Forward, ForwardTo: cs.ForwardTo}
+		if cs.remindersSpec != (remindersSpec{}) {
+			own := cs.remindersSpec.parse(r.Reminders, catalog, fail)
+			c.Reminders = &own
+		}
+		r.Choices = append(r.Choices, c)
 	}
 	if r.MenuStyle == MenuText || !labelsOK {
 		return
@@ -320,6 +330,11 @@ func (b *Bot) choose(ctx context.Context, fc *FirstContact, rule *Rule, c *Choic
 		log.Info("no choice from the menu in time: the rule's own route")
 	}
 	fc.ChoiceMsg, fc.Answer, fc.Summary, fc.Step = by, answer, summary, StepChosen
+	if c != nil && c.Reminders != nil {
+		if err := b.choiceReminders(ctx, fc, c); err != nil {
+			return err
+		}
+	}
 	if err := b.save(ctx, fc); err != nil {
 		return err
 	}

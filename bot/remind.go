@@ -3,6 +3,7 @@ package bot
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"math"
@@ -106,7 +107,18 @@ func minutes(d time.Duration) int { return int(math.Round(d.Minutes())) }
 // escalate_after after the first message (open time); their recipients
 // are set when the summary goes out.
 func (b *Bot) renderReminders(fc *FirstContact, r *Rule, data TemplateData) error {
-	if r == nil || r.Reminders.AnswerWithin == 0 {
+	if r == nil {
+		return nil
+	}
+	return b.setReminders(fc, r.Reminders, data)
+}
+
+// setReminders renders in fc the reminder and the escalation of rem for
+// data, due after the first message (open time); none without
+// AnswerWithin.
+func (b *Bot) setReminders(fc *FirstContact, rem Reminders, data TemplateData) error {
+	fc.Reminder, fc.RemindAt, fc.Escalation, fc.EscalateAt = Outgoing{}, time.Time{}, Outgoing{}, time.Time{}
+	if rem.AnswerWithin == 0 {
 		return nil
 	}
 	for _, m := range []struct {
@@ -115,8 +127,8 @@ func (b *Bot) renderReminders(fc *FirstContact, r *Rule, data TemplateData) erro
 		out   *Outgoing
 		at    *time.Time
 	}{
-		{MsgReminder, r.Reminders.AnswerWithin, &fc.Reminder, &fc.RemindAt},
-		{MsgEscalation, r.Reminders.EscalateAfter, &fc.Escalation, &fc.EscalateAt},
+		{MsgReminder, rem.AnswerWithin, &fc.Reminder, &fc.RemindAt},
+		{MsgEscalation, rem.EscalateAfter, &fc.Escalation, &fc.EscalateAt},
 	} {
 		if m.after == 0 {
 			continue
@@ -131,6 +143,81 @@ func (b *Bot) renderReminders(fc *FirstContact, r *Rule, data TemplateData) erro
 		*m.at = b.openAfter(fc.firstMessageAt(), m.after)
 	}
 	return nil
+}
+
+// Kinds of the records (chat_messages, of the first contact's message) of
+// a choice's own reminder and escalation, rendered with the first
+// contact's other messages: the choice's id follows.
+const (
+	kindChoiceReminder   = "reminder@"
+	kindChoiceEscalation = "escalation@"
+)
+
+// recordChoiceReminders renders, for each of r's choices with reminders
+// of its own, their reminder and escalation for data, and records them
+// (chat_messages, never sent as such): once chosen, choiceReminders puts
+// them in place of the rule's.
+func (b *Bot) recordChoiceReminders(ctx context.Context, fc *FirstContact, r *Rule, data TemplateData) error {
+	for _, c := range r.Choices {
+		if c.Reminders == nil {
+			continue
+		}
+		own := *fc
+		if err := b.setReminders(&own, *c.Reminders, data); err != nil {
+			return err
+		}
+		for kind, out := range map[string]Outgoing{kindChoiceReminder: own.Reminder, kindChoiceEscalation: own.Escalation} {
+			rec := ChatMessage{Instance: b.cfg.Instance, ChatID: fc.ChatID, IDMessage: fc.IDMessage, Kind: kind + c.ID, Out: Outgoing{Text: out.Text}, CreatedAt: b.Now()}
+			if err := b.store.SaveChatMessage(ctx, rec); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// choiceReminders puts in fc the reminder and the escalation of choice c,
+// which has reminders of its own (recordChoiceReminders), due after the
+// first message (open time).
+func (b *Bot) choiceReminders(ctx context.Context, fc *FirstContact, c *Choice) error {
+	fc.Reminder, fc.RemindAt, fc.Escalation, fc.EscalateAt = Outgoing{}, time.Time{}, Outgoing{}, time.Time{}
+	for _, m := range []struct {
+		kind  string
+		after time.Duration
+		out   *Outgoing
+		at    *time.Time
+	}{
+		{kindChoiceReminder, c.Reminders.AnswerWithin, &fc.Reminder, &fc.RemindAt},
+		{kindChoiceEscalation, c.Reminders.EscalateAfter, &fc.Escalation, &fc.EscalateAt},
+	} {
+		rec, err := b.store.GetChatMessage(ctx, b.cfg.Instance, fc.ChatID, fc.IDMessage, m.kind+c.ID)
+		if errors.Is(err, ErrNotFound) {
+			continue // the rules changed since the greeting: the choice had none then
+		}
+		if err != nil {
+			return err
+		}
+		if rec.Out.Text != "" && m.after > 0 {
+			m.out.Text = rec.Out.Text
+			*m.at = b.openAfter(fc.firstMessageAt(), m.after)
+		}
+	}
+	return nil
+}
+
+// remindersOf are the reminders that apply to fc: its choice's own, or
+// its rule's.
+func (b *Bot) remindersOf(fc *FirstContact) Reminders {
+	r := b.rules.rule(fc.Rule)
+	if r == nil {
+		return Reminders{}
+	}
+	for _, c := range r.Choices {
+		if c.ID == fc.Choice && c.Reminders != nil {
+			return *c.Reminders
+		}
+	}
+	return r.Reminders
 }
 
 // openAfter is when d of open time has passed since from: with [hours],
@@ -151,8 +238,8 @@ func (b *Bot) routeReminders(fc *FirstContact) {
 	if fc.Reminder.Text != "" && fc.Summary.Sent() {
 		fc.Reminder.To = fc.Summary.To
 	}
-	if r := b.rules.rule(fc.Rule); fc.Escalation.Text != "" && fc.Summary.Sent() && r != nil {
-		fc.Escalation.To = r.Reminders.EscalateTo
+	if fc.Escalation.Text != "" && fc.Summary.Sent() {
+		fc.Escalation.To = b.remindersOf(fc).EscalateTo
 	}
 }
 
@@ -264,8 +351,8 @@ func (b *Bot) reminderDue(ctx context.Context, n queue.Notification) error {
 	}
 	log.Info("no person answered the customer in time: "+kind+" sent", "to", out.To)
 	b.trace(&fc, kind, "no person answered in time: sent to %s", out.To)
-	if r := b.rules.rule(fc.Rule); kind == "reminder" && r != nil && r.Reminders.HoldMessage != "" {
-		return b.hold(ctx, &fc, r.Reminders.HoldMessage, log)
+	if hold := b.remindersOf(&fc).HoldMessage; kind == "reminder" && hold != "" {
+		return b.hold(ctx, &fc, hold, log)
 	}
 	return nil
 }

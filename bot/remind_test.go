@@ -209,6 +209,7 @@ func TestReminderSettingsAreChecked(t *testing.T) {
 		{`answer_within = "2h"` + "\n" + `escalate_to = "120363000000000009@g.us"` + "\n" + `escalate_after = "1h"` + rule, `escalate_after: 1h0m0s: expected longer than answer_within (2h0m0s)`},
 		{rule + `answer_within = "1x"` + "\n", `rules.toml:6: rule "all": answer_within: "1x": expected a duration`},
 		{`hold_message = "we_miss_you"` + rule, `rules.toml:1: hold_message: message "we_miss_you" is not in the default locale "en"`},
+		{rule + "\n[[rule.choice]]\nid = \"sales\"\nlabel = \"choice_sales\"\nanswer_within = \"1x\"\n", `rules.toml:10: rule "all": choice "sales": answer_within: "1x": expected a duration`},
 	} {
 		_, err := bot.ParseRules("rules.toml", []byte(tt.text), mustCatalog(t))
 		if err == nil || !strings.Contains(err.Error(), tt.want) {
@@ -370,5 +371,62 @@ func TestTwoReplicasRemindOnce(t *testing.T) {
 	}
 	if esc := srv.Sent(escalationChat); len(esc) != 1 {
 		t.Errorf("%d escalations; want one", len(esc))
+	}
+}
+
+// TestChoiceHasItsOwnAnswerWithin is issue #25's item 2 on a menu choice:
+// a choice's answer_within (and escalation) replace the rule's once it is
+// chosen; another choice keeps the rule's.
+func TestChoiceHasItsOwnAnswerWithin(t *testing.T) {
+	t.Parallel()
+	const salesChat, managers = "120363000000000002@g.us", "120363000000000003@g.us"
+	rules := `answer_within = "15m"
+
+[[rule]]
+id = "menu"
+reply = "greeting_generic"
+forward = true
+
+[[rule.choice]]
+id = "sales"
+label = "choice_sales"
+forward_to = "` + salesChat + `"
+answer_within = "5m"
+escalate_to = "` + managers + `"
+escalate_after = "10m"
+
+[[rule.choice]]
+id = "support"
+label = "choice_support"
+`
+	h := newHarness(t, true)
+	h.useRules(rules)
+	const buyer, client = "12125550190@c.us", "12125550191@c.us"
+	h.write(greenapitest.Incoming{ChatID: buyer, SenderName: "Ana", Text: "hi"})
+	h.write(greenapitest.Incoming{ChatID: client, SenderName: "Bo", Text: "hi"})
+	h.advance(time.Minute)
+	h.write(greenapitest.Incoming{ChatID: buyer, SenderName: "Ana", Text: "1"})
+	h.write(greenapitest.Incoming{ChatID: client, SenderName: "Bo", Text: "2"})
+	h.advance(5 * time.Minute) // 6 minutes after the first messages
+	h.sendReminders()
+	sales := messages(h.srv.Sent(salesChat))
+	if len(sales) != 2 || !strings.HasPrefix(sales[1], "Still waiting for an answer after 5 minutes: Ana") {
+		t.Fatalf("the sales chat got %q; want the summary, then the choice's reminder after 5 minutes", sales)
+	}
+	if ops := h.srv.Sent(operatorChat); len(ops) != 1 {
+		t.Errorf("the operators got %d messages 6 minutes in; want only the support summary (the rule's 15 minutes)", len(ops))
+	}
+	h.advance(5 * time.Minute) // 11 minutes
+	h.sendReminders()
+	if esc := messages(h.srv.Sent(managers)); len(esc) != 1 || !strings.HasPrefix(esc[0], "No one has answered for 10 minutes: Ana") {
+		t.Errorf("the managers got %q; want the choice's escalation after 10 minutes", esc)
+	}
+	h.advance(5 * time.Minute) // 16 minutes
+	h.sendReminders()
+	if ops := messages(h.srv.Sent(operatorChat)); len(ops) != 2 || !strings.HasPrefix(ops[1], "Still waiting for an answer after 15 minutes: Bo") {
+		t.Errorf("the operators got %q; want the support summary, then the rule's reminder after 15 minutes", ops)
+	}
+	if n := len(h.srv.Sent(salesChat)); n != 2 {
+		t.Errorf("the sales chat got %d messages; want no second reminder", n)
 	}
 }

@@ -341,8 +341,8 @@ func ParseRules(name string, data []byte, catalog *Catalog) (Rules, error) {
 			fail("reply", "message %q is not in the default locale %q (%s)", r.Reply, catalog.DefaultLocale(),
 				strings.Join(catalog.Sources(catalog.DefaultLocale()), ", "))
 		}
-		parseChoices(r, spec, catalog, failAt)
 		r.Reminders = spec.remindersSpec.parse(rules.Reminders, catalog, fail)
+		parseChoices(r, spec, catalog, failAt) // a choice's reminders are over the rule's
 		rules.List = append(rules.List, r)
 	}
 	switch file.AnsweredBy {
