@@ -207,6 +207,12 @@ type FirstContact struct {
 	// MarkAnswered writes them.
 	AnsweredAt time.Time
 	AnsweredBy string
+	// ChangedTo is the option a later vote or tap on the menu holds (a
+	// choice's id; "none" for no option), when the sender changed their
+	// answer after the choice, which stands; ChangedAt when. Only
+	// SetAnswerChanged writes them.
+	ChangedTo string
+	ChangedAt time.Time
 	// Claim is the operator who took the contact by quoting its summary
 	// (or its reminder) with a claim word in the operators' chat; zero
 	// before. Only TakeFirstContact writes it.
@@ -285,6 +291,10 @@ type Store interface {
 	// sent, and has no TypeReminderDue notification stored yet under its
 	// ReminderID (which a claim changes), the earliest due first.
 	DueReminders(ctx context.Context, kind string, now time.Time, instances []string, limit int) ([]FirstContact, error)
+	// SetAnswerChanged records that a later vote or tap on a first
+	// contact's menu holds option to (a choice's id, or "none"), at the
+	// given time; its recorded choice stands.
+	SetAnswerChanged(ctx context.Context, instance, chatID, idMessage, to string, at time.Time) error
 	// FirstContactBySent returns the first contact of instance whose
 	// summary, reminder or escalation Green API sent as sentID, or
 	// ErrNotFound.

@@ -324,7 +324,15 @@ func (b *Bot) menuTap(ctx context.Context, msg *greenapi.MessageNotification, t 
 	case fc.ChoiceMsg == msg.IDMessage:
 		return true, b.finishChoice(ctx, &fc, name) // a retry
 	case fc.ChoiceMsg != "":
-		// The first recorded choice stands.
+		// The first recorded choice stands; the change shows on the status
+		// page.
+		to := "none"
+		if rule != nil && i >= 0 && i < len(rule.Choices) {
+			to = rule.Choices[i].ID
+		}
+		if err := b.store.SetAnswerChanged(ctx, b.cfg.Instance, chatID, fc.IDMessage, to, at); err != nil {
+			return true, err
+		}
 		b.metrics.Conversation("vote_changed")
 		log.Info("the sender changed their answer to the menu after it ended; it routes nothing", "by", t.by, "option", i+1, "choice", fc.Choice, "answer", msg.IDMessage)
 		b.trace(&fc, "answer changed", "a later %s (%s) holds option %d; the menu ended before (%s): it routes nothing", what, msg.IDMessage, i+1, choiceText(fc.Choice))

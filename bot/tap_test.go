@@ -285,6 +285,9 @@ func TestPollVotesRouteOnce(t *testing.T) {
 		if fc.Choice != "sales" || fc.ChoiceBy != bot.ChosenByPoll || fc.ChoiceMsg != "3EB0VOTE1" {
 			t.Errorf("choice %q by %q (%s); want sales by the first vote", fc.Choice, fc.ChoiceBy, fc.ChoiceMsg)
 		}
+		if fc.ChangedTo != "other" || fc.ChangedAt.IsZero() {
+			t.Errorf("the later vote recorded as %q at %v; want other, for the status page", fc.ChangedTo, fc.ChangedAt)
+		}
 		if sum := s.srv.Sent(salesChat); len(sum) != 1 || !strings.Contains(sum[0].Message, "Chosen: Sales") {
 			t.Errorf("sales got %+v; want one summary", sum)
 		}

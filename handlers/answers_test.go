@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -39,6 +40,28 @@ func TestAnswerRows(t *testing.T) {
 		2 * time.Hour: "2 h", 52 * time.Hour: "2 d 4 h", 48 * time.Hour: "2 d"} {
 		if got := words(d); got != want {
 			t.Errorf("words(%v) = %q; want %q", d, got, want)
+		}
+	}
+}
+
+// TestStatusPageShowsClaimsAndChangedAnswers: the waiting list names who
+// took each contact; the last first contacts say how the menu's choice
+// was made and that a later answer changed nothing.
+func TestStatusPageShowsClaimsAndChangedAnswers(t *testing.T) {
+	t.Parallel()
+	now := time.Now()
+	waiting := []bot.FirstContact{{Instance: "1101000001", ChatID: "12125550170@c.us", Rule: "menu", CreatedAt: now.Add(-20 * time.Minute),
+		Claim: bot.Claim{By: "Anna", At: now.Add(-10 * time.Minute)}}}
+	recent := []bot.FirstContact{{Instance: "1101000001", ChatID: "12125550171@c.us", Rule: "menu", Step: bot.StepDone, CreatedAt: now,
+		Choice: "sales", ChoiceBy: bot.ChosenByPoll, ChoiceMsg: "V1", ChangedTo: "support", ChangedAt: now}}
+	var out strings.Builder
+	if err := statusPages.ExecuteTemplate(&out, "status.html", map[string]any{"Now": now, "Waiting": waiting, "FirstContacts": recent}); err != nil {
+		t.Fatal(err)
+	}
+	page := out.String()
+	for _, want := range []string{"<td>Anna</td>", "(chose sales by poll) (answered again later: support, which routes nothing)"} {
+		if !strings.Contains(page, want) {
+			t.Errorf("the page lacks %q", want)
 		}
 	}
 }

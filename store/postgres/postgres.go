@@ -601,6 +601,12 @@ func (d *DB) AnswerTimes(ctx context.Context, since time.Time) ([]bot.AnswerTime
 	})
 }
 
+// SetAnswerChanged implements bot.Store.
+func (d *DB) SetAnswerChanged(ctx context.Context, instance, chatID, idMessage, to string, at time.Time) error {
+	return d.wr.exec(ctx, `UPDATE first_contacts SET changed_to = $1, changed_at = $2 WHERE instance = $3 AND chat_id = $4 AND id_message = $5`,
+		to, at, instance, chatID, idMessage)
+}
+
 // FirstContactBySent implements bot.Store.
 func (d *DB) FirstContactBySent(ctx context.Context, instance, sentID string) (bot.FirstContact, error) {
 	fc, err := scanFirstContact(d.pool.QueryRow(ctx, `SELECT `+readColumns+` FROM first_contacts
@@ -788,7 +794,7 @@ const firstContactColumns = `instance, chat_id, id_message, step, rule, tag, loc
 
 // readColumns are firstContactColumns and what only MarkAnswered and
 // TakeFirstContact write.
-const readColumns = firstContactColumns + `, answered_at, answered_by, claimed_by, claimed_phone, claim_msg, claimed_at`
+const readColumns = firstContactColumns + `, answered_at, answered_by, claimed_by, claimed_phone, claim_msg, claimed_at, changed_to, changed_at`
 
 // scanFirstContact reads a row of firstContactColumns.
 func scanFirstContact(row pgx.Row) (bot.FirstContact, error) {
@@ -796,19 +802,19 @@ func scanFirstContact(row pgx.Row) (bot.FirstContact, error) {
 		fc                                bot.FirstContact
 		step                              string
 		until, remind, escalate, answered *time.Time
-		message, claimed                  *time.Time
+		message, claimed, changed         *time.Time
 	)
 	err := row.Scan(&fc.Instance, &fc.ChatID, &fc.IDMessage, &step, &fc.Rule, &fc.Tag, &fc.Locale, &fc.Reply.Text, &fc.Reply.Attempted, &fc.Reply.ID,
 		&fc.Summary.Text, &fc.Summary.To, &fc.Summary.Attempted, &fc.Summary.ID, &fc.Degraded, &fc.Skipped, &fc.Reply.FileURL, &fc.Reply.FileName, &fc.Reply.TypingMS,
 		&until, &fc.Choice, &fc.ChoiceMsg, &fc.Answer.Text, &fc.Answer.Attempted, &fc.Answer.ID, &fc.CreatedAt, &fc.UpdatedAt,
 		&remind, &fc.Reminder.Text, &fc.Reminder.To, &fc.Reminder.Attempted, &fc.Reminder.ID,
 		&escalate, &fc.Escalation.Text, &fc.Escalation.To, &fc.Escalation.Attempted, &fc.Escalation.ID,
-		&message, &fc.ChoiceBy, &answered, &fc.AnsweredBy, &fc.Claim.By, &fc.Claim.Phone, &fc.Claim.Msg, &claimed)
+		&message, &fc.ChoiceBy, &answered, &fc.AnsweredBy, &fc.Claim.By, &fc.Claim.Phone, &fc.Claim.Msg, &claimed, &fc.ChangedTo, &changed)
 	fc.Step = bot.Step(step)
 	for _, t := range []struct {
 		from *time.Time
 		to   *time.Time
-	}{{until, &fc.ChoiceUntil}, {remind, &fc.RemindAt}, {escalate, &fc.EscalateAt}, {answered, &fc.AnsweredAt}, {message, &fc.MessageAt}, {claimed, &fc.Claim.At}} {
+	}{{until, &fc.ChoiceUntil}, {remind, &fc.RemindAt}, {escalate, &fc.EscalateAt}, {answered, &fc.AnsweredAt}, {message, &fc.MessageAt}, {claimed, &fc.Claim.At}, {changed, &fc.ChangedAt}} {
 		if t.from != nil {
 			*t.to = *t.from
 		}

@@ -698,6 +698,12 @@ func (d *DB) MarkAnswered(ctx context.Context, instance, chatID, sentID string, 
 	return fc, first, nil
 }
 
+// SetAnswerChanged implements bot.Store.
+func (d *DB) SetAnswerChanged(ctx context.Context, instance, chatID, idMessage, to string, at time.Time) error {
+	return d.exec(ctx, `UPDATE first_contacts SET changed_to = ?, changed_at = ? WHERE instance = ? AND chat_id = ? AND id_message = ?`,
+		to, at.UnixMilli(), instance, chatID, idMessage)
+}
+
 // FirstContactBySent implements bot.Store.
 func (d *DB) FirstContactBySent(ctx context.Context, instance, sentID string) (bot.FirstContact, error) {
 	fc, err := scanFirstContact(d.db.QueryRowContext(ctx, qFirstContactBySent, instance, sentID))
@@ -843,7 +849,7 @@ const firstContactColumns = `instance, chat_id, id_message, step, rule, tag, loc
 
 // readColumns are firstContactColumns and what only MarkAnswered and
 // TakeFirstContact write.
-const readColumns = firstContactColumns + `, answered_at, answered_by, claimed_by, claimed_phone, claim_msg, claimed_at`
+const readColumns = firstContactColumns + `, answered_at, answered_by, claimed_by, claimed_phone, claim_msg, claimed_at, changed_to, changed_at`
 
 // scanFirstContact reads a row of firstContactColumns.
 func scanFirstContact(row interface{ Scan(...any) error }) (bot.FirstContact, error) {
@@ -852,6 +858,7 @@ func scanFirstContact(row interface{ Scan(...any) error }) (bot.FirstContact, er
 		until, created, updated int64
 		remind, escalate        int64
 		message, claimed        int64
+		changed                 int64
 		answered                sql.NullInt64
 		step                    string
 	)
@@ -860,10 +867,10 @@ func scanFirstContact(row interface{ Scan(...any) error }) (bot.FirstContact, er
 		&until, &fc.Choice, &fc.ChoiceMsg, &fc.Answer.Text, &fc.Answer.Attempted, &fc.Answer.ID, &created, &updated,
 		&remind, &fc.Reminder.Text, &fc.Reminder.To, &fc.Reminder.Attempted, &fc.Reminder.ID,
 		&escalate, &fc.Escalation.Text, &fc.Escalation.To, &fc.Escalation.Attempted, &fc.Escalation.ID,
-		&message, &fc.ChoiceBy, &answered, &fc.AnsweredBy, &fc.Claim.By, &fc.Claim.Phone, &fc.Claim.Msg, &claimed)
+		&message, &fc.ChoiceBy, &answered, &fc.AnsweredBy, &fc.Claim.By, &fc.Claim.Phone, &fc.Claim.Msg, &claimed, &fc.ChangedTo, &changed)
 	fc.Step, fc.ChoiceUntil, fc.CreatedAt, fc.UpdatedAt = bot.Step(step), fromMillis(until), time.UnixMilli(created), time.UnixMilli(updated)
 	fc.RemindAt, fc.EscalateAt, fc.AnsweredAt, fc.MessageAt = fromMillis(remind), fromMillis(escalate), fromMillis(answered.Int64), fromMillis(message)
-	fc.Claim.At = fromMillis(claimed)
+	fc.Claim.At, fc.ChangedAt = fromMillis(claimed), fromMillis(changed)
 	return fc, err
 }
 

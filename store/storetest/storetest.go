@@ -46,6 +46,7 @@ func Run(t *testing.T, open func(t *testing.T) bot.Store) {
 		"ClaimInTheOperatorsChat":                  testTakeFirstContact,
 		"DigestFigures":                            testDayFigures,
 		"OneCallReplyPerPeriod":                    testCallReply,
+		"AnswerChangedAfterTheChoice":              testAnswerChanged,
 		"MenuAsPollOrButtons":                      testMenuMessage,
 	}
 	for name, test := range tests {
@@ -1272,5 +1273,26 @@ func testCallReply(t *testing.T, s bot.Store) {
 	}
 	if ok, err := s.ClaimCallReply(ctx, other, chat, "C9", t0.Add(time.Minute), period); err != nil || ok {
 		t.Errorf("another number's chat: %v, %v; want nothing claimed (no row)", ok, err)
+	}
+}
+
+// testAnswerChanged: a later answer to a menu is recorded beside the
+// choice, which stays, and a save of the record keeps it.
+func testAnswerChanged(t *testing.T, s bot.Store) {
+	ctx := context.Background()
+	fc := bot.FirstContact{Instance: inst, ChatID: "1@c.us", IDMessage: "M", Step: bot.StepDone, Rule: "menu", Choice: "sales", ChoiceMsg: "V1",
+		CreatedAt: t0, UpdatedAt: t0}
+	if err := s.SaveFirstContact(ctx, fc); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.SetAnswerChanged(ctx, inst, "1@c.us", "M", "support", t0.Add(time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.SaveFirstContact(ctx, fc); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.GetFirstContact(ctx, inst, "1@c.us", "M")
+	if err != nil || got.Choice != "sales" || got.ChangedTo != "support" || !got.ChangedAt.Equal(t0.Add(time.Minute)) {
+		t.Errorf("read back choice %q, changed to %q at %v, %v; want sales, support a minute in", got.Choice, got.ChangedTo, got.ChangedAt, err)
 	}
 }

@@ -1,0 +1,7 @@
+-- A vote or tap that changed the answer to a first contact's menu after
+-- its choice was recorded (which stands): the option it holds now (a
+-- choice's id; "none" for no option) and when (NULL never), for the
+-- status page. Only SetAnswerChanged writes them.
+ALTER TABLE first_contacts
+    ADD COLUMN changed_to TEXT NOT NULL DEFAULT '',
+    ADD COLUMN changed_at TIMESTAMPTZ;
