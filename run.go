@@ -376,6 +376,13 @@ func serveWith(ctx context.Context, getenv func(string) string, stderr io.Writer
 		defer background.Done()
 		queue.Lead(bgCtx, r.elector, "digests", leaderRetry, log, func(ctx context.Context) { bot.RunDigests(ctx, inbox, r.bots, log) })
 	}()
+	// The follow-up questions (rating): one replica looks for the answered
+	// contacts whose chat fell silent; the inbox's unique key keeps each once.
+	background.Add(1)
+	go func() {
+		defer background.Done()
+		queue.Lead(bgCtx, r.elector, "ratings", leaderRetry, log, func(ctx context.Context) { bot.RunRatings(ctx, store, inbox, r.bots, log) })
+	}()
 	if cfg.EventsURL != "" {
 		deliverer := eventsout.NewDeliverer(store, eventsout.Config{URL: cfg.EventsURL, Secret: cfg.EventsSecret}, log, metrics)
 		background.Add(1)

@@ -122,6 +122,7 @@ type AnswerTime struct {
 	Rule     string
 	Operator string        // who claimed the contact; "" unclaimed
 	Waited   time.Duration // open time, with [hours]
+	Rating   int           // the customer's rating, 1 to 5; 0 none
 }
 
 // DayFigures are a daily digest's figures (Store.DayFigures).
@@ -213,6 +214,11 @@ type FirstContact struct {
 	// SetAnswerChanged writes them.
 	ChangedTo string
 	ChangedAt time.Time
+	// RatingAskedAt is when the follow-up question (rating) was asked, or
+	// settled as never asked; zero before. Rating is the customer's answer,
+	// 1 to 5; 0 none. Only SetRatingAsked and SetRating write them.
+	RatingAskedAt time.Time
+	Rating        int
 	// Claim is the operator who took the contact by quoting its summary
 	// (or its reminder) with a claim word in the operators' chat; zero
 	// before. Only TakeFirstContact writes it.
@@ -295,6 +301,17 @@ type Store interface {
 	// contact's menu holds option to (a choice's id, or "none"), at the
 	// given time; its recorded choice stands.
 	SetAnswerChanged(ctx context.Context, instance, chatID, idMessage, to string, at time.Time) error
+	// DueRatings returns at most limit first contacts of instance, its
+	// chats' current ones, that a person answered after answeredAfter, whose
+	// chat has been silent since idleBefore, that did not opt out, and whose
+	// follow-up question was not asked, the earliest answered first.
+	DueRatings(ctx context.Context, instance string, idleBefore, answeredAfter time.Time, limit int) ([]FirstContact, error)
+	// SetRatingAsked records that the follow-up question of a first
+	// contact was asked (or settled as never asked) at the given time.
+	SetRatingAsked(ctx context.Context, instance, chatID, idMessage string, at time.Time) error
+	// SetRating records the customer's rating, 1 to 5, unless one is
+	// recorded already; it reports whether this one was recorded.
+	SetRating(ctx context.Context, instance, chatID, idMessage string, rating int, at time.Time) (bool, error)
 	// FirstContactBySent returns the first contact of instance whose
 	// summary, reminder or escalation Green API sent as sentID, or
 	// ErrNotFound.

@@ -22,7 +22,7 @@ const (
 // ConversationData is the data of a conversation event: what changed in a
 // chat after its greeting.
 type ConversationData struct {
-	Event     string `json:"event"` // opted_out, opted_in, language_chosen, answered, reminded, escalated, claimed, call
+	Event     string `json:"event"` // opted_out, opted_in, language_chosen, answered, reminded, escalated, claimed, call, rating
 	IDMessage string `json:"id_message"`
 	Locale    string `json:"locale,omitempty"`
 	// WaitedSeconds (answered) is how long the customer waited for a
@@ -43,6 +43,8 @@ type ConversationData struct {
 	Status       string `json:"status,omitempty"`
 	FirstContact bool   `json:"first_contact,omitempty"`
 	Replied      bool   `json:"replied,omitempty"`
+	// Rating (rating) is the customer's rating of the answer, 1 to 5.
+	Rating int `json:"rating,omitempty"`
 }
 
 // emitConversation keeps a conversation event in the outbox; its id comes

@@ -37,6 +37,8 @@ func (b *Bot) Handle(ctx context.Context, n queue.Notification) error {
 		return b.reminderDue(ctx, n)
 	case TypeDigestDue:
 		return b.digestDue(ctx, n)
+	case TypeRatingDue:
+		return b.ratingDue(ctx, n)
 	}
 	parsed := n.Parsed
 	if parsed == nil {
@@ -164,6 +166,9 @@ func (b *Bot) notAMessage(ctx context.Context, msg *greenapi.MessageNotification
 		// its text; a tap while no such menu waits is read by its text.
 		state, err := b.store.GetChat(ctx, b.cfg.Instance, chatID)
 		if err != nil {
+			return err
+		}
+		if handled, err := b.ratingVote(ctx, msg, t, state, at); err != nil || handled {
 			return err
 		}
 		if handled, err := b.menuTap(ctx, msg, t, state, at); err != nil || handled {

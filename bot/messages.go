@@ -200,6 +200,11 @@ func builtinMessages() []*i18n.Message {
 			Other:       "We cannot take calls on this number — write your question here and we will answer.",
 		},
 		{
+			ID:          MsgRatingQuestion,
+			Description: "The follow-up question (rating in the rules file), sent once as a poll after a person of the business answered the customer and the chat fell silent; its options are 1 to 5 stars. At most 255 characters.",
+			Other:       "How would you rate our answer?",
+		},
+		{
 			ID:          MsgOperatorSummary,
 			Description: "Summary of a new contact, sent to the operators' chat. Fields: .Name .Phone .Category .Description .Email .ProductCount .Products (up to five) .Rule .Tag .Text (the first message); .Called is set when the customer called, nobody picked up, and they wrote nothing (.Text is empty).",
 			Other:       "New contact{{if .Name}}: {{.Name}}{{end}}\n{{if .Phone}}Phone: {{.Phone}}\n{{end}}{{if .Category}}Category: {{.Category}}\n{{end}}{{if .Description}}About: {{.Description}}\n{{end}}{{if .Email}}Email: {{.Email}}\n{{end}}{{if .ProductCount}}Products ({{.ProductCount}}): {{range $i, $p := .Products}}{{if $i}}, {{end}}{{$p.Name}}{{end}}\n{{end}}Rule: {{.Rule}}{{if .Tag}}, tag: {{.Tag}}{{end}}\n{{if .Called}}Called on WhatsApp, nobody picked up: no message yet.{{else}}First message: {{.Text}}{{end}}",

@@ -162,6 +162,9 @@ type Rules struct {
 	// Digest, if set, is when the daily digest goes to OPERATOR_CHAT_ID
 	// (digest_at).
 	Digest *Digest
+	// Rating, if set, asks an answered customer the follow-up question
+	// (rating, rating_after).
+	Rating *Rating
 }
 
 // Match returns the first rule that matches f, or nil.
@@ -226,6 +229,10 @@ func ParseRules(name string, data []byte, catalog *Catalog) (Rules, error) {
 		AnsweredBy string `toml:"answered_by"`
 		// DigestAt is the time of day of the daily digest, HH:MM.
 		DigestAt string `toml:"digest_at"`
+		// Rating asks an answered customer to rate the answer, RatingAfter
+		// the chat's last message.
+		Rating      bool   `toml:"rating"`
+		RatingAfter string `toml:"rating_after"`
 		remindersSpec
 	}
 	md, err := toml.Decode(string(data), &file)
@@ -363,9 +370,11 @@ func ParseRules(name string, data []byte, catalog *Catalog) (Rules, error) {
 			problems = append(problems, fmt.Errorf("%s:%d: hours: %s: %s", name, at.First("hours."+key, key), key, fmt.Sprintf(format, args...)))
 		})
 	}
-	rules.Digest = parseDigest(file.DigestAt, rules.Hours, func(key, format string, args ...any) {
+	topFail := func(key, format string, args ...any) {
 		problems = append(problems, fmt.Errorf("%s:%d: %s: %s", name, at.First(key, key), key, fmt.Sprintf(format, args...)))
-	})
+	}
+	rules.Digest = parseDigest(file.DigestAt, rules.Hours, topFail)
+	rules.Rating = parseRating(file.Rating, file.RatingAfter, catalog, topFail)
 	if len(problems) > 0 {
 		return Rules{}, errors.Join(problems...)
 	}

@@ -162,6 +162,7 @@ func TestEventsFollowTheSchema(t *testing.T) {
 		bot.NewEvent(bot.EventConversation, "1101000001", "4915112345678@c.us", at, bot.ConversationData{Event: "call", IDMessage: "0CC5", Status: "missed",
 			FirstContact: true, Replied: true}),
 		bot.NewEvent(bot.EventConversation, "1101000001", "4915112345678@c.us", at, bot.ConversationData{Event: "call", IDMessage: "0CC6", Status: "declined"}),
+		bot.NewEvent(bot.EventConversation, "1101000001", "4915112345678@c.us", at, bot.ConversationData{Event: "rating", IDMessage: "BAE6", Rating: 5}),
 	} {
 		out, err := e.Outbox()
 		if err != nil {

@@ -20,6 +20,10 @@ type answerRow struct {
 	DayP90     time.Duration
 	WeekMedian time.Duration
 	WeekP90    time.Duration
+	// Rated is how many of the week's customers rated the answer (the
+	// follow-up question), Rating their average, 1 to 5.
+	Rated  int
+	Rating float64
 }
 
 // answerRows sums up the waits of the last week (week) and those of its
@@ -48,6 +52,15 @@ func groupWaits(day, week []bot.AnswerTime, key func(bot.AnswerTime) string, las
 		}
 		return m
 	}
+	ratings := map[string][]int{}
+	for _, a := range week {
+		if a.Rating > 0 {
+			ratings[key(a)] = append(ratings[key(a)], a.Rating)
+			if last == "all" {
+				ratings[total] = append(ratings[total], a.Rating)
+			}
+		}
+	}
 	d, w := by(day), by(week)
 	rows := make([]answerRow, 0, len(w))
 	lastName := map[string]string{"all": "all", "": "not claimed"}[last]
@@ -57,6 +70,13 @@ func groupWaits(day, week []bot.AnswerTime, key func(bot.AnswerTime) string, las
 		if dw := d[name]; len(dw) > 0 {
 			r.Day = len(dw)
 			r.DayMedian, r.DayP90 = percentile(dw, 50), percentile(dw, 90)
+		}
+		if rs := ratings[name]; len(rs) > 0 {
+			sum := 0
+			for _, v := range rs {
+				sum += v
+			}
+			r.Rated, r.Rating = len(rs), float64(sum)/float64(len(rs))
 		}
 		if (last == "all" && name == total) || (last == "" && name == "") {
 			r.Name = lastName

@@ -30,6 +30,11 @@ func TestAnswerRows(t *testing.T) {
 	if all := rows[2]; all.Week != 6 || all.WeekMedian != 4*m {
 		t.Errorf("all: %+v", all)
 	}
+	week[0].Rating, week[1].Rating, week[5].Rating = 5, 2, 4
+	rows = answerRows(day, week)
+	if b, n, all := rows[0], rows[1], rows[2]; b.Rated != 2 || b.Rating != 3.5 || n.Rated != 1 || n.Rating != 4 || all.Rated != 3 || all.Rating != 11.0/3 {
+		t.Errorf("ratings: business %d at %.2f, named %d at %.2f, all %d at %.2f; want 2 at 3.5, 1 at 4, 3 at 3.67", b.Rated, b.Rating, n.Rated, n.Rating, all.Rated, all.Rating)
+	}
 	week[0].Operator, week[1].Operator, week[2].Operator, day[0].Operator = "Anna", "Anna", "Bruno", "Anna"
 	ops := operatorRows(day, week)
 	if len(ops) != 3 || ops[0].Name != "Anna" || ops[0].Week != 2 || ops[0].WeekMedian != 2*m || ops[0].Day != 1 ||

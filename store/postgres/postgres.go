@@ -588,17 +588,44 @@ func (d *DB) DayFigures(ctx context.Context, instance string, since time.Time, l
 
 // AnswerTimes implements bot.Recent.
 func (d *DB) AnswerTimes(ctx context.Context, since time.Time) ([]bot.AnswerTime, error) {
-	rows, err := d.pool.Query(ctx, `SELECT rule, claimed_by, answer_wait_ms FROM first_contacts WHERE answered_at >= $1`, since)
+	rows, err := d.pool.Query(ctx, `SELECT rule, claimed_by, answer_wait_ms, rating FROM first_contacts WHERE answered_at >= $1`, since)
 	if err != nil {
 		return nil, fmt.Errorf("reading the times to answer: %w", err)
 	}
 	return pgx.CollectRows(rows, func(row pgx.CollectableRow) (bot.AnswerTime, error) {
 		var a bot.AnswerTime
 		var ms int64
-		err := row.Scan(&a.Rule, &a.Operator, &ms)
+		var rating int16
+		err := row.Scan(&a.Rule, &a.Operator, &ms, &rating)
+		a.Rating = int(rating)
 		a.Waited = time.Duration(ms) * time.Millisecond
 		return a, err
 	})
+}
+
+// DueRatings implements bot.Store.
+func (d *DB) DueRatings(ctx context.Context, instance string, idleBefore, answeredAfter time.Time, limit int) ([]bot.FirstContact, error) {
+	return d.firstContacts(ctx, "listing the follow-up questions that are due", `SELECT `+readColumns+` FROM first_contacts f
+		WHERE instance = $1 AND rating_asked_at IS NULL AND answered_by IN ('phone', 'api') AND answered_at > $3
+			AND EXISTS (SELECT 1 FROM chats c WHERE c.instance = f.instance AND c.chat_id = f.chat_id AND c.first_contact_msg = f.id_message
+				AND c.last_activity_at <= $2 AND c.opted_out_at IS NULL)
+		ORDER BY answered_at LIMIT $4`, instance, idleBefore, answeredAfter, limit)
+}
+
+// SetRatingAsked implements bot.Store.
+func (d *DB) SetRatingAsked(ctx context.Context, instance, chatID, idMessage string, at time.Time) error {
+	return d.wr.exec(ctx, `UPDATE first_contacts SET rating_asked_at = $1 WHERE instance = $2 AND chat_id = $3 AND id_message = $4 AND rating_asked_at IS NULL`,
+		at, instance, chatID, idMessage)
+}
+
+// SetRating implements bot.Store.
+func (d *DB) SetRating(ctx context.Context, instance, chatID, idMessage string, rating int, at time.Time) (bool, error) {
+	tag, err := d.pool.Exec(ctx, `UPDATE first_contacts SET rating = $1, rated_at = $2 WHERE instance = $3 AND chat_id = $4 AND id_message = $5 AND rating = 0`,
+		rating, at, instance, chatID, idMessage)
+	if err != nil {
+		return false, fmt.Errorf("recording a rating: %w", err)
+	}
+	return tag.RowsAffected() > 0, nil
 }
 
 // SetAnswerChanged implements bot.Store.
@@ -794,7 +821,7 @@ const firstContactColumns = `instance, chat_id, id_message, step, rule, tag, loc
 
 // readColumns are firstContactColumns and what only MarkAnswered and
 // TakeFirstContact write.
-const readColumns = firstContactColumns + `, answered_at, answered_by, claimed_by, claimed_phone, claim_msg, claimed_at, changed_to, changed_at`
+const readColumns = firstContactColumns + `, answered_at, answered_by, claimed_by, claimed_phone, claim_msg, claimed_at, changed_to, changed_at, rating_asked_at, rating`
 
 // scanFirstContact reads a row of firstContactColumns.
 func scanFirstContact(row pgx.Row) (bot.FirstContact, error) {
@@ -802,19 +829,20 @@ func scanFirstContact(row pgx.Row) (bot.FirstContact, error) {
 		fc                                bot.FirstContact
 		step                              string
 		until, remind, escalate, answered *time.Time
-		message, claimed, changed         *time.Time
+		message, claimed, changed, asked  *time.Time
+		rating                            int16
 	)
 	err := row.Scan(&fc.Instance, &fc.ChatID, &fc.IDMessage, &step, &fc.Rule, &fc.Tag, &fc.Locale, &fc.Reply.Text, &fc.Reply.Attempted, &fc.Reply.ID,
 		&fc.Summary.Text, &fc.Summary.To, &fc.Summary.Attempted, &fc.Summary.ID, &fc.Degraded, &fc.Skipped, &fc.Reply.FileURL, &fc.Reply.FileName, &fc.Reply.TypingMS,
 		&until, &fc.Choice, &fc.ChoiceMsg, &fc.Answer.Text, &fc.Answer.Attempted, &fc.Answer.ID, &fc.CreatedAt, &fc.UpdatedAt,
 		&remind, &fc.Reminder.Text, &fc.Reminder.To, &fc.Reminder.Attempted, &fc.Reminder.ID,
 		&escalate, &fc.Escalation.Text, &fc.Escalation.To, &fc.Escalation.Attempted, &fc.Escalation.ID,
-		&message, &fc.ChoiceBy, &answered, &fc.AnsweredBy, &fc.Claim.By, &fc.Claim.Phone, &fc.Claim.Msg, &claimed, &fc.ChangedTo, &changed)
-	fc.Step = bot.Step(step)
+		&message, &fc.ChoiceBy, &answered, &fc.AnsweredBy, &fc.Claim.By, &fc.Claim.Phone, &fc.Claim.Msg, &claimed, &fc.ChangedTo, &changed, &asked, &rating)
+	fc.Step, fc.Rating = bot.Step(step), int(rating)
 	for _, t := range []struct {
 		from *time.Time
 		to   *time.Time
-	}{{until, &fc.ChoiceUntil}, {remind, &fc.RemindAt}, {escalate, &fc.EscalateAt}, {answered, &fc.AnsweredAt}, {message, &fc.MessageAt}, {claimed, &fc.Claim.At}, {changed, &fc.ChangedAt}} {
+	}{{until, &fc.ChoiceUntil}, {remind, &fc.RemindAt}, {escalate, &fc.EscalateAt}, {answered, &fc.AnsweredAt}, {message, &fc.MessageAt}, {claimed, &fc.Claim.At}, {changed, &fc.ChangedAt}, {asked, &fc.RatingAskedAt}} {
 		if t.from != nil {
 			*t.to = *t.from
 		}

@@ -698,6 +698,38 @@ func (d *DB) MarkAnswered(ctx context.Context, instance, chatID, sentID string, 
 	return fc, first, nil
 }
 
+// DueRatings implements bot.Store.
+func (d *DB) DueRatings(ctx context.Context, instance string, idleBefore, answeredAfter time.Time, limit int) ([]bot.FirstContact, error) {
+	return d.firstContacts(ctx, "listing the follow-up questions that are due", `SELECT `+readColumns+` FROM first_contacts f
+		WHERE instance = ?1 AND rating_asked_at = 0 AND answered_by IN ('phone', 'api') AND answered_at > ?3
+			AND EXISTS (SELECT 1 FROM chats c WHERE c.instance = f.instance AND c.chat_id = f.chat_id AND c.first_contact_msg = f.id_message
+				AND c.last_activity_at <= ?2 AND c.opted_out_at IS NULL)
+		ORDER BY answered_at LIMIT ?4`, instance, idleBefore.UnixMilli(), answeredAfter.UnixMilli(), limit)
+}
+
+// SetRatingAsked implements bot.Store.
+func (d *DB) SetRatingAsked(ctx context.Context, instance, chatID, idMessage string, at time.Time) error {
+	return d.exec(ctx, `UPDATE first_contacts SET rating_asked_at = ? WHERE instance = ? AND chat_id = ? AND id_message = ? AND rating_asked_at = 0`,
+		at.UnixMilli(), instance, chatID, idMessage)
+}
+
+// SetRating implements bot.Store.
+func (d *DB) SetRating(ctx context.Context, instance, chatID, idMessage string, rating int, at time.Time) (bool, error) {
+	var n int64
+	err := d.wr.Do(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE first_contacts SET rating = ?, rated_at = ? WHERE instance = ? AND chat_id = ? AND id_message = ? AND rating = 0`,
+			rating, at.UnixMilli(), instance, chatID, idMessage)
+		if err == nil {
+			n, err = res.RowsAffected()
+		}
+		return err
+	})
+	if err != nil {
+		return false, fmt.Errorf("recording a rating: %w", err)
+	}
+	return n > 0, nil
+}
+
 // SetAnswerChanged implements bot.Store.
 func (d *DB) SetAnswerChanged(ctx context.Context, instance, chatID, idMessage, to string, at time.Time) error {
 	return d.exec(ctx, `UPDATE first_contacts SET changed_to = ?, changed_at = ? WHERE instance = ? AND chat_id = ? AND id_message = ?`,
@@ -790,7 +822,7 @@ func (d *DB) DayFigures(ctx context.Context, instance string, since time.Time, l
 
 // AnswerTimes implements bot.Recent.
 func (d *DB) AnswerTimes(ctx context.Context, since time.Time) ([]bot.AnswerTime, error) {
-	rows, err := d.db.QueryContext(ctx, `SELECT rule, claimed_by, answer_wait_ms FROM first_contacts WHERE answered_at >= ?`, since.UnixMilli())
+	rows, err := d.db.QueryContext(ctx, `SELECT rule, claimed_by, answer_wait_ms, rating FROM first_contacts WHERE answered_at >= ?`, since.UnixMilli())
 	if err != nil {
 		return nil, fmt.Errorf("reading the times to answer: %w", err)
 	}
@@ -799,7 +831,7 @@ func (d *DB) AnswerTimes(ctx context.Context, since time.Time) ([]bot.AnswerTime
 	for rows.Next() {
 		var a bot.AnswerTime
 		var ms int64
-		if err := rows.Scan(&a.Rule, &a.Operator, &ms); err != nil {
+		if err := rows.Scan(&a.Rule, &a.Operator, &ms, &a.Rating); err != nil {
 			return nil, err
 		}
 		a.Waited = time.Duration(ms) * time.Millisecond
@@ -849,7 +881,7 @@ const firstContactColumns = `instance, chat_id, id_message, step, rule, tag, loc
 
 // readColumns are firstContactColumns and what only MarkAnswered and
 // TakeFirstContact write.
-const readColumns = firstContactColumns + `, answered_at, answered_by, claimed_by, claimed_phone, claim_msg, claimed_at, changed_to, changed_at`
+const readColumns = firstContactColumns + `, answered_at, answered_by, claimed_by, claimed_phone, claim_msg, claimed_at, changed_to, changed_at, rating_asked_at, rating`
 
 // scanFirstContact reads a row of firstContactColumns.
 func scanFirstContact(row interface{ Scan(...any) error }) (bot.FirstContact, error) {
@@ -858,7 +890,7 @@ func scanFirstContact(row interface{ Scan(...any) error }) (bot.FirstContact, er
 		until, created, updated int64
 		remind, escalate        int64
 		message, claimed        int64
-		changed                 int64
+		changed, asked          int64
 		answered                sql.NullInt64
 		step                    string
 	)
@@ -867,10 +899,10 @@ func scanFirstContact(row interface{ Scan(...any) error }) (bot.FirstContact, er
 		&until, &fc.Choice, &fc.ChoiceMsg, &fc.Answer.Text, &fc.Answer.Attempted, &fc.Answer.ID, &created, &updated,
 		&remind, &fc.Reminder.Text, &fc.Reminder.To, &fc.Reminder.Attempted, &fc.Reminder.ID,
 		&escalate, &fc.Escalation.Text, &fc.Escalation.To, &fc.Escalation.Attempted, &fc.Escalation.ID,
-		&message, &fc.ChoiceBy, &answered, &fc.AnsweredBy, &fc.Claim.By, &fc.Claim.Phone, &fc.Claim.Msg, &claimed, &fc.ChangedTo, &changed)
+		&message, &fc.ChoiceBy, &answered, &fc.AnsweredBy, &fc.Claim.By, &fc.Claim.Phone, &fc.Claim.Msg, &claimed, &fc.ChangedTo, &changed, &asked, &fc.Rating)
 	fc.Step, fc.ChoiceUntil, fc.CreatedAt, fc.UpdatedAt = bot.Step(step), fromMillis(until), time.UnixMilli(created), time.UnixMilli(updated)
 	fc.RemindAt, fc.EscalateAt, fc.AnsweredAt, fc.MessageAt = fromMillis(remind), fromMillis(escalate), fromMillis(answered.Int64), fromMillis(message)
-	fc.Claim.At, fc.ChangedAt = fromMillis(claimed), fromMillis(changed)
+	fc.Claim.At, fc.ChangedAt, fc.RatingAskedAt = fromMillis(claimed), fromMillis(changed), fromMillis(asked)
 	return fc, err
 }
 

@@ -47,6 +47,7 @@ func Run(t *testing.T, open func(t *testing.T) bot.Store) {
 		"DigestFigures":                            testDayFigures,
 		"OneCallReplyPerPeriod":                    testCallReply,
 		"AnswerChangedAfterTheChoice":              testAnswerChanged,
+		"FollowUpQuestions":                        testRatings,
 		"MenuAsPollOrButtons":                      testMenuMessage,
 	}
 	for name, test := range tests {
@@ -1294,5 +1295,91 @@ func testAnswerChanged(t *testing.T, s bot.Store) {
 	got, err := s.GetFirstContact(ctx, inst, "1@c.us", "M")
 	if err != nil || got.Choice != "sales" || got.ChangedTo != "support" || !got.ChangedAt.Equal(t0.Add(time.Minute)) {
 		t.Errorf("read back choice %q, changed to %q at %v, %v; want sales, support a minute in", got.Choice, got.ChangedTo, got.ChangedAt, err)
+	}
+}
+
+// testRatings: the follow-up question is due for the answered current
+// first contacts whose chat has been silent since the given time and did
+// not opt out, answered within the window, not asked yet; the first rating
+// holds and shows in the times to answer.
+func testRatings(t *testing.T, s bot.Store) {
+	ctx := context.Background()
+	for _, c := range []struct {
+		chat     string
+		answered time.Duration // after t0; 0 not answered
+		optOut   bool
+	}{
+		{"1@c.us", 10 * time.Minute, false},
+		{"2@c.us", 0, false},                // not answered
+		{"3@c.us", 10 * time.Minute, true},  // opted out
+		{"4@c.us", 50 * time.Minute, false}, // the chat not silent long enough
+	} {
+		if _, err := s.ClaimFirstContact(ctx, inst, c.chat, "M", t0, time.Hour); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.SaveFirstContact(ctx, bot.FirstContact{Instance: inst, ChatID: c.chat, IDMessage: "M", Step: bot.StepDone, Rule: "r", CreatedAt: t0, UpdatedAt: t0,
+			MessageAt: t0, Summary: bot.Outgoing{Text: "New contact", To: "ops@g.us", Attempted: true, ID: "S" + c.chat}}); err != nil {
+			t.Fatal(err)
+		}
+		if c.answered > 0 {
+			if err := s.MarkKnown(ctx, inst, c.chat, t0.Add(c.answered), time.Time{}); err != nil {
+				t.Fatal(err)
+			}
+			if _, first, err := s.MarkAnswered(ctx, inst, c.chat, "P"+c.chat, t0.Add(c.answered), "phone"); err != nil || !first {
+				t.Fatal(first, err)
+			}
+		}
+		if c.optOut {
+			if err := s.SetOptedOut(ctx, inst, c.chat, true, t0.Add(c.answered)); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	due := func(idleBefore, answeredAfter time.Time) string {
+		t.Helper()
+		list, err := s.DueRatings(ctx, inst, idleBefore, answeredAfter, 10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var chats []string
+		for _, fc := range list {
+			chats = append(chats, fc.ChatID)
+		}
+		return fmt.Sprint(chats)
+	}
+	if got := due(t0.Add(30*time.Minute), t0); got != "[1@c.us]" {
+		t.Errorf("due %s; want [1@c.us]", got)
+	}
+	if got := due(t0.Add(30*time.Minute), t0.Add(20*time.Minute)); got != "[]" {
+		t.Errorf("due, answered before the window: %s; want none", got)
+	}
+	if got, err := s.DueRatings(ctx, other, t0.Add(time.Hour), t0, 10); err != nil || len(got) != 0 {
+		t.Errorf("another number's: %v, %v", got, err)
+	}
+	if err := s.SetRatingAsked(ctx, inst, "1@c.us", "M", t0.Add(40*time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	if got := due(t0.Add(time.Hour), t0); got != "[4@c.us]" {
+		t.Errorf("due after 1@c.us was asked: %s; want [4@c.us]", got)
+	}
+	if first, err := s.SetRating(ctx, inst, "1@c.us", "M", 4, t0.Add(41*time.Minute)); err != nil || !first {
+		t.Errorf("the first rating: %v, %v", first, err)
+	}
+	if first, err := s.SetRating(ctx, inst, "1@c.us", "M", 2, t0.Add(42*time.Minute)); err != nil || first {
+		t.Errorf("a second rating: %v, %v; want it refused", first, err)
+	}
+	fc, err := s.GetFirstContact(ctx, inst, "1@c.us", "M")
+	if err != nil || fc.Rating != 4 || !fc.RatingAskedAt.Equal(t0.Add(40*time.Minute)) {
+		t.Errorf("read back rating %d asked %v, %v", fc.Rating, fc.RatingAskedAt, err)
+	}
+	if r, ok := s.(bot.Recent); ok {
+		times, err := r.AnswerTimes(ctx, t0)
+		found := false
+		for _, a := range times {
+			found = found || a.Rating == 4
+		}
+		if err != nil || !found {
+			t.Errorf("answer times %+v, %v; want the rating among them", times, err)
+		}
 	}
 }
