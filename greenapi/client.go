@@ -417,16 +417,7 @@ func (cl *Client) SendFileByURL(ctx context.Context, p SendFileParams) (string, 
 	if n := len([]rune(p.Caption)); n > MaxCaptionLength {
 		return "", fmt.Errorf("greenapi: sendFileByUrl: %w: a caption of %d characters, at most %d", ErrMessageTooLong, n, MaxCaptionLength)
 	}
-	var out struct {
-		IDMessage string `json:"idMessage"`
-	}
-	if err := cl.do(ctx, call{method: MethodSendFileByURL, httpVerb: http.MethodPost, body: p}, &out); err != nil {
-		return "", err
-	}
-	if out.IDMessage == "" {
-		return "", fmt.Errorf("greenapi: sendFileByUrl: %w: no idMessage", ErrUnreadableAnswer)
-	}
-	return out.IDMessage, nil
+	return cl.send(ctx, MethodSendFileByURL, p)
 }
 
 // The limits of sendPoll and sendInteractiveButtonsReply, as Green API
@@ -522,7 +513,8 @@ func (cl *Client) SendButtons(ctx context.Context, p SendButtonsParams) (string,
 }
 
 // send makes one call of a method that sends a message and returns its
-// idMessage.
+// idMessage. An answer without one is ErrUnreadableAnswer: sent or not,
+// there is no id to record, and the caller settles it.
 func (cl *Client) send(ctx context.Context, method string, body any) (string, error) {
 	var out struct {
 		IDMessage string `json:"idMessage"`
@@ -544,17 +536,7 @@ func (cl *Client) SendMessage(ctx context.Context, p SendMessageParams) (string,
 	if n := len([]rune(p.Message)); n > MaxMessageLength {
 		return "", fmt.Errorf("greenapi: sendMessage: %w: %d characters, at most %d", ErrMessageTooLong, n, MaxMessageLength)
 	}
-	var out struct {
-		IDMessage string `json:"idMessage"`
-	}
-	if err := cl.do(ctx, call{method: MethodSendMessage, httpVerb: http.MethodPost, body: p}, &out); err != nil {
-		return "", err
-	}
-	if out.IDMessage == "" {
-		// Sent or not, there is no id to record: the caller settles it.
-		return "", fmt.Errorf("greenapi: sendMessage: %w: no idMessage", ErrUnreadableAnswer)
-	}
-	return out.IDMessage, nil
+	return cl.send(ctx, MethodSendMessage, p)
 }
 
 // GetStateInstance returns the instance's state: authorized, notAuthorized,
