@@ -373,14 +373,11 @@ func (b *Bot) languageTap(ctx context.Context, msg *greenapi.MessageNotification
 		b.trace(ref, "not a message", "a %s on a language choice that the rules no longer offer: changes nothing", t.by)
 		return nil
 	}
-	mark, err := b.store.GetChatMessage(ctx, b.cfg.Instance, chatID, fc.IDMessage, kindLanguageVoted)
+	// The first vote is kept (its id, as the record's text), never sent.
+	mark, _, err := b.recordOnce(ctx, chatID, fc.IDMessage, kindLanguageVoted, func() (*Outgoing, error) {
+		return &Outgoing{Text: msg.IDMessage}, nil
+	})
 	switch {
-	case errors.Is(err, ErrNotFound):
-		mark = ChatMessage{Instance: b.cfg.Instance, ChatID: chatID, IDMessage: fc.IDMessage, Kind: kindLanguageVoted,
-			Out: Outgoing{Text: msg.IDMessage}, CreatedAt: b.Now()}
-		if err := b.store.SaveChatMessage(ctx, mark); err != nil {
-			return err
-		}
 	case err != nil:
 		return err
 	case mark.Out.Text != msg.IDMessage:
