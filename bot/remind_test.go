@@ -3,6 +3,7 @@ package bot_test
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -428,5 +429,77 @@ label = "choice_support"
 	}
 	if n := len(h.srv.Sent(salesChat)); n != 2 {
 		t.Errorf("the sales chat got %d messages; want no second reminder", n)
+	}
+}
+
+// TestTwoClaimsAtOnceOneHolds: two replicas handle, at the same moment,
+// Anna's claim of a contact's summary in the operators' chat and Bruno's
+// of its escalation in the managers' chat (two chats: two lanes). One
+// claim holds; its claimer is told so, the other who has it.
+func TestTwoClaimsAtOnceOneHolds(t *testing.T) {
+	t.Parallel()
+	db := postgrestest.SchemaURL(t)
+	srv := greenapitest.New(t, greenapitest.WithLimit(greenapi.MethodGetContactInfo, 1000))
+	var replicas []*harness
+	for i := range 2 {
+		store, err := postgres.Open(context.Background(), db)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { store.Close() })
+		_, release, err := store.Replica(context.Background(), fmt.Sprint("replica-", i))
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(release)
+		h := newHarnessOn(t, srv, store, true)
+		h.useRules(remindRules)
+		replicas = append(replicas, h)
+	}
+	const chat = "12125550177@c.us"
+	first := replicas[0]
+	first.write(greenapitest.Incoming{ChatID: chat, SenderName: "Gil", Text: "hi"})
+	first.advance(41 * time.Minute)
+	first.sendReminders()
+	first.sendReminders()
+	summary, escalation := srv.Sent(operatorChat)[0].IDMessage, srv.Sent(escalationChat)[0].IDMessage
+	claims := []struct {
+		chat, operator, name, quoted string
+	}{{operatorChat, anna, "Anna", summary}, {escalationChat, bruno, "Bruno", escalation}}
+	var wg sync.WaitGroup
+	for i, c := range claims {
+		h := replicas[i]
+		h.advance(41 * time.Minute)
+		id, body := srv.NewIncoming(greenapitest.Incoming{ChatID: c.chat, Sender: c.operator, SenderName: c.name, Time: h.now,
+			Data: greenapitest.Quote(c.quoted, greenapitest.AccountWid, "…", "+")})
+		wg.Go(func() {
+			if err := h.handle(context.Background(), queue.Notification{ChatID: c.chat, IDMessage: id, Body: body, ReceivedAt: h.now}); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	wg.Wait()
+	st, err := first.store.GetChat(context.Background(), greenapitest.DefaultIDInstance, chat)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fc, err := first.store.GetFirstContact(context.Background(), greenapitest.DefaultIDInstance, chat, st.FirstContactMsg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	holder, other := fc.Claim.By, map[string]string{"Anna": "Bruno", "Bruno": "Anna"}[fc.Claim.By]
+	if other == "" {
+		t.Fatalf("the claim is held by %q; want Anna or Bruno", holder)
+	}
+	var told []string
+	for _, c := range []string{operatorChat, escalationChat} {
+		for _, m := range srv.Sent(c) {
+			if strings.HasPrefix(m.Message, "Taken by") || strings.Contains(m.Message, "already taken") {
+				told = append(told, m.Message)
+			}
+		}
+	}
+	if len(told) != 2 || !slices.Contains(told, "Taken by "+holder+": +1 212-555-0177") || !slices.Contains(told, "+1 212-555-0177 is already taken by "+holder+".") {
+		t.Errorf("the chats were told %q; want one acknowledgement of %s and %s told %s has it", told, holder, other, holder)
 	}
 }
