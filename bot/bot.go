@@ -309,13 +309,18 @@ type Store interface {
 	// SetRatingAsked records that the follow-up question of a first
 	// contact was asked (or settled as never asked) at the given time.
 	SetRatingAsked(ctx context.Context, instance, chatID, idMessage string, at time.Time) error
-	// SetRating records the customer's rating, 1 to 5, unless one is
-	// recorded already; it reports whether this one was recorded.
-	SetRating(ctx context.Context, instance, chatID, idMessage string, rating int, at time.Time) (bool, error)
+	// SetRating records the customer's rating, 1 to 5, given in the vote
+	// vote, unless another vote's is recorded already; it reports whether
+	// this vote's is the rating (again true when the same vote is handled a
+	// second time).
+	SetRating(ctx context.Context, instance, chatID, idMessage string, rating int, vote string, at time.Time) (bool, error)
 	// FirstContactBySent returns the first contact of instance whose
 	// summary, reminder or escalation Green API sent as sentID, or
 	// ErrNotFound.
 	FirstContactBySent(ctx context.Context, instance, sentID string) (FirstContact, error)
+	// SummaryUnsettled reports whether a summary of instance to chatID was
+	// sent and its id is not recorded yet (its outcome being settled).
+	SummaryUnsettled(ctx context.Context, instance, chatID string) (bool, error)
 	// TakeFirstContact records that c claimed the first contact, unless
 	// another claim holds it, and returns the record as it is after: its
 	// Claim is c, or the claim that was there. With the claim, a reminder

@@ -82,11 +82,17 @@ func (b *Bot) operatorMessage(ctx context.Context, msg *greenapi.MessageNotifica
 	log := b.log.With("chat", group, "idMessage", msg.IDMessage)
 	fc, err := b.store.FirstContactBySent(ctx, b.cfg.Instance, quoted.StanzaID)
 	if errors.Is(err, ErrNotFound) {
-		if quoted.Participant != "" && quoted.Participant == msg.InstanceData.Wid && b.Now().Sub(at) < claimPatience {
-			// A message of the business's number: perhaps a summary whose
-			// send is still being settled (its id not recorded yet). The
-			// claim is handled again, for a while.
-			return fmt.Errorf("a claim quotes a message of the number not known as a contact's yet (%s): will look again", quoted.StanzaID)
+		if b.Now().Sub(at) < claimPatience {
+			// Perhaps a summary to this chat whose send is being settled
+			// (its id not recorded yet): the claim is handled again, for a
+			// while, but only then.
+			unsettled, err := b.store.SummaryUnsettled(ctx, b.cfg.Instance, group)
+			if err != nil {
+				return err
+			}
+			if unsettled {
+				return fmt.Errorf("a claim quotes a message not known as a contact's while a summary to the chat is being settled (%s): will look again", quoted.StanzaID)
+			}
 		}
 		log.Info("a claim quotes no contact's summary; nothing to take", "quoted", quoted.StanzaID)
 		return nil

@@ -232,35 +232,48 @@ func (s *storeOnly) Add(ctx context.Context, n queue.Notification) (bool, error)
 	return true, nil
 }
 
-// TestClaimBeforeTheSummaryIsRecorded: an operator claims a message of
-// the number that Frontdesk does not know as a contact's (as a summary
-// whose send's answer was lost, its id not recorded until the history
-// settles it): the claim is handled again for a while, then given up; a
-// claim of another's message is given up at once.
+// TestClaimBeforeTheSummaryIsRecorded: an operator claims a summary whose
+// send's answer was lost (it went out; its id is not recorded until the
+// chat's history settles it): the claim is handled again while that
+// summary is being settled, and holds once it is; a claim of a message
+// that is no contact's is given up at once when no summary is being
+// settled, and after a while when one is.
 func TestClaimBeforeTheSummaryIsRecorded(t *testing.T) {
 	t.Parallel()
 	const chat = "12125550176@c.us"
 	h := newHarness(t, true)
 	h.useRules(remindRules)
-	h.write(greenapitest.Incoming{ChatID: chat, SenderName: "Fa", Text: "hi"})
-	claim := func(quoted, author string, written time.Time) error {
+	claim := func(quoted string, written time.Time) error {
 		id, body := h.srv.NewIncoming(greenapitest.Incoming{ChatID: operatorChat, Sender: anna, SenderName: "Anna", Time: written,
-			Data: greenapitest.Quote(quoted, author, "New contact", "+")})
+			Data: greenapitest.Quote(quoted, greenapitest.AccountWid, "…", "+")})
 		return h.handle(context.Background(), queue.Notification{ChatID: operatorChat, IDMessage: id, Body: body, ReceivedAt: h.now})
 	}
-	if err := claim("3EB0NOTRECORDEDYET", greenapitest.AccountWid, h.now); err == nil {
-		t.Error("a claim of the number's message not known yet is done with at once; want it handled again")
+	if err := claim("3EB0NOTACONTACTS", h.now); err != nil {
+		t.Errorf("a claim of a message that is no contact's, no summary being settled: %v; want it given up at once", err)
 	}
-	if err := claim("3EB0NEVERACONTACT", greenapitest.AccountWid, h.now.Add(-3*time.Minute)); err != nil {
-		t.Errorf("a claim of the number's message written 3 minutes ago: %v; want it given up", err)
+	// The summary goes out, but its answer is lost and the history cannot
+	// be read yet.
+	h.srv.FailChat(greenapi.MethodSendMessage, operatorChat, greenapitest.Fault{Status: 500, AfterWork: true})
+	h.srv.FailChat(greenapi.MethodGetChatHistory, operatorChat, greenapitest.Fault{Status: 500})
+	id, body := h.srv.NewIncoming(greenapitest.Incoming{ChatID: chat, SenderName: "Fa", Text: "hi", Time: h.now})
+	customer := queue.Notification{ChatID: chat, IDMessage: id, Body: body, ReceivedAt: h.now}
+	if err := h.handle(context.Background(), customer); err == nil {
+		t.Fatal("the summary's lost answer was settled at once; want it pending")
 	}
-	if err := claim("3EB0BRUNOSMESSAGE", bruno, h.now); err != nil {
-		t.Errorf("a claim of a colleague's message: %v; want it given up at once", err)
+	summary := h.srv.Sent(operatorChat)[0].IDMessage
+	if err := claim(summary, h.now); err == nil {
+		t.Error("a claim of the summary being settled is done with; want it handled again")
 	}
-	if err := claim(h.srv.Sent(operatorChat)[0].IDMessage, greenapitest.AccountWid, h.now); err != nil {
+	if err := claim("3EB0NEVERACONTACT", h.now.Add(-3*time.Minute)); err != nil {
+		t.Errorf("a claim written 3 minutes ago of a message that is no contact's: %v; want it given up", err)
+	}
+	h.srv.FailChat(greenapi.MethodSendMessage, operatorChat, greenapitest.Fault{})
+	h.srv.FailChat(greenapi.MethodGetChatHistory, operatorChat, greenapitest.Fault{})
+	h.handleUntilDone(customer)
+	if err := claim(summary, h.now); err != nil {
 		t.Fatal(err)
 	}
 	if ops := messages(h.srv.Sent(operatorChat)); len(ops) != 2 || !strings.HasPrefix(ops[1], "Taken by Anna") {
-		t.Errorf("the operators' chat got %q; want the summary and one acknowledgement", ops)
+		t.Errorf("the operators' chat got %q; want the summary once and one acknowledgement", ops)
 	}
 }

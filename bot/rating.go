@@ -125,10 +125,16 @@ func RunRatings(ctx context.Context, store Store, inbox Enqueuer, bots func() []
 
 // ratingDue asks the customer of the first contact a TypeRatingDue
 // notification names the follow-up question, once, unless they opted out.
+// It is the one automatic message that goes while a person of the
+// business has the chat (HUMAN_PAUSE): it follows that person's answer,
+// once the chat has been silent for rating_after.
 func (b *Bot) ratingDue(ctx context.Context, n queue.Notification) error {
 	_, fc, ok, err := b.ownNotification(ctx, n)
 	if err != nil || !ok || !fc.RatingAskedAt.IsZero() {
 		return err // asked (or settled) already
+	}
+	if b.rules.Rating == nil { // turned off since it was stored
+		return b.store.SetRatingAsked(ctx, b.cfg.Instance, fc.ChatID, fc.IDMessage, b.Now())
 	}
 	log := b.log.With("chat", fc.ChatID, "idMessage", fc.IDMessage)
 	st, err := b.store.GetChat(ctx, b.cfg.Instance, fc.ChatID)
@@ -183,7 +189,7 @@ func (b *Bot) ratingVote(ctx context.Context, msg *greenapi.MessageNotification,
 		return true, nil
 	}
 	rating := i + 1
-	first, err := b.store.SetRating(ctx, b.cfg.Instance, chatID, st.FirstContactMsg, rating, at)
+	first, err := b.store.SetRating(ctx, b.cfg.Instance, chatID, st.FirstContactMsg, rating, msg.IDMessage, at)
 	if err != nil {
 		return true, err
 	}

@@ -32,11 +32,13 @@ forward = true
 // chat fell silent for rating_after, the customer gets one poll, in their
 // language, to rate the answer 1 to 5; their first vote is the rating (its
 // event, the status page's figures), a later one changes nothing; a
-// customer who opted out is never asked.
+// customer who opted out is never asked. It is the one automatic message
+// that goes while the person has the chat (HUMAN_PAUSE): it follows their
+// answer.
 func TestRatingFollowUp(t *testing.T) {
 	t.Parallel()
 	const chat, stopped = "5511987650180@c.us", "5511987650181@c.us"
-	h := newHarness(t, true, func(c *bot.Config) { c.Events = true })
+	h := newHarness(t, true, func(c *bot.Config) { c.Events, c.HumanPause = true, 24*time.Hour })
 	h.useRules(ratingRules)
 	h.write(greenapitest.Incoming{ChatID: chat, SenderName: "Ana", Text: "Oi"})
 	h.write(greenapitest.Incoming{ChatID: stopped, SenderName: "Bia", Text: "Oi"})

@@ -180,27 +180,26 @@ func (b *Bot) recordChoiceReminders(ctx context.Context, fc *FirstContact, r *Ru
 // which has reminders of its own (recordChoiceReminders), due after the
 // first message (open time).
 func (b *Bot) choiceReminders(ctx context.Context, fc *FirstContact, c *Choice) error {
-	fc.Reminder, fc.RemindAt, fc.Escalation, fc.EscalateAt = Outgoing{}, time.Time{}, Outgoing{}, time.Time{}
-	for _, m := range []struct {
-		kind  string
-		after time.Duration
-		out   *Outgoing
-		at    *time.Time
-	}{
-		{kindChoiceReminder, c.Reminders.AnswerWithin, &fc.Reminder, &fc.RemindAt},
-		{kindChoiceEscalation, c.Reminders.EscalateAfter, &fc.Escalation, &fc.EscalateAt},
-	} {
-		rec, err := b.store.GetChatMessage(ctx, b.cfg.Instance, fc.ChatID, fc.IDMessage, m.kind+c.ID)
+	var recs [2]ChatMessage
+	for i, kind := range []string{kindChoiceReminder, kindChoiceEscalation} {
+		rec, err := b.store.GetChatMessage(ctx, b.cfg.Instance, fc.ChatID, fc.IDMessage, kind+c.ID)
 		if errors.Is(err, ErrNotFound) {
-			continue // the rules changed since the greeting: the choice had none then
+			// The rules changed since the greeting, giving the choice its
+			// own: none was rendered then, and the rule's stay.
+			b.log.Warn("a choice's own reminders were not rendered with the greeting; the rule's apply", "chat", fc.ChatID, "choice", c.ID)
+			return nil
 		}
 		if err != nil {
 			return err
 		}
-		if rec.Out.Text != "" && m.after > 0 {
-			m.out.Text = rec.Out.Text
-			*m.at = b.openAfter(fc.firstMessageAt(), m.after)
-		}
+		recs[i] = rec
+	}
+	fc.Reminder, fc.RemindAt, fc.Escalation, fc.EscalateAt = Outgoing{}, time.Time{}, Outgoing{}, time.Time{}
+	if recs[0].Out.Text != "" && c.Reminders.AnswerWithin > 0 {
+		fc.Reminder.Text, fc.RemindAt = recs[0].Out.Text, b.openAfter(fc.firstMessageAt(), c.Reminders.AnswerWithin)
+	}
+	if recs[1].Out.Text != "" && c.Reminders.EscalateAfter > 0 {
+		fc.Escalation.Text, fc.EscalateAt = recs[1].Out.Text, b.openAfter(fc.firstMessageAt(), c.Reminders.EscalateAfter)
 	}
 	return nil
 }

@@ -330,6 +330,9 @@ func (b *Bot) menuTap(ctx context.Context, msg *greenapi.MessageNotification, t 
 		if rule != nil && i >= 0 && i < len(rule.Choices) {
 			to = rule.Choices[i].ID
 		}
+		if to == fc.Choice {
+			return true, nil // the same choice again: nothing changed
+		}
 		if err := b.store.SetAnswerChanged(ctx, b.cfg.Instance, chatID, fc.IDMessage, to, at); err != nil {
 			return true, err
 		}

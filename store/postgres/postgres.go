@@ -619,9 +619,10 @@ func (d *DB) SetRatingAsked(ctx context.Context, instance, chatID, idMessage str
 }
 
 // SetRating implements bot.Store.
-func (d *DB) SetRating(ctx context.Context, instance, chatID, idMessage string, rating int, at time.Time) (bool, error) {
-	tag, err := d.pool.Exec(ctx, `UPDATE first_contacts SET rating = $1, rated_at = $2 WHERE instance = $3 AND chat_id = $4 AND id_message = $5 AND rating = 0`,
-		rating, at, instance, chatID, idMessage)
+func (d *DB) SetRating(ctx context.Context, instance, chatID, idMessage string, rating int, vote string, at time.Time) (bool, error) {
+	tag, err := d.pool.Exec(ctx, `UPDATE first_contacts SET rating = $1, rated_at = $2, rated_msg = $6
+		WHERE instance = $3 AND chat_id = $4 AND id_message = $5 AND (rating = 0 OR rated_msg = $6)`,
+		rating, at, instance, chatID, idMessage, vote)
 	if err != nil {
 		return false, fmt.Errorf("recording a rating: %w", err)
 	}
@@ -643,6 +644,14 @@ func (d *DB) FirstContactBySent(ctx context.Context, instance, sentID string) (b
 		return fc, bot.ErrNotFound
 	}
 	return fc, err
+}
+
+// SummaryUnsettled implements bot.Store.
+func (d *DB) SummaryUnsettled(ctx context.Context, instance, chatID string) (bool, error) {
+	var unsettled bool
+	err := d.pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM first_contacts
+		WHERE instance = $1 AND summary_to = $2 AND summary_attempted AND summary_id = '')`, instance, chatID).Scan(&unsettled)
+	return unsettled, err
 }
 
 // TakeFirstContact implements bot.Store. The claim is one statement: the

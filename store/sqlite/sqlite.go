@@ -714,11 +714,12 @@ func (d *DB) SetRatingAsked(ctx context.Context, instance, chatID, idMessage str
 }
 
 // SetRating implements bot.Store.
-func (d *DB) SetRating(ctx context.Context, instance, chatID, idMessage string, rating int, at time.Time) (bool, error) {
+func (d *DB) SetRating(ctx context.Context, instance, chatID, idMessage string, rating int, vote string, at time.Time) (bool, error) {
 	var n int64
 	err := d.wr.Do(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `UPDATE first_contacts SET rating = ?, rated_at = ? WHERE instance = ? AND chat_id = ? AND id_message = ? AND rating = 0`,
-			rating, at.UnixMilli(), instance, chatID, idMessage)
+		res, err := tx.ExecContext(ctx, `UPDATE first_contacts SET rating = ?1, rated_at = ?2, rated_msg = ?6
+			WHERE instance = ?3 AND chat_id = ?4 AND id_message = ?5 AND (rating = 0 OR rated_msg = ?6)`,
+			rating, at.UnixMilli(), instance, chatID, idMessage, vote)
 		if err == nil {
 			n, err = res.RowsAffected()
 		}
@@ -751,6 +752,14 @@ func (d *DB) FirstContactBySent(ctx context.Context, instance, sentID string) (b
 const qFirstContactBySent = `SELECT ` + readColumns + ` FROM first_contacts
 	WHERE (instance = ?1 AND summary_id = ?2 AND summary_id <> '') OR (instance = ?1 AND reminder_id = ?2 AND reminder_id <> '')
 		OR (instance = ?1 AND escalation_id = ?2 AND escalation_id <> '') LIMIT 1`
+
+// SummaryUnsettled implements bot.Store.
+func (d *DB) SummaryUnsettled(ctx context.Context, instance, chatID string) (bool, error) {
+	var n int
+	err := d.db.QueryRowContext(ctx, `SELECT count(*) FROM (SELECT 1 FROM first_contacts
+		WHERE instance = ? AND summary_to = ? AND summary_attempted <> 0 AND summary_id = '' LIMIT 1)`, instance, chatID).Scan(&n)
+	return n > 0, err
+}
 
 // TakeFirstContact implements bot.Store: SQLite evaluates every SET
 // expression against the row as it was.

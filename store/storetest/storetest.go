@@ -1178,6 +1178,22 @@ func testTakeFirstContact(t *testing.T, s bot.Store) {
 	if _, err := s.TakeFirstContact(ctx, inst, "9@c.us", "M", bruno, time.Time{}, time.Time{}); !errors.Is(err, bot.ErrNotFound) {
 		t.Errorf("claiming no first contact: %v; want ErrNotFound", err)
 	}
+	// A summary sent whose id is not recorded yet is being settled.
+	if unsettled, err := s.SummaryUnsettled(ctx, inst, "ops@g.us"); err != nil || unsettled {
+		t.Errorf("every summary's id recorded: unsettled %v, %v", unsettled, err)
+	}
+	if err := s.SaveFirstContact(ctx, bot.FirstContact{Instance: inst, ChatID: "5@c.us", IDMessage: "M", Step: bot.StepReplied, CreatedAt: t0, UpdatedAt: t0,
+		Summary: bot.Outgoing{Text: "New contact", To: "ops@g.us", Attempted: true}}); err != nil {
+		t.Fatal(err)
+	}
+	for chat, want := range map[string]bool{"ops@g.us": true, "boss@g.us": false} {
+		if unsettled, err := s.SummaryUnsettled(ctx, inst, chat); err != nil || unsettled != want {
+			t.Errorf("a summary to ops@g.us being settled: %s unsettled %v, %v; want %v", chat, unsettled, err, want)
+		}
+	}
+	if unsettled, err := s.SummaryUnsettled(ctx, other, "ops@g.us"); err != nil || unsettled {
+		t.Errorf("another number's chat: unsettled %v, %v", unsettled, err)
+	}
 }
 
 func sameClaim(a, b bot.Claim) bool {
@@ -1362,10 +1378,13 @@ func testRatings(t *testing.T, s bot.Store) {
 	if got := due(t0.Add(time.Hour), t0); got != "[4@c.us]" {
 		t.Errorf("due after 1@c.us was asked: %s; want [4@c.us]", got)
 	}
-	if first, err := s.SetRating(ctx, inst, "1@c.us", "M", 4, t0.Add(41*time.Minute)); err != nil || !first {
+	if first, err := s.SetRating(ctx, inst, "1@c.us", "M", 4, "V1", t0.Add(41*time.Minute)); err != nil || !first {
 		t.Errorf("the first rating: %v, %v", first, err)
 	}
-	if first, err := s.SetRating(ctx, inst, "1@c.us", "M", 2, t0.Add(42*time.Minute)); err != nil || first {
+	if first, err := s.SetRating(ctx, inst, "1@c.us", "M", 4, "V1", t0.Add(41*time.Minute)); err != nil || !first {
+		t.Errorf("the same vote handled again: %v, %v; want it still the rating", first, err)
+	}
+	if first, err := s.SetRating(ctx, inst, "1@c.us", "M", 2, "V2", t0.Add(42*time.Minute)); err != nil || first {
 		t.Errorf("a second rating: %v, %v; want it refused", first, err)
 	}
 	fc, err := s.GetFirstContact(ctx, inst, "1@c.us", "M")

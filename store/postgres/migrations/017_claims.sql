@@ -11,3 +11,6 @@ ALTER TABLE first_contacts
 CREATE INDEX first_contacts_summary_sent ON first_contacts (instance, summary_id) WHERE summary_id <> '';
 CREATE INDEX first_contacts_reminder_sent ON first_contacts (instance, reminder_id) WHERE reminder_id <> '';
 CREATE INDEX first_contacts_escalation_sent ON first_contacts (instance, escalation_id) WHERE escalation_id <> '';
+-- A claim of a message not known yet waits only while a summary to its
+-- chat is being settled (sent, its id not recorded).
+CREATE INDEX first_contacts_summary_unsettled ON first_contacts (instance, summary_to) WHERE summary_attempted AND summary_id = '';

@@ -10,3 +10,6 @@ ALTER TABLE first_contacts ADD COLUMN claimed_at INTEGER NOT NULL DEFAULT 0;
 CREATE INDEX first_contacts_summary_sent ON first_contacts (instance, summary_id) WHERE summary_id <> '';
 CREATE INDEX first_contacts_reminder_sent ON first_contacts (instance, reminder_id) WHERE reminder_id <> '';
 CREATE INDEX first_contacts_escalation_sent ON first_contacts (instance, escalation_id) WHERE escalation_id <> '';
+-- A claim of a message not known yet waits only while a summary to its
+-- chat is being settled (sent, its id not recorded).
+CREATE INDEX first_contacts_summary_unsettled ON first_contacts (instance, summary_to) WHERE summary_attempted <> 0 AND summary_id = '';
