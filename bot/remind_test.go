@@ -14,8 +14,6 @@ import (
 	"github.com/frontdesk-bot/frontdesk/greenapi"
 	"github.com/frontdesk-bot/frontdesk/greenapi/greenapitest"
 	"github.com/frontdesk-bot/frontdesk/queue"
-	"github.com/frontdesk-bot/frontdesk/store/postgres"
-	"github.com/frontdesk-bot/frontdesk/store/postgres/postgrestest"
 )
 
 const escalationChat = "120363000000000009@g.us"
@@ -311,20 +309,9 @@ func (h *harness) businessEcho(chat, id string) {
 // reminder, the escalation and the claim's acknowledgement each go once.
 func TestTwoReplicasRemindOnce(t *testing.T) {
 	t.Parallel()
-	db := postgrestest.SchemaURL(t)
 	srv := greenapitest.New(t, greenapitest.WithLimit(greenapi.MethodGetContactInfo, 1000))
 	var replicas []*harness
-	for i := range 2 {
-		store, err := postgres.Open(context.Background(), db)
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { store.Close() })
-		_, release, err := store.Replica(context.Background(), fmt.Sprint("replica-", i))
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(release)
+	for _, store := range replicaStores(t, 2) {
 		h := newHarnessOn(t, srv, store, true)
 		h.useRules(remindRules)
 		replicas = append(replicas, h)
@@ -438,20 +425,9 @@ label = "choice_support"
 // claim holds; its claimer is told so, the other who has it.
 func TestTwoClaimsAtOnceOneHolds(t *testing.T) {
 	t.Parallel()
-	db := postgrestest.SchemaURL(t)
 	srv := greenapitest.New(t, greenapitest.WithLimit(greenapi.MethodGetContactInfo, 1000))
 	var replicas []*harness
-	for i := range 2 {
-		store, err := postgres.Open(context.Background(), db)
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { store.Close() })
-		_, release, err := store.Replica(context.Background(), fmt.Sprint("replica-", i))
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(release)
+	for _, store := range replicaStores(t, 2) {
 		h := newHarnessOn(t, srv, store, true)
 		h.useRules(remindRules)
 		replicas = append(replicas, h)

@@ -24,22 +24,9 @@ import (
 // margin over the limit (bot.DefaultLookupInterval).
 func TestReplicasShareTheInstancesLookupTurns(t *testing.T) {
 	t.Parallel()
-	db := postgrestest.SchemaURL(t)
 	srv := greenapitest.New(t, greenapitest.WithLimit(greenapi.MethodGetContactInfo, 10))
 	var replicas []*system
-	for i := range 3 {
-		store, err := postgres.Open(context.Background(), db)
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { store.Close() })
-		// Each replica owns what it stores, as the service's do: a pool
-		// works (and reconciles with) only its own replica's notifications.
-		_, release, err := store.Replica(context.Background(), fmt.Sprint("replica-", i))
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(release)
+	for _, store := range replicaStores(t, 3) {
 		replicas = append(replicas, newSystemOn(t, srv, 10*time.Second, func(st *setup) {
 			st.store = store
 			st.client.Limits = map[string]rate.Limit{greenapi.MethodGetContactInfo: 10}
@@ -91,4 +78,27 @@ func TestReplicasShareTheInstancesLookupTurns(t *testing.T) {
 			t.Errorf("%s got %+v; want one greeting with its profile", chatN(i), sent)
 		}
 	}
+}
+
+// replicaStores opens n stores on one fresh PostgreSQL schema, each
+// registered as a replica of its own, as the service's are: a pool works
+// (and reconciles with) only its own replica's notifications.
+func replicaStores(t *testing.T, n int) []*postgres.DB {
+	t.Helper()
+	db := postgrestest.SchemaURL(t)
+	stores := make([]*postgres.DB, n)
+	for i := range stores {
+		store, err := postgres.Open(context.Background(), db)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { store.Close() })
+		_, release, err := store.Replica(context.Background(), fmt.Sprint("replica-", i))
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(release)
+		stores[i] = store
+	}
+	return stores
 }

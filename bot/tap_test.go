@@ -423,20 +423,9 @@ func TestLanguageChoiceAsPoll(t *testing.T) {
 // vote is stored once and routes once.
 func TestTwoReplicasRouteAVoteOnce(t *testing.T) {
 	t.Parallel()
-	db := postgrestest.SchemaURL(t)
 	srv := greenapitest.New(t, greenapitest.WithLimit(greenapi.MethodGetContactInfo, 1000))
 	var replicas []*system
-	for i := range 2 {
-		store, err := postgres.Open(context.Background(), db)
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { store.Close() })
-		_, release, err := store.Replica(context.Background(), fmt.Sprint("replica-", i))
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(release)
+	for _, store := range replicaStores(t, 2) {
 		replicas = append(replicas, newSystemOn(t, srv, 2*time.Second, func(st *setup) { st.store, st.rules = store, styledMenu(bot.MenuPoll) }))
 	}
 	const chat = "12126060001@c.us"
