@@ -139,6 +139,20 @@ func text(t *testing.T, ctx context.Context, id string) string {
 	return s
 }
 
+// applyConfig clicks "Check and apply" and waits for the status to say
+// "Applied": the click shows "Checking…" at once, and only the server's
+// answer to it turns that into "Applied" (a mistake shows the error).
+func applyConfig(t *testing.T, ctx context.Context) {
+	t.Helper()
+	if err := chromedp.Do(ctx, chromedp.Click(chromedp.ID("config-apply"))); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := chromedp.Run(ctx, chromedp.Poll[bool](`document.getElementById("config-status").textContent.startsWith("Applied")`,
+		chromedp.WithPollingTimeout(5*time.Second))); err != nil {
+		t.Fatalf("not applied: %v; the page says %q, %q", err, text(t, ctx, "config-status"), text(t, ctx, "config-error"))
+	}
+}
+
 // waitReplies waits until the chat shows n replies, and returns them.
 func waitReplies(t *testing.T, ctx context.Context, n int, timeout time.Duration) []string {
 	t.Helper()
@@ -317,13 +331,10 @@ func TestSandboxInABrowser(t *testing.T) {
 			t.Errorf("replies %q shown %s; want the shipped rules' Hebrew greeting, right to left", replies, direction)
 		}
 		// A good edit applies.
-		if err := chromedp.Do(ctx, setField("#config-text", rules), chromedp.Click(chromedp.ID("config-apply"))); err != nil {
+		if err := chromedp.Do(ctx, setField("#config-text", rules)); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := chromedp.Run(ctx, chromedp.Poll[bool](`document.getElementById("config-status").textContent.startsWith("Applied")`,
-			chromedp.WithPollingTimeout(5*time.Second))); err != nil {
-			t.Errorf("after a good edit the page says %q, %q", text(t, ctx, "config-status"), text(t, ctx, "config-error"))
-		}
+		applyConfig(t, ctx)
 	})
 
 	t.Run("on a phone-sized screen", func(t *testing.T) {
@@ -358,15 +369,7 @@ func TestSandboxInABrowser(t *testing.T) {
 			chromedp.WithPollingTimeout(5*time.Second))); err != nil {
 			t.Fatalf("the example did not fill the editor: %v", err)
 		}
-		if err := chromedp.Do(ctx, chromedp.Click(chromedp.ID("config-apply"))); err != nil {
-			t.Fatal(err)
-		}
-		// The status said "An example, not applied yet" until this click:
-		// only the server's answer to it turns it into "Applied".
-		if _, err := chromedp.Run(ctx, chromedp.Poll[bool](`document.getElementById("config-status").textContent.startsWith("Applied")`,
-			chromedp.WithPollingTimeout(5*time.Second))); err != nil {
-			t.Fatalf("the example was not applied: %v (%s)", err, text(t, ctx, "config-error"))
-		}
+		applyConfig(t, ctx)
 		summaries := func() int {
 			n, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.getElementById("operators").children.length`))
 			if err != nil {
@@ -419,13 +422,7 @@ func TestSandboxRemindersInABrowser(t *testing.T) {
 		chromedp.WithPollingTimeout(5*time.Second))); err != nil {
 		t.Fatalf("the example did not fill the editor: %v", err)
 	}
-	if err := chromedp.Do(ctx, chromedp.Click(chromedp.ID("config-apply"))); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := chromedp.Run(ctx, chromedp.Poll[bool](`document.getElementById("config-status").textContent.startsWith("Applied")`,
-		chromedp.WithPollingTimeout(5*time.Second))); err != nil {
-		t.Fatalf("the example was not applied: %v (%s)", err, text(t, ctx, "config-error"))
-	}
+	applyConfig(t, ctx)
 	own := map[string]string{"#phone": "+1 212 555 0178", "#name": "Ana", "#business": "", "#category": "", "#products": ""}
 	sendAs(t, ctx, "own", own, "Do you deliver?")
 	if replies := waitReplies(t, ctx, 1, 10*time.Second); len(replies) != 1 {
@@ -599,13 +596,7 @@ func TestSandboxPollInABrowser(t *testing.T) {
 	if _, err := chromedp.Run(ctx, chromedp.Evaluate[bool](poll)); err != nil {
 		t.Fatal(err)
 	}
-	if err := chromedp.Do(ctx, chromedp.Click(chromedp.ID("config-apply"))); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := chromedp.Run(ctx, chromedp.Poll[bool](`document.getElementById("config-status").textContent.startsWith("Applied")`,
-		chromedp.WithPollingTimeout(5*time.Second))); err != nil {
-		t.Fatalf("the poll menu was not applied: %v (%s)", err, text(t, ctx, "config-error"))
-	}
+	applyConfig(t, ctx)
 	own := map[string]string{"#phone": "+1 212 555 0178", "#name": "Ana", "#business": "", "#category": "", "#products": ""}
 	sendAs(t, ctx, "own", own, "hi")
 	// Only the poll's arrival shows options to tap.
