@@ -28,13 +28,6 @@ const (
 	MsgReminderClaimed = "reminder_claimed" // added to the reminder and the escalation of a claimed contact: .Operator
 )
 
-// Kinds of the claim messages in chat_messages (keyed by the claim's own
-// message in the operators' chat).
-const (
-	kindClaimed    = "claimed"
-	kindClaimTaken = "claim_taken"
-)
-
 // claimPatience is how long a claim that quotes a message of the number
 // not known as a contact's is handled again: the time a summary's send of
 // unknown outcome takes to be settled from the chat's history.
@@ -135,11 +128,13 @@ func (b *Bot) operatorMessage(ctx context.Context, msg *greenapi.MessageNotifica
 		log.Info("a contact was claimed again; told who has it", "customer", fc.ChatID, "operator", msg.SenderData.Sender)
 		b.trace(&fc, "claimed again", "%s tried to take the contact; %s has it", c.By, fc.Claim.By)
 	}
-	id, kind := MsgClaimed, kindClaimed
+	// Recorded (chat_messages) under its message id, keyed by the claim's
+	// own message in the operators' chat.
+	id := MsgClaimed
 	if !first {
-		id, kind = MsgClaimTaken, kindClaimTaken
+		id = MsgClaimTaken
 	}
-	_, err = b.sendOnce(ctx, group, msg.IDMessage, kind, func() (*Outgoing, error) {
+	_, err = b.sendOnce(ctx, group, msg.IDMessage, id, func() (*Outgoing, error) {
 		data := TemplateData{Operator: fc.Claim.By}
 		if digits, ok := greenapi.PhoneOf(fc.ChatID); ok {
 			_, data.Phone = RegionOf(digits)

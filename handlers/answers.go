@@ -29,25 +29,31 @@ type answerRow struct {
 // answerRows sums up the waits of the last week (week) and those of its
 // last day (day), per rule, the busiest rule first, then "all".
 func answerRows(day, week []bot.AnswerTime) []answerRow {
-	return groupWaits(day, week, func(a bot.AnswerTime) string { return a.Rule }, "all")
+	return groupWaits(day, week, func(a bot.AnswerTime) []string { return []string{a.Rule, lastRow} }, "all")
 }
 
 // operatorRows sums them up per operator who claimed the contact, the
 // busiest first, then the contacts no one claimed.
 func operatorRows(day, week []bot.AnswerTime) []answerRow {
-	return groupWaits(day, week, func(a bot.AnswerTime) string { return a.Operator }, "")
+	return groupWaits(day, week, func(a bot.AnswerTime) []string {
+		if a.Operator == "" {
+			return []string{lastRow}
+		}
+		return []string{a.Operator}
+	}, "not claimed")
 }
 
-// groupWaits sums up the waits per key; a row named last ("all": every
-// wait; "": the waits whose key is "") comes after the others.
-func groupWaits(day, week []bot.AnswerTime, key func(bot.AnswerTime) string, last string) []answerRow {
-	const total = "\x00all"
+// lastRow is the key of the row groupWaits puts after the others.
+const lastRow = "\x00"
+
+// groupWaits sums up the waits in the rows that keys names for each, the
+// busiest first; the row lastRow, named lastName, comes after the others.
+func groupWaits(day, week []bot.AnswerTime, keys func(bot.AnswerTime) []string, lastName string) []answerRow {
 	by := func(list []bot.AnswerTime) map[string][]time.Duration {
 		m := map[string][]time.Duration{}
 		for _, a := range list {
-			m[key(a)] = append(m[key(a)], a.Waited)
-			if last == "all" {
-				m[total] = append(m[total], a.Waited)
+			for _, k := range keys(a) {
+				m[k] = append(m[k], a.Waited)
 			}
 		}
 		return m
@@ -55,43 +61,41 @@ func groupWaits(day, week []bot.AnswerTime, key func(bot.AnswerTime) string, las
 	ratings := map[string][]int{}
 	for _, a := range week {
 		if a.Rating > 0 {
-			ratings[key(a)] = append(ratings[key(a)], a.Rating)
-			if last == "all" {
-				ratings[total] = append(ratings[total], a.Rating)
+			for _, k := range keys(a) {
+				ratings[k] = append(ratings[k], a.Rating)
 			}
 		}
 	}
 	d, w := by(day), by(week)
 	rows := make([]answerRow, 0, len(w))
-	lastName := map[string]string{"all": "all", "": "not claimed"}[last]
-	for name, waits := range w {
-		r := answerRow{Name: name, Week: len(waits)}
+	for key, waits := range w {
+		r := answerRow{Name: key, Week: len(waits)}
 		r.WeekMedian, r.WeekP90 = percentile(waits, 50), percentile(waits, 90)
-		if dw := d[name]; len(dw) > 0 {
+		if dw := d[key]; len(dw) > 0 {
 			r.Day = len(dw)
 			r.DayMedian, r.DayP90 = percentile(dw, 50), percentile(dw, 90)
 		}
-		if rs := ratings[name]; len(rs) > 0 {
+		if rs := ratings[key]; len(rs) > 0 {
 			sum := 0
 			for _, v := range rs {
 				sum += v
 			}
 			r.Rated, r.Rating = len(rs), float64(sum)/float64(len(rs))
 		}
-		if (last == "all" && name == total) || (last == "" && name == "") {
-			r.Name = lastName
-		}
 		rows = append(rows, r)
 	}
 	sort.Slice(rows, func(i, j int) bool {
-		if (rows[i].Name == lastName) != (rows[j].Name == lastName) {
-			return rows[j].Name == lastName
+		if (rows[i].Name == lastRow) != (rows[j].Name == lastRow) {
+			return rows[j].Name == lastRow
 		}
 		if rows[i].Week != rows[j].Week {
 			return rows[i].Week > rows[j].Week
 		}
 		return rows[i].Name < rows[j].Name
 	})
+	if n := len(rows); n > 0 && rows[n-1].Name == lastRow {
+		rows[n-1].Name = lastName
+	}
 	return rows
 }
 
